@@ -1,0 +1,110 @@
+//! What can go wrong while reflecting, each with what to try. No message carries a password.
+
+use crate::url::DatabaseUrl;
+
+/// A reflection failure. Every message is one line: what failed, then what to try.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The URL's scheme names no backend sealift knows.
+    #[error(
+        "unknown database URL scheme `{scheme}:`; use postgres://user@host/db, sqlite://path/to/file.db or mysql://user@host/db"
+    )]
+    UnknownScheme {
+        /// The scheme as written, lowercased.
+        scheme: String,
+    },
+    /// The URL does not parse.
+    #[error("invalid database URL: {reason}; expected a URL like postgres://user@host:5432/db")]
+    InvalidUrl {
+        /// Why it does not parse.
+        reason: String,
+    },
+    /// The backend is known but not reflected yet.
+    #[error("reflecting {backend} databases is not supported yet; use a PostgreSQL or SQLite URL")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+    },
+    /// Nothing answered at the URL's host and port.
+    #[error(
+        "cannot reach the database server at {target}: {detail}; check the host and port, and that the server is running"
+    )]
+    Unreachable {
+        /// The URL, password hidden.
+        target: String,
+        /// The driver's message, password hidden.
+        detail: String,
+    },
+    /// The server refused the credentials.
+    #[error("authentication failed for {target}: {detail}; check the user name and password")]
+    AuthFailed {
+        /// The URL, password hidden.
+        target: String,
+        /// The driver's message, password hidden.
+        detail: String,
+    },
+    /// The database (or SQLite file) does not exist.
+    #[error(
+        "database not found at {target}: {detail}; create it first, or fix the name in the URL"
+    )]
+    DatabaseNotFound {
+        /// The URL, password hidden.
+        target: String,
+        /// What is missing.
+        detail: String,
+    },
+    /// Any other failure to connect.
+    #[error("cannot connect to {target}: {detail}")]
+    Connect {
+        /// The URL, password hidden.
+        target: String,
+        /// The driver's message, password hidden.
+        detail: String,
+    },
+    /// A requested schema is not in the database.
+    #[error("schema `{schema}` does not exist in the database; existing schemas: {available}")]
+    SchemaNotFound {
+        /// The schema asked for.
+        schema: String,
+        /// The schemas that do exist, comma-separated.
+        available: String,
+    },
+    /// A catalog query failed after connecting.
+    #[error("reading the catalog failed ({what}): {detail}")]
+    Query {
+        /// Which catalog read failed.
+        what: &'static str,
+        /// The driver's message, password hidden.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// Classifies a driver error raised while connecting.
+    pub(crate) fn connect(url: &DatabaseUrl, err: &sqlx::Error) -> Self {
+        let target = url.to_string();
+        let detail = url.scrub(&err.to_string());
+        if let sqlx::Error::Database(db) = err {
+            match db.code().as_deref() {
+                // PostgreSQL: invalid_catalog_name; MySQL: ER_BAD_DB_ERROR.
+                Some("3D000" | "42000") if detail.contains("does not exist") => {
+                    return Error::DatabaseNotFound { target, detail };
+                }
+                Some("28P01" | "28000") => return Error::AuthFailed { target, detail },
+                _ => {}
+            }
+        }
+        match err {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => Error::Unreachable { target, detail },
+            _ => Error::Connect { target, detail },
+        }
+    }
+
+    /// Wraps a driver error raised by a catalog query.
+    pub(crate) fn query(url: &DatabaseUrl, what: &'static str, err: &sqlx::Error) -> Self {
+        Error::Query {
+            what,
+            detail: url.scrub(&err.to_string()),
+        }
+    }
+}

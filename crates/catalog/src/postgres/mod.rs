@@ -1,0 +1,106 @@
+//! PostgreSQL reflection: seven bulk catalog queries, whatever the number of tables.
+
+mod lower;
+mod queries;
+mod rows;
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
+use sqlx::{Connection, FromRow};
+
+use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, connect_with_timeout};
+use rows::CatalogRows;
+
+/// Connects, validates the requested schemas and reads the catalog.
+pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Reflection, Error> {
+    let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| Error::InvalidUrl {
+        reason: url.scrub(&e.to_string()),
+    })?;
+    let mut conn: PgConnection =
+        connect_with_timeout(url, PgConnection::connect_with(&opts)).await?;
+    let mut session = Session {
+        conn: &mut conn,
+        url,
+        queries: 0,
+    };
+
+    let found: rows::SchemasRow = session
+        .rows("schemas", queries::SCHEMAS, &[])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Query {
+            what: "schemas",
+            detail: "no row returned".into(),
+        })?;
+    let schemas = resolve_schemas(&options.schemas, found)?;
+
+    let catalog = CatalogRows {
+        relations: session.rows("tables", queries::RELATIONS, &schemas).await?,
+        columns: session.rows("columns", queries::COLUMNS, &schemas).await?,
+        constraints: session
+            .rows("constraints", queries::CONSTRAINTS, &schemas)
+            .await?,
+        indexes: session.rows("indexes", queries::INDEXES, &schemas).await?,
+        enums: session.rows("enums", queries::ENUMS, &schemas).await?,
+        domains: session.rows("domains", queries::DOMAINS, &[]).await?,
+    };
+    let queries = session.queries;
+    let _ = conn.close().await;
+    Ok(Reflection {
+        schema: lower::lower(catalog, &schemas),
+        queries,
+    })
+}
+
+/// Checks the requested schemas against those that exist; none requested means the current one.
+fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<String>, Error> {
+    if requested.is_empty() {
+        return Ok(found.current.into_iter().collect());
+    }
+    let mut out = Vec::new();
+    for s in requested {
+        if !found.available.contains(s) {
+            return Err(Error::SchemaNotFound {
+                schema: s.clone(),
+                available: found.available.join(", "),
+            });
+        }
+        if !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// One connection plus the count of queries sent on it: every catalog read goes through
+/// [`Session::rows`], so the count is what the server saw.
+struct Session<'c> {
+    conn: &'c mut PgConnection,
+    url: &'c DatabaseUrl,
+    queries: usize,
+}
+
+impl Session<'_> {
+    /// Runs one catalog query; `schemas` binds to `$1` when the query takes it.
+    async fn rows<T>(
+        &mut self,
+        what: &'static str,
+        sql: &'static str,
+        schemas: &[String],
+    ) -> Result<Vec<T>, Error>
+    where
+        T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        self.queries += 1;
+        let mut query = sqlx::query_as::<_, T>(sql);
+        if sql.contains("$1") {
+            query = query.bind(schemas.to_vec());
+        }
+        query
+            .fetch_all(&mut *self.conn)
+            .await
+            .map_err(|e| Error::query(self.url, what, &e))
+    }
+}

@@ -1,0 +1,187 @@
+//! The SQL text of every PostgreSQL catalog read. Each is one bulk query over `pg_catalog` for
+//! all requested schemas at once (`$1` is the schema list); none is ever run per table.
+
+/// The current schema and every user schema, to resolve and validate `--schema`.
+pub const SCHEMAS: &str = r#"
+SELECT current_schema()::text AS current,
+       ARRAY(SELECT nspname::text FROM pg_namespace
+             WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
+             ORDER BY 1) AS available
+"#;
+
+/// Tables, partitioned tables, views and materialized views, with partition and inheritance
+/// parents and table comments.
+pub const RELATIONS: &str = r#"
+SELECT c.oid::int8 AS oid,
+       n.nspname::text AS schema,
+       c.relname::text AS name,
+       c.relkind::text AS relkind,
+       c.relispartition AS is_partition,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+       pg_get_expr(c.relpartbound, c.oid) AS partition_bound,
+       pn.nspname::text AS parent_schema,
+       pc.relname::text AS parent_name,
+       d.description AS comment
+FROM pg_class c
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhseqno = 1
+LEFT JOIN pg_class pc ON pc.oid = i.inhparent
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+LEFT JOIN pg_description d
+       ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
+WHERE n.nspname = ANY($1)
+  AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND c.relname <> 'seaql_migrations'
+"#;
+
+/// Columns of those relations with their types (arrays resolved to their element), defaults,
+/// identity, generation, non-default collation, comments and owned (serial) sequences.
+pub const COLUMNS: &str = r#"
+SELECT a.attrelid::int8 AS table_oid,
+       a.attnum AS position,
+       a.attname::text AS name,
+       a.attnotnull AS not_null,
+       a.attidentity::text AS identity,
+       a.attgenerated::text AS generated,
+       a.atttypmod AS typmod,
+       a.attndims::int4 AS ndims,
+       (et.oid IS NOT NULL) AS is_array,
+       COALESCE(et.typname, t.typname)::text AS type_name,
+       COALESCE(etn.nspname, tn.nspname)::text AS type_schema,
+       COALESCE(et.typtype, t.typtype)::text AS type_type,
+       pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END AS collation,
+       d.description AS comment,
+       seq.seq_schema,
+       seq.seq_name
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_namespace tn ON tn.oid = t.typnamespace
+LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+LEFT JOIN pg_description d
+       ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
+LEFT JOIN (
+    SELECT dep.refobjid, dep.refobjsubid, sn.nspname::text AS seq_schema, s.relname::text AS seq_name
+    FROM pg_depend dep
+    JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+    JOIN pg_namespace sn ON sn.oid = s.relnamespace
+    WHERE dep.classid = 'pg_class'::regclass
+      AND dep.refclassid = 'pg_class'::regclass
+      AND dep.deptype = 'a'
+) seq ON seq.refobjid = a.attrelid AND seq.refobjsubid = a.attnum
+WHERE n.nspname = ANY($1)
+  AND c.relkind IN ('r', 'p', 'v', 'm')
+  AND c.relname <> 'seaql_migrations'
+  AND a.attnum > 0
+  AND NOT a.attisdropped
+"#;
+
+/// Primary keys, unique constraints, foreign keys and checks declared on the tables themselves
+/// (not cloned from a partitioned parent, not inherited).
+pub const CONSTRAINTS: &str = r#"
+SELECT co.conrelid::int8 AS table_oid,
+       co.conname::text AS name,
+       co.contype::text AS kind,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(co.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num
+             ORDER BY k.ord) AS columns,
+       fn.nspname::text AS ref_schema,
+       fc.relname::text AS ref_table,
+       ARRAY(SELECT a.attname::text
+             FROM unnest(co.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num
+             ORDER BY k.ord) AS ref_columns,
+       co.confupdtype::text AS on_update,
+       co.confdeltype::text AS on_delete,
+       co.condeferrable AS deferrable,
+       co.condeferred AS deferred,
+       CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) END AS check_expr
+FROM pg_constraint co
+JOIN pg_class c ON c.oid = co.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class fc ON fc.oid = co.confrelid
+LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+WHERE n.nspname = ANY($1)
+  AND c.relname <> 'seaql_migrations'
+  AND co.contype IN ('p', 'u', 'f', 'c')
+  AND co.conparentid = 0
+  AND co.conislocal
+"#;
+
+/// Indexes that back no primary key, unique or exclusion constraint, and are not partitions of
+/// a parent's index: key parts (column or expression text), sort options, non-default operator
+/// classes, INCLUDE columns, method and predicate.
+pub const INDEXES: &str = r#"
+SELECT i.indrelid::int8 AS table_oid,
+       ic.relname::text AS name,
+       i.indisunique AS is_unique,
+       am.amname::text AS method,
+       i.indnkeyatts::int4 AS key_count,
+       ARRAY(SELECT u.k FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(k, ord)
+             ORDER BY u.ord) AS attnums,
+       ARRAY(SELECT u.k FROM unnest(i.indoption::int2[]) WITH ORDINALITY u(k, ord)
+             ORDER BY u.ord) AS options,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+             FROM generate_series(1, i.indnatts::int4) k
+             ORDER BY k) AS defs,
+       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
+             FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc_oid, ord)
+             JOIN pg_opclass opc ON opc.oid = k.opc_oid
+             ORDER BY k.ord) AS opclasses,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+WHERE n.nspname = ANY($1)
+  AND c.relname <> 'seaql_migrations'
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint co
+                  WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid
+                    AND co.contype IN ('p', 'u', 'x'))
+  AND NOT EXISTS (SELECT 1 FROM pg_inherits inh WHERE inh.inhrelid = i.indexrelid)
+"#;
+
+/// Enum types with their labels in sort order.
+pub const ENUMS: &str = r#"
+SELECT n.nspname::text AS schema,
+       t.typname::text AS name,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder) AS labels
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE t.typtype = 'e' AND n.nspname = ANY($1)
+"#;
+
+/// Every user domain in the database (columns may use one from another schema), with its base
+/// type, nullability, default and checks.
+pub const DOMAINS: &str = r#"
+SELECT n.nspname::text AS schema,
+       t.typname::text AS name,
+       t.typtypmod AS typmod,
+       t.typndims::int4 AS ndims,
+       (et.oid IS NOT NULL) AS is_array,
+       COALESCE(et.typname, bt.typname)::text AS type_name,
+       COALESCE(etn.nspname, btn.nspname)::text AS type_schema,
+       COALESCE(et.typtype, bt.typtype)::text AS type_type,
+       t.typnotnull AS not_null,
+       t.typdefault AS default_expr,
+       ARRAY(SELECT co.conname::text FROM pg_constraint co
+             WHERE co.contypid = t.oid AND co.contype = 'c' ORDER BY co.conname) AS check_names,
+       ARRAY(SELECT pg_get_expr(co.conbin, 0) FROM pg_constraint co
+             WHERE co.contypid = t.oid AND co.contype = 'c' ORDER BY co.conname) AS check_exprs
+FROM pg_type t
+JOIN pg_namespace n ON n.oid = t.typnamespace
+JOIN pg_type bt ON bt.oid = t.typbasetype
+JOIN pg_namespace btn ON btn.oid = bt.typnamespace
+LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
+WHERE t.typtype = 'd'
+  AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+"#;

@@ -1,0 +1,136 @@
+//! SQLite reflection against real database files: query count, Sakila, bad input.
+
+use sealift_catalog::{DatabaseUrl, Error, ReflectOptions, Reflection, reflect};
+use sealift_ir::{Deferrable, FkAction, Identity};
+use sealift_testkit::{SqliteDb, fixture, synthetic_tables_sql};
+
+async fn reflect_url(url: &str, schemas: &[&str]) -> Result<Reflection, Error> {
+    let url = DatabaseUrl::parse(url)?;
+    let options = ReflectOptions {
+        schemas: schemas.iter().map(|s| s.to_string()).collect(),
+    };
+    reflect(&url, &options).await
+}
+
+async fn reflect_tables(n: usize) -> Reflection {
+    let db = SqliteDb::create(&format!("count{n}")).await;
+    db.execute(&synthetic_tables_sql(n, false)).await;
+    let r = reflect_url(&db.url(), &[]).await.expect("reflect");
+    assert_eq!(r.schema.tables().count(), n, "every table is reflected");
+    r
+}
+
+#[tokio::test]
+async fn the_number_of_catalog_queries_does_not_grow_with_tables() {
+    let small = reflect_tables(10).await;
+    let large = reflect_tables(500).await;
+    assert_eq!(small.queries, large.queries);
+    // databases, then objects, columns, index columns, foreign keys for `main`.
+    assert_eq!(large.queries, 5);
+    let t = large.schema.tables().last().unwrap().1;
+    assert_eq!(t.foreign_keys.len(), 1, "{t:?}");
+    assert_eq!(t.uniques.len(), 1, "{t:?}");
+    assert_eq!(t.indexes.len(), 1, "{t:?}");
+    assert_eq!(t.columns[0].identity, Some(Identity::AutoIncrement));
+}
+
+#[tokio::test]
+async fn sakila_reflects_tables_views_and_foreign_keys() {
+    let db = SqliteDb::create("sakila").await;
+    db.execute(&fixture("sql/sqlite/sakila.sql")).await;
+    let schema = reflect_url(&db.url(), &[]).await.expect("reflect").schema;
+    let main = &schema.namespaces["main"];
+    assert_eq!(
+        main.tables.values().filter(|t| !t.kind.is_view()).count(),
+        16
+    );
+    for v in [
+        "customer_list",
+        "film_list",
+        "sales_by_film_category",
+        "sales_by_store",
+        "staff_list",
+    ] {
+        assert!(main.tables[v].kind.is_view(), "{v} is not a view");
+    }
+    let fks: Vec<String> = main
+        .tables
+        .values()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+        .map(|(t, fk)| {
+            format!(
+                "{} {}({}) -> {}({}) on update {} on delete {}",
+                fk.name.as_deref().unwrap_or("?"),
+                t.name,
+                fk.columns.join(","),
+                fk.referenced_table.name,
+                fk.referenced_columns.join(","),
+                fk.on_update.as_sql(),
+                fk.on_delete.as_sql()
+            )
+        })
+        .collect();
+    assert_eq!(fks.len(), 22, "{}", fks.join("\n"));
+    for w in [
+        "fk_city_country city(country_id) -> country(country_id) on update CASCADE on delete NO ACTION",
+        "fk_payment_rental payment(rental_id) -> rental(rental_id) on update CASCADE on delete SET NULL",
+        "fk_store_staff store(manager_staff_id) -> staff(staff_id) on update NO ACTION on delete NO ACTION",
+    ] {
+        assert!(
+            fks.iter().any(|f| f == w),
+            "missing {w}\nhave:\n{}",
+            fks.join("\n")
+        );
+    }
+    let film = &main.tables["film"];
+    assert_eq!(film.checks.len(), 2);
+    assert_eq!(
+        film.column("rental_rate").unwrap().data_type.to_string(),
+        "decimal(4,2)"
+    );
+}
+
+#[tokio::test]
+async fn features_keep_what_only_the_ddl_says() {
+    let db = SqliteDb::create("features").await;
+    db.execute(&fixture("sql/sqlite/features.sql")).await;
+    let schema = reflect_url(&db.url(), &[]).await.expect("reflect").schema;
+    let main = &schema.namespaces["main"];
+    assert!(!main.tables.contains_key("seaql_migrations"));
+    let membership = &main.tables["membership"];
+    let team_fk = membership
+        .foreign_keys
+        .iter()
+        .find(|f| f.columns.len() == 2)
+        .unwrap();
+    assert_eq!(team_fk.deferrable, Deferrable::InitiallyDeferred);
+    let person_fk = membership
+        .foreign_keys
+        .iter()
+        .find(|f| f.columns == ["person_id"])
+        .unwrap();
+    assert_eq!(
+        person_fk.referenced_columns,
+        ["id"],
+        "an implicit reference targets the primary key"
+    );
+    assert_eq!(person_fk.on_delete, FkAction::Cascade);
+}
+
+#[tokio::test]
+async fn a_missing_file_is_reported_and_not_created() {
+    let path = std::env::temp_dir().join(format!("sealift-missing-{}.db", std::process::id()));
+    let err = reflect_url(&format!("sqlite://{}", path.display()), &[])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::DatabaseNotFound { .. }), "{err:?}");
+    assert!(!path.exists(), "reflection must not create the file");
+}
+
+#[tokio::test]
+async fn an_unknown_database_name_lists_the_attached_ones() {
+    let db = SqliteDb::create("noschema").await;
+    let err = reflect_url(&db.url(), &["other"]).await.unwrap_err();
+    assert!(matches!(err, Error::SchemaNotFound { .. }), "{err:?}");
+    assert!(err.to_string().contains("main"), "{err}");
+}

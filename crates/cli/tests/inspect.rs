@@ -1,0 +1,179 @@
+//! `sealift inspect` as a user runs it: the real binary, real databases, exit codes and output.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use sealift_testkit::{PgDb, SqliteDb, fixture};
+
+/// Runs `sealift` with the given arguments and no `DATABASE_URL` from the environment.
+fn sealift(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run sealift")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn example_db() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sakila/sakila.db");
+    format!("sqlite://{}", path.display())
+}
+
+#[tokio::test]
+async fn the_example_database_is_the_sqlite_sakila_fixture() {
+    let fresh = SqliteDb::create("example").await;
+    fresh.execute(&fixture("sql/sqlite/sakila.sql")).await;
+    let from_example = sealift(&["inspect", "--database-url", &example_db()]);
+    let from_fixture = sealift(&["inspect", "--database-url", &fresh.url()]);
+    assert!(
+        from_example.status.success(),
+        "{}",
+        text(&from_example.stderr)
+    );
+    assert_eq!(text(&from_example.stdout), text(&from_fixture.stdout));
+    assert!(text(&from_example.stdout).starts_with("dialect sqlite\nnamespace main\n"));
+}
+
+#[test]
+fn json_output_is_the_schema_model() {
+    let out = sealift(&[
+        "inspect",
+        "--database-url",
+        &example_db(),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let schema: sealift_ir::Schema = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(schema.dialect, sealift_ir::Dialect::Sqlite);
+    assert_eq!(schema.namespaces["main"].tables.len(), 21);
+}
+
+#[tokio::test]
+async fn postgres_schemas_are_chosen_with_repeated_flags() {
+    let db = PgDb::create("cli_schemas").await;
+    db.execute("CREATE SCHEMA a; CREATE SCHEMA b; CREATE TABLE a.x (id int); CREATE TABLE b.y (id int); CREATE TABLE public.z (id int);").await;
+    let out = sealift(&[
+        "inspect",
+        "--database-url",
+        db.url(),
+        "--schema",
+        "b",
+        "--schema",
+        "a",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("namespace a\n  table x\n") && stdout.contains("namespace b\n  table y\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("table z"), "{stdout}");
+    let default = text(&sealift(&["inspect", "--database-url", db.url()]).stdout);
+    assert!(
+        default.contains("namespace public\n  table z\n"),
+        "{default}"
+    );
+}
+
+/// Bad input: exit code 2, nothing on stdout, one line on stderr that says what failed and what
+/// to try, and never the password.
+fn assert_bad_input(args: &[&str], wanted: &str) {
+    let out = sealift(args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    assert!(
+        stderr.contains(wanted),
+        "{args:?}: expected `{wanted}` in: {stderr}"
+    );
+    assert!(
+        !stderr.contains("TopSecret99"),
+        "{args:?} leaked the password: {stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+}
+
+#[test]
+fn bad_urls_fail_with_a_clear_line_and_exit_2() {
+    assert_bad_input(&["inspect"], "no database URL given; pass --database-url");
+    assert_bad_input(
+        &["inspect", "--database-url", "oracle://h/db"],
+        "unknown database URL scheme `oracle:`",
+    );
+    assert_bad_input(
+        &["inspect", "--database-url", "mysql://root@127.0.0.1/db"],
+        "not supported yet",
+    );
+    assert_bad_input(
+        &[
+            "inspect",
+            "--database-url",
+            "postgres://postgres:TopSecret99@127.0.0.1:1/db",
+        ],
+        "cannot reach the database server at postgres://postgres:***@127.0.0.1:1/db",
+    );
+    assert_bad_input(
+        &[
+            "inspect",
+            "--database-url",
+            "postgres://nobody:TopSecret99@127.0.0.1:5432/postgres",
+        ],
+        "authentication failed for postgres://nobody:***@127.0.0.1:5432/postgres",
+    );
+    assert_bad_input(
+        &[
+            "inspect",
+            "--database-url",
+            "postgres://postgres:TopSecret99@127.0.0.1:5432/sealift_no_such_db",
+        ],
+        "database not found",
+    );
+}
+
+#[test]
+fn a_missing_sqlite_file_is_an_error_and_is_not_created() {
+    let path = std::env::temp_dir().join(format!("sealift-cli-missing-{}.db", std::process::id()));
+    assert_bad_input(
+        &[
+            "inspect",
+            "--database-url",
+            &format!("sqlite://{}", path.display()),
+        ],
+        "no file at",
+    );
+    assert!(!path.exists());
+}
+
+#[tokio::test]
+async fn a_missing_schema_is_bad_input() {
+    let db = PgDb::create("cli_noschema").await;
+    let url = db
+        .url()
+        .replace("postgres://postgres@", "postgres://postgres:TopSecret99@");
+    assert_bad_input(
+        &["inspect", "--database-url", &url, "--schema", "nope"],
+        "schema `nope` does not exist",
+    );
+}
+
+#[test]
+fn an_unknown_format_is_a_usage_error() {
+    let out = sealift(&[
+        "inspect",
+        "--database-url",
+        &example_db(),
+        "--format",
+        "yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("invalid value 'yaml'"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,460 @@
+//! Schema, namespaces, tables and everything a table carries.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::DataType;
+
+/// The database family a schema belongs to; type names are spelled in its normalized space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// PostgreSQL: type names as in `pg_type.typname` (`int4`, `varchar`, `timestamptz`).
+    Postgres,
+    /// SQLite: declared type names, lowercased, as sea-query writes them (`datetime_text`).
+    Sqlite,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl Dialect {
+    /// The lowercase name used in dumps, flags and config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Sqlite => "sqlite",
+            Dialect::Mysql => "mysql",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A whole database schema of one dialect: namespaces by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Which database family the type names belong to.
+    pub dialect: Dialect,
+    /// PostgreSQL schemas, the SQLite `main` (or attached) database, the MySQL database.
+    pub namespaces: BTreeMap<String, Namespace>,
+}
+
+impl Schema {
+    /// An empty schema of the given dialect.
+    pub fn new(dialect: Dialect) -> Self {
+        Schema {
+            dialect,
+            namespaces: BTreeMap::new(),
+        }
+    }
+
+    /// Every table of every namespace, in namespace then table order.
+    pub fn tables(&self) -> impl Iterator<Item = (&Namespace, &Table)> {
+        self.namespaces
+            .values()
+            .flat_map(|ns| ns.tables.values().map(move |t| (ns, t)))
+    }
+
+    /// The table a qualified name points at; an unqualified name matches in any namespace.
+    pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
+        match &name.schema {
+            Some(s) => self.namespaces.get(s)?.tables.get(&name.name),
+            None => self
+                .namespaces
+                .values()
+                .find_map(|ns| ns.tables.get(&name.name)),
+        }
+    }
+}
+
+/// One namespace: a PostgreSQL schema, a SQLite database, a MySQL database.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Namespace {
+    /// The namespace's name (`public`, `main`, ...).
+    pub name: String,
+    /// Tables and views by name.
+    pub tables: BTreeMap<String, Table>,
+    /// Enum types by name (PostgreSQL).
+    pub enums: BTreeMap<String, Enum>,
+    /// Domains by name (PostgreSQL).
+    pub domains: BTreeMap<String, Domain>,
+}
+
+impl Namespace {
+    /// An empty namespace.
+    pub fn new(name: impl Into<String>) -> Self {
+        Namespace {
+            name: name.into(),
+            ..Namespace::default()
+        }
+    }
+}
+
+/// A possibly schema-qualified object name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualifiedName {
+    /// The namespace, when known or when it differs from the referring object's.
+    pub schema: Option<String>,
+    /// The object's own name.
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// A name in the given namespace.
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        QualifiedName {
+            schema: Some(schema.into()),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{s}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// What kind of relation a table entry is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TableKind {
+    /// A plain table.
+    #[default]
+    Ordinary,
+    /// A declaratively partitioned parent (`PARTITION BY ...`).
+    Partitioned {
+        /// The partition key as the database prints it, e.g. `RANGE (film_id)`.
+        key: String,
+    },
+    /// A partition of another table: declarative (`PARTITION OF`, with its bound) or by
+    /// inheritance (`INHERITS`, no bound).
+    PartitionOf {
+        /// The parent table.
+        parent: QualifiedName,
+        /// The partition bound, e.g. `FOR VALUES FROM (1) TO (999)`; none for inheritance.
+        bound: Option<String>,
+    },
+    /// A view or materialized view: listed so later stages can leave it alone.
+    View {
+        /// True for a materialized view.
+        materialized: bool,
+    },
+}
+
+impl TableKind {
+    /// True for views, which sealift never alters.
+    pub fn is_view(&self) -> bool {
+        matches!(self, TableKind::View { .. })
+    }
+}
+
+/// A table or view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// The table's name.
+    pub name: String,
+    /// Ordinary, partitioned, a partition, or a view.
+    #[serde(flatten)]
+    pub kind: TableKind,
+    /// Columns in their declared order.
+    pub columns: Vec<Column>,
+    /// The primary key, if any.
+    pub primary_key: Option<PrimaryKey>,
+    /// Unique constraints, sorted by name.
+    pub uniques: Vec<Unique>,
+    /// Indexes that back no constraint (unique indexes included), sorted by name.
+    pub indexes: Vec<Index>,
+    /// Foreign keys, sorted by name.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// Check constraints, sorted by name.
+    pub checks: Vec<Check>,
+    /// The table comment.
+    pub comment: Option<String>,
+}
+
+impl Table {
+    /// An ordinary table with no columns.
+    pub fn new(name: impl Into<String>) -> Self {
+        Table {
+            name: name.into(),
+            kind: TableKind::Ordinary,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            comment: None,
+        }
+    }
+
+    /// The column with this name.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Sorts every name-keyed list so that equal tables are equal values.
+    pub fn sort(&mut self) {
+        self.uniques.sort_by(|a, b| a.name.cmp(&b.name));
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        self.foreign_keys.sort_by(|a, b| {
+            (&a.name, &a.columns, &a.referenced_table).cmp(&(
+                &b.name,
+                &b.columns,
+                &b.referenced_table,
+            ))
+        });
+        self.checks
+            .sort_by(|a, b| (&a.name, &a.expression).cmp(&(&b.name, &b.expression)));
+    }
+}
+
+/// A column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column's name.
+    pub name: String,
+    /// Its type in the dialect's normalized spelling.
+    #[serde(rename = "type")]
+    pub data_type: DataType,
+    /// True unless the column is `NOT NULL`.
+    pub nullable: bool,
+    /// The default expression as the database prints it.
+    pub default: Option<String>,
+    /// How the column generates its own values, if it does.
+    pub identity: Option<Identity>,
+    /// The expression of a generated (computed) column.
+    pub generated: Option<String>,
+    /// A collation other than the type's default.
+    pub collation: Option<String>,
+    /// The column comment.
+    pub comment: Option<String>,
+}
+
+impl Column {
+    /// A nullable column of the given type with nothing else set.
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        Column {
+            name: name.into(),
+            data_type,
+            nullable: true,
+            default: None,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        }
+    }
+}
+
+/// How a column generates its own values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Identity {
+    /// `GENERATED ALWAYS AS IDENTITY` (PostgreSQL).
+    Always,
+    /// `GENERATED BY DEFAULT AS IDENTITY` (PostgreSQL).
+    ByDefault,
+    /// `serial`: a `nextval` default on a sequence the column owns (PostgreSQL).
+    Serial {
+        /// The owned sequence.
+        sequence: QualifiedName,
+    },
+    /// `AUTOINCREMENT` (SQLite) or `AUTO_INCREMENT` (MySQL).
+    AutoIncrement,
+}
+
+/// A primary key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrimaryKey {
+    /// The constraint name, where the database keeps one.
+    pub name: Option<String>,
+    /// Key columns in key order.
+    pub columns: Vec<String>,
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unique {
+    /// The constraint name, where the database keeps one.
+    pub name: Option<String>,
+    /// Columns in constraint order.
+    pub columns: Vec<String>,
+}
+
+/// An index that backs no constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Index {
+    /// The index name.
+    pub name: String,
+    /// True for a unique index.
+    pub unique: bool,
+    /// Key parts in order.
+    pub parts: Vec<IndexPart>,
+    /// The access method (`btree`, `gist`, ...) where the database has several.
+    pub method: Option<String>,
+    /// The predicate of a partial index.
+    pub predicate: Option<String>,
+    /// Non-key columns (`INCLUDE`).
+    pub include: Vec<String>,
+}
+
+/// One key part of an index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexPart {
+    /// A column or an expression.
+    #[serde(flatten)]
+    pub key: IndexKey,
+    /// True for `DESC`.
+    pub descending: bool,
+    /// `NULLS FIRST` / `NULLS LAST` when it differs from the order's default.
+    pub nulls_first: Option<bool>,
+    /// A collation other than the column's.
+    pub collation: Option<String>,
+    /// An operator class other than the type's default.
+    pub opclass: Option<String>,
+}
+
+impl IndexPart {
+    /// An ascending part on a column, with no options.
+    pub fn column(name: impl Into<String>) -> Self {
+        IndexPart {
+            key: IndexKey::Column(name.into()),
+            descending: false,
+            nulls_first: None,
+            collation: None,
+            opclass: None,
+        }
+    }
+}
+
+/// What an index part indexes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexKey {
+    /// A column by name.
+    Column(String),
+    /// An expression as the database prints it.
+    Expression(String),
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The constraint name, where the database keeps one.
+    pub name: Option<String>,
+    /// Referencing columns, in key order.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub referenced_table: QualifiedName,
+    /// Referenced columns, paired with `columns`.
+    pub referenced_columns: Vec<String>,
+    /// `ON UPDATE`.
+    pub on_update: FkAction,
+    /// `ON DELETE`.
+    pub on_delete: FkAction,
+    /// Whether checking can be deferred.
+    pub deferrable: Deferrable,
+}
+
+/// A referential action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// `NO ACTION`, the SQL default.
+    #[default]
+    NoAction,
+    /// `RESTRICT`.
+    Restrict,
+    /// `CASCADE`.
+    Cascade,
+    /// `SET NULL`.
+    SetNull,
+    /// `SET DEFAULT`.
+    SetDefault,
+}
+
+impl FkAction {
+    /// The SQL spelling.
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    /// Parses the SQL spelling, case-insensitively (`"SET NULL"`, `"cascade"`).
+    pub fn from_sql(text: &str) -> Option<Self> {
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(|w| w.to_ascii_uppercase())
+            .collect();
+        Some(match words.join(" ").as_str() {
+            "NO ACTION" => FkAction::NoAction,
+            "RESTRICT" => FkAction::Restrict,
+            "CASCADE" => FkAction::Cascade,
+            "SET NULL" => FkAction::SetNull,
+            "SET DEFAULT" => FkAction::SetDefault,
+            _ => return None,
+        })
+    }
+}
+
+/// Whether a constraint's check can be deferred to commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deferrable {
+    /// `NOT DEFERRABLE`, the default.
+    #[default]
+    No,
+    /// `DEFERRABLE INITIALLY IMMEDIATE`.
+    InitiallyImmediate,
+    /// `DEFERRABLE INITIALLY DEFERRED`.
+    InitiallyDeferred,
+}
+
+/// A check constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    /// The constraint name, where the database keeps one.
+    pub name: Option<String>,
+    /// The boolean expression, without the `CHECK` keyword.
+    pub expression: String,
+}
+
+/// An enum type with its labels in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enum {
+    /// The type's name.
+    pub name: String,
+    /// Labels in their sort order.
+    pub values: Vec<String>,
+}
+
+/// A domain: a named base type with optional constraints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Domain {
+    /// The domain's name.
+    pub name: String,
+    /// The type it is built on.
+    pub base: DataType,
+    /// True unless the domain is `NOT NULL`.
+    pub nullable: bool,
+    /// The domain's default expression.
+    pub default: Option<String>,
+    /// The domain's checks, sorted by name.
+    pub checks: Vec<Check>,
+}

@@ -1,0 +1,225 @@
+//! Test support for sealift's suites: throwaway databases on the real servers and fixture files.
+//!
+//! Every test gets its own uniquely named PostgreSQL database (or SQLite file), dropped when the
+//! handle goes out of scope, so tests run in parallel. Nothing here skips: a server that cannot
+//! be reached fails the test with a message saying how to start it.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::postgres::PgConnection;
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{AssertSqlSafe, Connection};
+
+/// The admin connection for PostgreSQL test databases; `SEALIFT_TEST_PG_URL` overrides it.
+pub fn pg_admin_url() -> String {
+    std::env::var("SEALIFT_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// The text of a file under `fixtures/`.
+pub fn fixture(relative: &str) -> String {
+    let path = fixtures_dir().join(relative);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
+}
+
+/// The fixture files under `fixtures/<dir>` with the given extension, sorted by name.
+pub fn fixture_files(dir: &str, extension: &str) -> Vec<PathBuf> {
+    let root = fixtures_dir().join(dir);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == extension))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A name no other test (in this or another process) is using.
+fn unique_name(label: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let label: String = label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(24)
+        .collect();
+    format!("sealift_t_{label}_{}_{n}_{nanos:x}", std::process::id())
+}
+
+/// A PostgreSQL database that exists for one test and is dropped afterwards.
+pub struct PgDb {
+    name: String,
+    url: String,
+}
+
+impl PgDb {
+    /// Creates a fresh, empty database; `label` makes its name easy to spot.
+    pub async fn create(label: &str) -> PgDb {
+        let admin_url = pg_admin_url();
+        let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!(
+                "cannot connect to the test PostgreSQL server at {admin_url}: {e}\n\
+                 start it with `bash scripts/ensure-databases.sh`, or point SEALIFT_TEST_PG_URL at one"
+            )
+        });
+        let name = unique_name(label);
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        let _ = admin.close().await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        PgDb { name, url }
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs a SQL script (many statements) in the database.
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = PgConnection::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.name));
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("loading SQL into {} failed: {e}", self.name));
+        let _ = conn.close().await;
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        // Drop may run inside or outside a runtime: use a thread with its own.
+        let name = self.name.clone();
+        let admin_url = pg_admin_url();
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// A SQLite database file that exists for one test and is deleted afterwards.
+pub struct SqliteDb {
+    path: PathBuf,
+}
+
+impl SqliteDb {
+    /// Creates an empty database file in the system's temp folder.
+    pub async fn create(label: &str) -> SqliteDb {
+        let path = std::env::temp_dir().join(format!("{}.db", unique_name(label)));
+        let db = SqliteDb { path };
+        let conn = SqliteConnection::connect(&format!("{}?mode=rwc", db.url()))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", db.path.display()));
+        let _ = conn.close().await;
+        db
+    }
+
+    /// The database's `sqlite://` URL.
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.path.display())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs a SQL script (many statements) in the database.
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = SqliteConnection::connect(&self.url())
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.path.display()));
+        sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("loading SQL into {} failed: {e}", self.path.display()));
+        let _ = conn.close().await;
+    }
+}
+
+impl Drop for SqliteDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// SQL for `n` tables that look like an application's: a primary key, a foreign key to the
+/// previous table, a unique and an indexed column, and (on PostgreSQL) an enum column.
+pub fn synthetic_tables_sql(n: usize, postgres: bool) -> String {
+    let mut sql = String::new();
+    if postgres {
+        sql.push_str("CREATE TYPE status AS ENUM ('new', 'active', 'gone');\n");
+    }
+    for i in 0..n {
+        let id = if postgres {
+            "id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+        } else {
+            "id integer NOT NULL PRIMARY KEY AUTOINCREMENT"
+        };
+        let status = if postgres { "status" } else { "enum_text" };
+        let parent = if i == 0 {
+            String::new()
+        } else {
+            format!(
+                ",\n    parent_id integer REFERENCES t{} (id) ON DELETE CASCADE",
+                i - 1
+            )
+        };
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (\n    {id},\n    code varchar(32) NOT NULL UNIQUE,\n    \
+             label text,\n    state {status} NOT NULL DEFAULT 'new'{parent}\n);\n\
+             CREATE INDEX t{i}_label_idx ON t{i} (label);\n"
+        ));
+    }
+    sql
+}

@@ -1,0 +1,1 @@
+//! Holds the insta snapshot suites under tests/; no library code.

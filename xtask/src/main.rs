@@ -1,0 +1,67 @@
+//! Project tasks, run as `cargo xtask <task>`.
+//!
+//! - `ci`: what CI runs: start the test databases if they are down, then formatting, lints and
+//!   the whole test suite against the real servers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let root = workspace_root();
+    match task.as_str() {
+        "ci" => ci(&root),
+        "" | "help" | "--help" | "-h" => {
+            println!(
+                "usage: cargo xtask <task>\n\ntasks:\n  ci    start the test databases, check formatting and lints, run every test"
+            );
+            Ok(())
+        }
+        other => bail!("unknown task `{other}`; run `cargo xtask help` for the list"),
+    }
+}
+
+/// The workspace root (the folder above xtask/).
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn ci(root: &Path) -> Result<()> {
+    run(root, "bash", &["scripts/ensure-databases.sh"])?;
+    run(root, "cargo", &["fmt", "--all", "--check"])?;
+    run(
+        root,
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(root, "cargo", &["test", "--workspace", "--locked"])?;
+    Ok(())
+}
+
+/// Runs a command in `root`, failing with its name when it fails.
+fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
+    let shown = format!("{program} {}", args.join(" "));
+    eprintln!("xtask: {shown}");
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot run `{shown}`"))?;
+    if !status.success() {
+        bail!("`{shown}` failed ({status})");
+    }
+    Ok(())
+}
