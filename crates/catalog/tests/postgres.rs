@@ -1,16 +1,11 @@
 //! PostgreSQL reflection against a real server: query count, Sakila, bad input.
 
-use sealift_catalog::{DatabaseUrl, Error, ReflectOptions, Reflection, reflect};
+mod common;
+
+use common::{foreign_key_lines, reflect_url};
+use sealift_catalog::{Error, Reflection};
 use sealift_ir::{FkAction, TableKind, TypeKind};
 use sealift_testkit::{PgDb, fixture, synthetic_tables_sql};
-
-async fn reflect_url(url: &str, schemas: &[&str]) -> Result<Reflection, Error> {
-    let url = DatabaseUrl::parse(url)?;
-    let options = ReflectOptions {
-        schemas: schemas.iter().map(|s| s.to_string()).collect(),
-    };
-    reflect(&url, &options).await
-}
 
 async fn reflect_tables(n: usize) -> Reflection {
     let db = PgDb::create(&format!("count{n}")).await;
@@ -110,21 +105,7 @@ async fn sakila_reflects_partitions_views_enums_domains_and_foreign_keys() {
     );
 
     // Every foreign key of the dump, with its actions.
-    let mut fks = Vec::new();
-    for t in public.tables.values() {
-        for fk in &t.foreign_keys {
-            fks.push(format!(
-                "{} {}({}) -> {}({}) on update {} on delete {}",
-                fk.name.as_deref().unwrap_or("?"),
-                t.name,
-                fk.columns.join(","),
-                fk.referenced_table.name,
-                fk.referenced_columns.join(","),
-                fk.on_update.as_sql(),
-                fk.on_delete.as_sql()
-            ));
-        }
-    }
+    let fks = foreign_key_lines(public);
     let wanted = [
         "address_city_id_fkey address(city_id) -> city(city_id) on update CASCADE on delete RESTRICT",
         "film_actor_film_id_fkey film_actor(film_id) -> film(film_id) on update CASCADE on delete RESTRICT",
@@ -140,8 +121,7 @@ async fn sakila_reflects_partitions_views_enums_domains_and_foreign_keys() {
             fks.join("\n")
         );
     }
-    let fk_count = fks.len();
-    assert_eq!(fk_count, 40, "{}", fks.join("\n"));
+    assert_eq!(fks.len(), 40, "{}", fks.join("\n"));
     assert!(
         public.tables["payment"]
             .foreign_keys

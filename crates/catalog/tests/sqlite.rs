@@ -1,16 +1,11 @@
 //! SQLite reflection against real database files: query count, Sakila, bad input.
 
-use sealift_catalog::{DatabaseUrl, Error, ReflectOptions, Reflection, reflect};
+mod common;
+
+use common::{foreign_key_lines, reflect_url};
+use sealift_catalog::{Error, Reflection};
 use sealift_ir::{Deferrable, FkAction, Identity};
 use sealift_testkit::{SqliteDb, fixture, synthetic_tables_sql};
-
-async fn reflect_url(url: &str, schemas: &[&str]) -> Result<Reflection, Error> {
-    let url = DatabaseUrl::parse(url)?;
-    let options = ReflectOptions {
-        schemas: schemas.iter().map(|s| s.to_string()).collect(),
-    };
-    reflect(&url, &options).await
-}
 
 async fn reflect_tables(n: usize) -> Reflection {
     let db = SqliteDb::create(&format!("count{n}")).await;
@@ -53,23 +48,7 @@ async fn sakila_reflects_tables_views_and_foreign_keys() {
     ] {
         assert!(main.tables[v].kind.is_view(), "{v} is not a view");
     }
-    let fks: Vec<String> = main
-        .tables
-        .values()
-        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
-        .map(|(t, fk)| {
-            format!(
-                "{} {}({}) -> {}({}) on update {} on delete {}",
-                fk.name.as_deref().unwrap_or("?"),
-                t.name,
-                fk.columns.join(","),
-                fk.referenced_table.name,
-                fk.referenced_columns.join(","),
-                fk.on_update.as_sql(),
-                fk.on_delete.as_sql()
-            )
-        })
-        .collect();
+    let fks = foreign_key_lines(main);
     assert_eq!(fks.len(), 22, "{}", fks.join("\n"));
     for w in [
         "fk_city_country city(country_id) -> country(country_id) on update CASCADE on delete NO ACTION",

@@ -92,16 +92,21 @@ impl fmt::Display for DataType {
     }
 }
 
+/// A type name lowercased with runs of whitespace folded to one space: the spelling every
+/// dialect's normalization starts from (`Double  Precision` -> `double precision`).
+pub fn fold_type_name(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
+}
+
 /// Maps any PostgreSQL spelling of a built-in type to its `pg_type.typname`.
 ///
 /// `integer`, `int`, `serial` -> `int4`; `character varying` -> `varchar`;
 /// `timestamp with time zone` -> `timestamptz`; unknown names come back lowercased.
 pub fn normalize_pg_type_name(name: &str) -> String {
-    let folded = name
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
+    let folded = fold_type_name(name);
     let canonical = match folded.as_str() {
         "integer" | "int" | "serial" | "serial4" => "int4",
         "smallint" | "smallserial" | "serial2" => "int2",

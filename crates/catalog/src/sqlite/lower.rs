@@ -261,11 +261,7 @@ fn same_names(a: &[String], b: &[String]) -> bool {
 /// A declared type in SQLite's normalized spelling: lowercased, spaces folded, with integer
 /// modifiers split off (`DECIMAL(4, 2)` -> `decimal` with `[4, 2]`).
 pub fn data_type(declared: &str) -> DataType {
-    let folded = declared
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
+    let folded = sealift_ir::fold_type_name(declared);
     if let Some((base, rest)) = folded.split_once('(')
         && let Some(args) = rest.strip_suffix(')')
     {
