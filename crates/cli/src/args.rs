@@ -18,18 +18,45 @@ pub enum Command {
     Inspect(InspectArgs),
 }
 
-/// `sealift inspect`.
+/// `sealift inspect`: a live database, or entity files read as SeaORM would create them.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The database to reflect: postgres://..., sqlite://path/to/file.db.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Read SeaORM entity files from this folder instead of a database.
+    #[arg(long, value_name = "DIR", conflicts_with = "database_url")]
+    pub entities: Option<std::path::PathBuf>,
+    /// With --entities: the backend to lower the entities for.
+    #[arg(long, value_enum, default_value_t = DialectArg::Postgres, requires = "entities")]
+    pub dialect: DialectArg,
     /// A namespace to reflect (PostgreSQL schema); repeat for several. Default: the current one.
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// A target backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl From<DialectArg> for sealift_ir::Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Postgres => sealift_ir::Dialect::Postgres,
+            DialectArg::Sqlite => sealift_ir::Dialect::Sqlite,
+            DialectArg::Mysql => sealift_ir::Dialect::Mysql,
+        }
+    }
 }
 
 /// How a schema is printed.

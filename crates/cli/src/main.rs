@@ -4,6 +4,7 @@
 //! unusable database (the message says what failed and what to try).
 
 mod args;
+mod entities;
 mod inspect;
 
 use std::process::ExitCode;

@@ -60,6 +60,9 @@ fn table(out: &mut String, t: &Table) {
     for c in &t.columns {
         let _ = writeln!(out, "    {}", column(c));
     }
+    for c in &t.ignored_columns {
+        let _ = writeln!(out, "    ignored column {}", ident(c));
+    }
     if let Some(pk) = &t.primary_key {
         let _ = writeln!(
             out,

@@ -12,4 +12,4 @@ mod types;
 
 pub use dump::dump;
 pub use model::*;
-pub use types::{DataType, TypeKind, fold_type_name, normalize_pg_type_name};
+pub use types::{DataType, TypeKind, fold_type_name, normalize_pg_type_name, sqlite_declared_type};

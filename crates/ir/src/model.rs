@@ -180,6 +180,10 @@ pub struct Table {
     pub checks: Vec<Check>,
     /// The table comment.
     pub comment: Option<String>,
+    /// Columns an entity declares but asks SeaORM not to manage (`ignore` fields): never
+    /// created, altered or dropped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored_columns: Vec<String>,
 }
 
 impl Table {
@@ -195,6 +199,7 @@ impl Table {
             foreign_keys: Vec::new(),
             checks: Vec::new(),
             comment: None,
+            ignored_columns: Vec::new(),
         }
     }
 

@@ -101,6 +101,21 @@ pub fn fold_type_name(name: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// A SQLite declared type in its normalized spelling: folded, with integer modifiers split off
+/// (`DECIMAL(4, 2)` -> `decimal` with `[4, 2]`, `real(10, 2)` -> `real` with `[10, 2]`).
+pub fn sqlite_declared_type(declared: &str) -> DataType {
+    let folded = fold_type_name(declared);
+    if let Some((base, rest)) = folded.split_once('(')
+        && let Some(args) = rest.strip_suffix(')')
+    {
+        let parsed: Option<Vec<u32>> = args.split(',').map(|a| a.trim().parse().ok()).collect();
+        if let Some(mods) = parsed {
+            return DataType::builtin(base.trim_end()).with_modifiers(mods);
+        }
+    }
+    DataType::builtin(folded)
+}
+
 /// Maps any PostgreSQL spelling of a built-in type to its `pg_type.typname`.
 ///
 /// `integer`, `int`, `serial` -> `int4`; `character varying` -> `varchar`;
@@ -146,6 +161,28 @@ mod tests {
         ] {
             assert_eq!(normalize_pg_type_name(spelling), want, "{spelling}");
         }
+    }
+
+    #[test]
+    fn sqlite_declared_types_normalize() {
+        let t = sqlite_declared_type;
+        assert_eq!(
+            t("real(4, 2)"),
+            DataType::builtin("real").with_modifiers([4, 2])
+        );
+        assert_eq!(
+            t("DECIMAL(4,2)"),
+            DataType::builtin("decimal").with_modifiers([4, 2])
+        );
+        assert_eq!(
+            t("VARCHAR (45)"),
+            DataType::builtin("varchar").with_modifiers([45])
+        );
+        assert_eq!(t("datetime_text"), DataType::builtin("datetime_text"));
+        assert_eq!(
+            t("BLOB SUB_TYPE  TEXT"),
+            DataType::builtin("blob sub_type text")
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sealift_ir::{
-    Check, Column, DataType, Deferrable, FkAction, ForeignKey, Identity, Index, IndexKey,
-    IndexPart, Namespace, PrimaryKey, QualifiedName, Table, TableKind, Unique,
+    Check, Column, Deferrable, FkAction, ForeignKey, Identity, Index, IndexKey, IndexPart,
+    Namespace, PrimaryKey, QualifiedName, Table, TableKind, Unique,
 };
 
 use super::ddl;
@@ -66,7 +66,7 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(&c.name))
         });
-        let mut col = Column::new(c.name, data_type(&c.declared_type));
+        let mut col = Column::new(c.name, sealift_ir::sqlite_declared_type(&c.declared_type));
         col.nullable = !c.not_null;
         // Hidden 2 and 3 are generated columns: their "default" is the generation expression.
         if c.hidden == 2 || c.hidden == 3 {
@@ -256,48 +256,4 @@ fn lower_foreign_keys(
 /// SQLite compares identifiers case-insensitively.
 fn same_names(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
-}
-
-/// A declared type in SQLite's normalized spelling: lowercased, spaces folded, with integer
-/// modifiers split off (`DECIMAL(4, 2)` -> `decimal` with `[4, 2]`).
-pub fn data_type(declared: &str) -> DataType {
-    let folded = sealift_ir::fold_type_name(declared);
-    if let Some((base, rest)) = folded.split_once('(')
-        && let Some(args) = rest.strip_suffix(')')
-    {
-        let parsed: Option<Vec<u32>> = args.split(',').map(|a| a.trim().parse().ok()).collect();
-        if let Some(mods) = parsed {
-            return DataType::builtin(base.trim_end()).with_modifiers(mods);
-        }
-    }
-    DataType::builtin(folded)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn declared_types_normalize() {
-        assert_eq!(
-            data_type("real(4, 2)"),
-            DataType::builtin("real").with_modifiers([4, 2])
-        );
-        assert_eq!(
-            data_type("DECIMAL(4,2)"),
-            DataType::builtin("decimal").with_modifiers([4, 2])
-        );
-        assert_eq!(
-            data_type("VARCHAR (45)"),
-            DataType::builtin("varchar").with_modifiers([45])
-        );
-        assert_eq!(
-            data_type("datetime_text"),
-            DataType::builtin("datetime_text")
-        );
-        assert_eq!(
-            data_type("BLOB SUB_TYPE  TEXT"),
-            DataType::builtin("blob sub_type text")
-        );
-    }
 }

@@ -1,0 +1,142 @@
+//! `#[sea_orm(...)]` attributes, also behind `#[cfg_attr(..., sea_orm(...))]`, as key/value
+//! pairs. Unknown keys are kept: each format decides what it reads.
+
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Lit, Meta, Token};
+
+use crate::diagnostic::Pos;
+
+/// One `key`, `key = value` or `key(...)` inside `sea_orm(...)`.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    /// The key.
+    pub key: String,
+    /// Its value.
+    pub value: AttrValue,
+    /// Where the key is.
+    pub pos: Pos,
+}
+
+/// The value of an attribute key.
+#[derive(Debug, Clone)]
+pub enum AttrValue {
+    /// `key` alone.
+    Flag,
+    /// `key = "text"`, `key = 1`, `key = true`.
+    Lit(Lit),
+    /// `key = some::path` or another expression.
+    Expr(Box<Expr>),
+}
+
+impl Attr {
+    /// The string value of `key = "..."`.
+    pub fn str(&self) -> Option<String> {
+        match &self.value {
+            AttrValue::Lit(Lit::Str(s)) => Some(s.value()),
+            _ => None,
+        }
+    }
+
+    /// The boolean value of `key = true|false`; a bare flag is true.
+    pub fn bool(&self) -> Option<bool> {
+        match &self.value {
+            AttrValue::Flag => Some(true),
+            AttrValue::Lit(Lit::Bool(b)) => Some(b.value),
+            _ => None,
+        }
+    }
+}
+
+/// Every `sea_orm` key of the given attributes, in order. Attributes that do not parse are
+/// reported as `Err` with their position.
+pub fn sea_orm_attrs(attrs: &[Attribute]) -> (Vec<Attr>, Vec<(Pos, String)>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for attr in attrs {
+        let list = if attr.path().is_ident("sea_orm") {
+            match &attr.meta {
+                Meta::List(list) => vec![list.clone()],
+                _ => continue,
+            }
+        } else if attr.path().is_ident("cfg_attr") {
+            // cfg_attr(predicate, sea_orm(...), ...): read the sea_orm parts, whatever the cfg.
+            match attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+                Ok(metas) => metas
+                    .into_iter()
+                    .skip(1)
+                    .filter_map(|m| match m {
+                        Meta::List(l) if l.path.is_ident("sea_orm") => Some(l),
+                        _ => None,
+                    })
+                    .collect(),
+                Err(_) => continue,
+            }
+        } else {
+            continue;
+        };
+        for l in list {
+            let result = l.parse_nested_meta(|meta| {
+                let key = meta
+                    .path
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
+                let pos = Pos::of(meta.path.span());
+                let value = if meta.input.peek(Token![=]) {
+                    let expr: Expr = meta.value()?.parse()?;
+                    match expr {
+                        Expr::Lit(l) => AttrValue::Lit(l.lit),
+                        other => AttrValue::Expr(Box::new(other)),
+                    }
+                } else if meta.input.peek(syn::token::Paren) {
+                    meta.parse_nested_meta(|inner| {
+                        if inner.input.peek(Token![=]) {
+                            let _: Expr = inner.value()?.parse()?;
+                        }
+                        Ok(())
+                    })?;
+                    AttrValue::Flag
+                } else {
+                    AttrValue::Flag
+                };
+                out.push(Attr { key, value, pos });
+                Ok(())
+            });
+            if let Err(e) = result {
+                errors.push((Pos::of(e.span()), e.to_string()));
+            }
+        }
+    }
+    (out, errors)
+}
+
+/// The names listed in `#[derive(...)]` attributes (last path segment).
+pub fn derives(attrs: &[Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
+        if let Ok(paths) =
+            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
+        {
+            out.extend(
+                paths
+                    .iter()
+                    .filter_map(|p| p.segments.last().map(|s| s.ident.to_string())),
+            );
+        }
+    }
+    out
+}
+
+/// True when an attribute like `#[sea_orm::model]` (or `#[model]`) is present.
+pub fn has_path_attr(attrs: &[Attribute], last: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().segments.last().is_some_and(|s| s.ident == last)
+            && (a.path().segments.len() == 1
+                || a.path()
+                    .segments
+                    .first()
+                    .is_some_and(|s| s.ident == "sea_orm"))
+    })
+}

@@ -1,0 +1,194 @@
+//! Finding entities in a parsed file, whatever format they are written in.
+//!
+//! A file is walked module by module (inline `mod x { ... }` included). Each module scope is
+//! searched for the pieces of an entity; the format is decided by which pieces are there:
+//! a `Model` deriving `DeriveEntityModel` (compact, dense, compact_model), or an
+//! `impl EntityName for Entity` with an `enum Column` (expanded). User types (active enums,
+//! value types, JSON structs, aliases) are collected on the way for the crate-wide index.
+
+pub(crate) mod compact;
+mod expanded;
+
+use std::path::Path;
+
+use syn::{Item, ItemEnum, ItemImpl, ItemStruct};
+
+use crate::attrs::derives;
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::model::{EntityDef, RelationDef};
+use crate::type_index::{self, UserType};
+use sealift_ir::FkAction;
+
+/// What one file declares.
+#[derive(Debug, Default)]
+pub struct FileItems {
+    /// Entities, one per module scope that has one.
+    pub entities: Vec<EntityDef>,
+    /// User types for the crate-wide index.
+    pub types: Vec<UserType>,
+    /// Problems found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses one file's text; `module` is its module name.
+pub fn parse_file(path: &Path, text: &str, module: &str) -> FileItems {
+    let mut out = FileItems::default();
+    match syn::parse_file(text) {
+        Ok(file) => walk(path, module, &file.items, &mut out),
+        Err(e) => out.diagnostics.push(Diagnostic::error(
+            path,
+            Pos::of(e.span()),
+            format!("this file is not valid Rust: {e}"),
+            "fix the syntax error; the other entity files are still read",
+        )),
+    }
+    out
+}
+
+/// The items of one module scope that make up an entity.
+#[derive(Default)]
+struct Scope<'a> {
+    model: Option<&'a ItemStruct>,
+    relation_enum: Option<&'a ItemEnum>,
+    column_enum: Option<&'a ItemEnum>,
+    primary_key_enum: Option<&'a ItemEnum>,
+    entity_name_impl: Option<&'a ItemImpl>,
+    column_trait_impl: Option<&'a ItemImpl>,
+    primary_key_trait_impl: Option<&'a ItemImpl>,
+    relation_trait_impl: Option<&'a ItemImpl>,
+}
+
+fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
+    let mut scope = Scope::default();
+    for item in items {
+        match item {
+            Item::Struct(s) => {
+                let d = derives(&s.attrs);
+                if s.ident == "Model" && d.iter().any(|x| x == "DeriveEntityModel") {
+                    scope.model = Some(s);
+                }
+            }
+            Item::Enum(e) => {
+                let d = derives(&e.attrs);
+                if e.ident == "Relation" && d.iter().any(|x| x == "DeriveRelation") {
+                    scope.relation_enum = Some(e);
+                } else if e.ident == "Column" && !d.iter().any(|x| x == "DeriveRelation") {
+                    scope.column_enum = Some(e);
+                } else if e.ident == "PrimaryKey" {
+                    scope.primary_key_enum = Some(e);
+                }
+            }
+            Item::Impl(i) => match impl_trait_name(i).as_deref() {
+                Some("EntityName") => scope.entity_name_impl = Some(i),
+                Some("ColumnTrait") => scope.column_trait_impl = Some(i),
+                Some("PrimaryKeyTrait") => scope.primary_key_trait_impl = Some(i),
+                Some("RelationTrait") => scope.relation_trait_impl = Some(i),
+                _ => {}
+            },
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    walk(path, &m.ident.to_string(), inner, out);
+                }
+            }
+            _ => {}
+        }
+        type_index::collect(path, module, item, &mut out.types, &mut out.diagnostics);
+    }
+
+    if let Some(model) = scope.model {
+        let mut entity = compact::model(path, module, model, &mut out.diagnostics);
+        if let Some(rel) = scope.relation_enum {
+            entity
+                .relations
+                .extend(compact::relation_enum(path, rel, &mut out.diagnostics));
+        }
+        out.entities.push(entity);
+    } else if let (Some(name_impl), Some(columns)) = (scope.entity_name_impl, scope.column_enum) {
+        let entity = expanded::entity(
+            path,
+            module,
+            expanded::Pieces {
+                name_impl,
+                columns,
+                column_trait: scope.column_trait_impl,
+                primary_key: scope.primary_key_enum,
+                primary_key_trait: scope.primary_key_trait_impl,
+                relation_trait: scope.relation_trait_impl,
+            },
+            &mut out.diagnostics,
+        );
+        out.entities.push(entity);
+    }
+}
+
+/// `impl Trait for X` -> `Trait` (last path segment).
+fn impl_trait_name(i: &ItemImpl) -> Option<String> {
+    i.trait_
+        .as_ref()
+        .and_then(|(_, p, _)| p.segments.last())
+        .map(|s| s.ident.to_string())
+}
+
+/// The module an entity path points at: `super::cake::Entity` -> `Some("cake")`,
+/// `Entity` -> `None` (this module).
+pub(crate) fn target_module(path_text: &str) -> Option<String> {
+    let segments: Vec<&str> = path_text
+        .split("::")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    match segments.as_slice() {
+        [.., module, "Entity"] if *module != "super" && *module != "self" && *module != "crate" => {
+            Some((*module).to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// `Cascade`, `ForeignKeyAction::SetNull`, `"NoAction"` -> the action.
+pub(crate) fn fk_action(text: &str) -> Option<FkAction> {
+    let last = text
+        .rsplit("::")
+        .next()
+        .unwrap_or(text)
+        .trim()
+        .trim_matches('"');
+    Some(match last {
+        "Cascade" => FkAction::Cascade,
+        "SetNull" => FkAction::SetNull,
+        "SetDefault" => FkAction::SetDefault,
+        "Restrict" => FkAction::Restrict,
+        "NoAction" => FkAction::NoAction,
+        _ => return None,
+    })
+}
+
+/// `Column::CakeId`, `(Column::A, Column::B)`, `"user_id"`, `"(a, b)"` -> Column variants.
+pub(crate) fn column_variants(text: &str) -> Vec<String> {
+    use heck::ToUpperCamelCase;
+    text.trim()
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split(',')
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let last = p.rsplit("::").next().unwrap_or(p).trim();
+            last.trim_start_matches("r#").to_upper_camel_case()
+        })
+        .collect()
+}
+
+/// A relation with nothing set but its place.
+pub(crate) fn empty_relation(pos: Pos) -> RelationDef {
+    RelationDef {
+        target: None,
+        from: Vec::new(),
+        to: Vec::new(),
+        on_update: None,
+        on_delete: None,
+        fk_name: None,
+        skip_fk: false,
+        pos,
+    }
+}

@@ -1,0 +1,123 @@
+//! Reads SeaORM entity files with syn, without compiling the user's crate, and lowers them to
+//! the sealift schema model exactly as SeaORM 2.x would create them on a given backend.
+//!
+//! Pure: it takes file contents and returns data. Parsing never fails as a whole: every problem
+//! is a [`Diagnostic`] with file, line, column and a hint, and the other files still parse.
+//! Files are parsed in parallel.
+//!
+//! ```text
+//! files --parse (rayon, per file)--> entities + user types --TypeIndex--> lower(dialect) --> Schema
+//! ```
+
+mod attrs;
+mod coltype;
+mod diagnostic;
+mod formats;
+mod lower;
+mod model;
+mod type_index;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sealift_ir::Schema;
+
+pub use diagnostic::{Diagnostic, Pos, Severity};
+pub use lower::{LowerOptions, pg_object_name};
+pub use model::{ColType, ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
+pub use type_index::{TypeIndex, UserType, UserTypeKind};
+
+/// One entity source file: its path (for diagnostics and the module name) and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The file's path, relative to the entities directory or absolute.
+    pub path: PathBuf,
+    /// The file's contents.
+    pub text: String,
+}
+
+/// Every entity and user type of a set of files, with what went wrong.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// Entities, sorted by file then position.
+    pub entities: Vec<EntityDef>,
+    /// The crate-wide index of user types.
+    pub types: TypeIndex,
+    /// Problems, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A lowered schema with every diagnostic of parsing and lowering.
+#[derive(Debug)]
+pub struct Lowered {
+    /// The schema the entities describe.
+    pub schema: Schema,
+    /// Problems, sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Lowered {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Parses all files in parallel.
+pub fn parse(files: &[SourceFile]) -> Parsed {
+    let per_file: Vec<formats::FileItems> = files
+        .par_iter()
+        .map(|f| formats::parse_file(&f.path, &f.text, &module_name(&f.path)))
+        .collect();
+    let mut parsed = Parsed::default();
+    let mut types = Vec::new();
+    for items in per_file {
+        parsed.entities.extend(items.entities);
+        types.extend(items.types);
+        parsed.diagnostics.extend(items.diagnostics);
+    }
+    parsed
+        .entities
+        .sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));
+    parsed.types = TypeIndex::new(types);
+    sort_diagnostics(&mut parsed.diagnostics);
+    parsed
+}
+
+/// Parses and lowers in one step.
+pub fn load(files: &[SourceFile], options: &LowerOptions) -> Lowered {
+    let parsed = parse(files);
+    let (schema, more) = lower::lower(&parsed.entities, &parsed.types, options);
+    let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(more);
+    sort_diagnostics(&mut diagnostics);
+    Lowered {
+        schema,
+        diagnostics,
+    }
+}
+
+/// Lowers already parsed entities for one dialect.
+pub fn lower(parsed: &Parsed, options: &LowerOptions) -> (Schema, Vec<Diagnostic>) {
+    lower::lower(&parsed.entities, &parsed.types, options)
+}
+
+fn sort_diagnostics(d: &mut [Diagnostic]) {
+    d.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
+}
+
+/// The module a file defines: its stem, or its folder's name for `mod.rs`.
+fn module_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if stem == "mod"
+        && let Some(parent) = path.parent().and_then(|p| p.file_name())
+    {
+        return parent.to_string_lossy().into_owned();
+    }
+    stem
+}

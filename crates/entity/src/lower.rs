@@ -1,0 +1,639 @@
+//! Entities -> the schema model, per dialect, as SeaORM 2.x would create them
+//! (`Schema::create_table_from_entity`, `create_enum_from_entity`, `create_index_from_entity`,
+//! rendered by sea-query). Names follow SeaORM: `fk-{table}-{cols}`, `idx-{table}-{col}`,
+//! `idx-{table}-{key}`, `pk-{table}` for a composite key; the rest is named by the database
+//! (`{table}_pkey`, `{table}_{col}_key` on PostgreSQL).
+
+use std::collections::{BTreeMap, HashMap};
+
+use sealift_ir::{
+    Check, Column, DataType, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart,
+    Namespace, PrimaryKey, QualifiedName, Schema, Table, TypeKind, Unique, normalize_pg_type_name,
+    sqlite_declared_type,
+};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{ColType, ColumnDef, DefaultDef, EntityDef};
+use crate::type_index::TypeIndex;
+
+/// PostgreSQL's limit on identifier length (NAMEDATALEN - 1).
+const PG_MAX_IDENT: usize = 63;
+
+/// How to lower.
+#[derive(Debug, Clone)]
+pub struct LowerOptions {
+    /// The target database family.
+    pub dialect: Dialect,
+    /// The namespace of entities with no `schema_name` (and of PostgreSQL enums, which SeaORM
+    /// creates unqualified): `public`, `main`, or the MySQL database name.
+    pub default_schema: String,
+}
+
+impl LowerOptions {
+    /// The usual default namespace for a dialect: `public`, `main`, or `default` on MySQL
+    /// (where the real name is the database's).
+    pub fn new(dialect: Dialect) -> Self {
+        let default_schema = match dialect {
+            Dialect::Postgres => "public",
+            Dialect::Sqlite => "main",
+            Dialect::Mysql => "default",
+        };
+        LowerOptions {
+            dialect,
+            default_schema: default_schema.to_owned(),
+        }
+    }
+}
+
+/// Lowers every entity; problems become diagnostics and the rest still lowers.
+pub fn lower(
+    entities: &[EntityDef],
+    types: &TypeIndex,
+    options: &LowerOptions,
+) -> (Schema, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut schema = Schema::new(options.dialect);
+    let by_module: HashMap<&str, &EntityDef> =
+        entities.iter().map(|e| (e.module.as_str(), e)).collect();
+    let mut enums: BTreeMap<String, (Enum, &EntityDef)> = BTreeMap::new();
+
+    for e in entities {
+        if e.table_name.is_empty() {
+            continue;
+        }
+        let ns_name = e
+            .schema_name
+            .clone()
+            .unwrap_or_else(|| options.default_schema.clone());
+        let mut table = Table::new(e.table_name.clone());
+        if options.dialect == Dialect::Mysql {
+            table.comment = e.comment.clone();
+        }
+        let primary: Vec<&ColumnDef> = e
+            .columns
+            .iter()
+            .filter(|c| c.primary_key && !c.ignore)
+            .collect();
+        let auto_increment = match e.auto_increment {
+            Some(v) => v && primary.len() == 1,
+            None => primary.len() == 1,
+        };
+        let mut unique_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+
+        for c in &e.columns {
+            if c.ignore {
+                table.ignored_columns.push(c.name.clone());
+                continue;
+            }
+            let ct = match types.resolve(&c.ty) {
+                Ok(t) => t,
+                Err(missing) => {
+                    diags.push(Diagnostic::error(
+                        &e.file,
+                        c.pos,
+                        format!("cannot resolve the type `{missing}` of column `{}`", c.name),
+                        "define it in the entities crate (DeriveActiveEnum, DeriveValueType, FromJsonQueryResult or a type alias), or set column_type = \"...\"",
+                    ));
+                    continue;
+                }
+            };
+            if let ColType::Enum { name, variants } = enum_of(&ct)
+                && options.dialect == Dialect::Postgres
+            {
+                let new = Enum {
+                    name: name.clone(),
+                    values: variants.clone(),
+                };
+                match enums.get(name) {
+                    Some((old, _)) if old.values != new.values => diags.push(Diagnostic::error(
+                        &e.file,
+                        c.pos,
+                        format!("enum `{name}` is declared twice with different values"),
+                        "give one of them another enum_name",
+                    )),
+                    Some(_) => {}
+                    None => {
+                        enums.insert(name.clone(), (new, e));
+                    }
+                }
+            }
+            let data_type = match data_type(&ct, options) {
+                Ok(t) => t,
+                Err(why) => {
+                    diags.push(Diagnostic::error(
+                        &e.file,
+                        c.pos,
+                        format!("column `{}`: {why}", c.name),
+                        "choose a column_type this database supports",
+                    ));
+                    continue;
+                }
+            };
+            let mut col = Column::new(c.name.clone(), data_type);
+            col.nullable = c.nullable && !(c.primary_key && options.dialect != Dialect::Sqlite);
+            if c.primary_key && auto_increment {
+                col.identity = Some(match options.dialect {
+                    Dialect::Postgres
+                        if matches!(
+                            ct,
+                            ColType::SmallInteger | ColType::Integer | ColType::BigInteger
+                        ) =>
+                    {
+                        Identity::ByDefault
+                    }
+                    Dialect::Postgres => {
+                        diags.push(Diagnostic::error(
+                            &e.file,
+                            c.pos,
+                            format!("auto-increment key `{}` must be i16, i32 or i64 on PostgreSQL", c.name),
+                            "use a signed integer type, or set #[sea_orm(primary_key, auto_increment = false)]",
+                        ));
+                        Identity::ByDefault
+                    }
+                    _ => Identity::AutoIncrement,
+                });
+                col.nullable = false;
+            }
+            col.default = c
+                .default
+                .as_ref()
+                .map(|d| default_text(d, &col.data_type, options.dialect));
+            if options.dialect == Dialect::Mysql {
+                col.comment = match (&c.comment, &c.renamed_from) {
+                    (Some(cm), Some(r)) => Some(format!("{cm}; renamed_from \"{r}\"")),
+                    (None, Some(r)) => Some(format!("renamed_from \"{r}\"")),
+                    (cm, None) => cm.clone(),
+                };
+            }
+            if let Some(extra) = &c.extra {
+                match check_of(extra) {
+                    Some(expr) => table.checks.push(Check {
+                        name: (options.dialect == Dialect::Postgres)
+                            .then(|| pg_object_name(&e.table_name, Some(&c.name), "check")),
+                        expression: expr,
+                    }),
+                    None => diags.push(Diagnostic::warning(
+                        &e.file,
+                        c.pos,
+                        format!(
+                            "extra `{extra}` on column `{}` is applied verbatim and not compared",
+                            c.name
+                        ),
+                        "only extra = \"CHECK (...)\" is managed",
+                    )),
+                }
+            }
+            if c.unique && !(c.primary_key && primary.len() == 1) {
+                table.uniques.push(Unique {
+                    name: match options.dialect {
+                        Dialect::Postgres => {
+                            Some(pg_object_name(&e.table_name, Some(&c.name), "key"))
+                        }
+                        Dialect::Mysql => Some(c.name.clone()),
+                        Dialect::Sqlite => None,
+                    },
+                    columns: vec![c.name.clone()],
+                });
+            }
+            if c.indexed && !c.unique {
+                table.indexes.push(index(
+                    format!("idx-{}-{}", e.table_name, c.name),
+                    false,
+                    vec![c.name.clone()],
+                    options.dialect,
+                ));
+            }
+            if let Some(key) = &c.unique_key {
+                unique_keys
+                    .entry(key.clone())
+                    .or_default()
+                    .push(c.name.clone());
+            }
+            table.columns.push(col);
+        }
+        for (key, cols) in unique_keys {
+            table.indexes.push(index(
+                format!("idx-{}-{key}", e.table_name),
+                true,
+                cols,
+                options.dialect,
+            ));
+        }
+
+        if !primary.is_empty() {
+            table.primary_key = Some(PrimaryKey {
+                name: match (options.dialect, primary.len()) {
+                    (Dialect::Mysql, _) => Some("PRIMARY".into()),
+                    (_, n) if n > 1 => Some(format!("pk-{}", e.table_name)),
+                    (Dialect::Postgres, _) => Some(pg_object_name(&e.table_name, None, "pkey")),
+                    (Dialect::Sqlite, _) => None,
+                },
+                columns: primary.iter().map(|c| c.name.clone()).collect(),
+            });
+        }
+
+        for r in &e.relations {
+            if r.skip_fk {
+                continue;
+            }
+            let target = match &r.target {
+                None => Some(e),
+                Some(m) => by_module.get(m.as_str()).copied(),
+            };
+            let Some(target) = target else {
+                diags.push(Diagnostic::error(
+                    &e.file,
+                    r.pos,
+                    format!("this relation points at entity `{}`, which is not among the entity files", r.target.as_deref().unwrap_or("?")),
+                    "add that entity's file to the entities directory, or fix the path in belongs_to",
+                ));
+                continue;
+            };
+            let names = |ent: &EntityDef, variants: &[String]| -> Result<Vec<String>, String> {
+                variants
+                    .iter()
+                    .map(|v| {
+                        ent.columns
+                            .iter()
+                            .find(|c| &c.variant == v)
+                            .map(|c| c.name.clone())
+                            .ok_or_else(|| format!("entity `{}` has no column `{v}`", ent.module))
+                    })
+                    .collect()
+            };
+            match (names(e, &r.from), names(target, &r.to)) {
+                (Ok(from), Ok(to)) => {
+                    let name = r
+                        .fk_name
+                        .clone()
+                        .unwrap_or_else(|| format!("fk-{}-{}", e.table_name, from.join("-")));
+                    table.foreign_keys.push(ForeignKey {
+                        name: (options.dialect != Dialect::Sqlite).then_some(name),
+                        columns: from,
+                        referenced_table: QualifiedName::new(
+                            target
+                                .schema_name
+                                .clone()
+                                .unwrap_or_else(|| options.default_schema.clone()),
+                            target.table_name.clone(),
+                        ),
+                        referenced_columns: to,
+                        on_update: r.on_update.unwrap_or(FkAction::NoAction),
+                        on_delete: r.on_delete.unwrap_or(FkAction::NoAction),
+                        deferrable: Default::default(),
+                    });
+                }
+                (Err(why), _) | (_, Err(why)) => diags.push(Diagnostic::error(
+                    &e.file,
+                    r.pos,
+                    format!("this relation names a column that does not exist: {why}"),
+                    "from and to name Column variants, e.g. from = \"Column::CakeId\"",
+                )),
+            }
+        }
+        table.sort();
+        let ns = schema
+            .namespaces
+            .entry(ns_name.clone())
+            .or_insert_with(|| Namespace::new(ns_name));
+        if ns.tables.contains_key(&table.name) {
+            diags.push(Diagnostic::error(
+                &e.file,
+                e.pos,
+                format!("table `{}` is declared by more than one entity", table.name),
+                "give each entity its own table_name",
+            ));
+        }
+        ns.tables.insert(table.name.clone(), table);
+    }
+
+    for (name, (en, _)) in enums {
+        let ns = schema
+            .namespaces
+            .entry(options.default_schema.clone())
+            .or_insert_with(|| Namespace::new(options.default_schema.clone()));
+        ns.enums.insert(name, en);
+    }
+    (schema, diags)
+}
+
+fn enum_of(ct: &ColType) -> &ColType {
+    match ct {
+        ColType::Array(inner) => enum_of(inner),
+        other => other,
+    }
+}
+
+fn index(name: String, unique: bool, columns: Vec<String>, dialect: Dialect) -> Index {
+    Index {
+        name,
+        unique,
+        parts: columns.into_iter().map(IndexPart::column).collect(),
+        method: (dialect == Dialect::Postgres).then(|| "btree".to_owned()),
+        predicate: None,
+        include: Vec::new(),
+    }
+}
+
+/// `CHECK (expr)` -> `expr`.
+fn check_of(extra: &str) -> Option<String> {
+    let t = extra.trim();
+    let rest = t
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("check"))
+        .map(|_| t[5..].trim())?;
+    let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
+    Some(inner.trim().to_owned())
+}
+
+/// PostgreSQL's `makeObjectName`: `{name1}_{name2}_{label}`, shortening the longer of the two
+/// names until it fits in 63 bytes.
+pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let avail = PG_MAX_IDENT.saturating_sub(overhead);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 { n1 -= 1 } else { n2 -= 1 }
+    }
+    let cut = |s: &str, n: usize| {
+        let mut end = n.min(s.len());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s[..end].to_owned()
+    };
+    match name2 {
+        Some(n) => format!("{}_{}_{label}", cut(name1, n1), cut(n, n2)),
+        None => format!("{}_{label}", cut(name1, n1)),
+    }
+}
+
+/// The column type in the dialect's normalized spelling (what reflection reports).
+fn data_type(ct: &ColType, options: &LowerOptions) -> Result<DataType, String> {
+    match options.dialect {
+        Dialect::Postgres => pg_type(ct, &options.default_schema),
+        Dialect::Sqlite => sqlite_type(ct),
+        Dialect::Mysql => mysql_type(ct),
+    }
+}
+
+fn pg_type(ct: &ColType, schema: &str) -> Result<DataType, String> {
+    let b = |n: &str| DataType::builtin(n);
+    Ok(match ct {
+        ColType::Char(n) => b("bpchar").with_modifiers([n.unwrap_or(1)]),
+        ColType::String(Some(n)) => b("varchar").with_modifiers([*n]),
+        ColType::String(None) => b("varchar"),
+        ColType::Text => b("text"),
+        ColType::TinyInteger | ColType::TinyUnsigned | ColType::SmallInteger => b("int2"),
+        ColType::Integer | ColType::SmallUnsigned => b("int4"),
+        ColType::BigInteger | ColType::Unsigned | ColType::BigUnsigned => b("int8"),
+        ColType::Float => b("float4"),
+        ColType::Double => b("float8"),
+        ColType::Decimal(Some((p, s))) => b("numeric").with_modifiers([*p, *s]),
+        ColType::Decimal(None) => b("numeric"),
+        ColType::Money(_) => b("money"),
+        ColType::DateTime | ColType::Timestamp => b("timestamp"),
+        ColType::TimestampWithTimeZone => b("timestamptz"),
+        ColType::Time => b("time"),
+        ColType::Date => b("date"),
+        ColType::Interval => b("interval"),
+        ColType::Binary(_) | ColType::VarBinary(_) | ColType::Blob => b("bytea"),
+        ColType::Bit(n) => b("bit").with_modifiers([n.unwrap_or(1)]),
+        ColType::VarBit(n) => b("varbit").with_modifiers([*n]),
+        ColType::Boolean => b("bool"),
+        ColType::Json => b("json"),
+        ColType::JsonBinary => b("jsonb"),
+        ColType::Uuid => b("uuid"),
+        ColType::Cidr => b("cidr"),
+        ColType::Inet => b("inet"),
+        ColType::MacAddr => b("macaddr"),
+        ColType::Year => return Err("the Year type is not available on PostgreSQL".into()),
+        ColType::LTree => user_type("ltree", schema, TypeKind::Other),
+        ColType::Vector(n) => user_type("vector", schema, TypeKind::Other)
+            .with_modifiers(n.map(|n| vec![n]).unwrap_or_default()),
+        ColType::Custom(name) => {
+            let normalized = normalize_pg_type_name(name);
+            if PG_BUILTINS.contains(&normalized.as_str()) {
+                b(&normalized)
+            } else {
+                user_type(name, schema, TypeKind::Other)
+            }
+        }
+        ColType::Enum { name, .. } => user_type(name, schema, TypeKind::Enum),
+        ColType::Array(inner) => {
+            let t = pg_type(inner, schema)?;
+            let dims = t.array_dims + 1;
+            t.array_of(dims)
+        }
+    })
+}
+
+/// Built-in PostgreSQL type names a `Custom` column type may spell.
+const PG_BUILTINS: &[&str] = &[
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "text",
+    "varchar",
+    "bpchar",
+    "bool",
+    "date",
+    "time",
+    "timetz",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "bytea",
+    "json",
+    "jsonb",
+    "uuid",
+    "inet",
+    "cidr",
+    "macaddr",
+    "money",
+    "xml",
+    "tsvector",
+    "tsquery",
+    "oid",
+    "point",
+];
+
+fn user_type(name: &str, schema: &str, kind: TypeKind) -> DataType {
+    DataType {
+        schema: Some(schema.to_owned()),
+        kind,
+        ..DataType::builtin(name)
+    }
+}
+
+fn sqlite_type(ct: &ColType) -> Result<DataType, String> {
+    let b = |n: &str| DataType::builtin(n);
+    let with = |name: &str, m: Option<u32>| match m {
+        Some(n) => b(name).with_modifiers([n]),
+        None => b(name),
+    };
+    let pair = |name: &str, p: &Option<(u32, u32)>, none: &str| match p {
+        Some((p, s)) => b(name).with_modifiers([*p, *s]),
+        None => b(none),
+    };
+    Ok(match ct {
+        ColType::Char(n) => with("char", *n),
+        ColType::String(n) => with("varchar", *n),
+        ColType::Text => b("text"),
+        ColType::TinyInteger | ColType::TinyUnsigned => b("tinyint"),
+        ColType::SmallInteger | ColType::SmallUnsigned => b("smallint"),
+        ColType::Integer | ColType::Unsigned | ColType::BigInteger | ColType::BigUnsigned => {
+            b("integer")
+        }
+        ColType::Float => b("float"),
+        ColType::Double => b("double"),
+        ColType::Decimal(p) => pair("real", p, "real_decimal"),
+        ColType::Money(p) => pair("real_money", p, "real_money"),
+        ColType::DateTime => b("datetime_text"),
+        ColType::Timestamp => b("timestamp_text"),
+        ColType::TimestampWithTimeZone => b("timestamp_with_timezone_text"),
+        ColType::Time => b("time_text"),
+        ColType::Date => b("date_text"),
+        ColType::Binary(n) => b("blob").with_modifiers([*n]),
+        ColType::VarBinary(n) => with("varbinary_blob", *n),
+        ColType::Blob => b("blob"),
+        ColType::Boolean => b("boolean"),
+        ColType::Json => b("json_text"),
+        ColType::JsonBinary => b("jsonb_text"),
+        ColType::Uuid => b("uuid_text"),
+        ColType::Custom(name) => sqlite_declared_type(name),
+        ColType::Enum { .. } => b("enum_text"),
+        other => return Err(format!("{other:?} is not available on SQLite")),
+    })
+}
+
+fn mysql_type(ct: &ColType) -> Result<DataType, String> {
+    let b = |n: &str| DataType::builtin(n);
+    Ok(match ct {
+        ColType::Char(n) => b("char").with_modifiers([n.unwrap_or(1)]),
+        ColType::String(n) => b("varchar").with_modifiers([n.unwrap_or(255)]),
+        ColType::Text => b("text"),
+        ColType::TinyInteger => b("tinyint"),
+        ColType::SmallInteger => b("smallint"),
+        ColType::Integer => b("int"),
+        ColType::BigInteger => b("bigint"),
+        ColType::TinyUnsigned => b("tinyint unsigned"),
+        ColType::SmallUnsigned => b("smallint unsigned"),
+        ColType::Unsigned => b("int unsigned"),
+        ColType::BigUnsigned => b("bigint unsigned"),
+        ColType::Float => b("float"),
+        ColType::Double => b("double"),
+        ColType::Decimal(Some((p, s))) | ColType::Money(Some((p, s))) => {
+            b("decimal").with_modifiers([*p, *s])
+        }
+        ColType::Decimal(None) | ColType::Money(None) => b("decimal"),
+        ColType::DateTime => b("datetime"),
+        ColType::Timestamp | ColType::TimestampWithTimeZone => b("timestamp"),
+        ColType::Time => b("time"),
+        ColType::Date => b("date"),
+        ColType::Year => b("year"),
+        ColType::Binary(n) => b("binary").with_modifiers([*n]),
+        ColType::VarBinary(n) => b("varbinary").with_modifiers([n.unwrap_or(255)]),
+        ColType::Blob => b("blob"),
+        ColType::Bit(n) => b("bit").with_modifiers(n.map(|n| vec![n]).unwrap_or_default()),
+        ColType::VarBit(n) => b("bit").with_modifiers([*n]),
+        ColType::Boolean => b("bool"),
+        ColType::Json | ColType::JsonBinary => b("json"),
+        ColType::Uuid => b("binary").with_modifiers([16]),
+        ColType::Custom(name) => b(&sealift_ir::fold_type_name(name)),
+        ColType::Enum { variants, .. } => {
+            let quoted: Vec<String> = variants
+                .iter()
+                .map(|v| format!("'{}'", v.replace('\'', "''")))
+                .collect();
+            b(&format!("enum({})", quoted.join(",")))
+        }
+        other => return Err(format!("{other:?} is not available on MySQL")),
+    })
+}
+
+/// The default as the database reports it back after sea-query wrote it.
+fn default_text(d: &DefaultDef, t: &DataType, dialect: Dialect) -> String {
+    let quoted = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    match dialect {
+        Dialect::Postgres => {
+            let cast = pg_cast_name(t);
+            match d {
+                DefaultDef::Str(s) => format!("{}::{cast}", quoted(s)),
+                DefaultDef::Int(i) if *i < 0 => format!("'{i}'::{cast}"),
+                DefaultDef::Int(i) => i.to_string(),
+                DefaultDef::Float(f) if f.starts_with('-') => format!("'{f}'::{cast}"),
+                DefaultDef::Float(f) => f.clone(),
+                DefaultDef::Bool(b) => b.to_string(),
+                DefaultDef::Keyword(k) => k.clone(),
+                DefaultDef::Sql(s) => s.clone(),
+            }
+        }
+        Dialect::Sqlite | Dialect::Mysql => match d {
+            DefaultDef::Str(s) => quoted(s),
+            DefaultDef::Int(i) => i.to_string(),
+            DefaultDef::Float(f) => f.clone(),
+            DefaultDef::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).to_owned(),
+            DefaultDef::Keyword(k) => k.clone(),
+            DefaultDef::Sql(s) => format!("({s})"),
+        },
+    }
+}
+
+/// How PostgreSQL spells a type in a cast it prints (`format_type`).
+fn pg_cast_name(t: &DataType) -> String {
+    let base = match t.name.as_str() {
+        "varchar" => "character varying",
+        "bpchar" => "bpchar",
+        "int2" => "smallint",
+        "int4" => "integer",
+        "int8" => "bigint",
+        "float4" => "real",
+        "float8" => "double precision",
+        "bool" => "boolean",
+        "timestamp" => "timestamp without time zone",
+        "timestamptz" => "timestamp with time zone",
+        "time" => "time without time zone",
+        "timetz" => "time with time zone",
+        other => other,
+    };
+    let plain = base
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ' ');
+    let base = if plain {
+        base.to_owned()
+    } else {
+        format!("\"{base}\"")
+    };
+    if t.array_dims > 0 {
+        format!("{base}[]")
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_shortens_long_generated_names_like_make_object_name() {
+        assert_eq!(pg_object_name("cake", Some("name"), "key"), "cake_name_key");
+        assert_eq!(pg_object_name("cake", None, "pkey"), "cake_pkey");
+        let long = "a".repeat(40);
+        let name = pg_object_name(&long, Some(&"b".repeat(40)), "key");
+        assert_eq!(name.len(), 63);
+        assert_eq!(name, format!("{}_{}_key", "a".repeat(29), "b".repeat(29)));
+    }
+
+    #[test]
+    fn checks_come_from_extra() {
+        assert_eq!(check_of("CHECK (price > 0)").as_deref(), Some("price > 0"));
+        assert_eq!(check_of("check(a <> '')").as_deref(), Some("a <> ''"));
+        assert_eq!(check_of("COLLATE nocase"), None);
+    }
+}

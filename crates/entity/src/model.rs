@@ -1,0 +1,180 @@
+//! What an entity file declares, before lowering: tables, columns with SeaORM column types,
+//! relations. Every format (compact, expanded, dense, compact_model) produces these.
+
+use std::path::PathBuf;
+
+use sealift_ir::FkAction;
+
+use crate::diagnostic::Pos;
+
+/// Which way the entity was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `#[derive(DeriveEntityModel)]` on `Model` with a `DeriveRelation` enum.
+    Compact,
+    /// `DeriveEntity` + `impl EntityName` + `enum Column` + `impl ColumnTrait`.
+    Expanded,
+    /// SeaORM 2.0 `#[sea_orm::model]`, relations as `BelongsTo`/`HasOne`/`HasMany` fields.
+    Dense,
+    /// `#[sea_orm::compact_model]`: dense struct, compact `Relation` enum.
+    CompactModel,
+}
+
+/// SeaORM's `ColumnType`, as far as DDL goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum ColType {
+    Char(Option<u32>),
+    String(Option<u32>),
+    Text,
+    TinyInteger,
+    SmallInteger,
+    Integer,
+    BigInteger,
+    TinyUnsigned,
+    SmallUnsigned,
+    Unsigned,
+    BigUnsigned,
+    Float,
+    Double,
+    Decimal(Option<(u32, u32)>),
+    Money(Option<(u32, u32)>),
+    DateTime,
+    Timestamp,
+    TimestampWithTimeZone,
+    Time,
+    Date,
+    Year,
+    Interval,
+    Binary(u32),
+    VarBinary(Option<u32>),
+    Blob,
+    Bit(Option<u32>),
+    VarBit(u32),
+    Boolean,
+    Json,
+    JsonBinary,
+    Uuid,
+    Cidr,
+    Inet,
+    MacAddr,
+    LTree,
+    Vector(Option<u32>),
+    /// A type name written verbatim.
+    Custom(String),
+    /// An enum: its type name and labels in order.
+    Enum {
+        name: String,
+        variants: Vec<String>,
+    },
+    Array(Box<ColType>),
+}
+
+/// A column's type as declared: a SeaORM column type, or a Rust type still to resolve against
+/// the crate's user types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// Known: from `column_type`, a `def()` body, or a built-in Rust type.
+    Column(ColType),
+    /// A Rust type path (whitespace removed), e.g. `super::sea_orm_active_enums::Mood`.
+    Rust(String),
+    /// `Enum::db_type()` in an expanded `def()`: the active enum's type.
+    DbTypeOf(String),
+}
+
+/// A default as declared.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultDef {
+    /// `default_value = ...`, `.default_value(...)`: a literal.
+    Str(String),
+    /// An integer literal.
+    Int(i128),
+    /// A float literal, as written.
+    Float(String),
+    /// A boolean literal.
+    Bool(bool),
+    /// `Expr::current_timestamp()` and friends: an SQL keyword.
+    Keyword(String),
+    /// `Expr::cust("...")`: SQL text, which sea-query writes in parentheses.
+    Sql(String),
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    /// The `Column` enum variant (UpperCamel), what relations refer to.
+    pub variant: String,
+    /// The column name in the database.
+    pub name: String,
+    /// The declared type.
+    pub ty: TypeRef,
+    /// True for `Option<T>`, `nullable`, `.null()`, `.nullable()`.
+    pub nullable: bool,
+    /// Part of the primary key.
+    pub primary_key: bool,
+    /// `unique`.
+    pub unique: bool,
+    /// `indexed`.
+    pub indexed: bool,
+    /// `unique_key = "name"`: a multi-column unique index.
+    pub unique_key: Option<String>,
+    /// The default.
+    pub default: Option<DefaultDef>,
+    /// `comment`.
+    pub comment: Option<String>,
+    /// `extra`: SQL appended to the column definition.
+    pub extra: Option<String>,
+    /// `renamed_from`: the column's previous name.
+    pub renamed_from: Option<String>,
+    /// `ignore`: a field that is not a column SeaORM manages.
+    pub ignore: bool,
+    /// Where it is declared.
+    pub pos: Pos,
+}
+
+/// A `belongs_to` relation: the only kind that makes a foreign key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelationDef {
+    /// The related entity's module (`cake` for `super::cake::Entity`), or `None` for `Entity`
+    /// itself (a self reference).
+    pub target: Option<String>,
+    /// Local `Column` variants.
+    pub from: Vec<String>,
+    /// The related entity's `Column` variants.
+    pub to: Vec<String>,
+    /// `on_update`.
+    pub on_update: Option<FkAction>,
+    /// `on_delete`.
+    pub on_delete: Option<FkAction>,
+    /// `fk_name`.
+    pub fk_name: Option<String>,
+    /// `skip_fk`: a relation with no foreign key in the database.
+    pub skip_fk: bool,
+    /// Where it is declared.
+    pub pos: Pos,
+}
+
+/// One entity, whatever format it was written in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityDef {
+    /// The file it is in.
+    pub file: PathBuf,
+    /// Its module name (the file stem, or the folder for `mod.rs`).
+    pub module: String,
+    /// How it was written.
+    pub format: Format,
+    /// `table_name`.
+    pub table_name: String,
+    /// `schema_name`.
+    pub schema_name: Option<String>,
+    /// The table `comment`.
+    pub comment: Option<String>,
+    /// Columns in field order, `ignore` fields included.
+    pub columns: Vec<ColumnDef>,
+    /// Explicit `auto_increment` of the primary key; `None` means SeaORM's default.
+    pub auto_increment: Option<bool>,
+    /// Foreign-key-making relations.
+    pub relations: Vec<RelationDef>,
+    /// Where the entity is declared.
+    pub pos: Pos,
+}

@@ -1,0 +1,257 @@
+//! The crate-wide index of user types a column can use: `DeriveActiveEnum` enums,
+//! `DeriveValueType` newtypes, `FromJsonQueryResult` structs and type aliases, found in any
+//! file or module of the entities crate.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use syn::{Expr, Fields, Item, Lit, Type};
+
+use crate::attrs::{derives, sea_orm_attrs};
+use crate::coltype::{parse_column_type, rust_type_column_type};
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::formats::compact::type_text;
+use crate::model::{ColType, TypeRef};
+
+/// A user type and what column type it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserType {
+    /// The type's name.
+    pub ident: String,
+    /// The module it is declared in.
+    pub module: String,
+    /// What it maps to.
+    pub kind: UserTypeKind,
+}
+
+/// What a user type maps to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserTypeKind {
+    /// An active enum with its column type (an `Enum` with labels, or e.g. a `String`).
+    ActiveEnum(ColType),
+    /// A value type wrapping another type, or with an explicit column type.
+    ValueType(TypeRef),
+    /// A JSON struct.
+    Json,
+    /// `type X = Y;`
+    Alias(TypeRef),
+}
+
+/// Collects the user type an item declares, if any.
+pub fn collect(
+    path: &Path,
+    module: &str,
+    item: &Item,
+    out: &mut Vec<UserType>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let push = |out: &mut Vec<UserType>, ident: String, kind| {
+        out.push(UserType {
+            ident,
+            module: module.to_owned(),
+            kind,
+        })
+    };
+    match item {
+        Item::Enum(e) => {
+            let d = derives(&e.attrs);
+            if d.iter().any(|x| x == "DeriveActiveEnum") {
+                match active_enum(e) {
+                    Ok(t) => push(out, e.ident.to_string(), UserTypeKind::ActiveEnum(t)),
+                    Err((pos, msg, hint)) => diags.push(Diagnostic::error(path, pos, msg, hint)),
+                }
+            } else if d.iter().any(|x| x == "DeriveValueType") {
+                let t = explicit_column_type(&e.attrs).unwrap_or(ColType::String(None));
+                push(
+                    out,
+                    e.ident.to_string(),
+                    UserTypeKind::ValueType(TypeRef::Column(t)),
+                );
+            } else if d.iter().any(|x| x == "FromJsonQueryResult") {
+                push(out, e.ident.to_string(), UserTypeKind::Json);
+            }
+        }
+        Item::Struct(s) => {
+            let d = derives(&s.attrs);
+            if d.iter().any(|x| x == "DeriveValueType") {
+                let inner = match (&s.fields, explicit_column_type(&s.attrs)) {
+                    (_, Some(t)) => Some(TypeRef::Column(t)),
+                    (Fields::Unnamed(f), None) if f.unnamed.len() == 1 => {
+                        Some(type_ref(&f.unnamed[0].ty))
+                    }
+                    _ => None,
+                };
+                if let Some(inner) = inner {
+                    push(out, s.ident.to_string(), UserTypeKind::ValueType(inner));
+                }
+            } else if d.iter().any(|x| x == "FromJsonQueryResult") {
+                push(out, s.ident.to_string(), UserTypeKind::Json);
+            }
+        }
+        Item::Type(t) => push(
+            out,
+            t.ident.to_string(),
+            UserTypeKind::Alias(type_ref(&t.ty)),
+        ),
+        _ => {}
+    }
+}
+
+fn type_ref(ty: &Type) -> TypeRef {
+    match rust_type_column_type(ty) {
+        Some(t) => TypeRef::Column(t),
+        None => TypeRef::Rust(type_text(ty)),
+    }
+}
+
+fn explicit_column_type(attrs: &[syn::Attribute]) -> Option<ColType> {
+    let (attrs, _) = sea_orm_attrs(attrs);
+    let text = attrs.iter().find(|a| a.key == "column_type")?.str()?;
+    parse_column_type(&syn::parse_str::<Expr>(&text).ok()?).ok()
+}
+
+/// The column type of a `DeriveActiveEnum`.
+fn active_enum(e: &syn::ItemEnum) -> Result<ColType, (Pos, String, String)> {
+    let (attrs, _) = sea_orm_attrs(&e.attrs);
+    let get = |k: &str| attrs.iter().find(|a| a.key == k).and_then(|a| a.str());
+    let pos = Pos::of(e.ident.span());
+    let db_type = get("db_type").ok_or_else(|| {
+        (
+            pos,
+            format!("active enum `{}` has no db_type", e.ident),
+            "add #[sea_orm(db_type = \"Enum\")] or e.g. db_type = \"String(StringLen::N(1))\""
+                .to_owned(),
+        )
+    })?;
+    if db_type != "Enum" {
+        return syn::parse_str::<Expr>(&db_type)
+            .ok()
+            .and_then(|x| parse_column_type(&x).ok())
+            .ok_or_else(|| {
+                (
+                    pos,
+                    format!("unknown db_type `{db_type}` on active enum `{}`", e.ident),
+                    "use \"Enum\" or a SeaORM ColumnType such as \"String(StringLen::N(1))\" or \"Integer\"".to_owned(),
+                )
+            });
+    }
+    let name = get("enum_name").unwrap_or_else(|| e.ident.to_string().to_upper_camel_case());
+    let rename_all = get("rename_all");
+    let mut variants = Vec::new();
+    for v in &e.variants {
+        let (vattrs, _) = sea_orm_attrs(&v.attrs);
+        let string_value = vattrs
+            .iter()
+            .find(|a| a.key == "string_value")
+            .and_then(|a| a.str());
+        let rename = vattrs
+            .iter()
+            .find(|a| a.key == "rename")
+            .and_then(|a| a.str());
+        let value = match (string_value, rename.or(rename_all.clone())) {
+            (Some(s), _) => s,
+            (None, Some(style)) => convert_variant(&v.ident.to_string(), &style),
+            (None, None) => {
+                let lit = v.discriminant.as_ref().and_then(|(_, d)| match d {
+                    Expr::Lit(l) => match &l.lit {
+                        Lit::Str(s) => Some(s.value()),
+                        _ => None,
+                    },
+                    _ => None,
+                });
+                lit.ok_or_else(|| {
+                    (
+                        Pos::of(v.ident.span()),
+                        format!("variant `{}` of active enum `{}` has no string_value", v.ident, e.ident),
+                        "add #[sea_orm(string_value = \"...\")] to every variant, or rename_all on the enum".to_owned(),
+                    )
+                })?
+            }
+        };
+        variants.push(value);
+    }
+    Ok(ColType::Enum { name, variants })
+}
+
+fn convert_variant(ident: &str, style: &str) -> String {
+    match style {
+        "camelCase" | "mixed_case" => ident.to_lower_camel_case(),
+        "snake_case" | "snek_case" => ident.to_snake_case(),
+        "SCREAMING_SNAKE_CASE" | "shouty_snake_case" => ident.to_shouty_snake_case(),
+        "kebab-case" | "kebab_case" => heck::ToKebabCase::to_kebab_case(ident),
+        "SCREAMING-KEBAB-CASE" => heck::ToKebabCase::to_kebab_case(ident).to_uppercase(),
+        "lowercase" => ident.to_lowercase(),
+        "UPPERCASE" => ident.to_uppercase(),
+        "title_case" => heck::ToTitleCase::to_title_case(ident),
+        _ => ident.to_upper_camel_case(),
+    }
+}
+
+/// User types by name, for resolving column types across the whole entities crate.
+#[derive(Debug, Default)]
+pub struct TypeIndex {
+    by_ident: HashMap<String, Vec<UserType>>,
+}
+
+impl TypeIndex {
+    /// Indexes the collected types.
+    pub fn new(types: Vec<UserType>) -> Self {
+        let mut by_ident: HashMap<String, Vec<UserType>> = HashMap::new();
+        for t in types {
+            by_ident.entry(t.ident.clone()).or_default().push(t);
+        }
+        TypeIndex { by_ident }
+    }
+
+    /// The column type a declared type stands for; the error names the type not found.
+    pub fn resolve(&self, ty: &TypeRef) -> Result<ColType, String> {
+        self.resolve_depth(ty, 0)
+    }
+
+    fn resolve_depth(&self, ty: &TypeRef, depth: u8) -> Result<ColType, String> {
+        if depth > 16 {
+            return Err("a cycle of type aliases".into());
+        }
+        match ty {
+            TypeRef::Column(c) => Ok(c.clone()),
+            TypeRef::DbTypeOf(path) => self.lookup(path, depth),
+            TypeRef::Rust(text) => {
+                let parsed: Type = syn::parse_str(text).map_err(|_| text.clone())?;
+                if let Some(t) = rust_type_column_type(&parsed) {
+                    return Ok(t);
+                }
+                // Vec<UserType> is an array of it.
+                if let Type::Path(tp) = &parsed
+                    && let Some(last) = tp.path.segments.last()
+                    && last.ident == "Vec"
+                    && let syn::PathArguments::AngleBracketed(a) = &last.arguments
+                    && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
+                {
+                    let inner = self.resolve_depth(&TypeRef::Rust(type_text(inner)), depth + 1)?;
+                    return Ok(ColType::Array(Box::new(inner)));
+                }
+                self.lookup(text, depth)
+            }
+        }
+    }
+
+    fn lookup(&self, path: &str, depth: u8) -> Result<ColType, String> {
+        let segments: Vec<&str> = path.split("::").collect();
+        let ident = segments.last().copied().unwrap_or(path);
+        let ident = ident.split('<').next().unwrap_or(ident);
+        let candidates = self.by_ident.get(ident).ok_or_else(|| path.to_owned())?;
+        // Prefer the one in the module the path names (`sea_orm_active_enums::Mood`).
+        let chosen = candidates
+            .iter()
+            .find(|c| segments.len() > 1 && segments[segments.len() - 2] == c.module)
+            .unwrap_or(&candidates[0]);
+        match &chosen.kind {
+            UserTypeKind::ActiveEnum(t) => Ok(t.clone()),
+            UserTypeKind::Json => Ok(ColType::Json),
+            UserTypeKind::ValueType(inner) | UserTypeKind::Alias(inner) => {
+                self.resolve_depth(inner, depth + 1)
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Holds the SeaORM oracle suite under tests/; no library code.

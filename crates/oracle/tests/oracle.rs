@@ -1,0 +1,129 @@
+//! SeaORM is the oracle. The entity fixtures are compiled here with sea-orm 2.x; SeaORM's own
+//! schema builder creates their tables in an empty PostgreSQL database and an empty SQLite
+//! database; sealift reflects what SeaORM created, and sealift's parse of the same files (no
+//! compiling) must be equal to it. Where they differ, SeaORM is right.
+
+use std::path::Path;
+
+use sea_orm::{Database, DbBackend, Schema, SchemaBuilder};
+use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
+use sealift_entity::{LowerOptions, SourceFile};
+use sealift_ir::Dialect;
+use sealift_testkit::{PgDb, SqliteDb, fixtures_dir};
+
+#[path = "../../../fixtures/entities/shop/compact/mod.rs"]
+mod compact;
+
+/// Registers every entity of one format's shop module with SeaORM's schema builder.
+macro_rules! shop {
+    ($m:ident) => {
+        |backend: DbBackend| -> SchemaBuilder {
+            Schema::new(backend)
+                .builder()
+                .register($m::bakery::Entity)
+                .register($m::cake::Entity)
+                .register($m::filling::Entity)
+                .register($m::cake_filling::Entity)
+                .register($m::customer::Entity)
+                .register($m::order::Entity)
+                .register($m::employee::Entity)
+        }
+    };
+}
+
+/// The text dump of what SeaORM creates on `backend`, as sealift reflects it.
+async fn created_by_seaorm(
+    builder: impl Fn(DbBackend) -> SchemaBuilder,
+    backend: DbBackend,
+) -> String {
+    let (_pg, _lite, url) = match backend {
+        DbBackend::Postgres => {
+            let db = PgDb::create("oracle").await;
+            let url = db.url().to_owned();
+            (Some(db), None, url)
+        }
+        _ => {
+            let db = SqliteDb::create("oracle").await;
+            let url = db.url();
+            (None, Some(db), url)
+        }
+    };
+    let conn = Database::connect(&url).await.expect("connect with SeaORM");
+    assert_eq!(conn.get_database_backend(), backend);
+    builder(backend)
+        .apply(&conn)
+        .await
+        .expect("SeaORM creates the schema");
+    conn.close().await.expect("close");
+    let reflection = reflect(
+        &DatabaseUrl::parse(&url).unwrap(),
+        &ReflectOptions::default(),
+    )
+    .await
+    .expect("reflect");
+    comparable(reflection.schema)
+}
+
+/// The dump both sides are compared by. Two things are masked, and only these: check
+/// expressions on PostgreSQL, which the server rewrites (`price >= 0` is stored as
+/// `(price >= (0)::numeric)`; comparing them is the diff's normalization), and `ignore`
+/// fields, which are markers for the diff, not objects a database holds.
+fn comparable(mut schema: sealift_ir::Schema) -> String {
+    let postgres = schema.dialect == Dialect::Postgres;
+    for ns in schema.namespaces.values_mut() {
+        for t in ns.tables.values_mut() {
+            t.ignored_columns.clear();
+            if postgres {
+                for c in &mut t.checks {
+                    c.expression = "<masked>".into();
+                }
+            }
+        }
+    }
+    sealift_ir::dump(&schema)
+}
+
+/// The text dump of sealift's parse of the fixture files, lowered for `dialect`.
+fn parsed_by_sealift(dir: &str, dialect: Dialect) -> String {
+    let root = fixtures_dir().join(dir);
+    let mut files: Vec<SourceFile> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .map(|path| SourceFile {
+            text: std::fs::read_to_string(&path).unwrap(),
+            path: Path::new(dir).join(path.file_name().unwrap()),
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let lowered = sealift_entity::load(&files, &LowerOptions::new(dialect));
+    let errors: Vec<String> = lowered.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(!lowered.has_errors(), "{}", errors.join("\n"));
+    assert!(
+        lowered
+            .schema
+            .tables()
+            .any(|(_, t)| !t.ignored_columns.is_empty()),
+        "the fixture's ignore field is kept as a marker"
+    );
+    comparable(lowered.schema)
+}
+
+async fn check(dir: &str, builder: impl Fn(DbBackend) -> SchemaBuilder + Copy) {
+    for (backend, dialect) in [
+        (DbBackend::Postgres, Dialect::Postgres),
+        (DbBackend::Sqlite, Dialect::Sqlite),
+    ] {
+        let seaorm = created_by_seaorm(builder, backend).await;
+        let sealift = parsed_by_sealift(dir, dialect);
+        assert_eq!(
+            sealift, seaorm,
+            "{dir} on {dialect}: sealift's parse (left) differs from what SeaORM created (right)"
+        );
+    }
+}
+
+#[tokio::test]
+async fn compact_matches_seaorm() {
+    check("entities/shop/compact", shop!(compact)).await;
+}
