@@ -13,6 +13,12 @@ use sealift_testkit::{PgDb, SqliteDb, fixtures_dir};
 
 #[path = "../../../fixtures/entities/shop/compact/mod.rs"]
 mod compact;
+#[path = "../../../fixtures/entities/shop/compact_model/mod.rs"]
+mod compact_model;
+#[path = "../../../fixtures/entities/shop/dense/mod.rs"]
+mod dense;
+#[path = "../../../fixtures/entities/shop/expanded/mod.rs"]
+mod expanded;
 
 /// Registers every entity of one format's shop module with SeaORM's schema builder.
 macro_rules! shop {
@@ -126,4 +132,19 @@ async fn check(dir: &str, builder: impl Fn(DbBackend) -> SchemaBuilder + Copy) {
 #[tokio::test]
 async fn compact_matches_seaorm() {
     check("entities/shop/compact", shop!(compact)).await;
+}
+
+#[tokio::test]
+async fn expanded_matches_seaorm() {
+    check("entities/shop/expanded", shop!(expanded)).await;
+}
+
+#[tokio::test]
+async fn dense_matches_seaorm() {
+    check("entities/shop/dense", shop!(dense)).await;
+}
+
+#[tokio::test]
+async fn compact_model_matches_seaorm() {
+    check("entities/shop/compact_model", shop!(compact_model)).await;
 }

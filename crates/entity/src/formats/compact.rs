@@ -208,7 +208,7 @@ fn dense_relation(
         return None;
     }
     let mut rel = empty_relation(pos);
-    rel.target = generic_arg(ty).and_then(|t| target_module(&type_text(t)));
+    rel.target = generic_arg(ty).and_then(|t| target_module(&type_text(strip_option(t).0)));
     for a in attrs {
         let text = a.str().unwrap_or_default();
         match a.key.as_str() {

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use heck::ToSnakeCase;
-use syn::{Arm, Block, Expr, ImplItem, ItemEnum, ItemImpl, Pat};
+use heck::ToUpperCamelCase;
+use syn::{Arm, Block, Expr, Fields, ImplItem, ItemEnum, ItemImpl, ItemStruct, Pat};
 
 use super::compact::{expr_default, report_attr_errors};
 use super::{column_variants, empty_relation, fk_action, target_module};
@@ -22,6 +23,8 @@ pub struct Pieces<'a> {
     pub primary_key: Option<&'a ItemEnum>,
     pub primary_key_trait: Option<&'a ItemImpl>,
     pub relation_trait: Option<&'a ItemImpl>,
+    /// The `DeriveModel` struct, read for `#[sea_orm(ignore)]` fields.
+    pub model: Option<&'a ItemStruct>,
 }
 
 /// Assembles an expanded entity.
@@ -100,6 +103,23 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
         entity.columns.push(col);
     }
 
+    // Fields the Model keeps but SeaORM does not manage.
+    if let Some(Fields::Named(fields)) = p.model.map(|m| &m.fields) {
+        for f in &fields.named {
+            let (attrs, _) = sea_orm_attrs(&f.attrs);
+            let Some(ident) = &f.ident else { continue };
+            if attrs.iter().any(|a| a.key == "ignore") {
+                let name = ident.to_string().trim_start_matches("r#").to_owned();
+                entity.columns.push(ColumnDef {
+                    variant: name.to_upper_camel_case(),
+                    name,
+                    pos: Pos::of(ident.span()),
+                    ..ignored_placeholder()
+                });
+            }
+        }
+    }
+
     if let Some(arms) = p
         .relation_trait
         .and_then(|i| fn_block(i, "def"))
@@ -112,6 +132,25 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
         }
     }
     entity
+}
+
+fn ignored_placeholder() -> ColumnDef {
+    ColumnDef {
+        variant: String::new(),
+        name: String::new(),
+        ty: TypeRef::Column(crate::model::ColType::Text),
+        nullable: false,
+        primary_key: false,
+        unique: false,
+        indexed: false,
+        unique_key: None,
+        default: None,
+        comment: None,
+        extra: None,
+        renamed_from: None,
+        ignore: true,
+        pos: Pos::default(),
+    }
 }
 
 /// Reads `ColumnType::X.def().null().unique()...` into a column.

@@ -49,6 +49,7 @@ pub fn parse_file(path: &Path, text: &str, module: &str) -> FileItems {
 #[derive(Default)]
 struct Scope<'a> {
     model: Option<&'a ItemStruct>,
+    plain_model: Option<&'a ItemStruct>,
     relation_enum: Option<&'a ItemEnum>,
     column_enum: Option<&'a ItemEnum>,
     primary_key_enum: Option<&'a ItemEnum>,
@@ -66,6 +67,8 @@ fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
                 let d = derives(&s.attrs);
                 if s.ident == "Model" && d.iter().any(|x| x == "DeriveEntityModel") {
                     scope.model = Some(s);
+                } else if s.ident == "Model" && d.iter().any(|x| x == "DeriveModel") {
+                    scope.plain_model = Some(s);
                 }
             }
             Item::Enum(e) => {
@@ -114,6 +117,7 @@ fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
                 primary_key: scope.primary_key_enum,
                 primary_key_trait: scope.primary_key_trait_impl,
                 relation_trait: scope.relation_trait_impl,
+                model: scope.plain_model,
             },
             &mut out.diagnostics,
         );
