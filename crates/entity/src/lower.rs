@@ -564,9 +564,17 @@ fn default_text(d: &DefaultDef, t: &DataType, dialect: Dialect) -> String {
             let cast = pg_cast_name(t);
             match d {
                 DefaultDef::Str(s) => format!("{}::{cast}", quoted(s)),
-                DefaultDef::Int(i) if *i < 0 => format!("'{i}'::{cast}"),
+                // A negative literal keeps its own type in the stored expression.
+                DefaultDef::Int(i) if *i < 0 => {
+                    let literal = if i32::try_from(*i).is_ok() {
+                        "integer"
+                    } else {
+                        "bigint"
+                    };
+                    format!("'{i}'::{literal}")
+                }
                 DefaultDef::Int(i) => i.to_string(),
-                DefaultDef::Float(f) if f.starts_with('-') => format!("'{f}'::{cast}"),
+                DefaultDef::Float(f) if f.starts_with('-') => format!("'{f}'::numeric"),
                 DefaultDef::Float(f) => f.clone(),
                 DefaultDef::Bool(b) => b.to_string(),
                 DefaultDef::Keyword(k) => k.clone(),
