@@ -177,3 +177,54 @@ fn an_unknown_format_is_a_usage_error() {
         text(&out.stderr)
     );
 }
+
+fn fixtures(rel: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn entities_are_printed_as_seaorm_would_create_them() {
+    let out = sealift(&[
+        "inspect",
+        "--entities",
+        &fixtures("entities/shop/dense"),
+        "--dialect",
+        "sqlite",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("dialect sqlite\nnamespace main\n  table bakery\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("foreign key (bakery_id) references main.bakery (id) on update cascade on delete cascade"), "{stdout}");
+}
+
+#[test]
+fn every_entity_error_is_printed_with_its_place_and_exit_2() {
+    let out = sealift(&["inspect", "--entities", &fixtures("entities/bad")]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty());
+    for wanted in [
+        "broken_syntax.rs:8:5: error: this file is not valid Rust",
+        "unknown_type.rs:8:15: error: unknown column_type `Strnig(StringLen::N(10))`",
+        "unknown_type.rs:10:9: error: cannot resolve the type `Mood` of column `mood`",
+        "unknown_type.rs:21:5: error: this relation points at entity `owner`",
+        "error: 4 error(s) in the entity files; fix them and run again",
+    ] {
+        assert!(stderr.contains(wanted), "expected `{wanted}` in:\n{stderr}");
+    }
+}
+
+#[test]
+fn a_missing_entities_folder_is_bad_input() {
+    assert_bad_input(
+        &["inspect", "--entities", "/nonexistent/entities"],
+        "entities folder /nonexistent/entities does not exist",
+    );
+}

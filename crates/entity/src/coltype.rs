@@ -331,6 +331,20 @@ mod tests {
         );
         assert_eq!(rt("serde_json::Value"), Some(ColType::Json));
         assert_eq!(rt("jiff::civil::DateTime"), Some(ColType::Timestamp));
+        assert_eq!(rt("u16"), Some(ColType::SmallUnsigned));
+        assert_eq!(rt("u32"), Some(ColType::Unsigned));
+        assert_eq!(rt("u64"), Some(ColType::BigUnsigned));
+        assert_eq!(rt("char"), Some(ColType::Char(None)));
+        assert_eq!(rt("BigDecimal"), Some(ColType::Decimal(None)));
+        assert_eq!(
+            rt("TimeDateTimeWithTimeZone"),
+            Some(ColType::TimestampWithTimeZone)
+        );
+        assert_eq!(rt("time::PrimitiveDateTime"), Some(ColType::DateTime));
+        assert_eq!(rt("jiff::Timestamp"), Some(ColType::TimestampWithTimeZone));
+        assert_eq!(rt("jiff::civil::Date"), Some(ColType::Date));
+        assert_eq!(rt("IpNetwork"), Some(ColType::Inet));
+        assert_eq!(rt("ChronoUnixTimestamp"), Some(ColType::BigInteger));
         assert_eq!(rt("Mood"), None);
     }
 }

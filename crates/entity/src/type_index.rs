@@ -255,3 +255,74 @@ impl TypeIndex {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(src: &str) -> TypeIndex {
+        let file: syn::File = syn::parse_str(src).unwrap();
+        let (mut types, mut diags) = (Vec::new(), Vec::new());
+        for item in &file.items {
+            collect(Path::new("t.rs"), "m", item, &mut types, &mut diags);
+        }
+        assert!(diags.is_empty(), "{diags:?}");
+        TypeIndex::new(types)
+    }
+
+    fn resolve(idx: &TypeIndex, ty: &str) -> ColType {
+        idx.resolve(&TypeRef::Rust(ty.into())).unwrap()
+    }
+
+    #[test]
+    fn active_enums_value_types_json_and_aliases_resolve() {
+        let idx = index(
+            r#"
+            #[derive(DeriveActiveEnum)]
+            #[sea_orm(rs_type = "i32", db_type = "Integer")]
+            pub enum Level { #[sea_orm(num_value = 1)] Low, #[sea_orm(num_value = 2)] High }
+
+            #[derive(DeriveActiveEnum)]
+            #[sea_orm(db_type = "Enum", rename_all = "snake_case")]
+            pub enum TeaKind { EarlGrey, Green }
+
+            #[derive(DeriveValueType)]
+            pub struct Meters(pub f64);
+
+            #[derive(DeriveValueType)]
+            #[sea_orm(column_type = "Text")]
+            pub struct Slug(pub String);
+
+            #[derive(FromJsonQueryResult)]
+            pub struct Settings { pub a: i32 }
+
+            pub type Distance = Meters;
+            "#,
+        );
+        assert_eq!(resolve(&idx, "Level"), ColType::Integer);
+        assert_eq!(
+            resolve(&idx, "super::enums::TeaKind"),
+            ColType::Enum {
+                name: "TeaKind".into(),
+                variants: vec!["earl_grey".into(), "green".into()]
+            }
+        );
+        assert_eq!(resolve(&idx, "Distance"), ColType::Double);
+        assert_eq!(resolve(&idx, "Slug"), ColType::Text);
+        assert_eq!(resolve(&idx, "Settings"), ColType::Json);
+        assert_eq!(
+            resolve(&idx, "Vec<Meters>"),
+            ColType::Array(Box::new(ColType::Double))
+        );
+        assert_eq!(
+            idx.resolve(&TypeRef::Rust("Unknown".into())),
+            Err("Unknown".into())
+        );
+    }
+
+    #[test]
+    fn an_alias_cycle_is_an_error_not_a_hang() {
+        let idx = index("pub type A = B; pub type B = A;");
+        assert!(idx.resolve(&TypeRef::Rust("A".into())).is_err());
+    }
+}

@@ -173,6 +173,8 @@ async fn postgres_only_features_match_seaorm() {
             .builder()
             .register(extras_pg::account::Entity)
             .register(extras_pg::ledger_entry::Entity)
+            .register(extras_pg::split::Entity)
+            .register(extras_pg::split_tag::Entity)
     };
     let setup = "CREATE SCHEMA billing; CREATE EXTENSION IF NOT EXISTS citext;";
     let seaorm = created_in(builder, DbBackend::Postgres, setup, &["billing", "public"]).await;
