@@ -1,0 +1,82 @@
+//! The parser never panics: every fixture file, cut off at many points, still parses and lowers
+//! to a schema plus diagnostics.
+
+use std::path::{Path, PathBuf};
+
+use sealift_entity::{LowerOptions, SourceFile};
+use sealift_ir::Dialect;
+
+fn fixture_sources() -> Vec<(PathBuf, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/entities");
+    let mut out = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    assert!(out.len() > 30, "fixtures found: {}", out.len());
+    out
+}
+
+#[test]
+fn truncated_files_give_diagnostics_not_panics() {
+    let sources = fixture_sources();
+    for (path, text) in &sources {
+        let cuts: Vec<usize> = (0..text.len())
+            .step_by(23)
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for cut in cuts {
+            let file = SourceFile {
+                path: path.clone(),
+                text: text[..cut].to_owned(),
+            };
+            for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql] {
+                let _ =
+                    sealift_entity::load(std::slice::from_ref(&file), &LowerOptions::new(dialect));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_whole_entity_set_with_one_broken_file_still_lowers_the_rest() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/entities/shop/compact");
+    let mut files: Vec<SourceFile> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|path| SourceFile {
+            text: std::fs::read_to_string(&path).unwrap(),
+            path,
+        })
+        .collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let cake = files
+        .iter_mut()
+        .find(|f| f.path.ends_with("cake.rs"))
+        .unwrap();
+    cake.text = cake
+        .text
+        .replacen("pub struct Model {", "pub struct Model {{", 1);
+    let lowered = sealift_entity::load(&files, &LowerOptions::new(Dialect::Postgres));
+    assert!(lowered.has_errors());
+    let tables = &lowered.schema.namespaces["public"].tables;
+    assert!(!tables.contains_key("cake"));
+    assert_eq!(tables.len(), 6, "{:?}", tables.keys().collect::<Vec<_>>());
+    // cake_filling's relation to the broken cake is reported, not a panic.
+    assert!(
+        lowered
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("entity `cake`")),
+        "{:?}",
+        lowered.diagnostics
+    );
+}
