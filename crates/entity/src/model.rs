@@ -132,6 +132,28 @@ pub struct ColumnDef {
     pub pos: Pos,
 }
 
+impl ColumnDef {
+    /// A column with nothing set but its names, type and place.
+    pub fn new(variant: String, name: String, ty: TypeRef, pos: Pos) -> Self {
+        ColumnDef {
+            variant,
+            name,
+            ty,
+            nullable: false,
+            primary_key: false,
+            unique: false,
+            indexed: false,
+            unique_key: None,
+            default: None,
+            comment: None,
+            extra: None,
+            renamed_from: None,
+            ignore: false,
+            pos,
+        }
+    }
+}
+
 /// A `belongs_to` relation: the only kind that makes a foreign key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelationDef {

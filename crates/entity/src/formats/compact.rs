@@ -8,7 +8,7 @@ use heck::{
 };
 use syn::{Expr, Fields, GenericArgument, ItemEnum, ItemStruct, Lit, PathArguments, Type};
 
-use super::{column_variants, empty_relation, fk_action, target_module};
+use super::{apply_relation_attrs, empty_relation, target_module};
 use crate::attrs::{AttrValue, has_path_attr, sea_orm_attrs};
 use crate::coltype::{parse_column_type, rust_type_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
@@ -66,8 +66,8 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
         report_attr_errors(path, errors, diags);
         let (inner, optional) = strip_option(&field.ty);
 
-        if let Some(kind) = relation_field_kind(inner) {
-            if let Some(rel) = dense_relation(kind, inner, &fattrs, Pos::of(ident.span())) {
+        if is_relation_field(inner) {
+            if let Some(rel) = dense_relation(inner, &fattrs, Pos::of(ident.span())) {
                 entity.relations.push(rel);
             }
             continue;
@@ -79,22 +79,13 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
             None if field_name != upper.to_snake_case() => field_name.to_snake_case(),
             None => field_name.clone(),
         };
-        let mut col = ColumnDef {
-            variant: upper,
-            name: String::new(),
-            ty: TypeRef::Rust(type_text(inner)),
-            nullable: optional,
-            primary_key: false,
-            unique: false,
-            indexed: false,
-            unique_key: None,
-            default: None,
-            comment: None,
-            extra: None,
-            renamed_from: None,
-            ignore: false,
-            pos: Pos::of(ident.span()),
-        };
+        let mut col = ColumnDef::new(
+            upper,
+            String::new(),
+            TypeRef::Rust(type_text(inner)),
+            Pos::of(ident.span()),
+        );
+        col.nullable = optional;
         let mut column_type = None;
         for a in &fattrs {
             match a.key.as_str() {
@@ -165,42 +156,24 @@ pub fn relation_enum(path: &Path, e: &ItemEnum, diags: &mut Vec<Diagnostic>) -> 
         };
         let mut rel = empty_relation(Pos::of(v.ident.span()));
         rel.target = target.str().and_then(|t| target_module(&t));
-        for a in &attrs {
-            let text = a.str().unwrap_or_default();
-            match a.key.as_str() {
-                "from" => rel.from = column_variants(&text),
-                "to" => rel.to = column_variants(&text),
-                "on_update" => rel.on_update = fk_action(&text),
-                "on_delete" => rel.on_delete = fk_action(&text),
-                "fk_name" => rel.fk_name = Some(text),
-                "skip_fk" => rel.skip_fk = true,
-                _ => {}
-            }
-        }
+        apply_relation_attrs(&mut rel, &attrs);
         out.push(rel);
     }
     out
 }
 
-/// A dense relation field (`BelongsTo<..>`, `HasOne<..>`, `HasMany<..>`): `Some(kind)`.
-fn relation_field_kind(ty: &Type) -> Option<&'static str> {
-    let Type::Path(tp) = ty else { return None };
-    match tp.path.segments.last()?.ident.to_string().as_str() {
-        "BelongsTo" => Some("belongs_to"),
-        "HasOne" => Some("has_one"),
-        "HasMany" => Some("has_many"),
-        _ => None,
-    }
+/// A dense relation field (`BelongsTo<..>`, `HasOne<..>`, `HasMany<..>`), not a column.
+fn is_relation_field(ty: &Type) -> bool {
+    let Type::Path(tp) = ty else { return false };
+    tp.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "BelongsTo" || s.ident == "HasOne" || s.ident == "HasMany")
 }
 
 /// The foreign key a dense relation field declares: `belongs_to` (or a `self_ref` with
 /// `from`/`to`) with `from`, `to` and actions.
-fn dense_relation(
-    _kind: &str,
-    ty: &Type,
-    attrs: &[crate::attrs::Attr],
-    pos: Pos,
-) -> Option<RelationDef> {
+fn dense_relation(ty: &Type, attrs: &[crate::attrs::Attr], pos: Pos) -> Option<RelationDef> {
     let belongs = attrs.iter().any(|a| a.key == "belongs_to");
     let self_ref = attrs.iter().any(|a| a.key == "self_ref");
     let has_from_to = attrs.iter().any(|a| a.key == "from") && attrs.iter().any(|a| a.key == "to");
@@ -209,18 +182,7 @@ fn dense_relation(
     }
     let mut rel = empty_relation(pos);
     rel.target = generic_arg(ty).and_then(|t| target_module(&type_text(strip_option(t).0)));
-    for a in attrs {
-        let text = a.str().unwrap_or_default();
-        match a.key.as_str() {
-            "from" => rel.from = column_variants(&text),
-            "to" => rel.to = column_variants(&text),
-            "on_update" => rel.on_update = fk_action(&text),
-            "on_delete" => rel.on_delete = fk_action(&text),
-            "fk_name" => rel.fk_name = Some(text),
-            "skip_fk" => rel.skip_fk = true,
-            _ => {}
-        }
-    }
+    apply_relation_attrs(&mut rel, attrs);
     Some(rel)
 }
 

@@ -72,22 +72,13 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
             .find(|a| a.key == "column_name")
             .and_then(|a| a.str())
             .unwrap_or_else(|| variant.trim_start_matches("r#").to_snake_case());
-        let mut col = ColumnDef {
-            variant: variant.clone(),
+        let mut col = ColumnDef::new(
+            variant.clone(),
             name,
-            ty: TypeRef::Column(crate::model::ColType::Text),
-            nullable: false,
-            primary_key: primary.contains(&variant),
-            unique: false,
-            indexed: false,
-            unique_key: None,
-            default: None,
-            comment: None,
-            extra: None,
-            renamed_from: None,
-            ignore: false,
-            pos: Pos::of(v.ident.span()),
-        };
+            TypeRef::Column(crate::model::ColType::Text),
+            Pos::of(v.ident.span()),
+        );
+        col.primary_key = primary.contains(&variant);
         match defs
             .iter()
             .find(|a| arm_variant(a).as_deref() == Some(variant.as_str()))
@@ -110,12 +101,14 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
             let Some(ident) = &f.ident else { continue };
             if attrs.iter().any(|a| a.key == "ignore") {
                 let name = ident.to_string().trim_start_matches("r#").to_owned();
-                entity.columns.push(ColumnDef {
-                    variant: name.to_upper_camel_case(),
+                let mut col = ColumnDef::new(
+                    name.to_upper_camel_case(),
                     name,
-                    pos: Pos::of(ident.span()),
-                    ..ignored_placeholder()
-                });
+                    TypeRef::Column(crate::model::ColType::Text),
+                    Pos::of(ident.span()),
+                );
+                col.ignore = true;
+                entity.columns.push(col);
             }
         }
     }
@@ -132,25 +125,6 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
         }
     }
     entity
-}
-
-fn ignored_placeholder() -> ColumnDef {
-    ColumnDef {
-        variant: String::new(),
-        name: String::new(),
-        ty: TypeRef::Column(crate::model::ColType::Text),
-        nullable: false,
-        primary_key: false,
-        unique: false,
-        indexed: false,
-        unique_key: None,
-        default: None,
-        comment: None,
-        extra: None,
-        renamed_from: None,
-        ignore: true,
-        pos: Pos::default(),
-    }
 }
 
 /// Reads `ColumnType::X.def().null().unique()...` into a column.

@@ -196,3 +196,20 @@ pub(crate) fn empty_relation(pos: Pos) -> RelationDef {
         pos,
     }
 }
+
+/// Reads `from`, `to`, `on_update`, `on_delete`, `fk_name` and `skip_fk` keys, as the compact
+/// `Relation` enum and dense relation fields both spell them.
+pub(crate) fn apply_relation_attrs(rel: &mut RelationDef, attrs: &[crate::attrs::Attr]) {
+    for a in attrs {
+        let text = a.str().unwrap_or_default();
+        match a.key.as_str() {
+            "from" => rel.from = column_variants(&text),
+            "to" => rel.to = column_variants(&text),
+            "on_update" => rel.on_update = fk_action(&text),
+            "on_delete" => rel.on_delete = fk_action(&text),
+            "fk_name" => rel.fk_name = Some(text),
+            "skip_fk" => rel.skip_fk = true,
+            _ => {}
+        }
+    }
+}
