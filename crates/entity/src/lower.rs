@@ -154,6 +154,7 @@ pub fn lower(
                 });
                 col.nullable = false;
             }
+            col.renamed_from = c.renamed_from.clone();
             col.default = c
                 .default
                 .as_ref()

@@ -111,6 +111,9 @@ fn column(c: &Column) -> String {
     if let Some(comment) = &c.comment {
         let _ = write!(line, " comment {}", quote(comment));
     }
+    if let Some(old) = &c.renamed_from {
+        let _ = write!(line, " (renamed from {})", ident(old));
+    }
     line
 }
 

@@ -244,6 +244,9 @@ pub struct Column {
     pub collation: Option<String>,
     /// The column comment.
     pub comment: Option<String>,
+    /// The name this column had before (desired side only: an entity's `renamed_from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl Column {
@@ -258,6 +261,7 @@ impl Column {
             generated: None,
             collation: None,
             comment: None,
+            renamed_from: None,
         }
     }
 }

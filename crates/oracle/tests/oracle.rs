@@ -87,15 +87,18 @@ async fn created_in(
     comparable(reflection.schema)
 }
 
-/// The dump both sides are compared by. Two things are masked, and only these: check
+/// The dump both sides are compared by. Three things are masked, and only these: check
 /// expressions on PostgreSQL, which the server rewrites (`price >= 0` is stored as
 /// `(price >= (0)::numeric)`; comparing them is the diff's normalization), and `ignore`
-/// fields, which are markers for the diff, not objects a database holds.
+/// fields and `renamed_from`, which are markers for the diff, not objects a database holds.
 fn comparable(mut schema: sealift_ir::Schema) -> String {
     let postgres = schema.dialect == Dialect::Postgres;
     for ns in schema.namespaces.values_mut() {
         for t in ns.tables.values_mut() {
             t.ignored_columns.clear();
+            for c in &mut t.columns {
+                c.renamed_from = None;
+            }
             if postgres {
                 for c in &mut t.checks {
                     c.expression = "<masked>".into();

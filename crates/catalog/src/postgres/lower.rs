@@ -191,6 +191,7 @@ fn column(c: ColumnRow, types: &TypeResolver<'_>) -> Column {
         generated,
         collation: c.collation,
         comment: c.comment,
+        renamed_from: None,
     }
 }
 
