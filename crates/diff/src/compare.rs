@@ -1,0 +1,704 @@
+//! Comparing the desired schema with the current one: pairing objects by definition (never by
+//! name alone), normalizing what databases rewrite, and deciding what is managed.
+//!
+//! The output is an unordered list of changes plus notes; `plan.rs` orders them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sealift_ir::{
+    Column, DataType, Dialect, Enum, ForeignKey, Identity, Index, IndexKey, Namespace, Schema,
+    Table, TableKind, TypeKind, Unique,
+};
+
+use crate::change::{Change, EnumPosition};
+use crate::{DiffOptions, Note};
+
+/// SeaORM names the indexes it creates `idx-{table}-...`: those are managed; other indexes that
+/// no entity asks for are the DBA's and are left alone.
+const SEAORM_INDEX_PREFIX: &str = "idx-";
+
+/// Every change from `current` to `desired`, unordered, with notes on what is left alone.
+pub fn compare(
+    desired: &Schema,
+    current: &Schema,
+    options: &DiffOptions,
+) -> (Vec<Change>, Vec<Note>) {
+    let mut cx = Cx {
+        options,
+        changes: Vec::new(),
+        notes: Vec::new(),
+    };
+    let empty = Namespace::default();
+    let names: BTreeSet<&String> = desired
+        .namespaces
+        .keys()
+        .chain(current.namespaces.keys())
+        .collect();
+    for ns_name in names {
+        let d = desired.namespaces.get(ns_name).unwrap_or(&empty);
+        let c = current.namespaces.get(ns_name).unwrap_or(&empty);
+        // A namespace no entity lives in is only looked at when asked to drop what no entity
+        // names; otherwise it is not sealift's.
+        if !desired.namespaces.contains_key(ns_name) && !options.drop_unknown_tables {
+            continue;
+        }
+        cx.enums(ns_name, d, c);
+        cx.tables(ns_name, d, c);
+    }
+    (cx.changes, cx.notes)
+}
+
+struct Cx<'a> {
+    options: &'a DiffOptions,
+    changes: Vec<Change>,
+    notes: Vec<Note>,
+}
+
+impl Cx<'_> {
+    fn note(&mut self, subject: String, message: impl Into<String>) {
+        self.notes.push(Note {
+            subject,
+            message: message.into(),
+        });
+    }
+
+    fn enums(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
+        for (name, want) in &d.enums {
+            let columns: Vec<(String, String)> = c
+                .tables
+                .values()
+                .flat_map(|t| {
+                    t.columns
+                        .iter()
+                        .filter(|col| {
+                            col.data_type.kind == TypeKind::Enum && col.data_type.name == *name
+                        })
+                        .map(|col| (t.name.clone(), col.name.clone()))
+                })
+                .collect();
+            match c.enums.get(name) {
+                None => self.changes.push(Change::CreateEnum {
+                    schema: ns.into(),
+                    def: want.clone(),
+                }),
+                Some(have) if have.values == want.values => {}
+                Some(have) if is_subsequence(&have.values, &want.values) => {
+                    // Add the new labels one by one, each next to a label already there.
+                    let mut present: Vec<String> = have.values.clone();
+                    for (i, v) in want.values.iter().enumerate() {
+                        if present.contains(v) {
+                            continue;
+                        }
+                        let position =
+                            match want.values[i + 1..].iter().find(|n| present.contains(n)) {
+                                Some(next) => EnumPosition::Before(next.clone()),
+                                None => EnumPosition::After(want.values[i - 1].clone()),
+                            };
+                        let before = Enum {
+                            name: name.clone(),
+                            values: present.clone(),
+                        };
+                        let at = match &position {
+                            EnumPosition::Before(n) => {
+                                present.iter().position(|x| x == n).unwrap_or(present.len())
+                            }
+                            EnumPosition::After(p) => present
+                                .iter()
+                                .position(|x| x == p)
+                                .map_or(present.len(), |i| i + 1),
+                        };
+                        present.insert(at, v.clone());
+                        self.changes.push(Change::AddEnumValue {
+                            schema: ns.into(),
+                            def: before,
+                            value: v.clone(),
+                            position,
+                            columns: columns.clone(),
+                        });
+                    }
+                }
+                Some(have) => {
+                    self.changes.push(Change::ReplaceEnum {
+                        schema: ns.into(),
+                        from: have.clone(),
+                        to: want.clone(),
+                        columns,
+                    });
+                }
+            }
+        }
+        for name in c.enums.keys().filter(|n| !d.enums.contains_key(*n)) {
+            self.note(
+                format!("{ns}.{name}"),
+                "enum is not used by any entity; left alone",
+            );
+        }
+    }
+
+    fn tables(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
+        let mut matched: BTreeSet<String> = BTreeSet::new();
+        for (name, want) in &d.tables {
+            let mut have = c.tables.get(name);
+            if have.is_none()
+                && let Some(old) = self.options.table_rename_to(name)
+                && let Some(t) = c.tables.get(old)
+            {
+                self.changes.push(Change::RenameTable {
+                    schema: ns.into(),
+                    from: old.into(),
+                    to: name.clone(),
+                });
+                have = Some(t);
+            }
+            match have {
+                None => self.changes.push(Change::CreateTable {
+                    schema: ns.into(),
+                    table: want.clone(),
+                }),
+                Some(t) if t.kind.is_view() => {
+                    matched.insert(t.name.clone());
+                    self.note(
+                        format!("{ns}.{name}"),
+                        "is a view in the database; sealift leaves views alone",
+                    );
+                }
+                Some(t) => {
+                    matched.insert(t.name.clone());
+                    let mut renamed = t.clone();
+                    renamed.name = name.clone();
+                    self.table(ns, want, &renamed);
+                }
+            }
+        }
+        for (name, t) in &c.tables {
+            if matched.contains(name) {
+                continue;
+            }
+            match &t.kind {
+                TableKind::View { .. } => self.note(format!("{ns}.{name}"), "view; sealift leaves views alone"),
+                TableKind::PartitionOf { parent, .. } => {
+                    self.note(format!("{ns}.{name}"), format!("partition of {parent}; left alone"));
+                }
+                _ if self.options.drop_unknown_tables => {
+                    self.changes.push(Change::DropTable { schema: ns.into(), table: t.clone() })
+                }
+                _ => self.note(
+                    format!("{ns}.{name}"),
+                    "no entity names this table; left alone (allow dropping tables no entity names to drop it)",
+                ),
+            }
+        }
+    }
+
+    fn table(&mut self, ns: &str, want: &Table, have: &Table) {
+        let t = &want.name;
+        let subject = |x: &str| format!("{ns}.{t}.{x}");
+        // Columns, renames first.
+        let current: BTreeMap<&str, &Column> =
+            have.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        for col in &want.columns {
+            let existing = current.get(col.name.as_str()).copied();
+            if existing.is_none() {
+                let old = col
+                    .renamed_from
+                    .as_deref()
+                    .or_else(|| self.options.column_rename_to(t, &col.name));
+                if let Some(old) = old
+                    && let Some(prev) = current.get(old).copied()
+                {
+                    self.changes.push(Change::RenameColumn {
+                        schema: ns.into(),
+                        table: t.clone(),
+                        from: old.into(),
+                        to: col.name.clone(),
+                    });
+                    seen.insert(old.to_owned());
+                    let mut renamed = prev.clone();
+                    renamed.name = col.name.clone();
+                    self.column(ns, t, col, &renamed);
+                    continue;
+                }
+            }
+            match existing {
+                None => self.changes.push(Change::AddColumn {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    column: without_rename(col),
+                }),
+                Some(prev) => {
+                    seen.insert(prev.name.clone());
+                    self.column(ns, t, col, prev);
+                }
+            }
+        }
+        for col in &have.columns {
+            if seen.contains(&col.name) || want.columns.iter().any(|c| c.name == col.name) {
+                continue;
+            }
+            if want.ignored_columns.contains(&col.name) {
+                self.note(subject(&col.name), "declared with ignore; left alone");
+                continue;
+            }
+            self.changes.push(Change::DropColumn {
+                schema: ns.into(),
+                table: t.clone(),
+                column: col.clone(),
+            });
+        }
+
+        // Primary key.
+        match (&want.primary_key, &have.primary_key) {
+            (Some(w), Some(h)) if w.columns == h.columns => {}
+            (Some(w), Some(h)) => {
+                self.changes.push(Change::DropPrimaryKey {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    key: h.clone(),
+                });
+                self.changes.push(Change::AddPrimaryKey {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    key: w.clone(),
+                });
+            }
+            (Some(w), None) => self.changes.push(Change::AddPrimaryKey {
+                schema: ns.into(),
+                table: t.clone(),
+                key: w.clone(),
+            }),
+            (None, Some(_)) => self.note(
+                format!("{ns}.{t}"),
+                "the entity declares no primary key; the table's is left alone",
+            ),
+            (None, None) => {}
+        }
+
+        self.uniques_and_indexes(ns, want, have);
+        self.foreign_keys(ns, want, have);
+        self.checks(ns, want, have);
+
+        if want.comment.is_some() && want.comment != have.comment {
+            self.changes.push(Change::SetTableComment {
+                schema: ns.into(),
+                table: t.clone(),
+                from: have.comment.clone(),
+                to: want.comment.clone(),
+            });
+        }
+    }
+
+    /// Compares one column pair; only what the entity manages is compared.
+    fn column(&mut self, ns: &str, table: &str, want: &Column, have: &Column) {
+        let dialect = self.options.dialect;
+        let mut to = have.clone();
+        if !types_equal(&want.data_type, &have.data_type, dialect) {
+            to.data_type = want.data_type.clone();
+        }
+        if want.nullable != have.nullable && !(dialect == Dialect::Sqlite && is_rowid_alias(have)) {
+            to.nullable = want.nullable;
+        }
+        if self.options.compare_server_defaults && !defaults_equal(&want.default, &have.default) {
+            to.default = want.default.clone();
+        }
+        if want.comment.is_some() && want.comment != have.comment {
+            to.comment = want.comment.clone();
+        }
+        if want.collation.is_some() && want.collation != have.collation {
+            to.collation = want.collation.clone();
+        }
+        if to != *have {
+            self.changes.push(Change::AlterColumn {
+                schema: ns.into(),
+                table: table.into(),
+                from: have.clone(),
+                to,
+            });
+        }
+        if want.identity.is_some() != is_auto_increment(have) && dialect != Dialect::Sqlite {
+            self.note(
+                format!("{ns}.{table}.{}", want.name),
+                "auto-increment differs between entity and database; left alone",
+            );
+        }
+    }
+
+    fn uniques_and_indexes(&mut self, ns: &str, want: &Table, have: &Table) {
+        let t = &want.name;
+        // Everything that enforces uniqueness on plain columns, from either side, by its columns.
+        let mut have_unique: Vec<(Vec<String>, UniqueHolder)> = have
+            .uniques
+            .iter()
+            .map(|u| (u.columns.clone(), UniqueHolder::Constraint(u.clone())))
+            .chain(
+                have.indexes
+                    .iter()
+                    .filter(|i| i.unique)
+                    .filter_map(|i| Some((plain_columns(i)?, UniqueHolder::Index(i.clone())))),
+            )
+            .collect();
+        let take = |cols: &[String], list: &mut Vec<(Vec<String>, UniqueHolder)>| {
+            list.iter()
+                .position(|(c, _)| c == cols)
+                .map(|p| list.remove(p))
+        };
+        for u in &want.uniques {
+            if take(&u.columns, &mut have_unique).is_none() {
+                self.changes.push(Change::AddUnique {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    unique: u.clone(),
+                });
+            }
+        }
+        let mut have_plain: Vec<Index> = have
+            .indexes
+            .iter()
+            .filter(|i| !i.unique || plain_columns(i).is_none())
+            .cloned()
+            .collect();
+        for i in &want.indexes {
+            let found = if i.unique {
+                plain_columns(i)
+                    .and_then(|cols| take(&cols, &mut have_unique))
+                    .is_some()
+            } else {
+                let p = have_plain.iter().position(|h| same_index(h, i));
+                p.map(|p| have_plain.remove(p)).is_some()
+            };
+            if !found {
+                self.changes.push(Change::AddIndex {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    index: i.clone(),
+                });
+            }
+        }
+        for (_, holder) in have_unique {
+            match holder {
+                UniqueHolder::Constraint(u) => self.changes.push(Change::DropUnique {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    unique: u,
+                }),
+                UniqueHolder::Index(i) => self.drop_or_note_index(ns, t, i),
+            }
+        }
+        for i in have_plain {
+            self.drop_or_note_index(ns, t, i);
+        }
+    }
+
+    fn drop_or_note_index(&mut self, ns: &str, table: &str, index: Index) {
+        if index.name.starts_with(SEAORM_INDEX_PREFIX) {
+            self.changes.push(Change::DropIndex {
+                schema: ns.into(),
+                table: table.into(),
+                index,
+            });
+        } else {
+            self.note(
+                format!("{ns}.{table}.{}", index.name),
+                "index no entity declares; left alone",
+            );
+        }
+    }
+
+    fn foreign_keys(&mut self, ns: &str, want: &Table, have: &Table) {
+        let t = &want.name;
+        let mut remaining: Vec<&ForeignKey> = have.foreign_keys.iter().collect();
+        for fk in &want.foreign_keys {
+            match remaining.iter().position(|h| same_fk(fk, h, ns)) {
+                Some(p) => {
+                    remaining.remove(p);
+                }
+                None => self.changes.push(Change::AddForeignKey {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    fk: fk.clone(),
+                }),
+            }
+        }
+        for fk in remaining {
+            self.changes.push(Change::DropForeignKey {
+                schema: ns.into(),
+                table: t.clone(),
+                fk: fk.clone(),
+            });
+        }
+    }
+
+    fn checks(&mut self, ns: &str, want: &Table, have: &Table) {
+        let t = &want.name;
+        let mut remaining: Vec<_> = have.checks.iter().collect();
+        for c in &want.checks {
+            let by_name = if c.name.is_some() {
+                remaining.iter().position(|h| h.name == c.name)
+            } else {
+                None
+            };
+            let p = match by_name {
+                Some(p) => Some(p),
+                None => remaining
+                    .iter()
+                    .position(|h| squash(&h.expression) == squash(&c.expression)),
+            };
+            match p {
+                Some(p) => {
+                    remaining.remove(p);
+                }
+                None => self.changes.push(Change::AddCheck {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    check: c.clone(),
+                }),
+            }
+        }
+        for c in remaining {
+            let label = c.name.clone().unwrap_or_else(|| c.expression.clone());
+            self.note(
+                format!("{ns}.{t}.{label}"),
+                "check no entity declares (use extra = \"CHECK (...)\"); left alone",
+            );
+        }
+    }
+}
+
+enum UniqueHolder {
+    Constraint(Unique),
+    Index(Index),
+}
+
+fn without_rename(c: &Column) -> Column {
+    Column {
+        renamed_from: None,
+        ..c.clone()
+    }
+}
+
+/// The columns of an index made only of plain ascending columns, with no predicate.
+fn plain_columns(i: &Index) -> Option<Vec<String>> {
+    if i.predicate.is_some() || !i.include.is_empty() {
+        return None;
+    }
+    i.parts
+        .iter()
+        .map(|p| match (&p.key, p.descending, &p.opclass, &p.collation) {
+            (IndexKey::Column(c), false, None, None) => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Indexes are the same by definition: parts, uniqueness, predicate; the name does not count,
+/// nor does a method the desired side leaves unsaid.
+fn same_index(have: &Index, want: &Index) -> bool {
+    have.unique == want.unique
+        && have.parts == want.parts
+        && squash_opt(&have.predicate) == squash_opt(&want.predicate)
+        && have.include == want.include
+        && (want.method.is_none() || have.method == want.method)
+}
+
+/// Foreign keys are the same by definition; the name does not count.
+fn same_fk(want: &ForeignKey, have: &ForeignKey, ns: &str) -> bool {
+    let schema_of = |f: &ForeignKey| {
+        f.referenced_table
+            .schema
+            .clone()
+            .unwrap_or_else(|| ns.to_owned())
+    };
+    want.columns == have.columns
+        && want.referenced_table.name == have.referenced_table.name
+        && schema_of(want) == schema_of(have)
+        && want.referenced_columns == have.referenced_columns
+        && want.on_update == have.on_update
+        && want.on_delete == have.on_delete
+        && want.deferrable == have.deferrable
+}
+
+fn is_subsequence(small: &[String], big: &[String]) -> bool {
+    let mut it = big.iter();
+    small.iter().all(|s| it.any(|b| b == s))
+}
+
+/// An auto-increment column as the database shows it: identity, serial, or a `nextval` default.
+fn is_auto_increment(c: &Column) -> bool {
+    c.identity.is_some()
+        || c.default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("nextval("))
+}
+
+/// SQLite's `INTEGER PRIMARY KEY` is the rowid: NOT NULL whatever the declaration says.
+fn is_rowid_alias(c: &Column) -> bool {
+    c.identity == Some(Identity::AutoIncrement)
+}
+
+/// Types compare in the dialect's normalized space; lengths, precision and scale only when both
+/// sides state them; a domain by its base type.
+pub fn types_equal(want: &DataType, have: &DataType, dialect: Dialect) -> bool {
+    let (w, h) = (want.resolved(), have.resolved());
+    if w.array_dims != h.array_dims {
+        return false;
+    }
+    let mods_ok = w.modifiers.is_empty() || h.modifiers.is_empty() || w.modifiers == h.modifiers;
+    match dialect {
+        Dialect::Postgres => {
+            if w.name == h.name {
+                return mods_ok;
+            }
+            // `text` is `varchar` without a length.
+            let pair = [w.name.as_str(), h.name.as_str()];
+            if pair.contains(&"text") && pair.contains(&"varchar") {
+                let varchar = if w.name == "varchar" { w } else { h };
+                return varchar.modifiers.is_empty();
+            }
+            false
+        }
+        Dialect::Sqlite => {
+            if w.name == h.name {
+                return mods_ok;
+            }
+            // A table sea-query made has its exact names; one made otherwise compares by
+            // SQLite's type affinity.
+            if is_sea_query_sqlite_name(&w.name) && is_sea_query_sqlite_name(&h.name) {
+                return false;
+            }
+            affinity(&sqlite_base(&w.name)) == affinity(&sqlite_base(&h.name)) && mods_ok
+        }
+        Dialect::Mysql => w.name == h.name && mods_ok,
+    }
+}
+
+fn is_sea_query_sqlite_name(name: &str) -> bool {
+    name.ends_with("_text") || name.ends_with("_blob") || name.starts_with("real_")
+}
+
+/// A sea-query SQLite name as the plain declared type it stands for (`datetime_text` ->
+/// `datetime`, `enum_text` -> `text`, `real_decimal` -> `decimal`).
+fn sqlite_base(name: &str) -> String {
+    let base = name.trim_end_matches("_text").trim_end_matches("_blob");
+    match base {
+        "timestamp_with_timezone" => "timestamp".into(),
+        "real_decimal" | "real_money" => "decimal".into(),
+        "enum" => "text".into(),
+        "varbinary" => "blob".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// SQLite's type affinity rules (datatype3.html, section 3.1).
+fn affinity(name: &str) -> &'static str {
+    let n = name.to_ascii_uppercase();
+    if n.contains("INT") {
+        "INTEGER"
+    } else if n.contains("CHAR") || n.contains("CLOB") || n.contains("TEXT") {
+        "TEXT"
+    } else if n.contains("BLOB") || n.is_empty() {
+        "BLOB"
+    } else if n.contains("REAL") || n.contains("FLOA") || n.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
+
+/// Defaults compare after removing what databases add: outer parentheses, a literal's cast,
+/// case.
+fn defaults_equal(a: &Option<String>, b: &Option<String>) -> bool {
+    a.as_deref().map(normalize_default) == b.as_deref().map(normalize_default)
+}
+
+fn normalize_default(d: &str) -> String {
+    let mut s = d.trim().to_owned();
+    while s.starts_with('(') && s.ends_with(')') {
+        s = s[1..s.len() - 1].trim().to_owned();
+    }
+    if s.starts_with('\'')
+        && let Some(end) = s.rfind("'::")
+    {
+        s.truncate(end + 1);
+    }
+    match s.to_ascii_lowercase().as_str() {
+        "now()" | "current_timestamp" => "current_timestamp".into(),
+        other => other.to_owned(),
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+fn squash_opt(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(squash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(name: &str, mods: &[u32]) -> DataType {
+        DataType::builtin(name).with_modifiers(mods.to_vec())
+    }
+
+    #[test]
+    fn postgres_type_equivalences() {
+        let pg = Dialect::Postgres;
+        assert!(types_equal(&t("varchar", &[]), &t("text", &[]), pg));
+        assert!(!types_equal(&t("varchar", &[10]), &t("text", &[]), pg));
+        assert!(types_equal(&t("varchar", &[]), &t("varchar", &[45]), pg));
+        assert!(!types_equal(&t("varchar", &[50]), &t("varchar", &[45]), pg));
+        assert!(!types_equal(&t("int4", &[]), &t("int8", &[]), pg));
+        let domain = DataType {
+            kind: TypeKind::Domain {
+                base: Box::new(t("int4", &[])),
+            },
+            ..t("year", &[])
+        };
+        assert!(types_equal(&t("int4", &[]), &domain, pg));
+    }
+
+    #[test]
+    fn sqlite_types_compare_exactly_between_sea_query_names_and_by_affinity_otherwise() {
+        let lite = Dialect::Sqlite;
+        assert!(!types_equal(
+            &t("date_text", &[]),
+            &t("datetime_text", &[]),
+            lite
+        ));
+        assert!(types_equal(
+            &t("datetime_text", &[]),
+            &t("timestamp", &[]),
+            lite
+        ));
+        assert!(types_equal(&t("integer", &[]), &t("int", &[]), lite));
+        assert!(!types_equal(&t("integer", &[]), &t("varchar", &[]), lite));
+        assert!(types_equal(
+            &t("varchar", &[45]),
+            &t("varchar", &[45]),
+            lite
+        ));
+        assert!(!types_equal(
+            &t("varchar", &[50]),
+            &t("varchar", &[45]),
+            lite
+        ));
+    }
+
+    #[test]
+    fn defaults_normalize_casts_and_parentheses() {
+        assert!(defaults_equal(
+            &Some("'x'::character varying".into()),
+            &Some("'x'".into())
+        ));
+        assert!(defaults_equal(
+            &Some("(CURRENT_TIMESTAMP)".into()),
+            &Some("now()".into())
+        ));
+        assert!(!defaults_equal(&Some("1".into()), &Some("2".into())));
+    }
+}

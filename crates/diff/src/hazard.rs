@@ -1,0 +1,48 @@
+//! What can go wrong when a change runs, typed, each explained in one sentence.
+
+use std::fmt;
+
+/// The kind of risk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HazardKind {
+    /// Data is lost: a dropped table, column, enum or enum value.
+    Destructive,
+    /// Succeeds or fails depending on the rows present.
+    DataDependent,
+    /// Holds locks or rewrites the table while it runs.
+    Blocking,
+}
+
+/// One hazard of one change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hazard {
+    /// Destructive, data-dependent or blocking.
+    pub kind: HazardKind,
+    /// One sentence: what happens.
+    pub message: String,
+}
+
+impl Hazard {
+    pub(crate) fn new(kind: HazardKind, message: impl Into<String>) -> Self {
+        Hazard {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for HazardKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HazardKind::Destructive => "destructive",
+            HazardKind::DataDependent => "data-dependent",
+            HazardKind::Blocking => "blocking",
+        })
+    }
+}
+
+impl fmt::Display for Hazard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}

@@ -1,0 +1,86 @@
+//! Compares a desired schema (from entities) with the current one (from the database) and
+//! produces a plan: ordered changes, each with its exact inverse and its hazards.
+//!
+//! Pure: no IO. The most common bug of schema diff tools is proposing the same change again
+//! after it was applied, because the database normalizes what it stores; every comparison here
+//! happens in the dialect's normalized space (`compare.rs`), pairs objects by definition rather
+//! than by name, and leaves alone what entities cannot express (reported as notes).
+
+mod change;
+mod compare;
+mod hazard;
+mod plan;
+mod sql;
+
+pub use change::{Change, EnumPosition};
+pub use compare::types_equal;
+pub use hazard::{Hazard, HazardKind};
+pub use plan::{Plan, Step, apply};
+pub use sql::{render, render_steps};
+
+use sealift_ir::{Dialect, Schema};
+
+/// A rename the caller asks for (`--rename old=new`, `--rename table.old=new`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    /// The table of a column rename; none for a table rename.
+    pub table: Option<String>,
+    /// The old name.
+    pub from: String,
+    /// The new name.
+    pub to: String,
+}
+
+/// What to compare and what the plan may do.
+#[derive(Debug, Clone)]
+pub struct DiffOptions {
+    /// The dialect both schemas are in.
+    pub dialect: Dialect,
+    /// Compare column defaults too (off: defaults are the database's business).
+    pub compare_server_defaults: bool,
+    /// Drop tables that no entity names (off: they are noted and left alone).
+    pub drop_unknown_tables: bool,
+    /// Renames to apply instead of drop + add.
+    pub renames: Vec<Rename>,
+}
+
+impl DiffOptions {
+    /// The safe defaults for a dialect.
+    pub fn new(dialect: Dialect) -> Self {
+        DiffOptions {
+            dialect,
+            compare_server_defaults: false,
+            drop_unknown_tables: false,
+            renames: Vec::new(),
+        }
+    }
+
+    fn table_rename_to(&self, to: &str) -> Option<&str> {
+        self.renames
+            .iter()
+            .find(|r| r.table.is_none() && r.to == to)
+            .map(|r| r.from.as_str())
+    }
+
+    fn column_rename_to(&self, table: &str, to: &str) -> Option<&str> {
+        self.renames
+            .iter()
+            .find(|r| r.table.as_deref() == Some(table) && r.to == to)
+            .map(|r| r.from.as_str())
+    }
+}
+
+/// Something found and deliberately left alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// What it is about (`public.actor.idx_actor_last_name`).
+    pub subject: String,
+    /// Why it is left alone.
+    pub message: String,
+}
+
+/// The plan that takes a database from `current` to `desired`.
+pub fn diff(desired: &Schema, current: &Schema, options: &DiffOptions) -> Plan {
+    let (changes, notes) = compare::compare(desired, current, options);
+    plan::plan(changes, current, options.dialect, notes)
+}

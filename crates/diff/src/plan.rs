@@ -1,0 +1,713 @@
+//! Ordering changes into a plan, attaching hazards, and deriving the down plan.
+//!
+//! Order is by phase (foreign keys dropped first, enums before the tables that use them, tables
+//! created in dependency order, foreign keys added last, drops at the end), then by a
+//! deterministic key. Foreign keys that would point forward or close a cycle are split out of
+//! `CREATE TABLE` and added after every table exists. The down plan is the reverse of the up
+//! plan with every change inverted; drops carry full definitions, so it restores exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use sealift_ir::{Column, Dialect, Schema, Table};
+
+use crate::Note;
+use crate::change::Change;
+use crate::hazard::{Hazard, HazardKind};
+
+/// One change with its hazards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The change.
+    pub change: Change,
+    /// What can go wrong when it runs; empty when nothing can.
+    pub hazards: Vec<Hazard>,
+}
+
+/// An ordered, reversible plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The dialect the plan is for.
+    pub dialect: Dialect,
+    /// The changes that take the database to the desired schema, in order.
+    pub up: Vec<Step>,
+    /// The changes that take it back, in order.
+    pub down: Vec<Step>,
+    /// What was found and deliberately left alone.
+    pub notes: Vec<Note>,
+}
+
+impl Plan {
+    /// True when there is nothing to do (notes do not count).
+    pub fn is_empty(&self) -> bool {
+        self.up.is_empty()
+    }
+
+    /// Every hazard of the up plan.
+    pub fn hazards(&self) -> impl Iterator<Item = &Hazard> {
+        self.up.iter().flat_map(|s| &s.hazards)
+    }
+
+    /// True when running the plan would lose data.
+    pub fn is_destructive(&self) -> bool {
+        self.hazards().any(|h| h.kind == HazardKind::Destructive)
+    }
+
+    /// The plan as text a reviewer reads: numbered steps with hazards, then notes.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (title, steps) in [("up", &self.up), ("down", &self.down)] {
+            let _ = writeln!(out, "{title}:");
+            if steps.is_empty() {
+                let _ = writeln!(out, "  (nothing)");
+            }
+            for (i, s) in steps.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {}", i + 1, s.change);
+                for h in &s.hazards {
+                    let _ = writeln!(out, "     ! {h}");
+                }
+            }
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(out, "notes:");
+            for n in &self.notes {
+                let _ = writeln!(out, "  - {}: {}", n.subject, n.message);
+            }
+        }
+        out
+    }
+}
+
+/// Orders the changes and builds both directions.
+pub fn plan(changes: Vec<Change>, current: &Schema, dialect: Dialect, notes: Vec<Note>) -> Plan {
+    let changes = if dialect == Dialect::Sqlite {
+        batch_sqlite(changes, current)
+    } else {
+        split_foreign_keys(changes)
+    };
+    let created = created_tables(&changes);
+    let mut keyed: Vec<(SortKey, Change)> =
+        changes.into_iter().map(|c| (sort_key(&c), c)).collect();
+    order_tables(&mut keyed);
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let up: Vec<Step> = keyed
+        .into_iter()
+        .map(|(_, change)| {
+            let hazards = hazards_of(&change, dialect, &created);
+            Step { change, hazards }
+        })
+        .collect();
+    let inverses: Vec<Change> = up.iter().rev().map(|s| s.change.inverse()).collect();
+    let recreated = created_tables(&inverses);
+    let down: Vec<Step> = inverses
+        .into_iter()
+        .map(|change| {
+            let hazards = hazards_of(&change, dialect, &recreated);
+            Step { change, hazards }
+        })
+        .collect();
+    Plan {
+        dialect,
+        up,
+        down,
+        notes,
+    }
+}
+
+/// The tables a list of changes creates: they have no rows yet.
+fn created_tables(changes: &[Change]) -> BTreeSet<(String, String)> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable { schema, table } => Some((schema.clone(), table.name.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A table by (namespace, name).
+type TableKey = (String, String);
+
+/// A table and the tables its foreign keys point at.
+type TableDeps = (String, String, Vec<TableKey>);
+
+type SortKey = (u8, usize, String, String, String);
+
+fn phase(c: &Change) -> u8 {
+    use Change::*;
+    match c {
+        DropForeignKey { .. } => 0,
+        DropIndex { .. } | DropUnique { .. } | DropCheck { .. } | DropPrimaryKey { .. } => 1,
+        CreateEnum { .. } | AddEnumValue { .. } => 2,
+        RenameTable { .. } => 3,
+        RenameColumn { .. } => 4,
+        CreateTable { .. } => 5,
+        AddColumn { .. } => 6,
+        AlterColumn { .. } | SetTableComment { .. } | RebuildTable { .. } | ReplaceEnum { .. } => 7,
+        AddPrimaryKey { .. } | AddUnique { .. } | AddIndex { .. } | AddCheck { .. } => 8,
+        AddForeignKey { .. } => 9,
+        DropColumn { .. } => 10,
+        DropTable { .. } => 11,
+        DropEnum { .. } => 12,
+    }
+}
+
+fn sort_key(c: &Change) -> SortKey {
+    let (schema, subject) = c.subject();
+    let detail = c.to_string();
+    (phase(c), 0, schema.to_owned(), subject.to_owned(), detail)
+}
+
+/// Puts created tables in dependency order and dropped tables in reverse dependency order, by
+/// filling the second slot of their sort keys.
+fn order_tables(keyed: &mut [(SortKey, Change)]) {
+    for creating in [true, false] {
+        let tables: Vec<TableDeps> = keyed
+            .iter()
+            .filter_map(|(_, c)| match (c, creating) {
+                (Change::CreateTable { schema, table }, true)
+                | (Change::DropTable { schema, table }, false) => Some((
+                    schema.clone(),
+                    table.name.clone(),
+                    table
+                        .foreign_keys
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.referenced_table
+                                    .schema
+                                    .clone()
+                                    .unwrap_or_else(|| schema.clone()),
+                                f.referenced_table.name.clone(),
+                            )
+                        })
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect();
+        let order = topological(&tables);
+        for (key, c) in keyed.iter_mut() {
+            if matches!(c, Change::CreateTable { .. }) != creating {
+                continue;
+            }
+            let (Change::CreateTable { schema, table } | Change::DropTable { schema, table }) = &*c
+            else {
+                continue;
+            };
+            let pos = order
+                .iter()
+                .position(|t| t.0 == *schema && t.1 == table.name)
+                .unwrap_or(0);
+            key.1 = if creating { pos } else { order.len() - pos };
+        }
+    }
+}
+
+/// Referenced tables first; ties and cycles broken by name.
+fn topological(tables: &[TableDeps]) -> Vec<TableKey> {
+    let names: BTreeSet<(String, String)> =
+        tables.iter().map(|t| (t.0.clone(), t.1.clone())).collect();
+    let mut deps: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
+    for (s, n, refs) in tables {
+        let me = (s.clone(), n.clone());
+        let d: BTreeSet<_> = refs
+            .iter()
+            .filter(|r| names.contains(*r) && **r != me)
+            .cloned()
+            .collect();
+        deps.insert(me, d);
+    }
+    let mut out = Vec::new();
+    while !deps.is_empty() {
+        let ready: Option<(String, String)> = deps
+            .iter()
+            .find(|(_, d)| d.is_empty())
+            .map(|(k, _)| k.clone());
+        // In a cycle nothing is ready: take the first by name.
+        let next = ready.unwrap_or_else(|| deps.keys().next().cloned().unwrap_or_default());
+        deps.remove(&next);
+        for d in deps.values_mut() {
+            d.remove(&next);
+        }
+        out.push(next);
+    }
+    out
+}
+
+/// Moves foreign keys out of `CREATE TABLE` when their target does not exist yet at that point
+/// (created later, or in a cycle), and out of dropped tables when they point at another dropped
+/// table, so tables can be created and dropped in any cycle.
+fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
+    let creates: Vec<TableDeps> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable { schema, table } => Some((
+                schema.clone(),
+                table.name.clone(),
+                fk_targets(schema, table),
+            )),
+            _ => None,
+        })
+        .collect();
+    let order = topological(&creates);
+    let created: BTreeSet<(String, String)> = order.iter().cloned().collect();
+    let dropped: BTreeSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::DropTable { schema, table } => Some((schema.clone(), table.name.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    for c in changes {
+        match c {
+            Change::CreateTable { schema, mut table } => {
+                let pos = order
+                    .iter()
+                    .position(|t| t.0 == schema && t.1 == table.name)
+                    .unwrap_or(0);
+                let (keep, later): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
+                    let target = (
+                        f.referenced_table
+                            .schema
+                            .clone()
+                            .unwrap_or_else(|| schema.clone()),
+                        f.referenced_table.name.clone(),
+                    );
+                    let me = (schema.clone(), table.name.clone());
+                    target == me
+                        || !created.contains(&target)
+                        || order
+                            .iter()
+                            .position(|t| *t == target)
+                            .is_some_and(|p| p < pos)
+                });
+                table.foreign_keys = keep;
+                for fk in later {
+                    out.push(Change::AddForeignKey {
+                        schema: schema.clone(),
+                        table: table.name.clone(),
+                        fk,
+                    });
+                }
+                out.push(Change::CreateTable { schema, table });
+            }
+            Change::DropTable { schema, mut table } => {
+                let (later, keep): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
+                    let target = (
+                        f.referenced_table
+                            .schema
+                            .clone()
+                            .unwrap_or_else(|| schema.clone()),
+                        f.referenced_table.name.clone(),
+                    );
+                    target != (schema.clone(), table.name.clone()) && dropped.contains(&target)
+                });
+                table.foreign_keys = keep;
+                for fk in later {
+                    out.push(Change::DropForeignKey {
+                        schema: schema.clone(),
+                        table: table.name.clone(),
+                        fk,
+                    });
+                }
+                out.push(Change::DropTable { schema, table });
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn fk_targets(schema: &str, table: &Table) -> Vec<(String, String)> {
+    table
+        .foreign_keys
+        .iter()
+        .map(|f| {
+            (
+                f.referenced_table
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| schema.to_owned()),
+                f.referenced_table.name.clone(),
+            )
+        })
+        .collect()
+}
+
+/// SQLite alters little in place: every table with a change it cannot make is rebuilt once, to
+/// the table with all its changes applied (the migrations guide's batch mode).
+fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
+    let needs_rebuild = |c: &Change| match c {
+        Change::AddColumn { column, .. } => {
+            !column.nullable && column.default.is_none() || column.generated.is_some()
+        }
+        Change::DropColumn { .. }
+        | Change::AlterColumn { .. }
+        | Change::AddPrimaryKey { .. }
+        | Change::DropPrimaryKey { .. }
+        | Change::AddUnique { .. }
+        | Change::DropUnique { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. }
+        | Change::AddCheck { .. }
+        | Change::DropCheck { .. } => true,
+        _ => false,
+    };
+    let rebuild: BTreeSet<(String, String)> = changes
+        .iter()
+        .filter(|c| needs_rebuild(c))
+        .map(|c| {
+            let (s, t) = c.subject();
+            (s.to_owned(), t.to_owned())
+        })
+        .collect();
+    let mut grouped: BTreeMap<(String, String), Vec<Change>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for c in changes {
+        let (s, t) = c.subject();
+        let key = (s.to_owned(), t.to_owned());
+        let per_table = !matches!(
+            c,
+            Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }
+        );
+        if per_table && rebuild.contains(&key) {
+            grouped.entry(key).or_default().push(c);
+        } else {
+            out.push(c);
+        }
+    }
+    for ((schema, name), group) in grouped {
+        let Some(from) = current_table(current, &schema, &name, &out) else {
+            out.extend(group);
+            continue;
+        };
+        let mut to = from.clone();
+        let mut renames = Vec::new();
+        for c in &group {
+            if let Change::RenameColumn { from, to, .. } = c {
+                renames.push((from.clone(), to.clone()));
+            }
+            apply(&mut to, c);
+        }
+        let mut from = from;
+        // Column renames happen in place first; the rebuild starts from the renamed table.
+        for (old, new) in &renames {
+            out.push(Change::RenameColumn {
+                schema: schema.clone(),
+                table: name.clone(),
+                from: old.clone(),
+                to: new.clone(),
+            });
+            if let Some(col) = from.columns.iter_mut().find(|c| &c.name == old) {
+                col.name = new.clone();
+            }
+        }
+        to.sort();
+        out.push(Change::RebuildTable { schema, from, to });
+    }
+    out
+}
+
+/// The current definition of a table, following a rename in `changes`.
+fn current_table(current: &Schema, schema: &str, name: &str, changes: &[Change]) -> Option<Table> {
+    let ns = current.namespaces.get(schema)?;
+    if let Some(t) = ns.tables.get(name) {
+        return Some(t.clone());
+    }
+    changes.iter().find_map(|c| match c {
+        Change::RenameTable { from, to, .. } if to == name => ns.tables.get(from).map(|t| Table {
+            name: name.to_owned(),
+            ..t.clone()
+        }),
+        _ => None,
+    })
+}
+
+/// Applies a per-table change to a table definition.
+pub fn apply(t: &mut Table, c: &Change) {
+    use Change::*;
+    match c {
+        AddColumn { column, .. } => t.columns.push(column.clone()),
+        DropColumn { column, .. } => t.columns.retain(|x| x.name != column.name),
+        RenameColumn { from, to, .. } => {
+            for x in t.columns.iter_mut().filter(|x| &x.name == from) {
+                x.name = to.clone();
+            }
+        }
+        AlterColumn { to, .. } => {
+            if let Some(x) = t.columns.iter_mut().find(|x| x.name == to.name) {
+                *x = to.clone();
+            }
+        }
+        AddPrimaryKey { key, .. } => t.primary_key = Some(key.clone()),
+        DropPrimaryKey { .. } => t.primary_key = None,
+        AddUnique { unique, .. } => t.uniques.push(unique.clone()),
+        DropUnique { unique, .. } => t.uniques.retain(|x| x != unique),
+        AddIndex { index, .. } => t.indexes.push(index.clone()),
+        DropIndex { index, .. } => t.indexes.retain(|x| x.name != index.name),
+        AddForeignKey { fk, .. } => t.foreign_keys.push(fk.clone()),
+        DropForeignKey { fk, .. } => t.foreign_keys.retain(|x| x != fk),
+        AddCheck { check, .. } => t.checks.push(check.clone()),
+        DropCheck { check, .. } => t.checks.retain(|x| x != check),
+        SetTableComment { to, .. } => t.comment = to.clone(),
+        _ => {}
+    }
+}
+
+/// The hazards of one change. `created` are tables this plan creates (they have no rows).
+fn hazards_of(c: &Change, dialect: Dialect, created: &BTreeSet<(String, String)>) -> Vec<Hazard> {
+    use Change::*;
+    use HazardKind::*;
+    let (schema, subject) = c.subject();
+    let fresh = created.contains(&(schema.to_owned(), subject.to_owned()));
+    let mut out = Vec::new();
+    let mut add = |k, m: String| out.push(Hazard::new(k, m));
+    match c {
+        DropTable { table, .. } => add(
+            Destructive,
+            format!("drops table {schema}.{} and every row in it", table.name),
+        ),
+        DropColumn { table, column, .. } => add(
+            Destructive,
+            format!("drops column {schema}.{table}.{} and its data", column.name),
+        ),
+        DropEnum { def, .. } => add(
+            Destructive,
+            format!("drops enum type {schema}.{}", def.name),
+        ),
+        ReplaceEnum { from, to, .. } => {
+            let gone: Vec<&String> = from
+                .values
+                .iter()
+                .filter(|v| !to.values.contains(v))
+                .collect();
+            if !gone.is_empty() {
+                let list: Vec<String> = gone.iter().map(|v| format!("'{v}'")).collect();
+                add(
+                    Destructive,
+                    format!(
+                        "removes {} from enum {schema}.{}; rows holding them make the conversion fail",
+                        list.join(", "),
+                        to.name
+                    ),
+                );
+            }
+            add(
+                Blocking,
+                format!(
+                    "re-casts every column of type {schema}.{}, rewriting those tables",
+                    to.name
+                ),
+            );
+        }
+        AddColumn { table, column, .. }
+            if !fresh
+                && !column.nullable
+                && column.default.is_none()
+                && column.identity.is_none()
+                && column.generated.is_none() =>
+        {
+            add(
+                DataDependent,
+                format!(
+                    "adds NOT NULL column {schema}.{table}.{} without a default: fails if the table has rows",
+                    column.name
+                ),
+            )
+        }
+        AlterColumn {
+            table, from, to, ..
+        } => alter_hazards(schema, table, from, to, dialect, &mut add),
+        AddUnique { table, unique, .. } if !fresh => add(
+            DataDependent,
+            format!(
+                "adds a unique constraint on {schema}.{table} ({}): fails if existing rows have duplicates",
+                unique.columns.join(", ")
+            ),
+        ),
+        AddIndex { table, index, .. } if !fresh => {
+            if index.unique {
+                add(
+                    DataDependent,
+                    format!(
+                        "adds unique index {}: fails if existing rows of {schema}.{table} have duplicates",
+                        index.name
+                    ),
+                );
+            }
+            if dialect != Dialect::Sqlite {
+                add(
+                    Blocking,
+                    format!(
+                        "builds index {} while blocking writes to {schema}.{table}; on a big table build it concurrently instead",
+                        index.name
+                    ),
+                );
+            }
+        }
+        AddForeignKey { table, fk, .. } if !fresh => add(
+            DataDependent,
+            format!(
+                "adds foreign key ({}) on {schema}.{table}: fails if existing rows violate it",
+                fk.columns.join(", ")
+            ),
+        ),
+        AddCheck { table, check, .. } if !fresh => add(
+            DataDependent,
+            format!(
+                "adds check ({}) on {schema}.{table}: fails if existing rows violate it",
+                check.expression
+            ),
+        ),
+        AddPrimaryKey { table, key, .. } if !fresh => add(
+            DataDependent,
+            format!(
+                "adds a primary key ({}) on {schema}.{table}: fails on duplicates or NULLs",
+                key.columns.join(", ")
+            ),
+        ),
+        RebuildTable { from, to, .. } => {
+            let lost: Vec<&str> = from
+                .columns
+                .iter()
+                .filter(|c| !to.columns.iter().any(|n| n.name == c.name))
+                .map(|c| c.name.as_str())
+                .collect();
+            if !lost.is_empty() {
+                add(
+                    Destructive,
+                    format!(
+                        "drops column(s) {} of {schema}.{} and their data",
+                        lost.join(", "),
+                        to.name
+                    ),
+                );
+            }
+            for (old, new) in from
+                .columns
+                .iter()
+                .filter_map(|o| Some((o, to.columns.iter().find(|n| n.name == o.name)?)))
+            {
+                alter_hazards(schema, &to.name, old, new, dialect, &mut add);
+            }
+            let t = &to.name;
+            for c in to
+                .columns
+                .iter()
+                .filter(|c| !from.columns.iter().any(|f| f.name == c.name))
+            {
+                if !c.nullable && c.default.is_none() && c.generated.is_none() {
+                    add(
+                        DataDependent,
+                        format!(
+                            "adds NOT NULL column {schema}.{t}.{} without a default: the copy fails if the table has rows",
+                            c.name
+                        ),
+                    );
+                }
+            }
+            for u in to.uniques.iter().filter(|u| !from.uniques.contains(u)) {
+                add(
+                    DataDependent,
+                    format!(
+                        "adds a unique constraint on {schema}.{t} ({}): the copy fails on duplicates",
+                        u.columns.join(", ")
+                    ),
+                );
+            }
+            for c in to.checks.iter().filter(|c| !from.checks.contains(c)) {
+                add(
+                    DataDependent,
+                    format!(
+                        "adds check ({}) on {schema}.{t}: the copy fails on rows that violate it",
+                        c.expression
+                    ),
+                );
+            }
+            for fk in to
+                .foreign_keys
+                .iter()
+                .filter(|f| !from.foreign_keys.contains(f))
+            {
+                add(
+                    DataDependent,
+                    format!(
+                        "adds foreign key ({}) on {schema}.{t}: checked only when rows change; run PRAGMA foreign_key_check",
+                        fk.columns.join(", ")
+                    ),
+                );
+            }
+            add(
+                Blocking,
+                format!(
+                    "rebuilds {schema}.{} by copying every row into a new table",
+                    to.name
+                ),
+            );
+        }
+        _ => {}
+    }
+    out
+}
+
+fn alter_hazards(
+    schema: &str,
+    table: &str,
+    from: &Column,
+    to: &Column,
+    dialect: Dialect,
+    add: &mut impl FnMut(HazardKind, String),
+) {
+    let col = format!("{schema}.{table}.{}", to.name);
+    if from.nullable && !to.nullable {
+        add(
+            HazardKind::DataDependent,
+            format!("sets {col} NOT NULL: fails if any row holds NULL"),
+        );
+    }
+    if from.data_type != to.data_type {
+        if !is_widening(&from.data_type, &to.data_type) {
+            add(
+                HazardKind::DataDependent,
+                format!(
+                    "changes {col} from {} to {}: fails or truncates where a value does not fit",
+                    from.data_type, to.data_type
+                ),
+            );
+        }
+        if dialect == Dialect::Postgres && !is_in_place(&from.data_type, &to.data_type) {
+            add(
+                HazardKind::Blocking,
+                format!("rewrites {schema}.{table} while holding an exclusive lock"),
+            );
+        }
+    }
+}
+
+/// A type change that keeps every value.
+fn is_widening(from: &sealift_ir::DataType, to: &sealift_ir::DataType) -> bool {
+    is_in_place(from, to)
+        || matches!(
+            (from.name.as_str(), to.name.as_str()),
+            ("int2", "int4")
+                | ("int2", "int8")
+                | ("int4", "int8")
+                | ("float4", "float8")
+                | ("bpchar", "text")
+        )
+}
+
+/// A type change PostgreSQL makes without rewriting the table (binary-coercible widening).
+fn is_in_place(from: &sealift_ir::DataType, to: &sealift_ir::DataType) -> bool {
+    match (from.name.as_str(), to.name.as_str()) {
+        ("varchar", "varchar") => {
+            to.modifiers.is_empty()
+                || (!from.modifiers.is_empty() && from.modifiers.first() <= to.modifiers.first())
+        }
+        ("varchar", "text") => true,
+        ("numeric", "numeric") => to.modifiers.is_empty(),
+        _ => false,
+    }
+}
