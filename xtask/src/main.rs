@@ -2,6 +2,8 @@
 //!
 //! - `ci`: what CI runs: start the test databases if they are down, then formatting, lints and
 //!   the whole test suite against the real servers.
+//! - `proptest [CASES]`: the diff round trip on real databases over many generated schema pairs
+//!   (default 500 per dialect; the normal suite runs a few).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +15,27 @@ fn main() -> Result<()> {
     let root = workspace_root();
     match task.as_str() {
         "ci" => ci(&root),
+        "proptest" => {
+            let cases = std::env::args().nth(2).unwrap_or_else(|| "500".to_owned());
+            run(&root, "bash", &["scripts/ensure-databases.sh"])?;
+            let status = Command::new("cargo")
+                .args([
+                    "test",
+                    "--release",
+                    "-p",
+                    "sealift-diff",
+                    "--test",
+                    "roundtrip",
+                ])
+                .env("PROPTEST_CASES", &cases)
+                .current_dir(&root)
+                .status()
+                .context("cannot run cargo test")?;
+            if !status.success() {
+                bail!("the round-trip property test failed ({status})");
+            }
+            Ok(())
+        }
         "" | "help" | "--help" | "-h" => {
             println!(
                 "usage: cargo xtask <task>\n\ntasks:\n  ci    start the test databases, check formatting and lints, run every test"

@@ -598,7 +598,11 @@ fn hazards_of(c: &Change, dialect: Dialect, created: &BTreeSet<(String, String)>
                 .iter()
                 .filter(|c| !from.columns.iter().any(|f| f.name == c.name))
             {
-                if !c.nullable && c.default.is_none() && c.generated.is_none() {
+                if !c.nullable
+                    && c.default.is_none()
+                    && c.generated.is_none()
+                    && c.identity.is_none()
+                {
                     add(
                         DataDependent,
                         format!(

@@ -386,10 +386,18 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
         if let Some(coll) = &to.collation {
             ty.push_str(&format!(" COLLATE {}", quote(coll, d)));
         }
-        out.push(format!(
-            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{}",
-            type_sql(&to.data_type, None, d)
-        ));
+        // A direct cast between numbers keeps rounding semantics; anything else goes through
+        // text, which PostgreSQL accepts for every pair of types (rows decide).
+        // Within a family PostgreSQL's assignment cast applies: it rejects values that do not
+        // fit instead of truncating them, and skips the rewrite for in-place widenings. Across
+        // families there is no assignment cast, so the value goes through text.
+        let target = type_sql(&to.data_type, None, d);
+        let using = if family(&from.data_type) == family(&to.data_type) {
+            String::new()
+        } else {
+            format!(" USING {c}::text::{target}")
+        };
+        out.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty}{using}"));
     }
     if from.nullable != to.nullable {
         let verb = if to.nullable { "DROP" } else { "SET" };
@@ -408,6 +416,17 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
         ));
     }
     out
+}
+
+/// Types PostgreSQL converts between with an assignment cast.
+fn family(t: &DataType) -> String {
+    let name = match t.name.as_str() {
+        "int2" | "int4" | "int8" | "float4" | "float8" | "numeric" => "number",
+        "varchar" | "text" | "bpchar" => "text",
+        "timestamp" | "timestamptz" | "date" => "time",
+        other => other,
+    };
+    format!("{name}{}", "[]".repeat(t.array_dims as usize))
 }
 
 fn create_index(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
