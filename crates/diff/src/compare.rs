@@ -548,6 +548,13 @@ pub fn types_equal(want: &DataType, have: &DataType, dialect: Dialect) -> bool {
             if w.name == h.name {
                 return mods_ok;
             }
+            // `String` without a stated length (`varchar`) is any character string.
+            if w.name == "varchar"
+                && w.modifiers.is_empty()
+                && matches!(h.name.as_str(), "varchar" | "text" | "bpchar")
+            {
+                return true;
+            }
             // `text` is `varchar` without a length.
             let pair = [w.name.as_str(), h.name.as_str()];
             if pair.contains(&"text") && pair.contains(&"varchar") {
@@ -565,7 +572,7 @@ pub fn types_equal(want: &DataType, have: &DataType, dialect: Dialect) -> bool {
             if is_sea_query_sqlite_name(&w.name) && is_sea_query_sqlite_name(&h.name) {
                 return false;
             }
-            affinity(&sqlite_base(&w.name)) == affinity(&sqlite_base(&h.name)) && mods_ok
+            affinity(&sqlite_base_of(w)) == affinity(&sqlite_base_of(h)) && mods_ok
         }
         Dialect::Mysql => w.name == h.name && mods_ok,
     }
@@ -573,6 +580,15 @@ pub fn types_equal(want: &DataType, have: &DataType, dialect: Dialect) -> bool {
 
 fn is_sea_query_sqlite_name(name: &str) -> bool {
     name.ends_with("_text") || name.ends_with("_blob") || name.starts_with("real_")
+}
+
+/// Like [`sqlite_base`], knowing that sea-query spells `Decimal(p, s)` as `real(p, s)`.
+fn sqlite_base_of(t: &DataType) -> String {
+    if t.name == "real" && t.modifiers.len() == 2 {
+        "decimal".into()
+    } else {
+        sqlite_base(&t.name)
+    }
 }
 
 /// A sea-query SQLite name as the plain declared type it stands for (`datetime_text` ->
@@ -651,6 +667,8 @@ mod tests {
         assert!(types_equal(&t("varchar", &[]), &t("text", &[]), pg));
         assert!(!types_equal(&t("varchar", &[10]), &t("text", &[]), pg));
         assert!(types_equal(&t("varchar", &[]), &t("varchar", &[45]), pg));
+        assert!(types_equal(&t("varchar", &[]), &t("bpchar", &[20]), pg));
+        assert!(!types_equal(&t("bpchar", &[20]), &t("varchar", &[20]), pg));
         assert!(!types_equal(&t("varchar", &[50]), &t("varchar", &[45]), pg));
         assert!(!types_equal(&t("int4", &[]), &t("int8", &[]), pg));
         let domain = DataType {
