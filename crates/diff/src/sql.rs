@@ -1,9 +1,22 @@
 //! SQL for a plan, per dialect: what `--sql` prints and what the round-trip tests run.
 //!
+//! Statements sea-query can build (tables, columns, indexes, foreign keys, PostgreSQL types)
+//! are built with sea-query's builders and rendered by its backend for the dialect. Text is
+//! written here only where sea-query has no statement: `ALTER COLUMN ... TYPE ... USING`,
+//! `ADD`/`DROP CONSTRAINT` for keys and checks, comments, renaming an enum type, indexes with
+//! expressions, operator classes, collations or NULLS order, and deferrable foreign keys.
+//!
 //! SQLite changes that cannot be made in place arrive here as `RebuildTable` and are rendered
 //! as the batch-mode sequence: create the new table, copy the rows, drop the old one, rename,
 //! recreate its indexes.
 
+use sea_query::extension::postgres::Type;
+use sea_query::{
+    Alias, Check as SqCheck, ColumnDef, ColumnType, ConditionalStatement, Expr,
+    ForeignKey as SqForeignKey, ForeignKeyAction, Index as SqIndex, IndexOrder, IndexType,
+    IntoIden, IntoTableRef, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder,
+    SqliteQueryBuilder, Table as SqTable, TableRef,
+};
 use sealift_ir::{
     Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, Table,
     TypeKind,
@@ -27,14 +40,20 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
     let tbl = |schema: &str, t: &str| table_ref(schema, t, d);
     match c {
         CreateEnum { schema, def } => pg_only(d, || {
-            vec![format!(
-                "CREATE TYPE {} AS ENUM ({})",
-                table_ref(schema, &def.name, d),
-                literals(&def.values)
-            )]
+            let values: Vec<Alias> = def.values.iter().map(Alias::new).collect();
+            let stmt = Type::create()
+                .as_enum(type_name(schema, &def.name))
+                .values(values)
+                .to_owned();
+            vec![stmt.to_string(PostgresQueryBuilder)]
         }),
         DropEnum { schema, def } => pg_only(d, || {
-            vec![format!("DROP TYPE {}", table_ref(schema, &def.name, d))]
+            vec![
+                Type::drop()
+                    .name(type_name(schema, &def.name))
+                    .to_owned()
+                    .to_string(PostgresQueryBuilder),
+            ]
         }),
         AddEnumValue {
             schema,
@@ -43,15 +62,14 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
             position,
             ..
         } => pg_only(d, || {
-            let pos = match position {
-                EnumPosition::Before(v) => format!("BEFORE {}", literal(v)),
-                EnumPosition::After(v) => format!("AFTER {}", literal(v)),
+            let add = Type::alter()
+                .name(type_name(schema, &def.name))
+                .add_value(Alias::new(value));
+            let stmt = match position {
+                EnumPosition::Before(v) => add.before(Alias::new(v)),
+                EnumPosition::After(v) => add.after(Alias::new(v)),
             };
-            vec![format!(
-                "ALTER TYPE {} ADD VALUE {} {pos}",
-                table_ref(schema, &def.name, d),
-                literal(value)
-            )]
+            vec![stmt.to_string(PostgresQueryBuilder)]
         }),
         ReplaceEnum {
             schema,
@@ -67,7 +85,11 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
                     table_ref(schema, &from.name, d),
                     q(&old_name)
                 ),
-                format!("CREATE TYPE {ty} AS ENUM ({})", literals(&to.values)),
+                Type::create()
+                    .as_enum(type_name(schema, &to.name))
+                    .values(to.values.iter().map(Alias::new).collect::<Vec<_>>())
+                    .to_owned()
+                    .to_string(PostgresQueryBuilder),
             ];
             for (t, col) in columns {
                 out.push(format!(
@@ -76,25 +98,37 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
                     c = q(col)
                 ));
             }
-            out.push(format!("DROP TYPE {}", table_ref(schema, &old_name, d)));
+            out.push(
+                Type::drop()
+                    .name(type_name(schema, &old_name))
+                    .to_owned()
+                    .to_string(PostgresQueryBuilder),
+            );
             out
         }),
         CreateTable { schema, table } => create_table(schema, table, d),
-        DropTable { schema, table } => vec![format!("DROP TABLE {}", tbl(schema, &table.name))],
-        RenameTable { schema, from, to } => vec![format!(
-            "ALTER TABLE {} RENAME TO {}",
-            tbl(schema, from),
-            q(to)
+        DropTable { schema, table } => vec![build(
+            SqTable::drop().table(sq_table(schema, &table.name, d)),
+            d,
         )],
+        // The new name stays unqualified: a table is renamed within its schema.
+        RenameTable { schema, from, to } => {
+            vec![build(
+                SqTable::rename().table(sq_table(schema, from, d), Alias::new(to)),
+                d,
+            )]
+        }
         AddColumn {
             schema,
             table,
             column,
         } => {
-            let mut out = vec![format!(
-                "ALTER TABLE {} ADD COLUMN {}",
-                tbl(schema, table),
-                column_def(column, d, false)
+            let mut def = sq_column(column, d, false);
+            let mut out = vec![build(
+                SqTable::alter()
+                    .table(sq_table(schema, table, d))
+                    .add_column(&mut def),
+                d,
             )];
             out.extend(column_comment(schema, table, column, d));
             out
@@ -103,24 +137,25 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
             schema,
             table,
             column,
-        } => vec![format!(
-            "ALTER TABLE {} DROP COLUMN {}",
-            tbl(schema, table),
-            q(&column.name)
-        )],
+        } => {
+            vec![build(
+                SqTable::alter()
+                    .table(sq_table(schema, table, d))
+                    .drop_column(Alias::new(&column.name)),
+                d,
+            )]
+        }
         RenameColumn {
             schema,
             table,
             from,
             to,
-        } => {
-            vec![format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                tbl(schema, table),
-                q(from),
-                q(to)
-            )]
-        }
+        } => vec![build(
+            SqTable::alter()
+                .table(sq_table(schema, table, d))
+                .rename_column(Alias::new(from), Alias::new(to)),
+            d,
+        )],
         AlterColumn {
             schema,
             table,
@@ -162,20 +197,33 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
             table,
             index,
         } => vec![create_index(schema, table, index, d)],
-        DropIndex { schema, index, .. } => {
-            vec![format!("DROP INDEX {}", table_ref(schema, &index.name, d))]
+        DropIndex {
+            schema,
+            table,
+            index,
+        } => {
+            vec![build(
+                SqIndex::drop()
+                    .name(&index.name)
+                    .table(sq_table(schema, table, d)),
+                d,
+            )]
+        }
+        AddForeignKey { schema, table, fk } if fk.deferrable == Deferrable::No => {
+            vec![build(&sq_foreign_key(schema, table, fk, d), d)]
         }
         AddForeignKey { schema, table, fk } => {
             vec![format!(
                 "ALTER TABLE {} ADD {}",
                 tbl(schema, table),
-                foreign_key(schema, fk, d)
+                foreign_key_text(schema, fk, d)
             )]
         }
-        DropForeignKey { schema, table, fk } => vec![format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            tbl(schema, table),
-            q(fk.name.as_deref().unwrap_or_default())
+        DropForeignKey { schema, table, fk } => vec![build(
+            SqForeignKey::drop()
+                .name(fk.name.as_deref().unwrap_or_default())
+                .table(sq_table(schema, table, d)),
+            d,
         )],
         AddCheck {
             schema,
@@ -223,46 +271,81 @@ fn pg_only(d: Dialect, f: impl FnOnce() -> Vec<String>) -> Vec<String> {
     }
 }
 
+/// Renders a sea-query schema statement with the dialect's backend.
+fn build(stmt: &impl SchemaStatementBuilder, d: Dialect) -> String {
+    match d {
+        Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
+        Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
+        Dialect::Mysql => stmt.to_string(MysqlQueryBuilder),
+    }
+}
+
+/// A table reference for sea-query: qualified unless the namespace is implicit.
+fn sq_table(schema: &str, name: &str, d: Dialect) -> TableRef {
+    if implicit_schema(schema, d) {
+        Alias::new(name).into_table_ref()
+    } else {
+        (Alias::new(schema), Alias::new(name)).into_table_ref()
+    }
+}
+
+fn type_name(schema: &str, name: &str) -> (Alias, Alias) {
+    (Alias::new(schema), Alias::new(name))
+}
+
 fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
     let inline_pk = d == Dialect::Sqlite
         && t.columns
             .iter()
             .any(|c| c.identity == Some(Identity::AutoIncrement))
         && t.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1);
-    let mut parts: Vec<String> = t
-        .columns
-        .iter()
-        .map(|c| column_def(c, d, inline_pk))
-        .collect();
+    let mut stmt = SqTable::create();
+    stmt.table(sq_table(schema, &t.name, d));
+    for c in &t.columns {
+        stmt.col(sq_column(c, d, inline_pk));
+    }
     if let Some(pk) = t.primary_key.as_ref().filter(|_| !inline_pk) {
-        parts.push(format!(
-            "{}PRIMARY KEY ({})",
-            constraint_name(&pk.name, d),
-            idents(&pk.columns, d)
-        ));
+        let mut idx = SqIndex::create();
+        if let Some(n) = &pk.name {
+            idx.name(n);
+        }
+        for c in &pk.columns {
+            idx.col(Alias::new(c));
+        }
+        stmt.primary_key(&mut idx);
     }
     for u in &t.uniques {
-        parts.push(format!(
-            "{}UNIQUE ({})",
-            constraint_name(&u.name, d),
-            idents(&u.columns, d)
-        ));
+        let mut idx = SqIndex::create();
+        idx.unique();
+        if let Some(n) = &u.name {
+            idx.name(n);
+        }
+        for c in &u.columns {
+            idx.col(Alias::new(c));
+        }
+        stmt.index(&mut idx);
     }
     for c in &t.checks {
-        parts.push(format!(
-            "{}CHECK ({})",
-            constraint_name(&c.name, d),
-            c.expression
-        ));
+        stmt.check(match &c.name {
+            Some(n) => SqCheck::named(Alias::new(n), Expr::cust(c.expression.clone())),
+            None => Expr::cust(c.expression.clone()).into(),
+        });
     }
+    let mut deferred = Vec::new();
     for fk in &t.foreign_keys {
-        parts.push(foreign_key(schema, fk, d));
+        if fk.deferrable == Deferrable::No || d != Dialect::Postgres {
+            stmt.foreign_key(&mut sq_foreign_key(schema, &t.name, fk, d));
+        } else {
+            // sea-query cannot say DEFERRABLE: add the key right after the table.
+            deferred.push(format!(
+                "ALTER TABLE {} ADD {}",
+                table_ref(schema, &t.name, d),
+                foreign_key_text(schema, fk, d)
+            ));
+        }
     }
-    let mut out = vec![format!(
-        "CREATE TABLE {} (\n  {}\n)",
-        table_ref(schema, &t.name, d),
-        parts.join(",\n  ")
-    )];
+    let mut out = vec![one_item_per_line(&build(&stmt, d))];
+    out.extend(deferred);
     for i in &t.indexes {
         out.push(create_index(schema, &t.name, i, d));
     }
@@ -281,6 +364,37 @@ fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
     out
 }
 
+/// `CREATE TABLE t ( a, b )` -> one column or constraint per line, for reviewers.
+fn one_item_per_line(sql: &str) -> String {
+    let (Some(open), Some(close)) = (sql.find('('), sql.rfind(')')) else {
+        return sql.to_owned();
+    };
+    let body = &sql[open + 1..close];
+    let mut items = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, ch) in body.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                items.push(body[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(body[start..].trim());
+    format!(
+        "{}(\n  {}\n){}",
+        &sql[..open],
+        items.join(",\n  "),
+        &sql[close + 1..]
+    )
+}
+
 fn column_comment(schema: &str, table: &str, c: &Column, d: Dialect) -> Vec<String> {
     match (&c.comment, d) {
         (Some(text), Dialect::Postgres) => vec![format!(
@@ -293,57 +407,135 @@ fn column_comment(schema: &str, table: &str, c: &Column, d: Dialect) -> Vec<Stri
     }
 }
 
-/// `"name" type [COLLATE c] [NOT NULL] [DEFAULT x] [identity] [generated]`.
-fn column_def(c: &Column, d: Dialect, inline_pk: bool) -> String {
-    let mut s = format!(
-        "{} {}",
-        quote(&c.name, d),
-        type_sql(&c.data_type, c.identity.as_ref(), d)
-    );
+/// A column as a sea-query definition: the type spelled by [`type_sql`] (with its collation),
+/// NOT NULL, default, identity or auto-increment, generation.
+fn sq_column(c: &Column, d: Dialect, inline_pk: bool) -> ColumnDef {
+    let mut ty = type_sql(&c.data_type, c.identity.as_ref(), d);
     if let Some(coll) = &c.collation {
-        s.push_str(&format!(
-            " COLLATE {}",
-            if d == Dialect::Postgres {
-                quote(coll, d)
-            } else {
-                coll.clone()
-            }
-        ));
+        let coll = if d == Dialect::Postgres {
+            quote(coll, d)
+        } else {
+            coll.clone()
+        };
+        ty.push_str(&format!(" COLLATE {coll}"));
     }
+    let mut def = ColumnDef::new_with_type(Alias::new(&c.name), ColumnType::custom(Alias::new(ty)));
     if !c.nullable {
-        s.push_str(" NOT NULL");
+        def.not_null();
     }
     let serial = matches!(c.identity, Some(Identity::Serial { .. }));
-    if let Some(def) = c
+    if let Some(default) = c
         .default
         .as_ref()
         .filter(|_| !serial && c.generated.is_none())
     {
-        s.push_str(&format!(" DEFAULT {def}"));
+        def.default(Expr::custom_keyword(Alias::new(default)));
     }
     match (&c.identity, d) {
-        (Some(Identity::Always), Dialect::Postgres) => s.push_str(" GENERATED ALWAYS AS IDENTITY"),
+        (Some(Identity::Always), Dialect::Postgres) => {
+            def.extra("GENERATED ALWAYS AS IDENTITY");
+        }
         (Some(Identity::ByDefault), Dialect::Postgres) => {
-            s.push_str(" GENERATED BY DEFAULT AS IDENTITY")
+            def.extra("GENERATED BY DEFAULT AS IDENTITY");
         }
         (Some(Identity::AutoIncrement), Dialect::Sqlite) if inline_pk => {
-            s.push_str(" PRIMARY KEY AUTOINCREMENT")
+            def.primary_key().auto_increment();
         }
-        (Some(Identity::AutoIncrement), Dialect::Mysql) => s.push_str(" AUTO_INCREMENT"),
+        (Some(Identity::AutoIncrement), Dialect::Mysql) => {
+            def.auto_increment();
+        }
         _ => {}
     }
     if let Some(g) = &c.generated {
-        let kind = if d == Dialect::Sqlite {
-            "VIRTUAL"
-        } else {
-            "STORED"
-        };
-        s.push_str(&format!(" GENERATED ALWAYS AS ({g}) {kind}"));
+        def.generated(Expr::cust(g.clone()), d != Dialect::Sqlite);
     }
     if let (Some(text), Dialect::Mysql) = (&c.comment, d) {
-        s.push_str(&format!(" COMMENT {}", literal(text)));
+        def.comment(text);
     }
-    s
+    def
+}
+
+/// An index: with sea-query when it is plain columns, as text when it has expressions,
+/// operator classes, collations or a NULLS order.
+fn create_index(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
+    let plain = i.parts.iter().all(|p| {
+        matches!(p.key, IndexKey::Column(_))
+            && p.opclass.is_none()
+            && p.collation.is_none()
+            && p.nulls_first.is_none()
+    });
+    if !plain {
+        return create_index_text(schema, table, i, d);
+    }
+    let mut stmt = SqIndex::create();
+    stmt.name(&i.name).table(sq_table(schema, table, d));
+    if i.unique {
+        stmt.unique();
+    }
+    for p in &i.parts {
+        let IndexKey::Column(c) = &p.key else {
+            continue;
+        };
+        if p.descending {
+            stmt.col((Alias::new(c), IndexOrder::Desc));
+        } else {
+            stmt.col(Alias::new(c));
+        }
+    }
+    if let (Some(m), Dialect::Postgres) = (&i.method, d)
+        && m != "btree"
+    {
+        stmt.index_type(IndexType::Custom(Alias::new(m).into_iden()));
+    }
+    for c in &i.include {
+        stmt.include(Alias::new(c));
+    }
+    if let Some(p) = &i.predicate {
+        stmt.and_where(Expr::cust(p.clone()));
+    }
+    build(&stmt, d)
+}
+
+fn sq_action(a: FkAction) -> ForeignKeyAction {
+    match a {
+        FkAction::NoAction => ForeignKeyAction::NoAction,
+        FkAction::Restrict => ForeignKeyAction::Restrict,
+        FkAction::Cascade => ForeignKeyAction::Cascade,
+        FkAction::SetNull => ForeignKeyAction::SetNull,
+        FkAction::SetDefault => ForeignKeyAction::SetDefault,
+    }
+}
+
+/// A foreign key as a sea-query statement (inline in CREATE TABLE, or ALTER TABLE ADD).
+fn sq_foreign_key(
+    schema: &str,
+    table: &str,
+    fk: &ForeignKey,
+    d: Dialect,
+) -> sea_query::ForeignKeyCreateStatement {
+    let mut stmt = SqForeignKey::create();
+    if let Some(n) = &fk.name {
+        stmt.name(n);
+    }
+    let target_schema = fk.referenced_table.schema.as_deref().unwrap_or(schema);
+    stmt.from_tbl(sq_table(schema, table, d)).to_tbl(sq_table(
+        target_schema,
+        &fk.referenced_table.name,
+        d,
+    ));
+    for c in &fk.columns {
+        stmt.from_col(Alias::new(c));
+    }
+    for c in &fk.referenced_columns {
+        stmt.to_col(Alias::new(c));
+    }
+    if fk.on_update != FkAction::NoAction {
+        stmt.on_update(sq_action(fk.on_update));
+    }
+    if fk.on_delete != FkAction::NoAction {
+        stmt.on_delete(sq_action(fk.on_delete));
+    }
+    stmt
 }
 
 /// The SQL spelling of a model type.
@@ -375,9 +567,12 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
     let t = table_ref(schema, table, d);
     let c = quote(&to.name, d);
     if d == Dialect::Mysql {
-        return vec![format!(
-            "ALTER TABLE {t} MODIFY COLUMN {}",
-            column_def(to, d, false)
+        let mut def = sq_column(to, d, false);
+        return vec![build(
+            SqTable::alter()
+                .table(sq_table(schema, table, d))
+                .modify_column(&mut def),
+            d,
         )];
     }
     let mut out = Vec::new();
@@ -427,78 +622,6 @@ fn family(t: &DataType) -> String {
         other => other,
     };
     format!("{name}{}", "[]".repeat(t.array_dims as usize))
-}
-
-fn create_index(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
-    let parts: Vec<String> = i
-        .parts
-        .iter()
-        .map(|p| {
-            let mut s = match &p.key {
-                IndexKey::Column(c) => quote(c, d),
-                IndexKey::Expression(e) => format!("({e})"),
-            };
-            if let Some(coll) = &p.collation {
-                s.push_str(&format!(" COLLATE {coll}"));
-            }
-            if let Some(op) = &p.opclass {
-                s.push_str(&format!(" {op}"));
-            }
-            if p.descending {
-                s.push_str(" DESC");
-            }
-            match p.nulls_first {
-                Some(true) => s.push_str(" NULLS FIRST"),
-                Some(false) => s.push_str(" NULLS LAST"),
-                None => {}
-            }
-            s
-        })
-        .collect();
-    let method = match (&i.method, d) {
-        (Some(m), Dialect::Postgres) if m != "btree" => format!(" USING {m}"),
-        _ => String::new(),
-    };
-    let mut s = format!(
-        "CREATE {}INDEX {} ON {}{method} ({})",
-        if i.unique { "UNIQUE " } else { "" },
-        quote(&i.name, d),
-        table_ref(schema, table, d),
-        parts.join(", ")
-    );
-    if !i.include.is_empty() {
-        s.push_str(&format!(" INCLUDE ({})", idents(&i.include, d)));
-    }
-    if let Some(p) = &i.predicate {
-        s.push_str(&format!(" WHERE {p}"));
-    }
-    s
-}
-
-fn foreign_key(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
-    let target = match (&fk.referenced_table.schema, d) {
-        (_, Dialect::Sqlite) => quote(&fk.referenced_table.name, d),
-        (Some(s), _) => table_ref(s, &fk.referenced_table.name, d),
-        (None, _) => table_ref(schema, &fk.referenced_table.name, d),
-    };
-    let mut s = format!(
-        "{}FOREIGN KEY ({}) REFERENCES {target} ({})",
-        constraint_name(&fk.name, d),
-        idents(&fk.columns, d),
-        idents(&fk.referenced_columns, d)
-    );
-    if fk.on_update != FkAction::NoAction {
-        s.push_str(&format!(" ON UPDATE {}", fk.on_update.as_sql()));
-    }
-    if fk.on_delete != FkAction::NoAction {
-        s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
-    }
-    match fk.deferrable {
-        Deferrable::No => {}
-        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
-        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
-    }
-    s
 }
 
 /// SQLite batch mode for one table.
@@ -556,9 +679,14 @@ pub(crate) fn quote(name: &str, d: Dialect) -> String {
     }
 }
 
+/// True when a name needs no schema: SQLite's `main`, MySQL's current database.
+fn implicit_schema(schema: &str, d: Dialect) -> bool {
+    schema.is_empty() || (d == Dialect::Sqlite && schema == "main") || d == Dialect::Mysql
+}
+
 /// `"schema"."name"`; SQLite's `main` is left implicit.
 fn table_ref(schema: &str, name: &str, d: Dialect) -> String {
-    if schema.is_empty() || (d == Dialect::Sqlite && schema == "main") || d == Dialect::Mysql {
+    if implicit_schema(schema, d) {
         quote(name, d)
     } else {
         format!("{}.{}", quote(schema, d), quote(name, d))
@@ -569,16 +697,94 @@ fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-fn literals(values: &[String]) -> String {
-    values
-        .iter()
-        .map(|v| literal(v))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn comment_literal(c: &Option<String>) -> String {
     c.as_deref()
         .map(literal)
         .unwrap_or_else(|| "NULL".to_owned())
+}
+
+fn create_index_text(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
+    let parts: Vec<String> = i
+        .parts
+        .iter()
+        .map(|p| {
+            let mut s = match &p.key {
+                IndexKey::Column(c) => quote(c, d),
+                IndexKey::Expression(e) => format!("({e})"),
+            };
+            if let Some(coll) = &p.collation {
+                s.push_str(&format!(" COLLATE {coll}"));
+            }
+            if let Some(op) = &p.opclass {
+                s.push_str(&format!(" {op}"));
+            }
+            if p.descending {
+                s.push_str(" DESC");
+            }
+            match p.nulls_first {
+                Some(true) => s.push_str(" NULLS FIRST"),
+                Some(false) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    let method = match (&i.method, d) {
+        (Some(m), Dialect::Postgres) if m != "btree" => format!(" USING {m}"),
+        _ => String::new(),
+    };
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {}{method} ({})",
+        if i.unique { "UNIQUE " } else { "" },
+        quote(&i.name, d),
+        table_ref(schema, table, d),
+        parts.join(", ")
+    );
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", idents(&i.include, d)));
+    }
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" WHERE {p}"));
+    }
+    s
+}
+
+fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
+    let target = match (&fk.referenced_table.schema, d) {
+        (_, Dialect::Sqlite) => quote(&fk.referenced_table.name, d),
+        (Some(s), _) => table_ref(s, &fk.referenced_table.name, d),
+        (None, _) => table_ref(schema, &fk.referenced_table.name, d),
+    };
+    let mut s = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {target} ({})",
+        constraint_name(&fk.name, d),
+        idents(&fk.columns, d),
+        idents(&fk.referenced_columns, d)
+    );
+    if fk.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", fk.on_update.as_sql()));
+    }
+    if fk.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", fk.on_delete.as_sql()));
+    }
+    match fk.deferrable {
+        Deferrable::No => {}
+        Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
+        Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_item_per_line;
+
+    #[test]
+    fn create_table_gets_one_item_per_line() {
+        let sql = r#"CREATE TABLE "t" ( "a" numeric(10, 2) DEFAULT 'x, y', CHECK (a > 0) )"#;
+        assert_eq!(
+            one_item_per_line(sql),
+            "CREATE TABLE \"t\" (\n  \"a\" numeric(10, 2) DEFAULT 'x, y',\n  CHECK (a > 0)\n)"
+        );
+    }
 }
