@@ -16,6 +16,58 @@ pub struct Cli {
 pub enum Command {
     /// Print a live database's schema as sealift sees it.
     Inspect(InspectArgs),
+    /// Preview the plan from the database to the entities, without writing anything.
+    Diff(DiffArgs),
+    /// Exit 0 when the database matches the entities, 1 when it drifts (printing the plan).
+    Check(PlanArgs),
+}
+
+/// What `diff` and `check` compare, and how.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The database: postgres://..., sqlite://path/to/file.db.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// The folder holding the SeaORM entity files.
+    #[arg(long, value_name = "DIR")]
+    pub entities: std::path::PathBuf,
+    /// A namespace to compare (PostgreSQL schema); repeat for several. Default: the current one.
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+    /// Rename instead of drop + add: `old=new` for a table, `table.old=new` for a column.
+    #[arg(long = "rename", value_name = "OLD=NEW")]
+    pub renames: Vec<String>,
+    /// Also compare column defaults (off: the database's defaults are left alone).
+    #[arg(long)]
+    pub compare_server_defaults: bool,
+    /// Drop tables that no entity names (off: they are noted and left alone).
+    #[arg(long)]
+    pub drop_unknown_tables: bool,
+}
+
+/// `sealift diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// What to compare.
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Output format: text for people, sql for the statements, json for tools, markdown for
+    /// pull-request comments.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+/// How `sealift diff` prints a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Numbered steps with hazards, then notes.
+    Text,
+    /// The up statements, then the down statements.
+    Sql,
+    /// The plan as JSON.
+    Json,
+    /// A pull-request comment.
+    Markdown,
 }
 
 /// `sealift inspect`: a live database, or entity files read as SeaORM would create them.

@@ -1,11 +1,12 @@
 //! The `sealift` command line: parses arguments, runs a command, maps failures to exit codes.
 //!
-//! Exit codes: 0 success, 1 a check found differences (later commands), 2 bad input or an
-//! unusable database (the message says what failed and what to try).
+//! Exit codes: 0 success, 1 `check` found drift, 2 bad input or an unusable database (the
+//! message says what failed and what to try).
 
 mod args;
 mod entities;
 mod inspect;
+mod plan;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Inspect(args) => inspect::run(args).await,
+            Command::Diff(args) => plan::diff(args).await,
+            Command::Check(args) => plan::check(args).await,
         }
     });
     match result {

@@ -228,3 +228,114 @@ fn a_missing_entities_folder_is_bad_input() {
         "entities folder /nonexistent/entities does not exist",
     );
 }
+
+#[test]
+fn check_passes_when_the_entities_match_the_database() {
+    let out = sealift(&[
+        "check",
+        "--database-url",
+        &example_db(),
+        "--entities",
+        &fixtures("entities/sakila/sqlite_dense"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).starts_with("In sync"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn check_fails_with_exit_1_and_the_plan_on_drift() {
+    let out = sealift(&[
+        "check",
+        "--database-url",
+        &example_db(),
+        "--entities",
+        &fixtures("entities/shop/compact"),
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("Drift: the database differs from the entities"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("create table main.bakery"), "{stdout}");
+    assert!(stdout.contains("! destructive:"), "{stdout}");
+}
+
+#[test]
+fn diff_prints_sql_json_and_markdown() {
+    let args = |format: &'static str| {
+        vec![
+            "diff".to_owned(),
+            "--database-url".into(),
+            example_db(),
+            "--entities".into(),
+            fixtures("entities/shop/compact"),
+            "--format".into(),
+            format.into(),
+        ]
+    };
+    let run = |format| {
+        let a = args(format);
+        let out = sealift(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(out.status.success(), "{format}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let sql = run("sql");
+    assert!(
+        sql.starts_with("-- up\nCREATE TABLE \"bakery\" (\n"),
+        "{sql}"
+    );
+    assert!(sql.contains("\n-- down\n"), "{sql}");
+    let json: serde_json::Value = serde_json::from_str(&run("json")).expect("valid JSON");
+    assert_eq!(json["dialect"], "sqlite");
+    assert_eq!(json["up"][0]["change"]["op"], "create_table");
+    let md = run("markdown");
+    assert!(
+        md.starts_with("### sealift plan\n\n| # | change | hazards |"),
+        "{md}"
+    );
+    assert!(md.contains("<summary>Left alone ("), "{md}");
+}
+
+#[test]
+fn diff_says_no_changes_when_in_sync() {
+    let out = sealift(&[
+        "diff",
+        "--database-url",
+        &example_db(),
+        "--entities",
+        &fixtures("entities/sakila/sqlite_compact"),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).starts_with("No changes detected"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_bad_rename_is_bad_input() {
+    assert_bad_input(
+        &[
+            "diff",
+            "--database-url",
+            &example_db(),
+            "--entities",
+            &fixtures("entities/shop/compact"),
+            "--rename",
+            "nothing",
+        ],
+        "invalid --rename `nothing`; write old=new",
+    );
+}

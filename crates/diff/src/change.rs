@@ -6,7 +6,7 @@ use std::fmt;
 use sealift_ir::{Check, Column, Enum, ForeignKey, Index, PrimaryKey, Table, Unique};
 
 /// Where a new enum value goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum EnumPosition {
     /// `ADD VALUE 'x' BEFORE 'y'`.
     Before(String),
@@ -15,8 +15,9 @@ pub enum EnumPosition {
 }
 
 /// One schema change. `schema` is the namespace, `table` the table's name in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[allow(missing_docs)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     CreateEnum {
         schema: String,

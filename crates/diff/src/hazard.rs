@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// The kind of risk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HazardKind {
     /// Data is lost: a dropped table, column, enum or enum value.
     Destructive,
@@ -14,7 +15,7 @@ pub enum HazardKind {
 }
 
 /// One hazard of one change.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Hazard {
     /// Destructive, data-dependent or blocking.
     pub kind: HazardKind,

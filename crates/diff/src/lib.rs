@@ -21,7 +21,7 @@ pub use sql::{render, render_steps};
 use sealift_ir::{Dialect, Schema};
 
 /// A rename the caller asks for (`--rename old=new`, `--rename table.old=new`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Rename {
     /// The table of a column rename; none for a table rename.
     pub table: Option<String>,
@@ -71,7 +71,7 @@ impl DiffOptions {
 }
 
 /// Something found and deliberately left alone.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Note {
     /// What it is about (`public.actor.idx_actor_last_name`).
     pub subject: String,

@@ -16,7 +16,7 @@ use crate::change::Change;
 use crate::hazard::{Hazard, HazardKind};
 
 /// One change with its hazards.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
     /// The change.
     pub change: Change,
@@ -25,7 +25,7 @@ pub struct Step {
 }
 
 /// An ordered, reversible plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Plan {
     /// The dialect the plan is for.
     pub dialect: Dialect,
