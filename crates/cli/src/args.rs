@@ -20,6 +20,28 @@ pub enum Command {
     Diff(DiffArgs),
     /// Exit 0 when the database matches the entities, 1 when it drifts (printing the plan).
     Check(PlanArgs),
+    /// Create a migration crate (Cargo.toml, src/lib.rs, src/main.rs) for sea-orm-migration.
+    Init(InitArgs),
+    /// Add an empty migration to fill in by hand (a data migration), registered in lib.rs.
+    Create(CreateArgs),
+}
+
+/// `sealift init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where the migration crate goes.
+    #[arg(long, value_name = "DIR", default_value = "migration")]
+    pub migration_dir: std::path::PathBuf,
+}
+
+/// `sealift create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The migration's name, e.g. BackfillUserEmails.
+    pub name: String,
+    /// The migration crate.
+    #[arg(long, value_name = "DIR", default_value = "migration")]
+    pub migration_dir: std::path::PathBuf,
 }
 
 /// What `diff` and `check` compare, and how.

@@ -5,6 +5,7 @@
 
 mod args;
 mod entities;
+mod files;
 mod inspect;
 mod plan;
 
@@ -34,6 +35,8 @@ fn main() -> ExitCode {
             Command::Inspect(args) => inspect::run(args).await,
             Command::Diff(args) => plan::diff(args).await,
             Command::Check(args) => plan::check(args).await,
+            Command::Init(args) => files::init(&args),
+            Command::Create(args) => files::create(&args),
         }
     });
     match result {

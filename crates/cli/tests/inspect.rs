@@ -339,3 +339,96 @@ fn a_bad_rename_is_bad_input() {
         "invalid --rename `nothing`; write old=new",
     );
 }
+
+/// A fresh, empty folder for one test.
+fn temp_dir(label: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "sealift-cli-{label}-{}-{:?}",
+        std::process::id(),
+        std::time::SystemTime::now()
+    ));
+    let dir = std::path::PathBuf::from(
+        dir.to_string_lossy()
+            .replace([' ', ':', '{', '}', ','], "_"),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn snapshot_dir(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn init_then_create_writes_a_registered_migration() {
+    let root = temp_dir("create");
+    let dir = root.join("migration");
+    let d = dir.display().to_string();
+    let out = sealift(&["init", "--migration-dir", &d]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for f in ["Cargo.toml", "src/lib.rs", "src/main.rs"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let out = sealift(&["create", "BackfillEmails", "--migration-dir", &d]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
+    let module = lib
+        .lines()
+        .find_map(|l| l.strip_prefix("mod ").and_then(|m| m.strip_suffix(';')))
+        .expect("a mod line");
+    assert!(
+        module.starts_with('m') && module.ends_with("_backfill_emails"),
+        "{module}"
+    );
+    assert!(
+        lib.contains(&format!("Box::new({module}::Migration),")),
+        "{lib}"
+    );
+    let file = std::fs::read_to_string(dir.join(format!("src/{module}.rs"))).unwrap();
+    assert!(file.contains("impl MigrationTrait for Migration"), "{file}");
+
+    // Bad input changes nothing.
+    let before = snapshot_dir(&dir);
+    assert_bad_input(
+        &["create", "backfill-emails", "--migration-dir", &d],
+        "invalid migration name `backfill-emails`",
+    );
+    assert_bad_input(&["init", "--migration-dir", &d], "already holds a crate");
+    assert_eq!(snapshot_dir(&dir), before);
+    let _ = std::fs::remove_dir_all(root);
+}
+
+#[test]
+fn create_without_a_migration_crate_says_to_init() {
+    let root = temp_dir("noinit");
+    assert_bad_input(
+        &[
+            "create",
+            "X",
+            "--migration-dir",
+            &root.join("migration").display().to_string(),
+        ],
+        "run `sealift init` first",
+    );
+    assert!(
+        std::fs::read_dir(&root).unwrap().next().is_none(),
+        "nothing written"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -1,0 +1,134 @@
+//! `sealift init` and `sealift create`: the commands that write into the migration crate.
+//! Nothing is written unless everything can be: files are written to a temporary name and
+//! renamed into place, and a failure removes what was written.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+
+use crate::args::{CreateArgs, InitArgs};
+
+/// Creates the migration crate.
+pub fn init(args: &InitArgs) -> Result<ExitCode> {
+    let dir = &args.migration_dir;
+    if dir.join("Cargo.toml").exists() {
+        bail!(
+            "{} already holds a crate (Cargo.toml exists); pass --migration-dir with a new folder",
+            dir.display()
+        );
+    }
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+        .unwrap_or_else(|| "migration".to_owned());
+    let files = sealift_codegen::new_migration_crate(&name);
+    let mut written = Vec::new();
+    for (rel, text) in &files {
+        let path = dir.join(rel);
+        if let Err(e) = write_new(&path, text) {
+            undo(&written);
+            return Err(e);
+        }
+        written.push(path);
+    }
+    println!("Created the migration crate `{name}` in {}", dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Adds an empty migration and registers it.
+pub fn create(args: &CreateArgs) -> Result<ExitCode> {
+    let lib_path = args.migration_dir.join("src/lib.rs");
+    let lib = std::fs::read_to_string(&lib_path).with_context(|| {
+        format!(
+            "cannot read {}; run `sealift init` first, or pass --migration-dir",
+            lib_path.display()
+        )
+    })?;
+    let module = sealift_codegen::module_name(&args.name, &timestamp())?;
+    let new_lib = sealift_codegen::register(&lib, &module)?;
+    let file = args.migration_dir.join("src").join(format!("{module}.rs"));
+    write_new(&file, &sealift_codegen::empty_migration())?;
+    if let Err(e) = replace(&lib_path, &new_lib) {
+        undo(&[file]);
+        return Err(e);
+    }
+    println!(
+        "Created {} and registered it in {}",
+        file.display(),
+        lib_path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a file that must not exist yet, creating its folder.
+fn write_new(path: &Path, text: &str) -> Result<()> {
+    if path.exists() {
+        bail!("{} exists already; nothing was written", path.display());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    replace(path, text)
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn replace(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("sealift-tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn undo(paths: &[PathBuf]) {
+    for p in paths {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Now, in UTC, as `YYYYMMDD_HHMMSS`.
+fn timestamp() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}{m:02}{d:02}_{:02}{:02}{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian calendar
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn days_become_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_417), (2025, 11, 25));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

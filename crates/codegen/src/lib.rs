@@ -1,0 +1,263 @@
+//! Writes sea-orm-migration files and registers them in the migration crate's `lib.rs`.
+//!
+//! Pure: text in, text out. It never writes files and never reads the clock; the caller passes
+//! the timestamp and writes what it gets back.
+
+use heck::ToSnakeCase;
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{Expr, ImplItem, Item, Macro, Token, punctuated::Punctuated};
+
+/// loco's marker in `migrations()`: new entries go right above it.
+const LOCO_MARKER: &str = "// inject-above";
+
+/// What can be wrong with a migration name or a `lib.rs`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Error {
+    /// The name cannot be a Rust module name.
+    #[error(
+        "invalid migration name `{0}`; use letters, digits and underscores, starting with a letter (e.g. AddUserTable or add_user_table)"
+    )]
+    InvalidName(String),
+    /// `lib.rs` does not parse.
+    #[error("the migration crate's lib.rs is not valid Rust ({0}); fix it, then run again")]
+    LibDoesNotParse(String),
+    /// `lib.rs` has no `fn migrations()` with a `vec![...]`.
+    #[error(
+        "the migration crate's lib.rs has no `fn migrations() -> Vec<Box<dyn MigrationTrait>>` returning `vec![...]`; register the migration by hand"
+    )]
+    NoMigrationsVec,
+    /// The module is registered already.
+    #[error("migration `{0}` is already registered in lib.rs")]
+    AlreadyRegistered(String),
+}
+
+/// A migration's module name: `m{YYYYMMDD_HHMMSS}_{snake_name}`. `timestamp` is `YYYYMMDD_HHMMSS`.
+pub fn module_name(name: &str, timestamp: &str) -> Result<String, Error> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(Error::InvalidName(name.to_owned()));
+    }
+    Ok(format!("m{timestamp}_{}", name.to_snake_case()))
+}
+
+/// An empty migration to fill in by hand (data migrations): `up` and `down` do nothing yet.
+pub fn empty_migration() -> String {
+    let file: syn::File = syn::parse2(quote! {
+        use sea_orm_migration::prelude::*;
+
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            async fn up(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+                Ok(())
+            }
+
+            async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+                Ok(())
+            }
+        }
+    })
+    .expect("the template is valid Rust");
+    let body = prettyplease::unparse(&file);
+    format!(
+        "//! Written by `sealift create`: fill in `up` and `down` (for example a data migration),\n\
+         //! using `_manager` (rename it to `manager`) to run statements.\n\n{body}"
+    )
+}
+
+/// Registers `module` in a migration crate's `lib.rs`: a `mod` line after the last migration
+/// module and a `Box::new(module::Migration)` entry at the end of the `vec![...]` in
+/// `migrations()` (above loco's `// inject-above` marker when it is there). Only those lines
+/// change; everything else stays byte for byte.
+pub fn register(lib_rs: &str, module: &str) -> Result<String, Error> {
+    let file = syn::parse_file(lib_rs).map_err(|e| Error::LibDoesNotParse(e.to_string()))?;
+    let already = file
+        .items
+        .iter()
+        .any(|i| matches!(i, Item::Mod(m) if m.ident == module));
+    if already {
+        return Err(Error::AlreadyRegistered(module.to_owned()));
+    }
+    let lines: Vec<&str> = lib_rs.split_inclusive('\n').collect();
+    let vec_mac = migrations_vec(&file).ok_or(Error::NoMigrationsVec)?;
+
+    // Where the new entry goes: above loco's marker, after the last element, or inside `[]`.
+    let entry = format!("Box::new({module}::Migration),");
+    let open_line = vec_mac.span().start().line;
+    let close = vec_mac.delimiter.span().close().start();
+    let marker_line = (open_line..=close.line)
+        .find(|l| lines.get(l - 1).is_some_and(|t| t.contains(LOCO_MARKER)));
+    let elements: Punctuated<Expr, Token![,]> = vec_mac
+        .parse_body_with(Punctuated::parse_terminated)
+        .map_err(|e| Error::LibDoesNotParse(e.to_string()))?;
+
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    let indent_of = |line: usize| -> String {
+        lines
+            .get(line - 1)
+            .map(|l| l.chars().take_while(|c| c.is_whitespace()).collect())
+            .unwrap_or_default()
+    };
+    let open = vec_mac.delimiter.span().open().start();
+    if let Some(marker) = marker_line {
+        let indent = indent_of(marker);
+        out.insert(marker - 1, format!("{indent}{entry}\n"));
+    } else if open.line == close.line {
+        // `vec![]` or `vec![a, b]` on one line: lay it out the way sea-orm-cli writes it.
+        let base = indent_of(open.line);
+        let line = &mut out[open.line - 1];
+        let (from, to) = (
+            char_to_byte(line, open.column),
+            char_to_byte(line, close.column),
+        );
+        let mut items: Vec<String> = elements
+            .iter()
+            .map(|e| {
+                quote!(#e)
+                    .to_string()
+                    .replace(" :: ", "::")
+                    .replace(" (", "(")
+                    .replace("( ", "(")
+                    .replace(" )", ")")
+            })
+            .collect();
+        items.push(entry.trim_end_matches(',').to_owned());
+        let body: String = items.iter().map(|i| format!("{base}    {i},\n")).collect();
+        line.replace_range(from..=to, &format!("[\n{body}{base}]"));
+    } else if let Some(last) = elements.last() {
+        let end = last.span().end();
+        let indent = indent_of(last.span().start().line);
+        let line = &mut out[end.line - 1];
+        if !elements.trailing_punct() {
+            let byte = char_to_byte(line, end.column);
+            line.insert(byte, ',');
+        }
+        out.insert(end.line, format!("{indent}{entry}\n"));
+    } else {
+        // `vec![\n]` with nothing inside.
+        let indent = format!("{}    ", indent_of(close.line));
+        out.insert(close.line - 1, format!("{indent}{entry}\n"));
+    }
+
+    // The `mod` line: after the last `mod x;` item, else before the first non-`use` item.
+    let last_mod = file
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Mod(m) if m.content.is_none()))
+        .map(|i| i.span().end().line)
+        .max();
+    let mod_line = format!("mod {module};\n");
+    match last_mod {
+        Some(line) => out.insert(line, mod_line),
+        None => {
+            let first = file
+                .items
+                .iter()
+                .find(|i| !matches!(i, Item::Use(_)))
+                .map(|i| item_start_line(i))
+                .unwrap_or(lines.len() + 1);
+            out.insert(first - 1, format!("{mod_line}\n"));
+        }
+    }
+    Ok(out.concat())
+}
+
+/// The first line of an item, its attributes included.
+fn item_start_line(item: &Item) -> usize {
+    let attrs = match item {
+        Item::Struct(s) => &s.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Fn(f) => &f.attrs,
+        Item::Mod(m) => &m.attrs,
+        _ => return item.span().start().line,
+    };
+    attrs
+        .first()
+        .map_or(item.span().start().line, |a| a.span().start().line)
+}
+
+/// The `vec![...]` macro that `fn migrations()` returns.
+fn migrations_vec(file: &syn::File) -> Option<&Macro> {
+    file.items.iter().find_map(|item| {
+        let Item::Impl(imp) = item else { return None };
+        imp.items.iter().find_map(|ii| match ii {
+            ImplItem::Fn(f) if f.sig.ident == "migrations" => {
+                f.block.stmts.iter().find_map(|s| match s {
+                    syn::Stmt::Expr(Expr::Macro(m), _) if m.mac.path.is_ident("vec") => {
+                        Some(&m.mac)
+                    }
+                    syn::Stmt::Macro(m) if m.mac.path.is_ident("vec") => Some(&m.mac),
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
+    })
+}
+
+fn char_to_byte(line: &str, column: usize) -> usize {
+    line.char_indices()
+        .nth(column)
+        .map_or(line.len(), |(b, _)| b)
+}
+
+/// The files of a new migration crate, paths relative to its folder: `Cargo.toml`,
+/// `src/lib.rs`, `src/main.rs`. `crate_name` is usually `migration`.
+pub fn new_migration_crate(crate_name: &str) -> Vec<(String, String)> {
+    let cargo = format!(
+        r#"[package]
+name = "{crate_name}"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[lib]
+name = "{lib}"
+path = "src/lib.rs"
+
+[dependencies]
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
+[dependencies.sea-orm-migration]
+version = "2.0.4"
+features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"]
+"#,
+        lib = crate_name.replace('-', "_")
+    );
+    let lib = prettyplease::unparse(
+        &syn::parse2(quote! {
+            pub use sea_orm_migration::prelude::*;
+
+            pub struct Migrator;
+
+            #[async_trait::async_trait]
+            impl MigratorTrait for Migrator {
+                fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                    vec![]
+                }
+            }
+        })
+        .expect("the template is valid Rust"),
+    );
+    let krate = format_ident!("{}", crate_name.replace('-', "_"));
+    let main = prettyplease::unparse(
+        &syn::parse2(quote! {
+            use sea_orm_migration::prelude::*;
+
+            #[tokio::main]
+            async fn main() {
+                cli::run_cli(#krate::Migrator).await;
+            }
+        })
+        .expect("the template is valid Rust"),
+    );
+    vec![
+        ("Cargo.toml".to_owned(), cargo),
+        ("src/lib.rs".to_owned(), lib),
+        ("src/main.rs".to_owned(), main),
+    ]
+}
