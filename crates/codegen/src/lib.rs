@@ -158,7 +158,7 @@ pub fn register(lib_rs: &str, module: &str) -> Result<String, Error> {
                 .items
                 .iter()
                 .find(|i| !matches!(i, Item::Use(_)))
-                .map(|i| item_start_line(i))
+                .map(item_start_line)
                 .unwrap_or(lines.len() + 1);
             out.insert(first - 1, format!("{mod_line}\n"));
         }
