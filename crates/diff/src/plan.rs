@@ -169,19 +169,7 @@ fn order_tables(keyed: &mut [(SortKey, Change)]) {
                 | (Change::DropTable { schema, table }, false) => Some((
                     schema.clone(),
                     table.name.clone(),
-                    table
-                        .foreign_keys
-                        .iter()
-                        .map(|f| {
-                            (
-                                f.referenced_table
-                                    .schema
-                                    .clone()
-                                    .unwrap_or_else(|| schema.clone()),
-                                f.referenced_table.name.clone(),
-                            )
-                        })
-                        .collect(),
+                    fk_targets(schema, table),
                 )),
                 _ => None,
             })
@@ -268,13 +256,7 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
                     .position(|t| t.0 == schema && t.1 == table.name)
                     .unwrap_or(0);
                 let (keep, later): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
-                    let target = (
-                        f.referenced_table
-                            .schema
-                            .clone()
-                            .unwrap_or_else(|| schema.clone()),
-                        f.referenced_table.name.clone(),
-                    );
+                    let target = fk_target(&schema, f);
                     let me = (schema.clone(), table.name.clone());
                     target == me
                         || !created.contains(&target)
@@ -295,13 +277,7 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
             }
             Change::DropTable { schema, mut table } => {
                 let (later, keep): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
-                    let target = (
-                        f.referenced_table
-                            .schema
-                            .clone()
-                            .unwrap_or_else(|| schema.clone()),
-                        f.referenced_table.name.clone(),
-                    );
+                    let target = fk_target(&schema, f);
                     target != (schema.clone(), table.name.clone()) && dropped.contains(&target)
                 });
                 table.foreign_keys = keep;
@@ -320,20 +296,23 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
     out
 }
 
-fn fk_targets(schema: &str, table: &Table) -> Vec<(String, String)> {
+fn fk_targets(schema: &str, table: &Table) -> Vec<TableKey> {
     table
         .foreign_keys
         .iter()
-        .map(|f| {
-            (
-                f.referenced_table
-                    .schema
-                    .clone()
-                    .unwrap_or_else(|| schema.to_owned()),
-                f.referenced_table.name.clone(),
-            )
-        })
+        .map(|f| fk_target(schema, f))
         .collect()
+}
+
+/// The table a foreign key of a table in `schema` points at.
+fn fk_target(schema: &str, fk: &sealift_ir::ForeignKey) -> TableKey {
+    (
+        fk.referenced_table
+            .schema
+            .clone()
+            .unwrap_or_else(|| schema.to_owned()),
+        fk.referenced_table.name.clone(),
+    )
 }
 
 /// SQLite alters little in place: every table with a change it cannot make is rebuilt once, to
