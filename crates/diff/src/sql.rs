@@ -349,6 +349,7 @@ fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
     for i in &t.indexes {
         out.push(create_index(schema, &t.name, i, d));
     }
+    out.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
     if d == Dialect::Postgres {
         if let Some(c) = &t.comment {
             out.push(format!(
@@ -630,6 +631,7 @@ fn rebuild(schema: &str, from: &Table, to: &Table, d: Dialect) -> Vec<String> {
     let mut staging = to.clone();
     staging.name = temp.clone();
     staging.indexes.clear();
+    staging.triggers.clear();
     let mut out = vec!["PRAGMA foreign_keys = OFF".to_owned()];
     out.extend(create_table(schema, &staging, d));
     let kept: Vec<&Column> = to
@@ -653,6 +655,8 @@ fn rebuild(schema: &str, from: &Table, to: &Table, d: Dialect) -> Vec<String> {
     for i in &to.indexes {
         out.push(create_index(schema, &to.name, i, d));
     }
+    // Dropping the old table dropped its triggers: create them again on the new one.
+    out.extend(to.triggers.iter().map(|tr| tr.definition.clone()));
     out.push("PRAGMA foreign_keys = ON".to_owned());
     out
 }

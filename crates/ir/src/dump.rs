@@ -83,6 +83,9 @@ fn table(out: &mut String, t: &Table) {
     for c in &t.checks {
         let _ = writeln!(out, "    {}", check(c));
     }
+    for tr in &t.triggers {
+        let _ = writeln!(out, "    trigger {}", ident(&tr.name));
+    }
 }
 
 fn column(c: &Column) -> String {

@@ -184,6 +184,19 @@ pub struct Table {
     /// created, altered or dropped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored_columns: Vec<String>,
+    /// Triggers on the table, sorted by name: never managed, but carried through rebuilds and
+    /// re-created with the table.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggers: Vec<Trigger>,
+}
+
+/// A trigger, kept as the database prints its definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    /// The trigger's name.
+    pub name: String,
+    /// The full `CREATE TRIGGER` statement.
+    pub definition: String,
 }
 
 impl Table {
@@ -200,6 +213,7 @@ impl Table {
             checks: Vec::new(),
             comment: None,
             ignored_columns: Vec::new(),
+            triggers: Vec::new(),
         }
     }
 
@@ -221,6 +235,7 @@ impl Table {
         });
         self.checks
             .sort_by(|a, b| (&a.name, &a.expression).cmp(&(&b.name, &b.expression)));
+        self.triggers.sort_by(|a, b| a.name.cmp(&b.name));
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, Domain, Enum, FkAction, ForeignKey, Identity,
     Index, IndexKey, IndexPart, Namespace, PrimaryKey, QualifiedName, Schema, Table, TableKind,
-    TypeKind, Unique,
+    Trigger, TypeKind, Unique,
 };
 
 use super::rows::*;
@@ -134,6 +134,15 @@ pub fn lower(rows: CatalogRows, schemas: &[String]) -> Schema {
             t.indexes.push(index(i, |attnum| {
                 column_names.get(&(table_oid, attnum)).cloned()
             }));
+        }
+    }
+
+    for tr in rows.triggers {
+        if let Some((_, t)) = tables.get_mut(&tr.table_oid) {
+            t.triggers.push(Trigger {
+                name: tr.name,
+                definition: tr.definition,
+            });
         }
     }
 

@@ -1,4 +1,4 @@
-//! PostgreSQL reflection: seven bulk catalog queries, whatever the number of tables.
+//! PostgreSQL reflection: eight bulk catalog queries, whatever the number of tables.
 
 mod lower;
 mod queries;
@@ -44,6 +44,9 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
         indexes: session.rows("indexes", queries::INDEXES, &schemas).await?,
         enums: session.rows("enums", queries::ENUMS, &schemas).await?,
         domains: session.rows("domains", queries::DOMAINS, &[]).await?,
+        triggers: session
+            .rows("triggers", queries::TRIGGERS, &schemas)
+            .await?,
     };
     let queries = session.queries;
     let _ = conn.close().await;

@@ -185,3 +185,16 @@ LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
 WHERE t.typtype = 'd'
   AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
 "#;
+
+/// User triggers (not the internal ones behind foreign keys, not clones on partitions).
+pub const TRIGGERS: &str = r#"
+SELECT t.tgrelid::int8 AS table_oid,
+       t.tgname::text AS name,
+       pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger t
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = ANY($1)
+  AND NOT t.tgisinternal
+  AND t.tgparentid = 0
+"#;

@@ -107,6 +107,14 @@ pub struct DomainRow {
     pub check_exprs: Vec<String>,
 }
 
+/// [`super::queries::TRIGGERS`].
+#[derive(Debug, Clone, FromRow)]
+pub struct TriggerRow {
+    pub table_oid: i64,
+    pub name: String,
+    pub definition: String,
+}
+
 /// Everything the catalog queries returned, ready to lower.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogRows {
@@ -116,4 +124,5 @@ pub struct CatalogRows {
     pub indexes: Vec<IndexRow>,
     pub enums: Vec<EnumRow>,
     pub domains: Vec<DomainRow>,
+    pub triggers: Vec<TriggerRow>,
 }

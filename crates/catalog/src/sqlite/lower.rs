@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sealift_ir::{
     Check, Column, Deferrable, FkAction, ForeignKey, Identity, Index, IndexKey, IndexPart,
-    Namespace, PrimaryKey, QualifiedName, Table, TableKind, Unique,
+    Namespace, PrimaryKey, QualifiedName, Table, TableKind, Trigger, Unique,
 };
 
 use super::ddl;
@@ -19,6 +19,7 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
     let mut table_ddl: HashMap<String, ddl::TableDdl> = HashMap::new();
     let mut index_ddl: HashMap<String, ddl::IndexDdl> = HashMap::new();
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut triggers = Vec::new();
     for o in rows.objects {
         match o.kind.as_str() {
             "table" | "view" => {
@@ -35,6 +36,17 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
             "index" => {
                 if let Some(sql) = &o.sql {
                     index_ddl.insert(o.name, ddl::index(sql));
+                }
+            }
+            "trigger" => {
+                if let Some(sql) = o.sql {
+                    triggers.push((
+                        o.table_name,
+                        Trigger {
+                            name: o.name,
+                            definition: sql,
+                        },
+                    ));
                 }
             }
             _ => {}
@@ -109,6 +121,12 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
                     expression: expression.clone(),
                 })
                 .collect();
+        }
+    }
+
+    for (table, trigger) in triggers {
+        if let Some(t) = tables.get_mut(&table) {
+            t.triggers.push(trigger);
         }
     }
 

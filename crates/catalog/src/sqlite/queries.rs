@@ -5,11 +5,11 @@
 /// The databases of the connection (`main`, `temp`, attached ones).
 pub const DATABASES: &str = "SELECT name FROM pragma_database_list ORDER BY seq";
 
-/// Tables, views and indexes with their DDL text.
+/// Tables, views, indexes and triggers with their DDL text.
 pub const OBJECTS: &str = r#"
-SELECT type AS kind, name, sql
+SELECT type AS kind, name, tbl_name AS table_name, sql
 FROM {schema}.sqlite_master
-WHERE type IN ('table', 'view', 'index')
+WHERE type IN ('table', 'view', 'index', 'trigger')
   AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
   AND tbl_name <> 'seaql_migrations'
 "#;

@@ -7,6 +7,7 @@ use sqlx::FromRow;
 pub struct ObjectRow {
     pub kind: String,
     pub name: String,
+    pub table_name: String,
     pub sql: Option<String>,
 }
 
