@@ -18,48 +18,16 @@ use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
 use sealift_diff::{DiffOptions, Plan, Rename, diff, render_steps};
 use sealift_entity::{LowerOptions, SourceFile};
 use sealift_ir::{Dialect, Schema};
-use sealift_testkit::{PgDb, SqliteDb, fixtures_dir};
+use sealift_testkit::{TestDb, dump_unordered, fixtures_dir};
 
-enum Db {
-    Pg(PgDb),
-    Lite(SqliteDb),
-}
-
-impl Db {
-    async fn create(label: &str, dialect: Dialect) -> Db {
-        match dialect {
-            Dialect::Postgres => Db::Pg(PgDb::create(label).await),
-            _ => Db::Lite(SqliteDb::create(label).await),
-        }
-    }
-
-    fn url(&self) -> String {
-        match self {
-            Db::Pg(d) => d.url().to_owned(),
-            Db::Lite(d) => d.url(),
-        }
-    }
-
-    async fn run(&self, statements: &[String]) {
-        if statements.is_empty() {
-            return;
-        }
-        let sql = statements.join(";\n") + ";";
-        match self {
-            Db::Pg(d) => d.execute(&sql).await,
-            Db::Lite(d) => d.execute(&sql).await,
-        }
-    }
-
-    async fn reflect(&self) -> Schema {
-        reflect(
-            &DatabaseUrl::parse(&self.url()).unwrap(),
-            &ReflectOptions::default(),
-        )
-        .await
-        .expect("reflect")
-        .schema
-    }
+async fn reflect_db(db: &TestDb) -> Schema {
+    reflect(
+        &DatabaseUrl::parse(&db.url()).unwrap(),
+        &ReflectOptions::default(),
+    )
+    .await
+    .expect("reflect")
+    .schema
 }
 
 fn entities(dir: &Path, dialect: Dialect) -> Schema {
@@ -134,14 +102,14 @@ async fn check(case: &Path, dialect: Dialect) {
     if !runs {
         return;
     }
-    let db = Db::create(&name, dialect).await;
-    let empty = db.reflect().await;
+    let db = TestDb::create(&name, dialect).await;
+    let empty = reflect_db(&db).await;
 
     // 1. The before state, created by sealift itself; re-diffing it is empty.
     let before = entities(&case.join("before"), dialect);
     let create = diff(&before, &empty, &DiffOptions::new(dialect));
     db.run(&render_steps(&create.up, dialect)).await;
-    let again = diff(&before, &db.reflect().await, &DiffOptions::new(dialect));
+    let again = diff(&before, &reflect_db(&db).await, &DiffOptions::new(dialect));
     assert!(
         again.is_empty(),
         "{name} on {dialect}: creating the before state left a diff:\n{}",
@@ -153,14 +121,14 @@ async fn check(case: &Path, dialect: Dialect) {
     }
 
     // 2. The plan.
-    let current = db.reflect().await;
+    let current = reflect_db(&db).await;
     let after = entities(&case.join("after"), dialect);
     let plan = diff(&after, &current, &opts);
     insta::assert_snapshot!(format!("{name}__{dialect}"), snapshot_text(&plan));
 
     // 3. Up, then nothing is left to do.
     db.run(&render_steps(&plan.up, dialect)).await;
-    let upgraded = db.reflect().await;
+    let upgraded = reflect_db(&db).await;
     let rest = diff(&after, &upgraded, &opts);
     assert!(
         rest.is_empty(),
@@ -170,22 +138,12 @@ async fn check(case: &Path, dialect: Dialect) {
 
     // 4. Down restores the catalog exactly.
     db.run(&render_steps(&plan.down, dialect)).await;
-    let restored = db.reflect().await;
+    let restored = reflect_db(&db).await;
     assert_eq!(
         dump_unordered(&restored),
         dump_unordered(&current),
         "{name} on {dialect}: down did not restore the catalog"
     );
-}
-
-fn dump_unordered(s: &Schema) -> String {
-    let mut s = s.clone();
-    for ns in s.namespaces.values_mut() {
-        for t in ns.tables.values_mut() {
-            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    sealift_ir::dump(&s)
 }
 
 fn cases() -> Vec<std::path::PathBuf> {

@@ -4,7 +4,8 @@
 //! file names: `queries.rs` (the SQL text), `rows.rs` (what the queries return) and `lower.rs`
 //! (pure rows -> [`sealift_ir::Schema`]), with `mod.rs` running the queries. A backend reads its
 //! catalog in a fixed number of bulk queries whatever the number of tables;
-//! [`Reflection::queries`] reports how many it ran so tests can hold that line.
+//! [`Reflection::queries`] reports how many it ran so tests can hold that line. The
+//! `seaql_migrations` history table is never reflected (each backend's queries leave it out).
 
 mod error;
 mod postgres;
@@ -16,9 +17,6 @@ use std::time::Duration;
 pub use error::Error;
 use sealift_ir::Schema;
 pub use url::{Backend, DatabaseUrl};
-
-/// Tables sealift itself (and sea-orm-migration) keep, never reflected.
-pub const MIGRATION_TABLE: &str = "seaql_migrations";
 
 /// How long to wait for a server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

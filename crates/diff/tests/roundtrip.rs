@@ -13,7 +13,7 @@ use sealift_ir::{
     Column, DataType, Dialect, FkAction, ForeignKey, Identity, Index, IndexPart, Namespace,
     PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
-use sealift_testkit::{PgDb, SqliteDb};
+use sealift_testkit::{TestDb, dump_unordered};
 
 /// Tables `t0..t3`; a table's columns `c0..c3`, so two generated schemas overlap and alter.
 const TABLES: usize = 4;
@@ -185,66 +185,24 @@ fn to_schema(spec: &[TableSpec], dialect: Dialect) -> Schema {
     s
 }
 
-enum Db {
-    Pg(PgDb),
-    Lite(SqliteDb),
-}
-
-impl Db {
-    async fn new(dialect: Dialect) -> Db {
-        match dialect {
-            Dialect::Postgres => Db::Pg(PgDb::create("prop").await),
-            _ => Db::Lite(SqliteDb::create("prop").await),
-        }
-    }
-
-    async fn run(&self, statements: Vec<String>) {
-        if statements.is_empty() {
-            return;
-        }
-        let sql = statements.join(";\n") + ";";
-        match self {
-            Db::Pg(d) => d.execute(&sql).await,
-            Db::Lite(d) => d.execute(&sql).await,
-        }
-    }
-
-    async fn reflect(&self) -> Schema {
-        let url = match self {
-            Db::Pg(d) => d.url().to_owned(),
-            Db::Lite(d) => d.url(),
-        };
-        reflect(
-            &DatabaseUrl::parse(&url).unwrap(),
-            &ReflectOptions::default(),
-        )
-        .await
-        .unwrap()
-        .schema
-    }
-}
-
-/// The dump with columns in name order: `ADD COLUMN` appends, so a column a down re-adds comes
-/// back with its full definition but last; position is the one thing down cannot restore on
-/// PostgreSQL without rebuilding the table.
-fn dump_unordered(s: &Schema) -> String {
-    let mut s = s.clone();
-    for ns in s.namespaces.values_mut() {
-        for t in ns.tables.values_mut() {
-            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
-        }
-    }
-    sealift_ir::dump(&s)
+async fn reflect_db(db: &TestDb) -> Schema {
+    reflect(
+        &DatabaseUrl::parse(&db.url()).unwrap(),
+        &ReflectOptions::default(),
+    )
+    .await
+    .unwrap()
+    .schema
 }
 
 async fn round_trip(current: Schema, desired: Schema, dialect: Dialect) -> Result<(), String> {
     let mut options = DiffOptions::new(dialect);
     options.drop_unknown_tables = true;
-    let db = Db::new(dialect).await;
-    let empty = db.reflect().await;
-    db.run(render_steps(&diff(&current, &empty, &options).up, dialect))
+    let db = TestDb::create("prop", dialect).await;
+    let empty = reflect_db(&db).await;
+    db.run(&render_steps(&diff(&current, &empty, &options).up, dialect))
         .await;
-    let start = db.reflect().await;
+    let start = reflect_db(&db).await;
     if sealift_ir::dump(&start) != sealift_ir::dump(&current) {
         return Err(format!(
             "creating current did not give current:\n{}\nvs\n{}",
@@ -253,8 +211,8 @@ async fn round_trip(current: Schema, desired: Schema, dialect: Dialect) -> Resul
         ));
     }
     let plan = diff(&desired, &start, &options);
-    db.run(render_steps(&plan.up, dialect)).await;
-    let after_up = diff(&desired, &db.reflect().await, &options);
+    db.run(&render_steps(&plan.up, dialect)).await;
+    let after_up = diff(&desired, &reflect_db(&db).await, &options);
     if !after_up.is_empty() {
         return Err(format!(
             "after up:\n{}\nplan was:\n{}",
@@ -262,8 +220,8 @@ async fn round_trip(current: Schema, desired: Schema, dialect: Dialect) -> Resul
             plan.to_text()
         ));
     }
-    db.run(render_steps(&plan.down, dialect)).await;
-    let restored = db.reflect().await;
+    db.run(&render_steps(&plan.down, dialect)).await;
+    let restored = reflect_db(&db).await;
     if dump_unordered(&restored) != dump_unordered(&start) {
         return Err(format!(
             "down did not restore:\n{}\nexpected:\n{}\nplan was:\n{}",

@@ -193,6 +193,57 @@ impl Drop for SqliteDb {
     }
 }
 
+/// A throwaway database of either dialect, for suites that run on both.
+pub enum TestDb {
+    /// A PostgreSQL database.
+    Pg(PgDb),
+    /// A SQLite file.
+    Lite(SqliteDb),
+}
+
+impl TestDb {
+    /// A fresh, empty database for `dialect` (PostgreSQL, else SQLite).
+    pub async fn create(label: &str, dialect: sealift_ir::Dialect) -> TestDb {
+        match dialect {
+            sealift_ir::Dialect::Postgres => TestDb::Pg(PgDb::create(label).await),
+            _ => TestDb::Lite(SqliteDb::create(label).await),
+        }
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> String {
+        match self {
+            TestDb::Pg(d) => d.url().to_owned(),
+            TestDb::Lite(d) => d.url(),
+        }
+    }
+
+    /// Runs statements (without trailing semicolons) in order.
+    pub async fn run(&self, statements: &[String]) {
+        if statements.is_empty() {
+            return;
+        }
+        let sql = statements.join(";\n") + ";";
+        match self {
+            TestDb::Pg(d) => d.execute(&sql).await,
+            TestDb::Lite(d) => d.execute(&sql).await,
+        }
+    }
+}
+
+/// The text dump with every table's columns in name order. PostgreSQL's `ADD COLUMN` appends,
+/// so a column a down re-adds comes back with its full definition but last; round-trip checks
+/// compare columns by name.
+pub fn dump_unordered(schema: &sealift_ir::Schema) -> String {
+    let mut s = schema.clone();
+    for ns in s.namespaces.values_mut() {
+        for t in ns.tables.values_mut() {
+            t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+    sealift_ir::dump(&s)
+}
+
 /// SQL for `n` tables that look like an application's: a primary key, a foreign key to the
 /// previous table, a unique and an indexed column, and (on PostgreSQL) an enum column.
 pub fn synthetic_tables_sql(n: usize, postgres: bool) -> String {
