@@ -49,6 +49,18 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
     }
 }
 
+/// Runs read-only scalar queries (`SELECT count(*) ...`) and returns each one's number: how
+/// many rows a data-dependent change would meet, for the reviewer.
+pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
+    match url.backend() {
+        Backend::Postgres => postgres::counts(url, queries).await,
+        Backend::Sqlite => sqlite::counts(url, queries).await,
+        Backend::Mysql => Err(Error::Unsupported {
+            backend: "MySQL/MariaDB",
+        }),
+    }
+}
+
 /// Runs a connect future with the crate's timeout, classifying failures.
 async fn connect_with_timeout<C, F>(url: &DatabaseUrl, connect: F) -> Result<C, Error>
 where

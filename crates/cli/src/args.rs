@@ -1,5 +1,7 @@
 //! Command-line arguments, declared with clap.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Autogenerate reviewable SeaORM migrations from entity files.
@@ -14,48 +16,44 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print a live database's schema as sealift sees it.
-    Inspect(InspectArgs),
+    /// Write a migration that takes the database to the entities, registered in lib.rs.
+    Autogen(AutogenArgs),
     /// Preview the plan from the database to the entities, without writing anything.
     Diff(DiffArgs),
     /// Exit 0 when the database matches the entities, 1 when it drifts (printing the plan).
-    Check(PlanArgs),
-    /// Create a migration crate (Cargo.toml, src/lib.rs, src/main.rs) for sea-orm-migration.
+    Check(CheckArgs),
+    /// Print a live database's schema as sealift sees it (or the entities', with --entities).
+    Inspect(InspectArgs),
+    /// Create a migration crate (Cargo.toml, src/lib.rs, src/main.rs) and a sealift.toml.
     Init(InitArgs),
     /// Add an empty migration to fill in by hand (a data migration), registered in lib.rs.
     Create(CreateArgs),
 }
 
-/// `sealift init`.
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Where the migration crate goes.
-    #[arg(long, value_name = "DIR", default_value = "migration")]
-    pub migration_dir: std::path::PathBuf,
-}
-
-/// `sealift create`.
-#[derive(Debug, Args)]
-pub struct CreateArgs {
-    /// The migration's name, e.g. BackfillUserEmails.
-    pub name: String,
-    /// The migration crate.
-    #[arg(long, value_name = "DIR", default_value = "migration")]
-    pub migration_dir: std::path::PathBuf,
-}
-
-/// What `diff` and `check` compare, and how.
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// The database: postgres://..., sqlite://path/to/file.db.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+/// Where the inputs are; every command takes these. Flags override the environment
+/// (`DATABASE_URL`, `.env`), which overrides `sealift.toml`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProjectArgs {
+    /// The config file (default: ./sealift.toml when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The database: postgres://..., sqlite://path/to/file.db (default: DATABASE_URL).
+    #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
-    /// The folder holding the SeaORM entity files.
+    /// A folder of SeaORM entity files; repeat for several.
+    #[arg(long = "entities", value_name = "DIR")]
+    pub entities: Vec<PathBuf>,
+    /// The migration crate (default: ./migration).
     #[arg(long, value_name = "DIR")]
-    pub entities: std::path::PathBuf,
+    pub migration_dir: Option<PathBuf>,
     /// A namespace to compare (PostgreSQL schema); repeat for several. Default: the current one.
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+}
+
+/// How a plan may be made.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
     /// Rename instead of drop + add: `old=new` for a table, `table.old=new` for a column.
     #[arg(long = "rename", value_name = "OLD=NEW")]
     pub renames: Vec<String>,
@@ -67,12 +65,42 @@ pub struct PlanArgs {
     pub drop_unknown_tables: bool,
 }
 
+/// `sealift autogen`.
+#[derive(Debug, Args)]
+pub struct AutogenArgs {
+    /// The migration's name, e.g. AddUserTable.
+    pub name: String,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// How the plan may be made.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// Write the migration even though it drops tables, columns or enum values.
+    #[arg(long)]
+    pub allow_destructive: bool,
+}
+
+/// `sealift check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// How the plan may be made.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
 /// `sealift diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// What to compare.
+    /// Where the inputs are.
     #[command(flatten)]
-    pub plan: PlanArgs,
+    pub project: ProjectArgs,
+    /// How the plan may be made.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
     /// Output format: text for people, sql for the statements, json for tools, markdown for
     /// pull-request comments.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
@@ -82,7 +110,7 @@ pub struct DiffArgs {
 /// How `sealift diff` prints a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
-    /// Numbered steps with hazards, then notes.
+    /// One line per change, grouped by table, with hazards; then what is left alone.
     Text,
     /// The up statements, then the down statements.
     Sql,
@@ -92,21 +120,33 @@ pub enum DiffFormat {
     Markdown,
 }
 
+/// `sealift init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where the inputs are (`--migration-dir` is where the crate goes).
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// `sealift create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The migration's name, e.g. BackfillUserEmails.
+    pub name: String,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
 /// `sealift inspect`: a live database, or entity files read as SeaORM would create them.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The database to reflect: postgres://..., sqlite://path/to/file.db.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-    /// Read SeaORM entity files from this folder instead of a database.
-    #[arg(long, value_name = "DIR", conflicts_with = "database_url")]
-    pub entities: Option<std::path::PathBuf>,
+    /// Where the inputs are; `--entities` reads entity files instead of the database.
+    #[command(flatten)]
+    pub project: ProjectArgs,
     /// With --entities: the backend to lower the entities for.
-    #[arg(long, value_enum, default_value_t = DialectArg::Postgres, requires = "entities")]
+    #[arg(long, value_enum, default_value_t = DialectArg::Postgres)]
     pub dialect: DialectArg,
-    /// A namespace to reflect (PostgreSQL schema); repeat for several. Default: the current one.
-    #[arg(long = "schema", value_name = "NAME")]
-    pub schemas: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -6,24 +6,29 @@ use anyhow::{Context, Result, bail};
 use sealift_entity::{LowerOptions, Severity, SourceFile};
 use sealift_ir::Schema;
 
-/// Reads every `.rs` file under `dir`, parses and lowers them. Warnings go to stderr; errors
-/// are all printed, then the command fails.
-pub fn load(dir: &Path, options: &LowerOptions) -> Result<Schema> {
-    if !dir.is_dir() {
-        bail!(
-            "entities folder {} does not exist; pass --entities with the folder holding your SeaORM entity files",
-            dir.display()
-        );
-    }
+/// Reads every `.rs` file under the folders, parses and lowers them. Warnings go to stderr;
+/// errors are all printed, then the command fails.
+pub fn load(dirs: &[PathBuf], options: &LowerOptions) -> Result<Schema> {
+    let _progress = crate::progress::Spinner::start("reading the entity files");
     let mut paths = Vec::new();
-    collect(dir, &mut paths).with_context(|| format!("cannot list {}", dir.display()))?;
-    paths.sort();
-    if paths.is_empty() {
-        bail!(
-            "no .rs files under {}; pass --entities with the folder holding your SeaORM entity files",
-            dir.display()
-        );
+    for dir in dirs {
+        if !dir.is_dir() {
+            bail!(
+                "entities folder {} does not exist; pass --entities with the folder holding your SeaORM entity files",
+                dir.display()
+            );
+        }
+        let before = paths.len();
+        collect(dir, &mut paths).with_context(|| format!("cannot list {}", dir.display()))?;
+        if paths.len() == before {
+            bail!(
+                "no .rs files under {}; pass --entities with the folder holding your SeaORM entity files",
+                dir.display()
+            );
+        }
     }
+    paths.sort();
+    paths.dedup();
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let text = std::fs::read_to_string(&path)

@@ -9,10 +9,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use crate::args::{CreateArgs, InitArgs};
+use crate::config::{self, Project};
 
-/// Creates the migration crate.
+/// Creates the migration crate, and a `sealift.toml` unless there is one.
 pub fn init(args: &InitArgs) -> Result<ExitCode> {
-    let dir = &args.migration_dir;
+    // The config file named by --config is the one to write when it does not exist yet.
+    let mut project_args = args.project.clone();
+    project_args.config = project_args.config.filter(|c| c.exists());
+    let project = Project::load(&project_args)?;
+    let dir = &project.migration_dir;
     if dir.join("Cargo.toml").exists() {
         bail!(
             "{} already holds a crate (Cargo.toml exists); pass --migration-dir with a new folder",
@@ -27,23 +32,61 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         })
         .unwrap_or_else(|| "migration".to_owned());
-    let files = sealift_codegen::new_migration_crate(&name);
+    let mut files: Vec<(PathBuf, String)> = sealift_codegen::new_migration_crate(&name)
+        .into_iter()
+        .map(|(rel, text)| (dir.join(rel), text))
+        .collect();
+    let config = args
+        .project
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE));
+    let write_config = !config.exists();
+    if write_config {
+        let base = config.parent().unwrap_or(Path::new(""));
+        files.push((
+            config.clone(),
+            config::default_file(
+                &relative_to(dir, base),
+                project
+                    .entities
+                    .first()
+                    .map(|e| relative_to(e, base))
+                    .as_deref(),
+            ),
+        ));
+    }
     let mut written = Vec::new();
-    for (rel, text) in &files {
-        let path = dir.join(rel);
-        if let Err(e) = write_new(&path, text) {
+    for (path, text) in &files {
+        if let Err(e) = write_new(path, text) {
             undo(&written);
             return Err(e);
         }
-        written.push(path);
+        written.push(path.clone());
     }
     println!("Created the migration crate `{name}` in {}", dir.display());
+    if write_config {
+        println!("Wrote {}", config.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `path` as seen from `base` when it lies under it (paths in sealift.toml are relative to the
+/// file's folder), else made absolute.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    if base.as_os_str().is_empty() {
+        return path.to_path_buf();
+    }
+    match path.strip_prefix(base) {
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+    }
 }
 
 /// Adds an empty migration and registers it.
 pub fn create(args: &CreateArgs) -> Result<ExitCode> {
-    let lib_path = args.migration_dir.join("src/lib.rs");
+    let project = Project::load(&args.project)?;
+    let lib_path = project.migration_dir.join("src/lib.rs");
     let lib = std::fs::read_to_string(&lib_path).with_context(|| {
         format!(
             "cannot read {}; run `sealift init` first, or pass --migration-dir",
@@ -52,7 +95,10 @@ pub fn create(args: &CreateArgs) -> Result<ExitCode> {
     })?;
     let module = sealift_codegen::module_name(&args.name, &timestamp())?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
-    let file = args.migration_dir.join("src").join(format!("{module}.rs"));
+    let file = project
+        .migration_dir
+        .join("src")
+        .join(format!("{module}.rs"));
     write_new(&file, &sealift_codegen::empty_migration())?;
     if let Err(e) = replace(&lib_path, &new_lib) {
         undo(&[file]);
@@ -67,7 +113,7 @@ pub fn create(args: &CreateArgs) -> Result<ExitCode> {
 }
 
 /// Writes a file that must not exist yet, creating its folder.
-fn write_new(path: &Path, text: &str) -> Result<()> {
+pub fn write_new(path: &Path, text: &str) -> Result<()> {
     if path.exists() {
         bail!("{} exists already; nothing was written", path.display());
     }
@@ -79,20 +125,20 @@ fn write_new(path: &Path, text: &str) -> Result<()> {
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a file.
-fn replace(path: &Path, text: &str) -> Result<()> {
+pub fn replace(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("sealift-tmp");
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn undo(paths: &[PathBuf]) {
+pub fn undo(paths: &[PathBuf]) {
     for p in paths {
         let _ = std::fs::remove_file(p);
     }
 }
 
 /// Now, in UTC, as `YYYYMMDD_HHMMSS`.
-fn timestamp() -> String {
+pub fn timestamp() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

@@ -1,44 +1,36 @@
 //! `sealift inspect`: print a live database's schema, or the schema entity files describe.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use sealift_catalog::{DatabaseUrl, ReflectOptions};
+use anyhow::{Context, Result};
+use sealift_catalog::ReflectOptions;
 use sealift_ir::Schema;
 
 use crate::args::{Format, InspectArgs};
-use crate::entities;
+use crate::config::Project;
+use crate::{entities, progress};
 
-/// Reflects the database (or reads the entities) named by the arguments and prints the schema.
+/// Reflects the database (or reads the entities, with `--entities`) and prints the schema.
 pub async fn run(args: InspectArgs) -> Result<ExitCode> {
-    let schema = match &args.entities {
-        Some(dir) => entity_schema(dir, &args)?,
-        None => {
-            let Some(raw) = args.database_url.as_deref() else {
-                bail!(
-                    "no database URL given; pass --database-url URL or set DATABASE_URL (or --entities DIR to read entity files)"
-                );
-            };
-            let url = DatabaseUrl::parse(raw)?;
-            let options = ReflectOptions {
-                schemas: args.schemas.clone(),
-            };
-            sealift_catalog::reflect(&url, &options).await?.schema
+    let project = Project::load(&args.project)?;
+    let from_entities = !args.project.entities.is_empty() && args.project.database_url.is_none();
+    let schema = if from_entities {
+        let mut options = sealift_entity::LowerOptions::new(args.dialect.into());
+        if let Some(first) = project.schemas.first() {
+            options.default_schema = first.clone();
         }
+        entities::load(project.entity_dirs()?, &options)?
+    } else {
+        let url = project.database_url()?;
+        let options = ReflectOptions {
+            schemas: project.schemas.clone(),
+        };
+        let _p = progress::Spinner::start(format!("reading the catalog of {url}"));
+        sealift_catalog::reflect(&url, &options).await?.schema
     };
     print_schema(&schema, args.format)?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn entity_schema(dir: &Path, args: &InspectArgs) -> Result<Schema> {
-    let mut options = sealift_entity::LowerOptions::new(args.dialect.into());
-    if let Some(first) = args.schemas.first() {
-        options.default_schema = first.clone();
-    }
-    let lowered = entities::load(dir, &options)?;
-    Ok(lowered)
 }
 
 fn print_schema(schema: &Schema, format: Format) -> Result<()> {

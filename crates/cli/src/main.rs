@@ -1,13 +1,17 @@
 //! The `sealift` command line: parses arguments, runs a command, maps failures to exit codes.
 //!
-//! Exit codes: 0 success, 1 `check` found drift, 2 bad input or an unusable database (the
+//! Exit codes: 0 success, 1 `check` found drift or `autogen` refused to lose data, 2 bad input or an unusable database (the
 //! message says what failed and what to try).
 
 mod args;
+mod autogen;
+mod config;
 mod entities;
 mod files;
 mod inspect;
 mod plan;
+mod progress;
+mod report;
 
 use std::process::ExitCode;
 
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Autogen(args) => autogen::run(args).await,
             Command::Inspect(args) => inspect::run(args).await,
             Command::Diff(args) => plan::diff(args).await,
             Command::Check(args) => plan::check(args).await,

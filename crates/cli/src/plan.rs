@@ -10,20 +10,33 @@ use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
 use sealift_entity::LowerOptions;
 use sealift_ir::Dialect;
 
-use crate::args::{DiffArgs, DiffFormat, PlanArgs};
-use crate::entities;
+use crate::args::{CheckArgs, DiffArgs, DiffFormat, PolicyArgs};
+use crate::config::Project;
+use crate::report::{self, Style};
+use crate::{entities, progress};
 
 /// Exit code of `check` when the database drifts from the entities.
 const EXIT_DRIFT: u8 = 1;
 
+/// A plan and what it was made from.
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// The database it was planned against.
+    pub url: DatabaseUrl,
+    /// The namespace tables are in unless they say otherwise.
+    pub default_schema: String,
+}
+
 /// Prints the plan in the requested format; exit 0 whatever it holds.
 pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
-    let plan = plan(&args.plan).await?;
+    let project = Project::load(&args.project)?.with_policy(&args.policy);
+    let plan = plan(&project, &args.policy).await?.plan;
     let text = match args.format {
         DiffFormat::Text if plan.is_empty() => {
             format!("No changes detected{}\n", notes_suffix(&plan))
         }
-        DiffFormat::Text => plan.to_text(),
+        DiffFormat::Text => report::plan_text(&plan, &[], Style::stdout()),
         DiffFormat::Sql => sql(&plan),
         DiffFormat::Json => {
             let mut s =
@@ -38,8 +51,9 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
 }
 
 /// Exit 0 in sync, 1 on drift (printing the plan).
-pub async fn check(args: PlanArgs) -> Result<ExitCode> {
-    let plan = plan(&args).await?;
+pub async fn check(args: CheckArgs) -> Result<ExitCode> {
+    let project = Project::load(&args.project)?.with_policy(&args.policy);
+    let plan = plan(&project, &args.policy).await?.plan;
     if plan.is_empty() {
         print(&format!(
             "In sync: the database matches the entities{}\n",
@@ -47,54 +61,65 @@ pub async fn check(args: PlanArgs) -> Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let style = Style::stdout();
     print(&format!(
-        "Drift: the database differs from the entities in {} step(s)\n{}",
-        plan.up.len(),
-        plan.to_text()
+        "{}\n{}",
+        style.warn(&format!(
+            "Drift: the database differs from the entities in {} change(s)",
+            plan.up.len()
+        )),
+        report::plan_text(&plan, &[], style)
     ))?;
     Ok(ExitCode::from(EXIT_DRIFT))
 }
 
 /// Reflects the database and reads the entities for its dialect, then plans.
-async fn plan(args: &PlanArgs) -> Result<Plan> {
-    let Some(raw) = args.database_url.as_deref() else {
-        bail!("no database URL given; pass --database-url URL or set DATABASE_URL");
-    };
-    let url = DatabaseUrl::parse(raw)?;
+pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
+    let url = project.database_url()?;
+    let dirs = project.entity_dirs()?;
     let dialect = match url.backend() {
         Backend::Postgres => Dialect::Postgres,
         Backend::Sqlite => Dialect::Sqlite,
         Backend::Mysql => Dialect::Mysql,
     };
-    let renames = args
+    let renames = policy
         .renames
         .iter()
         .map(|r| parse_rename(r))
         .collect::<Result<Vec<_>>>()?;
-    let current = sealift_catalog::reflect(
-        &url,
-        &ReflectOptions {
-            schemas: args.schemas.clone(),
-        },
-    )
-    .await?
-    .schema;
+    let mut current = {
+        let _p = progress::Spinner::start(format!("reading the catalog of {url}"));
+        sealift_catalog::reflect(
+            &url,
+            &ReflectOptions {
+                schemas: project.schemas.clone(),
+            },
+        )
+        .await?
+        .schema
+    };
     let mut lower = LowerOptions::new(dialect);
-    if let Some(first) = args
+    if let Some(first) = project
         .schemas
         .first()
         .or_else(|| current.namespaces.keys().next())
     {
         lower.default_schema = first.clone();
     }
-    let desired = entities::load(&args.entities, &lower)?;
+    let mut desired = entities::load(dirs, &lower)?;
+    project.filter(&mut current);
+    project.filter(&mut desired);
     let options = DiffOptions {
-        compare_server_defaults: args.compare_server_defaults,
-        drop_unknown_tables: args.drop_unknown_tables,
+        compare_server_defaults: project.compare_server_defaults,
+        drop_unknown_tables: project.drop_unknown_tables,
         renames,
         ..DiffOptions::new(dialect)
     };
-    Ok(sealift_diff::diff(&desired, &current, &options))
+    Ok(Planned {
+        plan: sealift_diff::diff(&desired, &current, &options),
+        url,
+        default_schema: lower.default_schema,
+    })
 }
 
 /// `old=new` (a table) or `table.old=new` (a column).
@@ -116,7 +141,7 @@ fn parse_rename(text: &str) -> Result<Rename> {
     })
 }
 
-fn notes_suffix(plan: &Plan) -> String {
+pub fn notes_suffix(plan: &Plan) -> String {
     match plan.notes.len() {
         0 => String::new(),
         n => format!(" ({n} note(s) on what is left alone; see sealift diff --format markdown)"),
@@ -174,7 +199,7 @@ fn markdown(plan: &Plan) -> String {
     out
 }
 
-fn print(text: &str) -> Result<()> {
+pub fn print(text: &str) -> Result<()> {
     std::io::stdout()
         .lock()
         .write_all(text.as_bytes())

@@ -3,6 +3,11 @@
 //! Pure: text in, text out. It never writes files and never reads the clock; the caller passes
 //! the timestamp and writes what it gets back.
 
+mod migration;
+
+use migration::space_items;
+pub use migration::{MigrationOptions, migration_file};
+
 use heck::ToSnakeCase;
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
@@ -62,7 +67,7 @@ pub fn empty_migration() -> String {
         }
     })
     .expect("the template is valid Rust");
-    let body = prettyplease::unparse(&file);
+    let body = space_items(&prettyplease::unparse(&file));
     format!(
         "//! Written by `sealift create`: fill in `up` and `down` (for example a data migration),\n\
          //! using `_manager` (rename it to `manager`) to run statements.\n\n{body}"
@@ -224,11 +229,11 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 [dependencies.sea-orm-migration]
 version = "2.0.4"
-features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"]
+features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite"]
 "#,
         lib = crate_name.replace('-', "_")
     );
-    let lib = prettyplease::unparse(
+    let lib = space_items(&prettyplease::unparse(
         &syn::parse2(quote! {
             pub use sea_orm_migration::prelude::*;
 
@@ -242,9 +247,9 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"
             }
         })
         .expect("the template is valid Rust"),
-    );
+    ));
     let krate = format_ident!("{}", crate_name.replace('-', "_"));
-    let main = prettyplease::unparse(
+    let main = space_items(&prettyplease::unparse(
         &syn::parse2(quote! {
             use sea_orm_migration::prelude::*;
 
@@ -254,7 +259,7 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"
             }
         })
         .expect("the template is valid Rust"),
-    );
+    ));
     vec![
         ("Cargo.toml".to_owned(), cargo),
         ("src/lib.rs".to_owned(), lib),

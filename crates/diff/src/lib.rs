@@ -16,7 +16,7 @@ pub use change::{Change, EnumPosition};
 pub use compare::types_equal;
 pub use hazard::{Hazard, HazardKind};
 pub use plan::{Plan, Step, apply};
-pub use sql::{render, render_steps};
+pub use sql::{column_type_sql, is_plain_index, render, render_steps};
 
 use sealift_ir::{Dialect, Schema};
 

@@ -411,15 +411,7 @@ fn column_comment(schema: &str, table: &str, c: &Column, d: Dialect) -> Vec<Stri
 /// A column as a sea-query definition: the type spelled by [`type_sql`] (with its collation),
 /// NOT NULL, default, identity or auto-increment, generation.
 fn sq_column(c: &Column, d: Dialect, inline_pk: bool) -> ColumnDef {
-    let mut ty = type_sql(&c.data_type, c.identity.as_ref(), d);
-    if let Some(coll) = &c.collation {
-        let coll = if d == Dialect::Postgres {
-            quote(coll, d)
-        } else {
-            coll.clone()
-        };
-        ty.push_str(&format!(" COLLATE {coll}"));
-    }
+    let ty = column_type_sql(c, d);
     let mut def = ColumnDef::new_with_type(Alias::new(&c.name), ColumnType::custom(Alias::new(ty)));
     if !c.nullable {
         def.not_null();
@@ -454,6 +446,34 @@ fn sq_column(c: &Column, d: Dialect, inline_pk: bool) -> ColumnDef {
         def.comment(text);
     }
     def
+}
+
+/// A column's type as its definition spells it: the type (`serial` for a PostgreSQL serial) and
+/// its collation.
+pub fn column_type_sql(c: &Column, d: Dialect) -> String {
+    let mut ty = type_sql(&c.data_type, c.identity.as_ref(), d);
+    if let Some(coll) = &c.collation {
+        let coll = if d == Dialect::Postgres {
+            quote(coll, d)
+        } else {
+            coll.clone()
+        };
+        ty.push_str(&format!(" COLLATE {coll}"));
+    }
+    ty
+}
+
+/// True when sea-query's index builder says everything about `i`: plain columns, ascending or
+/// descending, no method other than btree, no INCLUDE, no predicate.
+pub fn is_plain_index(i: &Index) -> bool {
+    i.parts.iter().all(|p| {
+        matches!(p.key, IndexKey::Column(_))
+            && p.opclass.is_none()
+            && p.collation.is_none()
+            && p.nulls_first.is_none()
+    }) && i.method.as_deref().is_none_or(|m| m == "btree")
+        && i.include.is_empty()
+        && i.predicate.is_none()
 }
 
 /// An index: with sea-query when it is plain columns, as text when it has expressions,

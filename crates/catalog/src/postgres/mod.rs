@@ -14,11 +14,7 @@ use rows::CatalogRows;
 
 /// Connects, validates the requested schemas and reads the catalog.
 pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Reflection, Error> {
-    let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| Error::InvalidUrl {
-        reason: url.scrub(&e.to_string()),
-    })?;
-    let mut conn: PgConnection =
-        connect_with_timeout(url, PgConnection::connect_with(&opts)).await?;
+    let mut conn = connect(url).await?;
     let mut session = Session {
         conn: &mut conn,
         url,
@@ -54,6 +50,28 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
         schema: lower::lower(catalog, &schemas),
         queries,
     })
+}
+
+async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
+    let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| Error::InvalidUrl {
+        reason: url.scrub(&e.to_string()),
+    })?;
+    connect_with_timeout(url, PgConnection::connect_with(&opts)).await
+}
+
+/// Runs scalar count queries, each returning one `bigint`.
+pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
+    let mut conn = connect(url).await?;
+    let mut out = Vec::with_capacity(queries.len());
+    for q in queries {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()))
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| Error::query(url, "row counts", &e))?;
+        out.push(n);
+    }
+    let _ = conn.close().await;
+    Ok(out)
 }
 
 /// Checks the requested schemas against those that exist; none requested means the current one.

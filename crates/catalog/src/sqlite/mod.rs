@@ -21,21 +21,7 @@ const MAIN: &str = "main";
 
 /// Opens the file read-only, validates the requested databases and reads each one.
 pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Reflection, Error> {
-    let opts = SqliteConnectOptions::from_str(url.expose())
-        .map_err(|e| Error::InvalidUrl {
-            reason: url.scrub(&e.to_string()),
-        })?
-        .read_only(true)
-        .create_if_missing(false);
-    let file = opts.get_filename();
-    let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
-    if !in_memory && !file.exists() {
-        return Err(Error::DatabaseNotFound {
-            target: url.to_string(),
-            detail: format!("no file at {}", file.display()),
-        });
-    }
-    let mut conn = connect_with_timeout(url, SqliteConnection::connect_with(&opts)).await?;
+    let mut conn = connect(url).await?;
     let mut session = Session {
         conn: &mut conn,
         url,
@@ -75,6 +61,40 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
     let queries = session.queries;
     let _ = conn.close().await;
     Ok(Reflection { schema, queries })
+}
+
+/// Opens the file read-only; a missing file is an error, never created.
+async fn connect(url: &DatabaseUrl) -> Result<SqliteConnection, Error> {
+    let opts = SqliteConnectOptions::from_str(url.expose())
+        .map_err(|e| Error::InvalidUrl {
+            reason: url.scrub(&e.to_string()),
+        })?
+        .read_only(true)
+        .create_if_missing(false);
+    let file = opts.get_filename();
+    let in_memory = file.as_os_str().is_empty() || file.to_string_lossy().contains(":memory:");
+    if !in_memory && !file.exists() {
+        return Err(Error::DatabaseNotFound {
+            target: url.to_string(),
+            detail: format!("no file at {}", file.display()),
+        });
+    }
+    connect_with_timeout(url, SqliteConnection::connect_with(&opts)).await
+}
+
+/// Runs scalar count queries, each returning one integer.
+pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
+    let mut conn = connect(url).await?;
+    let mut out = Vec::with_capacity(queries.len());
+    for q in queries {
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(q.as_str()))
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| Error::query(url, "row counts", &e))?;
+        out.push(n);
+    }
+    let _ = conn.close().await;
+    Ok(out)
 }
 
 /// One connection plus the count of queries sent on it; every read goes through

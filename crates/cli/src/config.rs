@@ -1,0 +1,318 @@
+//! Where a command's inputs come from: flags, then the environment (`DATABASE_URL`, also read
+//! from `.env`), then `sealift.toml`, then the usual places of a SeaORM project.
+//!
+//! Paths in `sealift.toml` are relative to the file's folder.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use sealift_catalog::DatabaseUrl;
+use sealift_ir::Schema;
+
+use crate::args::{PolicyArgs, ProjectArgs};
+
+/// The config file looked for in the current folder.
+pub const CONFIG_FILE: &str = "sealift.toml";
+
+/// Where SeaORM projects keep their entities, tried in order when nothing names the folder.
+const ENTITY_PLACES: [&str; 4] = [
+    "entity/src",
+    "src/entity",
+    "src/entities",
+    "src/models/_entities",
+];
+
+/// The migration crate's usual folder.
+const MIGRATION_PLACE: &str = "migration";
+
+/// `sealift.toml`, as written.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    /// Read when neither `--database-url` nor `DATABASE_URL` is set.
+    database_url: Option<String>,
+    /// Entity folders.
+    #[serde(default)]
+    entities: Vec<PathBuf>,
+    /// The migration crate.
+    migration_dir: Option<PathBuf>,
+    /// Namespaces to compare.
+    #[serde(default)]
+    schemas: Vec<String>,
+    /// Only tables matching one of these globs (`name` or `schema.name`) are compared.
+    #[serde(default)]
+    include_tables: Vec<String>,
+    /// Tables matching one of these globs are left out.
+    #[serde(default)]
+    exclude_tables: Vec<String>,
+    /// Policy switches, as the flags of the same names.
+    #[serde(default)]
+    compare_server_defaults: bool,
+    #[serde(default)]
+    drop_unknown_tables: bool,
+}
+
+/// Every input of a command, resolved.
+#[derive(Debug)]
+pub struct Project {
+    database_url: Option<String>,
+    /// The entity folders, or none found.
+    pub entities: Vec<PathBuf>,
+    /// The migration crate's folder.
+    pub migration_dir: PathBuf,
+    /// Namespaces to compare; empty means the connection's default.
+    pub schemas: Vec<String>,
+    filter: TableFilter,
+    /// Compare column defaults.
+    pub compare_server_defaults: bool,
+    /// Drop tables no entity names.
+    pub drop_unknown_tables: bool,
+}
+
+impl Project {
+    /// Reads the config file and `.env`, then lets the flags override them.
+    pub fn load(args: &ProjectArgs) -> Result<Project> {
+        let (file, base) = match &args.config {
+            Some(path) => (read(path)?, parent(path)),
+            None if Path::new(CONFIG_FILE).is_file() => {
+                (read(Path::new(CONFIG_FILE))?, PathBuf::new())
+            }
+            None => (File::default(), PathBuf::new()),
+        };
+        let dotenv = base.join(".env");
+        if dotenv.is_file() {
+            // Variables already set win over the file, as with every .env loader.
+            dotenvy::from_path(&dotenv)
+                .with_context(|| format!("cannot read {}", dotenv.display()))?;
+        }
+        let database_url = args
+            .database_url
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()))
+            .or_else(|| file.database_url.map(|u| sqlite_relative_to(&u, &base)));
+        let entities = if !args.entities.is_empty() {
+            args.entities.clone()
+        } else if !file.entities.is_empty() {
+            file.entities.iter().map(|p| base.join(p)).collect()
+        } else {
+            ENTITY_PLACES
+                .iter()
+                .map(|p| base.join(p))
+                .find(|p| p.is_dir())
+                .into_iter()
+                .collect()
+        };
+        let migration_dir = args
+            .migration_dir
+            .clone()
+            .or_else(|| file.migration_dir.map(|p| base.join(p)))
+            .unwrap_or_else(|| base.join(MIGRATION_PLACE));
+        let schemas = if args.schemas.is_empty() {
+            file.schemas
+        } else {
+            args.schemas.clone()
+        };
+        Ok(Project {
+            database_url,
+            entities,
+            migration_dir,
+            schemas,
+            filter: TableFilter::new(&file.include_tables, &file.exclude_tables)?,
+            compare_server_defaults: file.compare_server_defaults,
+            drop_unknown_tables: file.drop_unknown_tables,
+        })
+    }
+
+    /// The same, with the policy flags of `diff`, `check` and `autogen` on top.
+    pub fn with_policy(mut self, policy: &PolicyArgs) -> Project {
+        self.compare_server_defaults |= policy.compare_server_defaults;
+        self.drop_unknown_tables |= policy.drop_unknown_tables;
+        self
+    }
+
+    /// The database, or an error saying how to name one.
+    pub fn database_url(&self) -> Result<DatabaseUrl> {
+        let Some(raw) = self.database_url.as_deref() else {
+            bail!(
+                "no database URL given; pass --database-url URL, set DATABASE_URL (or put it in .env), or set database_url in {CONFIG_FILE}"
+            );
+        };
+        Ok(DatabaseUrl::parse(raw)?)
+    }
+
+    /// The entity folders, or an error saying where they were looked for.
+    pub fn entity_dirs(&self) -> Result<&[PathBuf]> {
+        if self.entities.is_empty() {
+            bail!(
+                "no entities folder found (looked for {}); pass --entities DIR or set entities in {CONFIG_FILE}",
+                ENTITY_PLACES.join(", ")
+            );
+        }
+        Ok(&self.entities)
+    }
+
+    /// Leaves out the tables the include/exclude globs leave out.
+    pub fn filter(&self, schema: &mut Schema) {
+        self.filter.apply(schema);
+    }
+}
+
+fn read(path: &Path) -> Result<File> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "cannot read the config file {}; check the path given to --config",
+            path.display()
+        )
+    })?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a valid sealift config; fix the key named below (see README.md, Configuration)",
+            path.display()
+        )
+    })
+}
+
+/// A SQLite URL from the config file names its file relative to the config's folder.
+fn sqlite_relative_to(url: &str, base: &Path) -> String {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return url.to_owned();
+    };
+    let (path, query) = rest
+        .split_once('?')
+        .map_or((rest, None), |(p, q)| (p, Some(q)));
+    if path.is_empty()
+        || path.starts_with('/')
+        || path.starts_with(':')
+        || base.as_os_str().is_empty()
+    {
+        return url.to_owned();
+    }
+    let joined = base.join(path);
+    match query {
+        Some(q) => format!("sqlite://{}?{q}", joined.display()),
+        None => format!("sqlite://{}", joined.display()),
+    }
+}
+
+fn parent(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Include and exclude globs over `name` and `schema.name`.
+#[derive(Debug, Default)]
+struct TableFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl TableFilter {
+    fn new(include: &[String], exclude: &[String]) -> Result<TableFilter> {
+        Ok(TableFilter {
+            include: globs(include)?,
+            exclude: globs(exclude)?,
+        })
+    }
+
+    fn keeps(&self, schema: &str, table: &str) -> bool {
+        let qualified = format!("{schema}.{table}");
+        let hit = |set: &GlobSet| set.is_match(table) || set.is_match(&qualified);
+        self.include.as_ref().is_none_or(hit) && !self.exclude.as_ref().is_some_and(hit)
+    }
+
+    fn apply(&self, schema: &mut Schema) {
+        if self.include.is_none() && self.exclude.is_none() {
+            return;
+        }
+        for ns in schema.namespaces.values_mut() {
+            let name = ns.name.clone();
+            ns.tables.retain(|t, _| self.keeps(&name, t));
+        }
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<Option<GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).with_context(|| {
+            format!("invalid table glob `{p}` in {CONFIG_FILE}; use * and ? (e.g. audit_*)")
+        })?);
+    }
+    Ok(Some(b.build()?))
+}
+
+/// The text `sealift init` writes next to the migration crate.
+pub fn default_file(migration_dir: &Path, entities: Option<&Path>) -> String {
+    let entities = entities
+        .map(|p| format!("entities = [\"{}\"]", p.display()))
+        .unwrap_or_else(|| format!("# entities = [\"{}\"]", ENTITY_PLACES[0]));
+    format!(
+        r#"# sealift configuration. Flags override these; DATABASE_URL (or .env) overrides database_url.
+
+# database_url = "sqlite://app.db"
+{entities}
+migration_dir = "{}"
+# schemas = ["public"]
+# include_tables = ["*"]
+# exclude_tables = ["audit_*"]
+compare_server_defaults = false
+drop_unknown_tables = false
+"#,
+        migration_dir.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_names_and_qualified_names() {
+        let f = TableFilter::new(&[], &["audit_*".into(), "public.tmp".into()]).unwrap();
+        assert!(f.keeps("public", "user"));
+        assert!(!f.keeps("public", "audit_log"));
+        assert!(!f.keeps("public", "tmp"));
+        assert!(f.keeps("other", "tmp"));
+        let f = TableFilter::new(&["app_*".into()], &[]).unwrap();
+        assert!(f.keeps("public", "app_user"));
+        assert!(!f.keeps("public", "user"));
+    }
+
+    #[test]
+    fn sqlite_files_in_the_config_are_relative_to_it() {
+        let base = Path::new("proj");
+        assert_eq!(
+            sqlite_relative_to("sqlite://app.db", base),
+            "sqlite://proj/app.db"
+        );
+        assert_eq!(
+            sqlite_relative_to("sqlite:app.db?mode=ro", base),
+            "sqlite://proj/app.db?mode=ro"
+        );
+        assert_eq!(
+            sqlite_relative_to("sqlite:///abs.db", base),
+            "sqlite:///abs.db"
+        );
+        assert_eq!(
+            sqlite_relative_to("sqlite::memory:", base),
+            "sqlite::memory:"
+        );
+        assert_eq!(
+            sqlite_relative_to("postgres://h/db", base),
+            "postgres://h/db"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        assert!(toml::from_str::<File>("entites = [\"x\"]").is_err());
+        let f: File = toml::from_str("entities = [\"e\"]\nmigration_dir = \"m\"").unwrap();
+        assert_eq!(f.entities, vec![PathBuf::from("e")]);
+    }
+}
