@@ -4,15 +4,15 @@
 //! foreign key added, a column made NOT NULL, an enum value added, a column renamed with
 //! `renamed_from`) and the same is repeated for each edit.
 //!
-//! The migration crates build in one target folder, `target/e2e`, with warnings denied, so the
-//! dependencies compile once per run and a warning in generated code fails the test.
+//! The migration crates build with `sealift_testkit::cargo`: one shared target folder, warnings
+//! denied, so the dependencies compile once per run and a warning in generated code fails.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Dialect;
-use sealift_testkit::{TestDb, dump_unordered};
+use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered};
 
 const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -126,7 +126,6 @@ async fn workflow(dialect: Dialect) {
     assert!(out.status.success(), "init: {}", text(&out.stderr));
     assert!(project.join("sealift.toml").is_file());
     let migration = project.join(&crate_dir);
-    std::fs::copy(workspace().join("Cargo.lock"), migration.join("Cargo.lock")).unwrap();
 
     round(project, &migration, &url, "Initial", "create the tables").await;
     for (i, edit) in EDITS.iter().enumerate() {
@@ -181,23 +180,9 @@ async fn round(project: &Path, migration: &Path, url: &str, name: &str, what: &s
 
 /// Builds and runs the migration crate's command line (sea-orm-migration's `cli::run_cli`).
 fn migrate(migration: &Path, url: &str, args: &[&str], what: &str) {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
-        .args(["run", "--quiet", "--manifest-path"])
-        .arg(migration.join("Cargo.toml"))
-        .arg("--")
-        .args(args)
-        .env("CARGO_TARGET_DIR", workspace().join("target/e2e"))
-        .env("RUSTFLAGS", "-D warnings")
-        .env("DATABASE_URL", url)
-        .output()
-        .expect("run cargo");
-    assert!(
-        out.status.success(),
-        "{what}: migration {args:?} failed\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    let mut cargo_args: Vec<&str> = vec!["run", "--quiet", "--"];
+    cargo_args.extend_from_slice(args);
+    cargo(migration, &cargo_args, Some(url), what);
 }
 
 async fn catalog(url: &str) -> String {
@@ -221,36 +206,4 @@ fn sealift(cwd: &Path, url: &str, args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A folder removed when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!(
-            "sealift_{label}_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -4,6 +4,10 @@
 //! handle goes out of scope, so tests run in parallel. Nothing here skips: a server that cannot
 //! be reached fails the test with a message saying how to start it.
 
+mod cargo;
+
+pub use cargo::{TempDir, cargo, seed_lockfile, workspace_dir};
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
