@@ -2,6 +2,8 @@
 //!
 //! - `ci`: what CI runs: start the test databases if they are down, then formatting, lints and
 //!   the whole test suite against the real servers.
+//! - `quickstart`: `sealift autogen` end to end on the SQLite example in `examples/quickstart`,
+//!   in a copy under the system's temp folder (the example itself stays as it is).
 //! - `proptest [CASES]`: the diff round trip on real databases over many generated schema pairs
 //!   (default 500 per dialect; the normal suite runs a few).
 
@@ -15,6 +17,7 @@ fn main() -> Result<()> {
     let root = workspace_root();
     match task.as_str() {
         "ci" => ci(&root),
+        "quickstart" => quickstart(&root),
         "proptest" => {
             let cases = std::env::args().nth(2).unwrap_or_else(|| "500".to_owned());
             run(&root, "bash", &["scripts/ensure-databases.sh"])?;
@@ -38,7 +41,7 @@ fn main() -> Result<()> {
         }
         "" | "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci    start the test databases, check formatting and lints, run every test"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect"
             );
             Ok(())
         }
@@ -71,6 +74,64 @@ fn ci(root: &Path) -> Result<()> {
         ],
     )?;
     run(root, "cargo", &["test", "--workspace", "--locked"])?;
+    Ok(())
+}
+
+/// Copies the example project to a fresh folder, runs `sealift autogen AddPosts` there and
+/// prints the migration it wrote.
+fn quickstart(root: &Path) -> Result<()> {
+    let example = root.join("examples/quickstart");
+    let dir = std::env::temp_dir().join(format!("sealift-quickstart-{}", std::process::id()));
+    copy_dir(&example, &dir).with_context(|| format!("cannot copy {}", example.display()))?;
+    let config = dir.join("sealift.toml");
+    let config = config.to_string_lossy();
+    run(
+        root,
+        "cargo",
+        &[
+            "run",
+            "-q",
+            "-p",
+            "sealift-cli",
+            "--",
+            "autogen",
+            "AddPosts",
+            "--config",
+            &config,
+        ],
+    )?;
+    let src = dir.join("migration/src");
+    for entry in std::fs::read_dir(&src)? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| n.starts_with("m2")) {
+            println!("\n{}:\n", path.display());
+            println!("{}", std::fs::read_to_string(&path)?);
+        }
+    }
+    println!(
+        "The project is in {}; apply the migration with\n  cd {} && DATABASE_URL=sqlite://app.db?mode=rwc cargo run --manifest-path migration/Cargo.toml -- up",
+        dir.display(),
+        dir.display()
+    );
+    Ok(())
+}
+
+/// Copies a folder tree, leaving out build output.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_name() == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name()))?;
+        }
+    }
     Ok(())
 }
 

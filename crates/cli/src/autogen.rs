@@ -259,10 +259,13 @@ fn count_queries(c: &Change, d: Dialect) -> Vec<(String, String)> {
 
 fn duplicates(schema: &str, table: &str, cols: &[String], d: Dialect) -> (String, String) {
     let list: Vec<String> = cols.iter().map(|c| quote(c)).collect();
+    // Rows with a NULL in the key never collide.
+    let present: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
     (
         format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {} GROUP BY {} HAVING count(*) > 1) d",
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} GROUP BY {} HAVING count(*) > 1) d",
             qualified(schema, table, d),
+            present.join(" AND "),
             list.join(", ")
         ),
         format!(

@@ -1,0 +1,400 @@
+//! `autogen`, `diff`, `check`, `init` and `create` as a user runs them: the real binary in a
+//! project folder, real databases, exit codes, output and the files left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sealift_testkit::{PgDb, SqliteDb, TempDir};
+
+const POST: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub title: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+/// A SeaORM project folder: entities in `entity/src`, a migration crate from `sealift init`.
+struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    fn new(label: &str, post: &str) -> Project {
+        let dir = TempDir::new(label);
+        let entities = dir.path().join("entity/src");
+        std::fs::create_dir_all(&entities).unwrap();
+        std::fs::write(entities.join("post.rs"), post).unwrap();
+        let p = Project { dir };
+        let out = p.run(None, &["init"]);
+        assert!(out.status.success(), "init: {}", text(&out.stderr));
+        p
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `sealift <args>` in the project folder; `DATABASE_URL` only when given.
+    fn run(&self, url: Option<&str>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealift"));
+        cmd.args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1");
+        if let Some(u) = url {
+            cmd.env("DATABASE_URL", u);
+        }
+        cmd.output().expect("run sealift")
+    }
+
+    /// The migration files, sorted.
+    fn migrations(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.path().join("migration/src"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                !["lib.rs", "main.rs"].contains(&&*p.file_name().unwrap().to_string_lossy())
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    fn lib_rs(&self) -> String {
+        std::fs::read_to_string(self.path().join("migration/src/lib.rs")).unwrap()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn sqlite_with(sql: &str) -> SqliteDb {
+    let db = SqliteDb::create("cli").await;
+    db.execute(sql).await;
+    db
+}
+
+#[tokio::test]
+async fn autogen_writes_and_registers_a_migration_then_finds_nothing_more() {
+    let db = SqliteDb::create("autogen").await;
+    let p = Project::new("autogen", POST);
+    assert!(p.path().join("sealift.toml").is_file());
+    let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with("main.post\n  + create table main.post (2 columns)\n"),
+        "{stdout}"
+    );
+    let files = p.migrations();
+    assert_eq!(files.len(), 1);
+    let name = files[0].file_stem().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with("_add_posts"), "{name}");
+    assert!(p.lib_rs().contains(&format!("Box::new({name}::Migration)")));
+    let file = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(file.contains("//! - create table main.post (2 columns)"));
+    assert!(
+        file.contains("manager\n            .create_table("),
+        "{file}"
+    );
+
+    // Check and diff still see the drift: the migration is written, not applied.
+    let check = p.run(Some(&db.url()), &["check"]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
+    assert!(text(&check.stdout).starts_with("Drift: the database differs"));
+
+    // Once the table exists, autogen has nothing to do and writes nothing.
+    db.execute(r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#)
+        .await;
+    let again = p.run(Some(&db.url()), &["autogen", "Again"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(text(&again.stdout), "No changes detected\n");
+    assert_eq!(p.migrations().len(), 1);
+    let check = p.run(Some(&db.url()), &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check.stdout));
+}
+
+#[tokio::test]
+async fn a_destructive_plan_is_refused_unless_allowed() {
+    let db = sqlite_with(
+        r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL, "legacy" varchar );
+           CREATE TABLE "audit" ( "id" integer PRIMARY KEY );"#,
+    )
+    .await;
+    let p = Project::new("destructive", POST);
+    let lib_before = p.lib_rs();
+    let out = p.run(Some(&db.url()), &["autogen", "DropLegacy"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("Nothing written: this migration would lose data.\n"));
+    assert!(
+        stdout.contains("  - drops column(s) legacy of main.post and their data\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("renamed_from"), "{stdout}");
+    assert!(stdout.contains("--rename table.old=new"), "{stdout}");
+    assert!(stdout.contains("--allow-destructive"), "{stdout}");
+    // An unknown table is left alone, not dropped.
+    assert!(!stdout.contains("audit"), "{stdout}");
+    assert!(p.migrations().is_empty());
+    assert_eq!(p.lib_rs(), lib_before);
+
+    let allowed = p.run(
+        Some(&db.url()),
+        &["autogen", "DropLegacy", "--allow-destructive"],
+    );
+    assert!(allowed.status.success(), "{}", text(&allowed.stderr));
+    let file = std::fs::read_to_string(&p.migrations()[0]).unwrap();
+    assert!(
+        file.contains("//! - DESTRUCTIVE: drops column(s) legacy of main.post and their data"),
+        "{file}"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_exits_2_and_writes_nothing() {
+    let db = SqliteDb::create("bad").await;
+    let p = Project::new("bad", POST);
+    let lib_before = p.lib_rs();
+
+    let out = p.run(Some(&db.url()), &["autogen", "9lives"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("invalid migration name `9lives`"));
+
+    let out = p.run(None, &["autogen", "AddPosts"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("no database URL given; pass --database-url URL, set DATABASE_URL"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let secret = "postgres://app:s3cret@127.0.0.1:1/app";
+    let out = p.run(None, &["autogen", "AddPosts", "--database-url", secret]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        !text(&out.stderr).contains("s3cret"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(p.path().join("entity/src/post.rs"), "pub struct Model {").unwrap();
+    let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("post.rs:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    std::fs::write(p.path().join("sealift.toml"), "entites = [\"x\"]\n").unwrap();
+    let out = p.run(Some(&db.url()), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("is not a valid sealift config"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    assert!(p.migrations().is_empty());
+    assert_eq!(p.lib_rs(), lib_before);
+}
+
+#[tokio::test]
+async fn data_dependent_steps_show_row_and_null_counts() {
+    let db = PgDb::create("cli_counts").await;
+    db.execute(
+        "CREATE TABLE post (id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, title varchar);
+         INSERT INTO post (title) VALUES ('a'), (NULL), (NULL), ('a');",
+    )
+    .await;
+    let unique_title = POST.replace(
+        "    pub title: String,",
+        "    #[sea_orm(unique)]\n    pub title: String,",
+    );
+    let p = Project::new("counts", &unique_title);
+    let out = p.run(Some(db.url()), &["autogen", "TitleRequired"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("2 row(s) of public.post hold NULL in title"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 group(s) of duplicate rows in public.post (title)"),
+        "{stdout}"
+    );
+    let file = std::fs::read_to_string(&p.migrations()[0]).unwrap();
+    assert!(
+        file.contains("//! - 2 row(s) of public.post hold NULL in title"),
+        "{file}"
+    );
+}
+
+#[tokio::test]
+async fn config_env_and_flags_resolve_in_order() {
+    let db = SqliteDb::create("config").await;
+    let other = SqliteDb::create("config_other").await;
+    other
+        .execute(r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#)
+        .await;
+    let p = Project::new("config", POST);
+    // .env names the empty database: drift.
+    std::fs::write(
+        p.path().join(".env"),
+        format!("DATABASE_URL={}\n", db.url()),
+    )
+    .unwrap();
+    let out = p.run(None, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // The flag wins over .env: in sync.
+    let out = p.run(None, &["check", "--database-url", &other.url()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Include/exclude globs from sealift.toml leave the table out: in sync.
+    let toml = std::fs::read_to_string(p.path().join("sealift.toml")).unwrap();
+    std::fs::write(
+        p.path().join("sealift.toml"),
+        toml.replace(
+            "# exclude_tables = [\"audit_*\"]",
+            "exclude_tables = [\"po*\"]",
+        ),
+    )
+    .unwrap();
+    let out = p.run(None, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    // --config from another folder: paths in it are relative to it.
+    let outside = TempDir::new("config_outside");
+    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "--database-url",
+            &db.url(),
+            "--config",
+        ])
+        .arg(p.path().join("sealift.toml"))
+        .current_dir(outside.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"up\": []"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn entities_are_found_in_the_usual_places() {
+    let db = SqliteDb::create("discovery").await;
+    for place in ["src/entities", "src/models/_entities"] {
+        let dir = TempDir::new("discovery");
+        let entities = dir.path().join(place);
+        std::fs::create_dir_all(&entities).unwrap();
+        std::fs::write(entities.join("post.rs"), POST).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
+            .args(["diff", "--database-url", &db.url()])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{place}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains("+ create table main.post"),
+            "{place}"
+        );
+    }
+    let empty = TempDir::new("discovery_none");
+    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .args(["diff", "--database-url", &db.url()])
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no entities folder found"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn diff_formats_and_create() {
+    let db = SqliteDb::create("formats").await;
+    let p = Project::new("formats", POST);
+    let url = db.url();
+    let sql = text(&p.run(Some(&url), &["diff", "--format", "sql"]).stdout);
+    assert!(sql.starts_with("-- up\nCREATE TABLE \"post\" (\n"), "{sql}");
+    assert!(sql.contains("-- down\nDROP TABLE \"post\";\n"), "{sql}");
+    let md = text(&p.run(Some(&url), &["diff", "--format", "markdown"]).stdout);
+    assert!(
+        md.starts_with("### sealift plan\n\n| # | change | hazards |"),
+        "{md}"
+    );
+    let json = p.run(Some(&url), &["diff", "--format", "json"]).stdout;
+    let plan: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(plan["up"][0]["change"]["op"], "create_table");
+
+    let out = p.run(None, &["create", "BackfillTitles"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let files = p.migrations();
+    assert_eq!(files.len(), 1);
+    assert!(
+        std::fs::read_to_string(&files[0])
+            .unwrap()
+            .contains("_manager: &SchemaManager")
+    );
+}
+
+/// Copies a folder tree.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_quickstart_example_autogenerates_from_its_config() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    let copy = TempDir::new("quickstart");
+    copy_dir(&example, copy.path());
+    let outside = TempDir::new("quickstart_cwd");
+    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .args(["autogen", "AddPosts", "--config"])
+        .arg(copy.path().join("sealift.toml"))
+        .current_dir(outside.path())
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.starts_with(
+            "main.post\n  + create table main.post (5 columns)\nmain.user\n  ~ rebuild table main.user (SQLite batch mode)\n"
+        ),
+        "{stdout}"
+    );
+    let lib = std::fs::read_to_string(copy.path().join("migration/src/lib.rs")).unwrap();
+    assert!(lib.contains("_add_posts::Migration)"), "{lib}");
+}
