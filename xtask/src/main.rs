@@ -2,6 +2,8 @@
 //!
 //! - `ci`: what CI runs: start the test databases if they are down, then formatting, lints and
 //!   the whole test suite against the real servers.
+//! - `bench [--tables N] [--backend postgres|sqlite] [--runs R]`: the benchmark (release
+//!   builds), phase by phase, against the floor; see docs/performance.md.
 //! - `quickstart`: `sealift autogen` end to end on the SQLite example in `examples/quickstart`,
 //!   in a copy under the system's temp folder (the example itself stays as it is).
 //! - `proptest [CASES]`: the diff round trip on real databases over many generated schema pairs
@@ -18,6 +20,10 @@ fn main() -> Result<()> {
     match task.as_str() {
         "ci" => ci(&root),
         "quickstart" => quickstart(&root),
+        "bench" => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            bench(&root, &rest)
+        }
         "proptest" => {
             let cases = std::env::args().nth(2).unwrap_or_else(|| "500".to_owned());
             run(&root, "bash", &["scripts/ensure-databases.sh"])?;
@@ -41,7 +47,7 @@ fn main() -> Result<()> {
         }
         "" | "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  bench [--tables N] [--backend postgres|sqlite] [--runs R]   timings, see docs/performance.md"
             );
             Ok(())
         }
@@ -74,6 +80,40 @@ fn ci(root: &Path) -> Result<()> {
         ],
     )?;
     run(root, "cargo", &["test", "--workspace", "--locked"])?;
+    Ok(())
+}
+
+/// Release builds of `sealift` and the benchmark, then the benchmark.
+fn bench(root: &Path, args: &[String]) -> Result<()> {
+    run(root, "bash", &["scripts/ensure-databases.sh"])?;
+    run(
+        root,
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "-q",
+            "-p",
+            "sealift-cli",
+            "-p",
+            "sealift-bench",
+        ],
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let release = target.join("release");
+    let sealift = release.join("sealift");
+    let status = Command::new(release.join("sealift-bench"))
+        .args(args)
+        .arg("--sealift")
+        .arg(&sealift)
+        .current_dir(root)
+        .status()
+        .context("cannot run the benchmark")?;
+    if !status.success() {
+        bail!("the benchmark failed ({status})");
+    }
     Ok(())
 }
 

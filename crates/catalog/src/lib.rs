@@ -61,6 +61,18 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
     }
 }
 
+/// Runs the catalog queries of [`reflect`] alone, fetching and dropping the rows: the floor a
+/// benchmark compares reflection with (what the server needs to answer). Returns the row count.
+pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize, Error> {
+    match url.backend() {
+        Backend::Postgres => postgres::floor(url, options).await,
+        Backend::Sqlite => sqlite::floor(url, options).await,
+        Backend::Mysql => Err(Error::Unsupported {
+            backend: "MySQL/MariaDB",
+        }),
+    }
+}
+
 /// Runs a connect future with the crate's timeout, classifying failures.
 async fn connect_with_timeout<C, F>(url: &DatabaseUrl, connect: F) -> Result<C, Error>
 where

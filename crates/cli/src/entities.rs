@@ -3,13 +3,19 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use sealift_entity::{LowerOptions, Severity, SourceFile};
+use rayon::prelude::*;
+use sealift_entity::{Diagnostic, LowerOptions, Parsed, Severity, SourceFile};
 use sealift_ir::Schema;
 
 /// Reads every `.rs` file under the folders, parses and lowers them. Warnings go to stderr;
 /// errors are all printed, then the command fails.
 pub fn load(dirs: &[PathBuf], options: &LowerOptions) -> Result<Schema> {
     let _progress = crate::progress::Spinner::start("reading the entity files");
+    lower(&read_and_parse(dirs)?, options)
+}
+
+/// Reads every `.rs` file under the folders and parses them, both in parallel.
+pub fn read_and_parse(dirs: &[PathBuf]) -> Result<Parsed> {
     let mut paths = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
@@ -29,25 +35,34 @@ pub fn load(dirs: &[PathBuf], options: &LowerOptions) -> Result<Schema> {
     }
     paths.sort();
     paths.dedup();
-    let mut files = Vec::with_capacity(paths.len());
-    for path in paths {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        files.push(SourceFile { path, text });
-    }
-    let lowered = sealift_entity::load(&files, options);
-    let errors = lowered
-        .diagnostics
+    let files = paths
+        .into_par_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(SourceFile { path, text })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(sealift_entity::parse(&files))
+}
+
+/// Lowers parsed entities for a dialect. Warnings go to stderr; errors are all printed, then
+/// the command fails.
+pub fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
+    let (schema, lowering) = sealift_entity::lower(parsed, options);
+    let mut diagnostics: Vec<&Diagnostic> = parsed.diagnostics.iter().chain(&lowering).collect();
+    diagnostics.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
+    let errors = diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .count();
-    for d in &lowered.diagnostics {
+    for d in &diagnostics {
         eprintln!("{d}");
     }
     if errors > 0 {
         bail!("{errors} error(s) in the entity files; fix them and run again");
     }
-    Ok(lowered.schema)
+    Ok(schema)
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -87,17 +87,23 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
         .iter()
         .map(|r| parse_rename(r))
         .collect::<Result<Vec<_>>>()?;
-    let mut current = {
-        let _p = progress::Spinner::start(format!("reading the catalog of {url}"));
-        sealift_catalog::reflect(
-            &url,
-            &ReflectOptions {
-                schemas: project.schemas.clone(),
-            },
-        )
-        .await?
-        .schema
+    // The entity files are read and parsed on other threads while the catalog is read.
+    let progress =
+        progress::Spinner::start(format!("reading the entity files and the catalog of {url}"));
+    let parsing = {
+        let dirs = dirs.to_vec();
+        tokio::task::spawn_blocking(move || entities::read_and_parse(&dirs))
     };
+    let reflected = sealift_catalog::reflect(
+        &url,
+        &ReflectOptions {
+            schemas: project.schemas.clone(),
+        },
+    )
+    .await;
+    let parsed = parsing.await.context("reading the entity files failed")??;
+    let mut current = reflected?.schema;
+    drop(progress);
     let mut lower = LowerOptions::new(dialect);
     if let Some(first) = project
         .schemas
@@ -106,7 +112,7 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
     {
         lower.default_schema = first.clone();
     }
-    let mut desired = entities::load(dirs, &lower)?;
+    let mut desired = entities::lower(&parsed, &lower)?;
     project.filter(&mut current);
     project.filter(&mut desired);
     let options = DiffOptions {
@@ -115,8 +121,12 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
         renames,
         ..DiffOptions::new(dialect)
     };
+    let plan = sealift_diff::diff(&desired, &current, &options);
+    // The inputs are not needed again and the process ends soon: freeing tens of thousands of
+    // small allocations one by one would cost more than the diff (docs/performance.md).
+    std::mem::forget((parsed, desired, current));
     Ok(Planned {
-        plan: sealift_diff::diff(&desired, &current, &options),
+        plan,
         url,
         default_schema: lower.default_schema,
     })

@@ -88,30 +88,34 @@ pub fn lower(rows: CatalogRows, schemas: &[String]) -> Schema {
         }
     }
 
+    let names = |oid: i64, attnums: &[i16]| -> Vec<String> {
+        attnums
+            .iter()
+            .filter_map(|n| column_names.get(&(oid, *n)).cloned())
+            .collect()
+    };
     for c in rows.constraints {
         let Some((_, t)) = tables.get_mut(&c.table_oid) else {
             continue;
         };
         let name = Some(c.name.clone());
+        let columns = names(c.table_oid, &c.attnums);
+        let referenced_columns = if c.ref_columns.is_empty() {
+            names(c.ref_oid, &c.ref_attnums)
+        } else {
+            c.ref_columns
+        };
         match c.kind.as_str() {
-            "p" => {
-                t.primary_key = Some(PrimaryKey {
-                    name,
-                    columns: c.columns,
-                })
-            }
-            "u" => t.uniques.push(Unique {
-                name,
-                columns: c.columns,
-            }),
+            "p" => t.primary_key = Some(PrimaryKey { name, columns }),
+            "u" => t.uniques.push(Unique { name, columns }),
             "f" => t.foreign_keys.push(ForeignKey {
                 name,
-                columns: c.columns,
+                columns,
                 referenced_table: QualifiedName {
                     schema: c.ref_schema,
                     name: c.ref_table.unwrap_or_default(),
                 },
-                referenced_columns: c.ref_columns,
+                referenced_columns,
                 on_update: fk_action(&c.on_update),
                 on_delete: fk_action(&c.on_delete),
                 deferrable: match (c.deferrable, c.deferred) {
@@ -209,7 +213,7 @@ fn index(i: IndexRow, column_name: impl Fn(i16) -> Option<String>) -> Index {
     let mut parts = Vec::new();
     let mut include = Vec::new();
     for (pos, attnum) in i.attnums.iter().enumerate() {
-        let def = i.defs.get(pos).cloned().unwrap_or_default();
+        let def = i.defs.get(pos).cloned().flatten().unwrap_or_default();
         let key = match column_name(*attnum) {
             Some(name) if *attnum != 0 => IndexKey::Column(name),
             _ => IndexKey::Expression(def),
@@ -338,7 +342,7 @@ mod tests {
             key_count: 1,
             attnums: vec![1],
             options,
-            defs: vec!["a".into()],
+            defs: vec![None],
             opclasses: vec![None],
             predicate: None,
         };

@@ -56,6 +56,9 @@ async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
     let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| Error::InvalidUrl {
         reason: url.scrub(&e.to_string()),
     })?;
+    // The catalog queries are big enough to trigger JIT compilation, which costs more than
+    // it saves on them (measured by `cargo xtask bench`; see docs/performance.md).
+    let opts = opts.options([("jit", "off")]);
     connect_with_timeout(url, PgConnection::connect_with(&opts)).await
 }
 
@@ -72,6 +75,47 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
     }
     let _ = conn.close().await;
     Ok(out)
+}
+
+/// The same queries as [`reflect`], rows fetched and dropped: no decoding, no lowering.
+pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize, Error> {
+    let mut conn = connect(url).await?;
+    let mut session = Session {
+        conn: &mut conn,
+        url,
+        queries: 0,
+    };
+    let found: rows::SchemasRow = session
+        .rows("schemas", queries::SCHEMAS, &[])
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Query {
+            what: "schemas",
+            detail: "no row returned".into(),
+        })?;
+    let schemas = resolve_schemas(&options.schemas, found)?;
+    let mut rows = 0;
+    for (sql, binds) in [
+        (queries::RELATIONS, true),
+        (queries::COLUMNS, true),
+        (queries::CONSTRAINTS, true),
+        (queries::INDEXES, true),
+        (queries::ENUMS, true),
+        (queries::DOMAINS, false),
+        (queries::TRIGGERS, true),
+    ] {
+        let mut q = sqlx::query(sql);
+        if binds && sql.contains("$1") {
+            q = q.bind(schemas.clone());
+        }
+        rows += q
+            .fetch_all(&mut *session.conn)
+            .await
+            .map_err(|e| Error::query(url, "floor", &e))?
+            .len();
+    }
+    let _ = conn.close().await;
+    Ok(rows)
 }
 
 /// Checks the requested schemas against those that exist; none requested means the current one.

@@ -87,16 +87,16 @@ pub const CONSTRAINTS: &str = r#"
 SELECT co.conrelid::int8 AS table_oid,
        co.conname::text AS name,
        co.contype::text AS kind,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(co.conkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.num
-             ORDER BY k.ord) AS columns,
+       COALESCE(co.conkey, '{}')::int2[] AS attnums,
        fn.nspname::text AS ref_schema,
        fc.relname::text AS ref_table,
-       ARRAY(SELECT a.attname::text
-             FROM unnest(co.confkey) WITH ORDINALITY k(num, ord)
-             JOIN pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.num
-             ORDER BY k.ord) AS ref_columns,
+       co.confrelid::int8 AS ref_oid,
+       COALESCE(co.confkey, '{}')::int2[] AS ref_attnums,
+       CASE WHEN co.contype = 'f' AND NOT fn.nspname = ANY($1) THEN
+           ARRAY(SELECT a.attname::text FROM pg_attribute a
+                 WHERE a.attrelid = co.confrelid AND a.attnum = ANY(co.confkey)
+                 ORDER BY array_position(co.confkey, a.attnum))
+       ELSE '{}'::text[] END AS ref_columns,
        co.confupdtype::text AS on_update,
        co.confdeltype::text AS on_delete,
        co.condeferrable AS deferrable,
@@ -127,12 +127,12 @@ SELECT i.indrelid::int8 AS table_oid,
              ORDER BY u.ord) AS attnums,
        ARRAY(SELECT u.k FROM unnest(i.indoption::int2[]) WITH ORDINALITY u(k, ord)
              ORDER BY u.ord) AS options,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
-             FROM generate_series(1, i.indnatts::int4) k
-             ORDER BY k) AS defs,
-       ARRAY(SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
+       ARRAY(SELECT CASE WHEN u.k = 0 THEN pg_get_indexdef(i.indexrelid, u.ord::int4, true) END
+             FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(k, ord)
+             ORDER BY u.ord) AS defs,
+       ARRAY(SELECT (SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
+                     FROM pg_opclass opc WHERE opc.oid = k.opc_oid)
              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc_oid, ord)
-             JOIN pg_opclass opc ON opc.oid = k.opc_oid
              ORDER BY k.ord) AS opclasses,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate
 FROM pg_index i

@@ -60,9 +60,13 @@ pub struct ConstraintRow {
     pub table_oid: i64,
     pub name: String,
     pub kind: String,
-    pub columns: Vec<String>,
+    /// Key column numbers; names come from the columns query (one query fewer per row).
+    pub attnums: Vec<i16>,
     pub ref_schema: Option<String>,
     pub ref_table: Option<String>,
+    pub ref_oid: i64,
+    pub ref_attnums: Vec<i16>,
+    /// Names of the referenced columns, only when the referenced table is not reflected.
     pub ref_columns: Vec<String>,
     pub on_update: String,
     pub on_delete: String,
@@ -81,7 +85,7 @@ pub struct IndexRow {
     pub key_count: i32,
     pub attnums: Vec<i16>,
     pub options: Vec<i16>,
-    pub defs: Vec<String>,
+    pub defs: Vec<Option<String>>,
     pub opclasses: Vec<Option<String>>,
     pub predicate: Option<String>,
 }

@@ -82,6 +82,37 @@ async fn connect(url: &DatabaseUrl) -> Result<SqliteConnection, Error> {
     connect_with_timeout(url, SqliteConnection::connect_with(&opts)).await
 }
 
+/// The same queries as [`reflect`], rows fetched and dropped: no decoding, no lowering.
+pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize, Error> {
+    let mut conn = connect(url).await?;
+    let requested = if options.schemas.is_empty() {
+        vec![MAIN.to_owned()]
+    } else {
+        options.schemas.clone()
+    };
+    let mut rows = sqlx::query(queries::DATABASES)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| Error::query(url, "floor", &e))?
+        .len();
+    for name in requested {
+        for sql in [
+            queries::OBJECTS,
+            queries::COLUMNS,
+            queries::INDEX_COLUMNS,
+            queries::FOREIGN_KEYS,
+        ] {
+            rows += sqlx::query(AssertSqlSafe(queries::for_schema(sql, &name)))
+                .fetch_all(&mut conn)
+                .await
+                .map_err(|e| Error::query(url, "floor", &e))?
+                .len();
+        }
+    }
+    let _ = conn.close().await;
+    Ok(rows)
+}
+
 /// Runs scalar count queries, each returning one integer.
 pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
     let mut conn = connect(url).await?;

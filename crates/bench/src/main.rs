@@ -1,0 +1,378 @@
+//! `cargo xtask bench`: how long sealift takes on a schema of N tables, phase by phase.
+//!
+//! 1. Writes N entity files that look like an application's (5 to 9 columns of mixed types, a
+//!    foreign key to the previous table, a unique and an indexed column, an enum), lowers them
+//!    and creates them in a fresh database with sealift's own SQL.
+//! 2. Drifts one table in a hundred in the files on disk (an added column, a changed
+//!    nullability, a new index), so the plan has work to do.
+//! 3. Times, each over several runs: parsing the entities, reflecting the database, diffing,
+//!    rendering (SQL and the migration file), the floor (the same catalog queries alone, rows
+//!    fetched and dropped), and the whole `sealift diff` as a process, with its peak memory.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use sealift_catalog::{DatabaseUrl, ReflectOptions};
+use sealift_diff::{DiffOptions, render_steps};
+use sealift_entity::{LowerOptions, SourceFile};
+use sealift_ir::{Dialect, Schema};
+use sealift_testkit::{PgDb, SqliteDb, TempDir};
+
+/// The allocator the `sealift` binary uses, so the phases are timed as they run there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Times sealift on a synthetic schema.
+#[derive(Debug, Parser)]
+struct Args {
+    /// How many tables.
+    #[arg(long, default_value_t = 1000)]
+    tables: usize,
+    /// Which database.
+    #[arg(long, value_enum, default_value_t = Backend::Postgres)]
+    backend: Backend,
+    /// Runs per phase; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Keep the database and the entity files afterwards (both are printed), e.g. to profile
+    /// `sealift diff` or EXPLAIN the catalog queries.
+    #[arg(long)]
+    keep_database: bool,
+    /// The `sealift` binary to time end to end (a release build).
+    #[arg(long)]
+    sealift: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// How a drifted table differs in the entity files from the database.
+#[derive(Debug, Clone, Copy)]
+enum Drift {
+    AddedColumn,
+    Nullability,
+    NewIndex,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.tables == 0 || args.runs == 0 {
+        bail!("--tables and --runs must be at least 1");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(bench(args))
+}
+
+async fn bench(args: Args) -> Result<()> {
+    let dialect = match args.backend {
+        Backend::Postgres => Dialect::Postgres,
+        Backend::Sqlite => Dialect::Sqlite,
+    };
+    let n = args.tables;
+    let drifted = |i: usize| {
+        (i % 100 == 50)
+            .then(|| [Drift::AddedColumn, Drift::Nullability, Drift::NewIndex][(i / 100) % 3])
+    };
+
+    // 1. The database, created from the undrifted entities.
+    eprintln!("bench: writing {n} entity files and loading them into a fresh {dialect} database");
+    let db_files: Vec<SourceFile> = (1..=n)
+        .map(|i| source(i, None))
+        .chain([status_enum()])
+        .collect();
+    let db_schema = lower(&db_files, dialect)?;
+    let create = sealift_diff::diff(
+        &db_schema,
+        &Schema::new(dialect),
+        &DiffOptions::new(dialect),
+    );
+    let statements = render_steps(&create.up, dialect);
+    let (db, url) = match args.backend {
+        Backend::Postgres => {
+            let db = PgDb::create("bench").await;
+            let url = db.url().to_owned();
+            (Db::Pg(db), url)
+        }
+        Backend::Sqlite => {
+            let db = SqliteDb::create("bench").await;
+            let url = db.url();
+            (Db::Lite(db), url)
+        }
+    };
+    let load = Instant::now();
+    // In batches: one script is one transaction, and PostgreSQL's lock table has a limit.
+    for batch in statements.chunks(400) {
+        let script = batch.join(";\n") + ";";
+        match &db {
+            Db::Pg(d) => d.execute(&script).await,
+            Db::Lite(d) => d.execute(&script).await,
+        }
+    }
+    if let Db::Pg(d) = &db {
+        // As a live database would be, and so that autovacuum does not run during the timings.
+        d.execute("VACUUM ANALYZE").await;
+    }
+    eprintln!("bench: loaded in {:.1} s", load.elapsed().as_secs_f64());
+
+    // 2. The entity files on disk, a few tables drifted.
+    let dir = TempDir::new("bench_entities");
+    let mut drift_count = 0;
+    for i in 1..=n {
+        let d = drifted(i);
+        drift_count += usize::from(d.is_some());
+        let f = source(i, d);
+        std::fs::write(dir.path().join(&f.path), f.text)?;
+    }
+    let e = status_enum();
+    std::fs::write(dir.path().join(&e.path), e.text)?;
+
+    // 3. The phases.
+    let raw_url = url;
+    let url = DatabaseUrl::parse(&raw_url)?;
+    let reflect_options = ReflectOptions::default();
+    let mut plan_len = 0;
+    let mut columns = 0;
+    let parse = median(args.runs, || {
+        let t = Instant::now();
+        let files = read_dir(dir.path())?;
+        let schema = lower(&files, dialect)?;
+        columns = schema.tables().map(|(_, t)| t.columns.len()).sum();
+        Ok(t.elapsed())
+    })?;
+    let desired = lower(&read_dir(dir.path())?, dialect)?;
+    let mut reflect_times = Vec::new();
+    let mut queries = 0;
+    let mut current = Schema::new(dialect);
+    for _ in 0..args.runs {
+        let t = Instant::now();
+        let r = sealift_catalog::reflect(&url, &reflect_options).await?;
+        reflect_times.push(t.elapsed());
+        queries = r.queries;
+        current = r.schema;
+    }
+    let reflect = mid(reflect_times);
+    let options = DiffOptions::new(dialect);
+    let diff = median(args.runs, || {
+        let t = Instant::now();
+        let plan = sealift_diff::diff(&desired, &current, &options);
+        plan_len = plan.up.len();
+        Ok(t.elapsed())
+    })?;
+    let plan = sealift_diff::diff(&desired, &current, &options);
+    let render = median(args.runs, || {
+        let t = Instant::now();
+        let up = render_steps(&plan.up, dialect);
+        let down = render_steps(&plan.down, dialect);
+        let file = sealift_codegen::migration_file(&plan, &Default::default());
+        std::hint::black_box((up, down, file));
+        Ok(t.elapsed())
+    })?;
+    let mut floor_times = Vec::new();
+    for _ in 0..args.runs {
+        let t = Instant::now();
+        sealift_catalog::floor(&url, &reflect_options).await?;
+        floor_times.push(t.elapsed());
+    }
+    let floor = mid(floor_times);
+    let mut e2e_times = Vec::new();
+    let mut peak_kb = 0;
+    for _ in 0..args.runs {
+        let (wall, kb) = run_measured(&args.sealift, &raw_url, dir.path())?;
+        e2e_times.push(wall);
+        peak_kb = peak_kb.max(kb);
+    }
+    let e2e = mid(e2e_times);
+
+    println!(
+        "sealift bench: {dialect}, {n} tables, {columns} columns, {drift_count} drifted -> {plan_len} changes; median of {} runs",
+        args.runs
+    );
+    let row = |name: &str, d: Duration| println!("  {name:<34} {:>9.1} ms", ms(d));
+    row("parse entities (read + parse + lower)", parse);
+    row(&format!("reflect ({queries} catalog queries)"), reflect);
+    row("diff", diff);
+    row("render (SQL up/down + migration file)", render);
+    row("floor (the catalog queries alone)", floor);
+    row("sealift diff, end to end", e2e);
+    println!(
+        "  {:<34} {:>9.1} MB",
+        "peak memory, end to end",
+        peak_kb as f64 / 1024.0
+    );
+    println!(
+        "  {:<34} {:>9.2}x",
+        "end to end / floor",
+        e2e.as_secs_f64() / floor.as_secs_f64()
+    );
+    if args.keep_database {
+        println!("  database kept: {raw_url}");
+        println!("  entities kept: {}", dir.path().display());
+        std::mem::forget(db);
+        std::mem::forget(dir);
+    }
+    Ok(())
+}
+
+enum Db {
+    Pg(PgDb),
+    Lite(SqliteDb),
+}
+
+/// Runs `sealift diff` and returns its wall time and peak resident memory (KiB), read from
+/// `VmHWM` in `/proc/<pid>/status` (a high-water mark) every millisecond until it exits.
+fn run_measured(sealift: &Path, url: &str, entities: &Path) -> Result<(Duration, u64)> {
+    let t = Instant::now();
+    let mut child = Command::new(sealift)
+        .args(["diff", "--database-url", url, "--entities"])
+        .arg(entities)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot run {}", sealift.display()))?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let wall = t.elapsed();
+    if !status.success() {
+        bail!("sealift diff failed ({status})");
+    }
+    Ok((wall, peak))
+}
+
+fn median(runs: usize, mut f: impl FnMut() -> Result<Duration>) -> Result<Duration> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        times.push(f()?);
+    }
+    Ok(mid(times))
+}
+
+fn mid(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn lower(files: &[SourceFile], dialect: Dialect) -> Result<Schema> {
+    let lowered = sealift_entity::load(files, &LowerOptions::new(dialect));
+    if lowered.has_errors() {
+        let first: Vec<String> = lowered
+            .diagnostics
+            .iter()
+            .take(3)
+            .map(ToString::to_string)
+            .collect();
+        bail!("the generated entities do not lower:\n{}", first.join("\n"));
+    }
+    Ok(lowered.schema)
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<SourceFile>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let text = std::fs::read_to_string(&path)?;
+        files.push(SourceFile { path, text });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+fn status_enum() -> SourceFile {
+    SourceFile {
+        path: PathBuf::from("status.rs"),
+        text: r#"use sea_orm::entity::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "status")]
+pub enum Status {
+    #[sea_orm(string_value = "new")]
+    New,
+    #[sea_orm(string_value = "active")]
+    Active,
+    #[sea_orm(string_value = "gone")]
+    Gone,
+}
+"#
+        .to_owned(),
+    }
+}
+
+/// Table `i`'s entity: 5 to 9 columns, a foreign key to table `i - 1`.
+fn source(i: usize, drift: Option<Drift>) -> SourceFile {
+    let name = format!("t{i:05}");
+    let mut fields = vec![
+        "    #[sea_orm(primary_key)]\n    pub id: i32,".to_owned(),
+        "    #[sea_orm(unique)]\n    pub code: String,".to_owned(),
+        match drift {
+            Some(Drift::Nullability) => {
+                "    #[sea_orm(indexed)]\n    pub label: String,".to_owned()
+            }
+            _ => "    #[sea_orm(indexed)]\n    pub label: Option<String>,".to_owned(),
+        },
+        match drift {
+            Some(Drift::NewIndex) => {
+                "    #[sea_orm(indexed)]\n    pub state: super::status::Status,".to_owned()
+            }
+            _ => "    pub state: super::status::Status,".to_owned(),
+        },
+    ];
+    if i > 1 {
+        fields.push("    pub parent_id: Option<i32>,".to_owned());
+    }
+    let extras = [
+        "    #[sea_orm(column_type = \"Decimal(Some((10, 2)))\")]\n    pub amount: Decimal,",
+        "    pub created_at: DateTime,",
+        "    pub flag: bool,",
+        "    pub score: f64,",
+    ];
+    fields.extend(extras.iter().take(i % 5).map(|s| (*s).to_owned()));
+    if let Some(Drift::AddedColumn) = drift {
+        fields.push("    pub extra_note: Option<String>,".to_owned());
+    }
+    let relation = if i > 1 {
+        format!(
+            "    #[sea_orm(belongs_to = \"super::t{p:05}::Entity\", from = \"Column::ParentId\", to = \"super::t{p:05}::Column::Id\", on_delete = \"Cascade\")]\n    Parent,\n",
+            p = i - 1
+        )
+    } else {
+        String::new()
+    };
+    let text = format!(
+        "use sea_orm::entity::prelude::*;\n\n\
+         #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]\n\
+         #[sea_orm(table_name = \"{name}\")]\n\
+         pub struct Model {{\n{}\n}}\n\n\
+         #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]\n\
+         pub enum Relation {{\n{relation}}}\n\n\
+         impl ActiveModelBehavior for ActiveModel {{}}\n",
+        fields.join("\n")
+    );
+    SourceFile {
+        path: PathBuf::from(format!("{name}.rs")),
+        text,
+    }
+}
