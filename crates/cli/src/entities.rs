@@ -67,8 +67,14 @@ pub fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let path = entry.path();
+        // The entry's type comes with the listing: no stat per file.
+        let is_dir = match entry.file_type()? {
+            t if t.is_symlink() => path.is_dir(),
+            t => t.is_dir(),
+        };
+        if is_dir {
             collect(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "rs") {
             out.push(path);
