@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use sealift_entity::{Diagnostic, LowerOptions, Parsed, Severity, SourceFile};
+use sealift_entity::{LowerOptions, Parsed, Severity, SourceFile};
 use sealift_ir::Schema;
 
 /// Reads every `.rs` file under the folders, parses and lowers them. Warnings go to stderr;
@@ -49,20 +49,19 @@ pub fn read_and_parse(dirs: &[PathBuf]) -> Result<Parsed> {
 /// Lowers parsed entities for a dialect. Warnings go to stderr; errors are all printed, then
 /// the command fails.
 pub fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
-    let (schema, lowering) = sealift_entity::lower(parsed, options);
-    let mut diagnostics: Vec<&Diagnostic> = parsed.diagnostics.iter().chain(&lowering).collect();
-    diagnostics.sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    for d in &diagnostics {
+    let lowered = sealift_entity::lower(parsed, options);
+    for d in &lowered.diagnostics {
         eprintln!("{d}");
     }
-    if errors > 0 {
+    if lowered.has_errors() {
+        let errors = lowered
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
         bail!("{errors} error(s) in the entity files; fix them and run again");
     }
-    Ok(schema)
+    Ok(lowered.schema)
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

@@ -249,7 +249,7 @@ impl Gen<'_> {
         match c {
             CreateEnum { schema, def } => {
                 self.uses_type = true;
-                let name = self.type_ref(schema, &def.name);
+                let name = self.table_ref(schema, &def.name);
                 let values = &def.values;
                 postgres_only(quote! {
                     manager
@@ -259,7 +259,7 @@ impl Gen<'_> {
             }
             DropEnum { schema, def } => {
                 self.uses_type = true;
-                let name = self.type_ref(schema, &def.name);
+                let name = self.table_ref(schema, &def.name);
                 postgres_only(quote! {
                     manager.drop_type(Type::drop().name(#name).to_owned()).await?;
                 })
@@ -272,7 +272,7 @@ impl Gen<'_> {
                 ..
             } => {
                 self.uses_type = true;
-                let name = self.type_ref(schema, &def.name);
+                let name = self.table_ref(schema, &def.name);
                 let place = match position {
                     EnumPosition::Before(v) => quote!(.before(#v)),
                     EnumPosition::After(v) => quote!(.after(#v)),
@@ -595,17 +595,8 @@ impl Gen<'_> {
         out
     }
 
-    /// A table name: bare in the default namespace, `(schema, name)` elsewhere.
+    /// A table or type name: bare in the default namespace, `(schema, name)` elsewhere.
     fn table_ref(&self, schema: &str, name: &str) -> TokenStream {
-        if self.implicit(schema) {
-            quote!(#name)
-        } else {
-            quote!((#schema, #name))
-        }
-    }
-
-    /// A PostgreSQL type name: always with its schema, as `sealift_diff` names it.
-    fn type_ref(&self, schema: &str, name: &str) -> TokenStream {
         if self.implicit(schema) {
             quote!(#name)
         } else {

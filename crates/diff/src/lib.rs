@@ -10,12 +10,14 @@ mod change;
 mod compare;
 mod hazard;
 mod plan;
+mod probe;
 mod sql;
 
 pub use change::{Change, EnumPosition};
 pub use compare::types_equal;
 pub use hazard::{Hazard, HazardKind};
 pub use plan::{Plan, Step, apply};
+pub use probe::{Probe, probes};
 pub use sql::{column_type_sql, is_plain_index, render, render_steps};
 
 use sealift_ir::{Dialect, Schema};

@@ -709,7 +709,7 @@ fn implicit_schema(schema: &str, d: Dialect) -> bool {
 }
 
 /// `"schema"."name"`; SQLite's `main` is left implicit.
-fn table_ref(schema: &str, name: &str, d: Dialect) -> String {
+pub(crate) fn table_ref(schema: &str, name: &str, d: Dialect) -> String {
     if implicit_schema(schema, d) {
         quote(name, d)
     } else {

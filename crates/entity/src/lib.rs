@@ -88,20 +88,20 @@ pub fn parse(files: &[SourceFile]) -> Parsed {
 
 /// Parses and lowers in one step.
 pub fn load(files: &[SourceFile], options: &LowerOptions) -> Lowered {
-    let parsed = parse(files);
+    lower(&parse(files), options)
+}
+
+/// Lowers already parsed entities for one dialect; the diagnostics are parsing's and
+/// lowering's together, sorted.
+pub fn lower(parsed: &Parsed, options: &LowerOptions) -> Lowered {
     let (schema, more) = lower::lower(&parsed.entities, &parsed.types, options);
-    let mut diagnostics = parsed.diagnostics;
+    let mut diagnostics = parsed.diagnostics.clone();
     diagnostics.extend(more);
     sort_diagnostics(&mut diagnostics);
     Lowered {
         schema,
         diagnostics,
     }
-}
-
-/// Lowers already parsed entities for one dialect.
-pub fn lower(parsed: &Parsed, options: &LowerOptions) -> (Schema, Vec<Diagnostic>) {
-    lower::lower(&parsed.entities, &parsed.types, options)
 }
 
 fn sort_diagnostics(d: &mut [Diagnostic]) {

@@ -21,15 +21,7 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
         queries: 0,
     };
 
-    let found: rows::SchemasRow = session
-        .rows("schemas", queries::SCHEMAS, &[])
-        .await?
-        .pop()
-        .ok_or_else(|| Error::Query {
-            what: "schemas",
-            detail: "no row returned".into(),
-        })?;
-    let schemas = resolve_schemas(&options.schemas, found)?;
+    let schemas = session.schemas(&options.schemas).await?;
 
     let catalog = CatalogRows {
         relations: session.rows("tables", queries::RELATIONS, &schemas).await?,
@@ -85,27 +77,19 @@ pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize,
         url,
         queries: 0,
     };
-    let found: rows::SchemasRow = session
-        .rows("schemas", queries::SCHEMAS, &[])
-        .await?
-        .pop()
-        .ok_or_else(|| Error::Query {
-            what: "schemas",
-            detail: "no row returned".into(),
-        })?;
-    let schemas = resolve_schemas(&options.schemas, found)?;
+    let schemas = session.schemas(&options.schemas).await?;
     let mut rows = 0;
-    for (sql, binds) in [
-        (queries::RELATIONS, true),
-        (queries::COLUMNS, true),
-        (queries::CONSTRAINTS, true),
-        (queries::INDEXES, true),
-        (queries::ENUMS, true),
-        (queries::DOMAINS, false),
-        (queries::TRIGGERS, true),
+    for sql in [
+        queries::RELATIONS,
+        queries::COLUMNS,
+        queries::CONSTRAINTS,
+        queries::INDEXES,
+        queries::ENUMS,
+        queries::DOMAINS,
+        queries::TRIGGERS,
     ] {
         let mut q = sqlx::query(sql);
-        if binds && sql.contains("$1") {
+        if sql.contains("$1") {
             q = q.bind(schemas.clone());
         }
         rows += q
@@ -148,6 +132,19 @@ struct Session<'c> {
 }
 
 impl Session<'_> {
+    /// The namespaces to read: the requested ones, checked, or the current one.
+    async fn schemas(&mut self, requested: &[String]) -> Result<Vec<String>, Error> {
+        let found: rows::SchemasRow = self
+            .rows("schemas", queries::SCHEMAS, &[])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::Query {
+                what: "schemas",
+                detail: "no row returned".into(),
+            })?;
+        resolve_schemas(requested, found)
+    }
+
     /// Runs one catalog query; `schemas` binds to `$1` when the query takes it.
     async fn rows<T>(
         &mut self,
