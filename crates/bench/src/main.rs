@@ -178,7 +178,10 @@ async fn bench(args: Args) -> Result<()> {
     let mut floor_times = Vec::new();
     for _ in 0..args.runs {
         let t = Instant::now();
-        sealift_catalog::floor(&url, &reflect_options).await?;
+        sealift_catalog::open(&url, &reflect_options)
+            .await?
+            .floor()
+            .await?;
         floor_times.push(t.elapsed());
     }
     let floor = mid(floor_times);

@@ -38,14 +38,62 @@ pub struct Reflection {
     pub queries: usize,
 }
 
-/// Connects to `url` and reflects the requested namespaces.
+/// Connects to `url` and reflects the requested namespaces: [`open`], then
+/// [`Catalog::reflect`].
 pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Reflection, Error> {
-    match url.backend() {
-        Backend::Postgres => postgres::reflect(url, options).await,
-        Backend::Sqlite => sqlite::reflect(url, options).await,
-        Backend::Mysql => Err(Error::Unsupported {
-            backend: "MySQL/MariaDB",
-        }),
+    open(url, options).await?.reflect().await
+}
+
+/// Connects to `url` and resolves the namespaces to read, without reading them yet: a caller
+/// that needs the namespace names (the default schema entities are lowered into) gets them
+/// before the catalog queries run, and can work beside them.
+pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Catalog, Error> {
+    Ok(Catalog(match url.backend() {
+        Backend::Postgres => Session::Postgres(postgres::open(url, options).await?),
+        Backend::Sqlite => Session::Sqlite(sqlite::open(url, options).await?),
+        Backend::Mysql => {
+            return Err(Error::Unsupported {
+                backend: "MySQL/MariaDB",
+            });
+        }
+    }))
+}
+
+/// An open connection with its namespaces resolved; [`Catalog::reflect`] reads them.
+pub struct Catalog(Session);
+
+enum Session {
+    Postgres(postgres::Session),
+    Sqlite(sqlite::Session),
+}
+
+impl Catalog {
+    /// The namespaces that will be read, in order: the requested ones, or the connection's
+    /// default (`current_schema()` on PostgreSQL, `main` on SQLite). Empty when PostgreSQL has
+    /// no current schema.
+    pub fn schemas(&self) -> &[String] {
+        match &self.0 {
+            Session::Postgres(s) => s.schemas(),
+            Session::Sqlite(s) => s.schemas(),
+        }
+    }
+
+    /// Reads the namespaces' catalogs in a fixed number of queries and closes the connection.
+    pub async fn reflect(self) -> Result<Reflection, Error> {
+        match self.0 {
+            Session::Postgres(s) => s.reflect().await,
+            Session::Sqlite(s) => s.reflect().await,
+        }
+    }
+
+    /// Runs the catalog queries of [`Catalog::reflect`] alone, fetching and dropping the rows:
+    /// the floor a benchmark compares reflection with (what the server needs to answer).
+    /// Returns the row count.
+    pub async fn floor(self) -> Result<usize, Error> {
+        match self.0 {
+            Session::Postgres(s) => s.floor().await,
+            Session::Sqlite(s) => s.floor().await,
+        }
     }
 }
 
@@ -55,18 +103,6 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
     match url.backend() {
         Backend::Postgres => postgres::counts(url, queries).await,
         Backend::Sqlite => sqlite::counts(url, queries).await,
-        Backend::Mysql => Err(Error::Unsupported {
-            backend: "MySQL/MariaDB",
-        }),
-    }
-}
-
-/// Runs the catalog queries of [`reflect`] alone, fetching and dropping the rows: the floor a
-/// benchmark compares reflection with (what the server needs to answer). Returns the row count.
-pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize, Error> {
-    match url.backend() {
-        Backend::Postgres => postgres::floor(url, options).await,
-        Backend::Sqlite => sqlite::floor(url, options).await,
         Backend::Mysql => Err(Error::Unsupported {
             backend: "MySQL/MariaDB",
         }),

@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
-use sealift_entity::{LowerOptions, Parsed, Severity, SourceFile};
+use sealift_entity::{LowerOptions, Lowered, Parsed, Severity};
 use sealift_ir::Schema;
 
 /// Reads every `.rs` file under the folders, parses and lowers them. Warnings go to stderr;
@@ -35,21 +34,19 @@ pub fn read_and_parse(dirs: &[PathBuf]) -> Result<Parsed> {
     }
     paths.sort();
     paths.dedup();
-    let files = paths
-        .into_par_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Ok(SourceFile { path, text })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(sealift_entity::parse(&files))
+    sealift_entity::read_and_parse(&paths, |path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    })
 }
 
-/// Lowers parsed entities for a dialect. Warnings go to stderr; errors are all printed, then
-/// the command fails.
-pub fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
-    let lowered = sealift_entity::lower(parsed, options);
+/// Lowers parsed entities for a dialect, then [`report`]s.
+fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
+    report(sealift_entity::lower(parsed, options))
+}
+
+/// Prints what lowering found: warnings go to stderr; errors are all printed, then the command
+/// fails.
+pub fn report(lowered: Lowered) -> Result<Schema> {
     for d in &lowered.diagnostics {
         eprintln!("{d}");
     }

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use sealift_catalog::{Backend, DatabaseUrl, ReflectOptions};
 use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
-use sealift_entity::LowerOptions;
-use sealift_ir::Dialect;
+use sealift_entity::{LowerOptions, Lowered};
+use sealift_ir::{Dialect, Schema};
 
 use crate::args::{CheckArgs, DiffArgs, DiffFormat, PolicyArgs};
 use crate::config::Project;
@@ -87,32 +87,32 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
         .iter()
         .map(|r| parse_rename(r))
         .collect::<Result<Vec<_>>>()?;
-    // The entity files are read and parsed on other threads while the catalog is read.
     let progress =
         progress::Spinner::start(format!("reading the entity files and the catalog of {url}"));
-    let parsing = {
+    // The entity files are read, parsed and lowered on other threads while the catalog is
+    // read; lowering waits for the default schema, which opening the catalog tells.
+    let (lower_tx, lower_rx) = std::sync::mpsc::channel::<LowerOptions>();
+    let lowering = {
         let dirs = dirs.to_vec();
-        tokio::task::spawn_blocking(move || entities::read_and_parse(&dirs))
+        tokio::task::spawn_blocking(move || -> Result<Option<Lowered>> {
+            let parsed = entities::read_and_parse(&dirs)?;
+            let lowered = lower_rx
+                .recv()
+                .ok()
+                .map(|options| sealift_entity::lower(&parsed, &options));
+            // Not needed again, and freeing it piece by piece costs more than lowering did.
+            std::mem::forget(parsed);
+            Ok(lowered)
+        })
     };
-    let reflected = sealift_catalog::reflect(
-        &url,
-        &ReflectOptions {
-            schemas: project.schemas.clone(),
-        },
-    )
-    .await;
-    let parsed = parsing.await.context("reading the entity files failed")??;
-    let mut current = reflected?.schema;
+    let reflected = reflect(&url, project, dialect, lower_tx).await;
+    let lowered = lowering
+        .await
+        .context("reading the entity files failed")??;
+    let (mut current, default_schema) = reflected?;
     drop(progress);
-    let mut lower = LowerOptions::new(dialect);
-    if let Some(first) = project
-        .schemas
-        .first()
-        .or_else(|| current.namespaces.keys().next())
-    {
-        lower.default_schema = first.clone();
-    }
-    let mut desired = entities::lower(&parsed, &lower)?;
+    let mut desired =
+        entities::report(lowered.context("the entity files were read but not lowered")?)?;
     project.filter(&mut current);
     project.filter(&mut desired);
     let options = DiffOptions {
@@ -124,12 +124,38 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
     let plan = sealift_diff::diff(&desired, &current, &options);
     // The inputs are not needed again and the process ends soon: freeing tens of thousands of
     // small allocations one by one would cost more than the diff (docs/performance.md).
-    std::mem::forget((parsed, desired, current));
+    std::mem::forget((desired, current));
     Ok(Planned {
         plan,
         url,
-        default_schema: lower.default_schema,
+        default_schema,
     })
+}
+
+/// Opens the catalog, sends the entities' lowering options (their default schema is the first
+/// requested schema, or the connection's current one) to `lower_to`, then reads the catalog.
+/// Returns the reflected schema and the default schema.
+async fn reflect(
+    url: &DatabaseUrl,
+    project: &Project,
+    dialect: Dialect,
+    lower_to: std::sync::mpsc::Sender<LowerOptions>,
+) -> Result<(Schema, String)> {
+    let catalog = sealift_catalog::open(
+        url,
+        &ReflectOptions {
+            schemas: project.schemas.clone(),
+        },
+    )
+    .await?;
+    let mut lower = LowerOptions::new(dialect);
+    if let Some(first) = project.schemas.first().or(catalog.schemas().first()) {
+        lower.default_schema = first.clone();
+    }
+    let default_schema = lower.default_schema.clone();
+    // The receiver is gone only when reading the entity files failed, which is reported.
+    let _ = lower_to.send(lower);
+    Ok((catalog.reflect().await?.schema, default_schema))
 }
 
 /// `old=new` (a table) or `table.old=new` (a column).

@@ -67,10 +67,34 @@ impl Lowered {
 
 /// Parses all files in parallel.
 pub fn parse(files: &[SourceFile]) -> Parsed {
-    let per_file: Vec<formats::FileItems> = files
+    gather(
+        files
+            .par_iter()
+            .map(|f| formats::parse_file(&f.path, &f.text, &module_name(&f.path)))
+            .collect(),
+    )
+}
+
+/// Reads and parses files in parallel with `read` (which does the I/O, so this crate stays
+/// pure), each text dropped as soon as it is parsed: on thousands of files the texts are never
+/// all in memory at once. The first error of `read` is returned.
+pub fn read_and_parse<E, R>(paths: &[PathBuf], read: R) -> Result<Parsed, E>
+where
+    E: Send,
+    R: Fn(&Path) -> Result<String, E> + Sync,
+{
+    let per_file = paths
         .par_iter()
-        .map(|f| formats::parse_file(&f.path, &f.text, &module_name(&f.path)))
-        .collect();
+        .map(|path| {
+            let text = read(path)?;
+            Ok(formats::parse_file(path, &text, &module_name(path)))
+        })
+        .collect::<Result<Vec<_>, E>>()?;
+    Ok(gather(per_file))
+}
+
+/// Merges what each file declares, in file order.
+fn gather(per_file: Vec<formats::FileItems>) -> Parsed {
     let mut parsed = Parsed::default();
     let mut types = Vec::new();
     for items in per_file {

@@ -80,3 +80,29 @@ fn a_whole_entity_set_with_one_broken_file_still_lowers_the_rest() {
         lowered.diagnostics
     );
 }
+
+#[test]
+fn reading_while_parsing_gives_what_parsing_read_texts_gives() {
+    let sources = fixture_sources();
+    let files: Vec<SourceFile> = sources
+        .iter()
+        .map(|(path, text)| SourceFile {
+            path: path.clone(),
+            text: text.clone(),
+        })
+        .collect();
+    let paths: Vec<PathBuf> = sources.iter().map(|(p, _)| p.clone()).collect();
+    let read = |p: &Path| std::fs::read_to_string(p);
+    let streamed = sealift_entity::read_and_parse(&paths, read).unwrap();
+    let whole = sealift_entity::parse(&files);
+    assert_eq!(
+        format!("{:?}", streamed.entities),
+        format!("{:?}", whole.entities)
+    );
+    assert_eq!(streamed.diagnostics, whole.diagnostics);
+
+    // The first read error is returned, whatever the other files hold.
+    let missing = [paths[0].clone(), PathBuf::from("/nonexistent/entity.rs")];
+    let err = sealift_entity::read_and_parse(&missing, read).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+}

@@ -12,36 +12,24 @@ use sqlx::{Connection, FromRow};
 use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, connect_with_timeout};
 use rows::CatalogRows;
 
-/// Connects, validates the requested schemas and reads the catalog.
-pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Reflection, Error> {
-    let mut conn = connect(url).await?;
+/// Connects and resolves the schemas to read (the requested ones, checked, or the current one).
+pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session, Error> {
     let mut session = Session {
-        conn: &mut conn,
-        url,
+        conn: connect(url).await?,
+        url: url.clone(),
         queries: 0,
+        schemas: Vec::new(),
     };
-
-    let schemas = session.schemas(&options.schemas).await?;
-
-    let catalog = CatalogRows {
-        relations: session.rows("tables", queries::RELATIONS, &schemas).await?,
-        columns: session.rows("columns", queries::COLUMNS, &schemas).await?,
-        constraints: session
-            .rows("constraints", queries::CONSTRAINTS, &schemas)
-            .await?,
-        indexes: session.rows("indexes", queries::INDEXES, &schemas).await?,
-        enums: session.rows("enums", queries::ENUMS, &schemas).await?,
-        domains: session.rows("domains", queries::DOMAINS, &[]).await?,
-        triggers: session
-            .rows("triggers", queries::TRIGGERS, &schemas)
-            .await?,
-    };
-    let queries = session.queries;
-    let _ = conn.close().await;
-    Ok(Reflection {
-        schema: lower::lower(catalog, &schemas),
-        queries,
-    })
+    let found: rows::SchemasRow = session
+        .rows("schemas", queries::SCHEMAS)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Query {
+            what: "schemas",
+            detail: "no row returned".into(),
+        })?;
+    session.schemas = resolve_schemas(&options.schemas, found)?;
+    Ok(session)
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
@@ -69,39 +57,6 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
     Ok(out)
 }
 
-/// The same queries as [`reflect`], rows fetched and dropped: no decoding, no lowering.
-pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize, Error> {
-    let mut conn = connect(url).await?;
-    let mut session = Session {
-        conn: &mut conn,
-        url,
-        queries: 0,
-    };
-    let schemas = session.schemas(&options.schemas).await?;
-    let mut rows = 0;
-    for sql in [
-        queries::RELATIONS,
-        queries::COLUMNS,
-        queries::CONSTRAINTS,
-        queries::INDEXES,
-        queries::ENUMS,
-        queries::DOMAINS,
-        queries::TRIGGERS,
-    ] {
-        let mut q = sqlx::query(sql);
-        if sql.contains("$1") {
-            q = q.bind(schemas.clone());
-        }
-        rows += q
-            .fetch_all(&mut *session.conn)
-            .await
-            .map_err(|e| Error::query(url, "floor", &e))?
-            .len();
-    }
-    let _ = conn.close().await;
-    Ok(rows)
-}
-
 /// Checks the requested schemas against those that exist; none requested means the current one.
 fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<String>, Error> {
     if requested.is_empty() {
@@ -123,46 +78,80 @@ fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<
     Ok(out)
 }
 
-/// One connection plus the count of queries sent on it: every catalog read goes through
-/// [`Session::rows`], so the count is what the server saw.
-struct Session<'c> {
-    conn: &'c mut PgConnection,
-    url: &'c DatabaseUrl,
+/// One open connection, the schemas it reads, and the count of queries sent on it: every
+/// catalog read goes through [`Session::rows`], so the count is what the server saw.
+pub struct Session {
+    conn: PgConnection,
+    url: DatabaseUrl,
     queries: usize,
+    schemas: Vec<String>,
 }
 
-impl Session<'_> {
-    /// The namespaces to read: the requested ones, checked, or the current one.
-    async fn schemas(&mut self, requested: &[String]) -> Result<Vec<String>, Error> {
-        let found: rows::SchemasRow = self
-            .rows("schemas", queries::SCHEMAS, &[])
-            .await?
-            .pop()
-            .ok_or_else(|| Error::Query {
-                what: "schemas",
-                detail: "no row returned".into(),
-            })?;
-        resolve_schemas(requested, found)
+impl Session {
+    /// The schemas this session reads.
+    pub fn schemas(&self) -> &[String] {
+        &self.schemas
     }
 
-    /// Runs one catalog query; `schemas` binds to `$1` when the query takes it.
-    async fn rows<T>(
-        &mut self,
-        what: &'static str,
-        sql: &'static str,
-        schemas: &[String],
-    ) -> Result<Vec<T>, Error>
+    /// Reads the catalog of the schemas and closes the connection.
+    pub async fn reflect(mut self) -> Result<Reflection, Error> {
+        let catalog = CatalogRows {
+            relations: self.rows("tables", queries::RELATIONS).await?,
+            columns: self.rows("columns", queries::COLUMNS).await?,
+            constraints: self.rows("constraints", queries::CONSTRAINTS).await?,
+            indexes: self.rows("indexes", queries::INDEXES).await?,
+            enums: self.rows("enums", queries::ENUMS).await?,
+            domains: self.rows("domains", queries::DOMAINS).await?,
+            triggers: self.rows("triggers", queries::TRIGGERS).await?,
+        };
+        let queries = self.queries;
+        let _ = self.conn.close().await;
+        Ok(Reflection {
+            schema: lower::lower(catalog, &self.schemas),
+            queries,
+        })
+    }
+
+    /// The same queries as [`Session::reflect`], rows fetched and dropped: no decoding, no
+    /// lowering. Returns the number of rows.
+    pub async fn floor(mut self) -> Result<usize, Error> {
+        let mut rows = 0;
+        for sql in [
+            queries::RELATIONS,
+            queries::COLUMNS,
+            queries::CONSTRAINTS,
+            queries::INDEXES,
+            queries::ENUMS,
+            queries::DOMAINS,
+            queries::TRIGGERS,
+        ] {
+            let mut q = sqlx::query(sql);
+            if sql.contains("$1") {
+                q = q.bind(self.schemas.clone());
+            }
+            rows += q
+                .fetch_all(&mut self.conn)
+                .await
+                .map_err(|e| Error::query(&self.url, "floor", &e))?
+                .len();
+        }
+        let _ = self.conn.close().await;
+        Ok(rows)
+    }
+
+    /// Runs one catalog query; the schemas bind to `$1` when the query takes it.
+    async fn rows<T>(&mut self, what: &'static str, sql: &'static str) -> Result<Vec<T>, Error>
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
         self.queries += 1;
         let mut query = sqlx::query_as::<_, T>(sql);
         if sql.contains("$1") {
-            query = query.bind(schemas.to_vec());
+            query = query.bind(self.schemas.clone());
         }
         query
-            .fetch_all(&mut *self.conn)
+            .fetch_all(&mut self.conn)
             .await
-            .map_err(|e| Error::query(self.url, what, &e))
+            .map_err(|e| Error::query(&self.url, what, &e))
     }
 }

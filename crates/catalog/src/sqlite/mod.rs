@@ -19,15 +19,14 @@ use rows::CatalogRows;
 /// The database every SQLite connection has.
 const MAIN: &str = "main";
 
-/// Opens the file read-only, validates the requested databases and reads each one.
-pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Reflection, Error> {
-    let mut conn = connect(url).await?;
+/// Opens the file read-only and checks the requested databases (default: `main`).
+pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session, Error> {
     let mut session = Session {
-        conn: &mut conn,
-        url,
+        conn: connect(url).await?,
+        url: url.clone(),
         queries: 0,
+        schemas: Vec::new(),
     };
-
     let available: Vec<(String,)> = session
         .rows("databases", queries::DATABASES.to_owned())
         .await?;
@@ -37,7 +36,6 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
     } else {
         options.schemas.clone()
     };
-    let mut schema = Schema::new(Dialect::Sqlite);
     for name in requested {
         if !available.contains(&name) {
             return Err(Error::SchemaNotFound {
@@ -45,22 +43,9 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
                 available: available.join(", "),
             });
         }
-        let q = |sql| queries::for_schema(sql, &name);
-        let catalog = CatalogRows {
-            objects: session.rows("tables", q(queries::OBJECTS)).await?,
-            columns: session.rows("columns", q(queries::COLUMNS)).await?,
-            index_columns: session.rows("indexes", q(queries::INDEX_COLUMNS)).await?,
-            foreign_keys: session
-                .rows("foreign keys", q(queries::FOREIGN_KEYS))
-                .await?,
-        };
-        schema
-            .namespaces
-            .insert(name.clone(), lower::lower(&name, catalog));
+        session.schemas.push(name);
     }
-    let queries = session.queries;
-    let _ = conn.close().await;
-    Ok(Reflection { schema, queries })
+    Ok(session)
 }
 
 /// Opens the file read-only; a missing file is an error, never created.
@@ -82,37 +67,6 @@ async fn connect(url: &DatabaseUrl) -> Result<SqliteConnection, Error> {
     connect_with_timeout(url, SqliteConnection::connect_with(&opts)).await
 }
 
-/// The same queries as [`reflect`], rows fetched and dropped: no decoding, no lowering.
-pub async fn floor(url: &DatabaseUrl, options: &ReflectOptions) -> Result<usize, Error> {
-    let mut conn = connect(url).await?;
-    let requested = if options.schemas.is_empty() {
-        vec![MAIN.to_owned()]
-    } else {
-        options.schemas.clone()
-    };
-    let mut rows = sqlx::query(queries::DATABASES)
-        .fetch_all(&mut conn)
-        .await
-        .map_err(|e| Error::query(url, "floor", &e))?
-        .len();
-    for name in requested {
-        for sql in [
-            queries::OBJECTS,
-            queries::COLUMNS,
-            queries::INDEX_COLUMNS,
-            queries::FOREIGN_KEYS,
-        ] {
-            rows += sqlx::query(AssertSqlSafe(queries::for_schema(sql, &name)))
-                .fetch_all(&mut conn)
-                .await
-                .map_err(|e| Error::query(url, "floor", &e))?
-                .len();
-        }
-    }
-    let _ = conn.close().await;
-    Ok(rows)
-}
-
 /// Runs scalar count queries, each returning one integer.
 pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
     let mut conn = connect(url).await?;
@@ -128,23 +82,71 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
     Ok(out)
 }
 
-/// One connection plus the count of queries sent on it; every read goes through
-/// [`Session::rows`].
-struct Session<'c> {
-    conn: &'c mut SqliteConnection,
-    url: &'c DatabaseUrl,
+/// One open connection, the databases it reads, and the count of queries sent on it; every
+/// read goes through [`Session::rows`].
+pub struct Session {
+    conn: SqliteConnection,
+    url: DatabaseUrl,
     queries: usize,
+    schemas: Vec<String>,
 }
 
-impl Session<'_> {
+impl Session {
+    /// The databases (`main`, attached ones) this session reads.
+    pub fn schemas(&self) -> &[String] {
+        &self.schemas
+    }
+
+    /// Reads each database's catalog and closes the connection.
+    pub async fn reflect(mut self) -> Result<Reflection, Error> {
+        let mut schema = Schema::new(Dialect::Sqlite);
+        for name in std::mem::take(&mut self.schemas) {
+            let q = |sql| queries::for_schema(sql, &name);
+            let catalog = CatalogRows {
+                objects: self.rows("tables", q(queries::OBJECTS)).await?,
+                columns: self.rows("columns", q(queries::COLUMNS)).await?,
+                index_columns: self.rows("indexes", q(queries::INDEX_COLUMNS)).await?,
+                foreign_keys: self.rows("foreign keys", q(queries::FOREIGN_KEYS)).await?,
+            };
+            schema
+                .namespaces
+                .insert(name.clone(), lower::lower(&name, catalog));
+        }
+        let queries = self.queries;
+        let _ = self.conn.close().await;
+        Ok(Reflection { schema, queries })
+    }
+
+    /// The same queries as [`Session::reflect`], rows fetched and dropped: no decoding, no
+    /// lowering. Returns the number of rows.
+    pub async fn floor(mut self) -> Result<usize, Error> {
+        let mut rows = 0;
+        for name in &self.schemas {
+            for sql in [
+                queries::OBJECTS,
+                queries::COLUMNS,
+                queries::INDEX_COLUMNS,
+                queries::FOREIGN_KEYS,
+            ] {
+                rows += sqlx::query(AssertSqlSafe(queries::for_schema(sql, name)))
+                    .fetch_all(&mut self.conn)
+                    .await
+                    .map_err(|e| Error::query(&self.url, "floor", &e))?
+                    .len();
+            }
+        }
+        let _ = self.conn.close().await;
+        Ok(rows)
+    }
+
     async fn rows<T>(&mut self, what: &'static str, sql: String) -> Result<Vec<T>, Error>
     where
         T: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
     {
         self.queries += 1;
         sqlx::query_as::<_, T>(AssertSqlSafe(sql))
-            .fetch_all(&mut *self.conn)
+            .fetch_all(&mut self.conn)
             .await
-            .map_err(|e| Error::query(self.url, what, &e))
+            .map_err(|e| Error::query(&self.url, what, &e))
     }
 }
