@@ -1,6 +1,6 @@
 //! Pure lowering of PostgreSQL catalog rows into the schema model.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, Domain, Enum, FkAction, ForeignKey, Identity,
@@ -15,95 +15,136 @@ const INDOPTION_DESC: i16 = 1;
 /// `indoption` bit: NULLs sort first.
 const INDOPTION_NULLS_FIRST: i16 = 2;
 
-/// Builds the schema of the given namespaces from the catalog rows.
-pub fn lower(rows: CatalogRows, schemas: &[String]) -> Schema {
-    let domains: HashMap<(String, String), &DomainRow> = rows
-        .domains
-        .iter()
-        .map(|d| ((d.schema.clone(), d.name.clone()), d))
-        .collect();
-    let types = TypeResolver { domains: &domains };
+/// Builds the schema of the given namespaces from catalog rows fed one at a time, as each
+/// query streams them: no query's rows are ever all in memory, and the lowering runs while the
+/// server answers. Enums and domains come first (column types resolve against domains), then
+/// relations, then columns, then what refers to columns by number (constraints, indexes).
+pub struct Builder {
+    schema: Schema,
+    domains: HashMap<(String, String), DomainRow>,
+    tables: HashMap<i64, Pending>,
+}
 
-    let mut schema = Schema::new(Dialect::Postgres);
-    for name in schemas {
-        schema
-            .namespaces
-            .insert(name.clone(), Namespace::new(name.clone()));
+/// A table being filled in, with the `attnum` of each column so far.
+struct Pending {
+    namespace: String,
+    table: Table,
+    positions: Vec<i16>,
+}
+
+impl Pending {
+    /// The names of the columns with these numbers, in that order; unknown numbers are skipped.
+    fn names(&self, attnums: &[i16]) -> Vec<String> {
+        attnums.iter().filter_map(|n| self.name(*n)).collect()
     }
 
-    for d in &rows.domains {
-        if let Some(ns) = schema.namespaces.get_mut(&d.schema) {
-            let domain = Domain {
-                name: d.name.clone(),
-                base: types.resolve(&d.ty),
-                nullable: !d.not_null,
-                default: d.default_expr.clone(),
-                checks: d
-                    .check_names
-                    .iter()
-                    .zip(&d.check_exprs)
-                    .map(|(n, e)| Check {
-                        name: Some(n.clone()),
-                        expression: e.clone(),
-                    })
-                    .collect(),
-            };
-            ns.domains.insert(d.name.clone(), domain);
+    fn name(&self, attnum: i16) -> Option<String> {
+        let i = self.positions.iter().position(|p| *p == attnum)?;
+        Some(self.table.columns[i].name.clone())
+    }
+}
+
+impl Builder {
+    /// Starts the schema of `schemas` with their enums and the domains of every schema.
+    pub fn new(schemas: &[String], enums: Vec<EnumRow>, domains: Vec<DomainRow>) -> Self {
+        let mut schema = Schema::new(Dialect::Postgres);
+        for name in schemas {
+            schema
+                .namespaces
+                .insert(name.clone(), Namespace::new(name.clone()));
+        }
+        let domains: HashMap<(String, String), DomainRow> = domains
+            .into_iter()
+            .map(|d| ((d.schema.clone(), d.name.clone()), d))
+            .collect();
+        let types = TypeResolver { domains: &domains };
+        for d in domains.values() {
+            if let Some(ns) = schema.namespaces.get_mut(&d.schema) {
+                let domain = Domain {
+                    name: d.name.clone(),
+                    base: types.resolve(d.ty.clone(), 0),
+                    nullable: !d.not_null,
+                    default: d.default_expr.clone(),
+                    checks: d
+                        .check_names
+                        .iter()
+                        .zip(&d.check_exprs)
+                        .map(|(n, e)| Check {
+                            name: Some(n.clone()),
+                            expression: e.clone(),
+                        })
+                        .collect(),
+                };
+                ns.domains.insert(d.name.clone(), domain);
+            }
+        }
+        for e in enums {
+            if let Some(ns) = schema.namespaces.get_mut(&e.schema) {
+                ns.enums.insert(
+                    e.name.clone(),
+                    Enum {
+                        name: e.name,
+                        values: e.labels,
+                    },
+                );
+            }
+        }
+        Builder {
+            schema,
+            domains,
+            tables: HashMap::new(),
         }
     }
-    for e in rows.enums {
-        if let Some(ns) = schema.namespaces.get_mut(&e.schema) {
-            ns.enums.insert(
-                e.name.clone(),
-                Enum {
-                    name: e.name,
-                    values: e.labels,
-                },
-            );
-        }
-    }
 
-    // Tables by oid while they are filled in, then moved into their namespaces.
-    let mut tables: BTreeMap<i64, (String, Table)> = BTreeMap::new();
-    for r in rows.relations {
-        let mut t = Table::new(r.name);
-        t.comment = r.comment;
-        t.kind = relation_kind(
+    /// A table or view.
+    pub fn relation(&mut self, r: RelationRow) {
+        let mut table = Table::new(r.name);
+        table.comment = r.comment;
+        table.kind = relation_kind(
             &r.relkind,
             r.is_partition,
             r.partition_key,
             r.partition_bound,
             r.parent_schema.zip(r.parent_name),
         );
-        tables.insert(r.oid, (r.schema, t));
+        self.tables.insert(
+            r.oid,
+            Pending {
+                namespace: r.schema,
+                table,
+                positions: Vec::new(),
+            },
+        );
     }
 
-    let mut columns = rows.columns;
-    columns.sort_by_key(|c| (c.table_oid, c.position));
-    let mut column_names: HashMap<(i64, i16), String> = HashMap::new();
-    for c in columns {
-        column_names.insert((c.table_oid, c.position), c.name.clone());
-        if let Some((_, t)) = tables.get_mut(&c.table_oid) {
-            t.columns.push(column(c, &types));
+    /// A column of a relation already seen.
+    pub fn column(&mut self, c: ColumnRow) {
+        if let Some(p) = self.tables.get_mut(&c.table_oid) {
+            p.positions.push(c.position);
+            let types = TypeResolver {
+                domains: &self.domains,
+            };
+            p.table.columns.push(column(c, &types));
         }
     }
 
-    let names = |oid: i64, attnums: &[i16]| -> Vec<String> {
-        attnums
-            .iter()
-            .filter_map(|n| column_names.get(&(oid, *n)).cloned())
-            .collect()
-    };
-    for c in rows.constraints {
-        let Some((_, t)) = tables.get_mut(&c.table_oid) else {
-            continue;
+    /// A primary key, unique, foreign key or check constraint.
+    pub fn constraint(&mut self, c: ConstraintRow) {
+        let Some(owner) = self.tables.get(&c.table_oid) else {
+            return;
         };
-        let name = Some(c.name.clone());
-        let columns = names(c.table_oid, &c.attnums);
+        let name = Some(c.name);
+        let columns = owner.names(&c.attnums);
         let referenced_columns = if c.ref_columns.is_empty() {
-            names(c.ref_oid, &c.ref_attnums)
+            self.tables
+                .get(&c.ref_oid)
+                .map(|r| r.names(&c.ref_attnums))
+                .unwrap_or_default()
         } else {
             c.ref_columns
+        };
+        let Some(t) = self.tables.get_mut(&c.table_oid).map(|p| &mut p.table) else {
+            return;
         };
         match c.kind.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns }),
@@ -132,31 +173,47 @@ pub fn lower(rows: CatalogRows, schemas: &[String]) -> Schema {
         }
     }
 
-    for i in rows.indexes {
-        let table_oid = i.table_oid;
-        if let Some((_, t)) = tables.get_mut(&table_oid) {
-            t.indexes.push(index(i, |attnum| {
-                column_names.get(&(table_oid, attnum)).cloned()
-            }));
+    /// An index that backs no constraint.
+    pub fn index(&mut self, i: IndexRow) {
+        if let Some(p) = self.tables.get_mut(&i.table_oid) {
+            let index = index(i, |attnum| p.name(attnum));
+            p.table.indexes.push(index);
         }
     }
 
-    for tr in rows.triggers {
-        if let Some((_, t)) = tables.get_mut(&tr.table_oid) {
-            t.triggers.push(Trigger {
+    /// A trigger.
+    pub fn trigger(&mut self, tr: TriggerRow) {
+        if let Some(p) = self.tables.get_mut(&tr.table_oid) {
+            p.table.triggers.push(Trigger {
                 name: tr.name,
                 definition: tr.definition,
             });
         }
     }
 
-    for (_, (ns_name, mut t)) in tables {
-        t.sort();
-        if let Some(ns) = schema.namespaces.get_mut(&ns_name) {
-            ns.tables.insert(t.name.clone(), t);
+    /// Puts each table's columns in catalog order and the tables into their namespaces.
+    pub fn finish(mut self) -> Schema {
+        for (_, p) in self.tables {
+            let Pending {
+                namespace,
+                mut table,
+                positions,
+            } = p;
+            if !positions.is_sorted() {
+                let mut numbered: Vec<(i16, Column)> = positions
+                    .into_iter()
+                    .zip(std::mem::take(&mut table.columns))
+                    .collect();
+                numbered.sort_by_key(|(position, _)| *position);
+                table.columns = numbered.into_iter().map(|(_, c)| c).collect();
+            }
+            table.sort();
+            if let Some(ns) = self.schema.namespaces.get_mut(&namespace) {
+                ns.tables.insert(table.name.clone(), table);
+            }
         }
+        self.schema
     }
-    schema
 }
 
 fn relation_kind(
@@ -197,7 +254,7 @@ fn column(c: ColumnRow, types: &TypeResolver<'_>) -> Column {
     };
     Column {
         name: c.name,
-        data_type: types.resolve(&c.ty),
+        data_type: types.resolve(c.ty, 0),
         nullable: !c.not_null,
         default,
         identity,
@@ -258,15 +315,12 @@ fn fk_action(code: &str) -> FkAction {
 
 /// Turns catalog type columns into model types, resolving domains to their base types.
 struct TypeResolver<'a> {
-    domains: &'a HashMap<(String, String), &'a DomainRow>,
+    domains: &'a HashMap<(String, String), DomainRow>,
 }
 
 impl TypeResolver<'_> {
-    fn resolve(&self, ty: &TypeCols) -> DataType {
-        self.resolve_depth(ty, 0)
-    }
-
-    fn resolve_depth(&self, ty: &TypeCols, depth: u8) -> DataType {
+    /// The model type of catalog type columns; `depth` counts domains resolved on the way.
+    fn resolve(&self, ty: TypeCols, depth: u8) -> DataType {
         let builtin = ty.type_schema == "pg_catalog";
         let kind = match ty.type_type.as_str() {
             "e" => TypeKind::Enum,
@@ -276,7 +330,7 @@ impl TypeResolver<'_> {
             {
                 // Domains nest rarely; the depth bound only guards against a cycle.
                 Some(d) if depth < 8 => TypeKind::Domain {
-                    base: Box::new(self.resolve_depth(&d.ty, depth + 1)),
+                    base: Box::new(self.resolve(d.ty.clone(), depth + 1)),
                 },
                 _ => TypeKind::Other,
             },
@@ -284,16 +338,21 @@ impl TypeResolver<'_> {
             _ => TypeKind::Other,
         };
         DataType {
-            name: ty.type_name.clone(),
-            schema: (!builtin).then(|| ty.type_schema.clone()),
             modifiers: modifiers(&ty.type_name, ty.typmod),
-            array_dims: if ty.is_array {
-                u32::try_from(ty.ndims.max(1)).unwrap_or(1)
-            } else {
-                0
-            },
+            array_dims: array_dims(&ty),
             kind,
+            schema: (!builtin).then_some(ty.type_schema),
+            name: ty.type_name,
         }
+    }
+}
+
+/// Array dimensions: `attndims` is 0 for arrays declared without a size, so at least 1.
+fn array_dims(ty: &TypeCols) -> u32 {
+    if ty.is_array {
+        u32::try_from(ty.ndims.max(1)).unwrap_or(1)
+    } else {
+        0
     }
 }
 
@@ -351,5 +410,91 @@ mod tests {
         assert_eq!(index(row(vec![3]), name).parts[0].nulls_first, None);
         assert_eq!(index(row(vec![2]), name).parts[0].nulls_first, Some(true));
         assert_eq!(index(row(vec![1]), name).parts[0].nulls_first, Some(false));
+    }
+
+    fn relation(oid: i64, name: &str) -> RelationRow {
+        RelationRow {
+            oid,
+            schema: "public".into(),
+            name: name.into(),
+            relkind: "r".into(),
+            is_partition: false,
+            partition_key: None,
+            partition_bound: None,
+            parent_schema: None,
+            parent_name: None,
+            comment: None,
+        }
+    }
+
+    fn column(table_oid: i64, position: i16, name: &str) -> ColumnRow {
+        ColumnRow {
+            table_oid,
+            position,
+            name: name.into(),
+            not_null: true,
+            identity: String::new(),
+            generated: String::new(),
+            ty: TypeCols {
+                type_name: "int4".into(),
+                type_schema: "pg_catalog".into(),
+                type_type: "b".into(),
+                typmod: -1,
+                ndims: 0,
+                is_array: false,
+            },
+            default_expr: None,
+            collation: None,
+            comment: None,
+            seq_schema: None,
+            seq_name: None,
+        }
+    }
+
+    #[test]
+    fn streamed_rows_in_any_order_build_tables_in_catalog_order() {
+        let mut b = Builder::new(&["public".to_owned()], Vec::new(), Vec::new());
+        b.relation(relation(1, "parent"));
+        b.relation(relation(2, "child"));
+        // Columns arrive in no particular order, with a gap where a column was dropped.
+        for (oid, pos, name) in [
+            (2, 4, "parent_id"),
+            (1, 1, "id"),
+            (2, 1, "id"),
+            (1, 2, "code"),
+        ] {
+            b.column(column(oid, pos, name));
+        }
+        b.constraint(ConstraintRow {
+            table_oid: 2,
+            name: "child_parent_fk".into(),
+            kind: "f".into(),
+            attnums: vec![4],
+            ref_schema: Some("public".into()),
+            ref_table: Some("parent".into()),
+            ref_oid: 1,
+            ref_attnums: vec![1],
+            ref_columns: Vec::new(),
+            on_update: "a".into(),
+            on_delete: "c".into(),
+            deferrable: false,
+            deferred: false,
+            check_expr: None,
+        });
+        let schema = b.finish();
+        let ns = &schema.namespaces["public"];
+        let names = |t: &str| -> Vec<String> {
+            ns.tables[t]
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        assert_eq!(names("parent"), ["id", "code"]);
+        assert_eq!(names("child"), ["id", "parent_id"]);
+        let fk = &ns.tables["child"].foreign_keys[0];
+        assert_eq!(fk.columns, ["parent_id"]);
+        assert_eq!(fk.referenced_columns, ["id"]);
+        assert_eq!(fk.on_delete, FkAction::Cascade);
     }
 }

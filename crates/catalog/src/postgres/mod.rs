@@ -10,7 +10,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Connection, FromRow};
 
 use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, connect_with_timeout};
-use rows::CatalogRows;
+use futures_util::TryStreamExt;
 
 /// Connects and resolves the schemas to read (the requested ones, checked, or the current one).
 pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session, Error> {
@@ -93,54 +93,81 @@ impl Session {
         &self.schemas
     }
 
-    /// Reads the catalog of the schemas and closes the connection.
+    /// Reads the catalog of the schemas and closes the connection. Rows are lowered as they
+    /// arrive ([`lower::Builder`]).
     pub async fn reflect(mut self) -> Result<Reflection, Error> {
-        let catalog = CatalogRows {
-            relations: self.rows("tables", queries::RELATIONS).await?,
-            columns: self.rows("columns", queries::COLUMNS).await?,
-            constraints: self.rows("constraints", queries::CONSTRAINTS).await?,
-            indexes: self.rows("indexes", queries::INDEXES).await?,
-            enums: self.rows("enums", queries::ENUMS).await?,
-            domains: self.rows("domains", queries::DOMAINS).await?,
-            triggers: self.rows("triggers", queries::TRIGGERS).await?,
-        };
+        let enums = self.rows("enums", queries::ENUMS).await?;
+        let domains = self.rows("domains", queries::DOMAINS).await?;
+        let mut schema = lower::Builder::new(&self.schemas, enums, domains);
+        self.each("tables", queries::RELATIONS, |r| schema.relation(r))
+            .await?;
+        self.each("columns", queries::COLUMNS, |c| schema.column(c))
+            .await?;
+        self.each("constraints", queries::CONSTRAINTS, |c| {
+            schema.constraint(c)
+        })
+        .await?;
+        self.each("indexes", queries::INDEXES, |i| schema.index(i))
+            .await?;
+        self.each("triggers", queries::TRIGGERS, |t| schema.trigger(t))
+            .await?;
         let queries = self.queries;
         let _ = self.conn.close().await;
         Ok(Reflection {
-            schema: lower::lower(catalog, &self.schemas),
+            schema: schema.finish(),
             queries,
         })
     }
 
-    /// The same queries as [`Session::reflect`], rows fetched and dropped: no decoding, no
-    /// lowering. Returns the number of rows.
+    /// The same queries as [`Session::reflect`], in the same order, each row fetched and
+    /// dropped as it arrives: no decoding, no lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
         let mut rows = 0;
         for sql in [
+            queries::ENUMS,
+            queries::DOMAINS,
             queries::RELATIONS,
             queries::COLUMNS,
             queries::CONSTRAINTS,
             queries::INDEXES,
-            queries::ENUMS,
-            queries::DOMAINS,
             queries::TRIGGERS,
         ] {
             let mut q = sqlx::query(sql);
             if sql.contains("$1") {
                 q = q.bind(self.schemas.clone());
             }
-            rows += q
-                .fetch_all(&mut self.conn)
+            let mut stream = q.fetch(&mut self.conn);
+            while stream
+                .try_next()
                 .await
                 .map_err(|e| Error::query(&self.url, "floor", &e))?
-                .len();
+                .is_some()
+            {
+                rows += 1;
+            }
         }
         let _ = self.conn.close().await;
         Ok(rows)
     }
 
-    /// Runs one catalog query; the schemas bind to `$1` when the query takes it.
+    /// Runs one catalog query and collects its rows.
     async fn rows<T>(&mut self, what: &'static str, sql: &'static str) -> Result<Vec<T>, Error>
+    where
+        T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        let mut rows = Vec::new();
+        self.each(what, sql, |row| rows.push(row)).await?;
+        Ok(rows)
+    }
+
+    /// Runs one catalog query and hands each row to `f` as it arrives; the schemas bind to `$1`
+    /// when the query takes it.
+    async fn each<T>(
+        &mut self,
+        what: &'static str,
+        sql: &'static str,
+        mut f: impl FnMut(T),
+    ) -> Result<(), Error>
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
@@ -149,9 +176,14 @@ impl Session {
         if sql.contains("$1") {
             query = query.bind(self.schemas.clone());
         }
-        query
-            .fetch_all(&mut self.conn)
+        let mut rows = query.fetch(&mut self.conn);
+        while let Some(row) = rows
+            .try_next()
             .await
-            .map_err(|e| Error::query(&self.url, what, &e))
+            .map_err(|e| Error::query(&self.url, what, &e))?
+        {
+            f(row);
+        }
+        Ok(())
     }
 }

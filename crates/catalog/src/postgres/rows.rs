@@ -118,15 +118,3 @@ pub struct TriggerRow {
     pub name: String,
     pub definition: String,
 }
-
-/// Everything the catalog queries returned, ready to lower.
-#[derive(Debug, Clone, Default)]
-pub struct CatalogRows {
-    pub relations: Vec<RelationRow>,
-    pub columns: Vec<ColumnRow>,
-    pub constraints: Vec<ConstraintRow>,
-    pub indexes: Vec<IndexRow>,
-    pub enums: Vec<EnumRow>,
-    pub domains: Vec<DomainRow>,
-    pub triggers: Vec<TriggerRow>,
-}
