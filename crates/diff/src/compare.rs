@@ -136,7 +136,7 @@ impl Cx<'_> {
     }
 
     fn tables(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
-        let mut matched: BTreeSet<String> = BTreeSet::new();
+        let mut matched: BTreeSet<&str> = BTreeSet::new();
         for (name, want) in &d.tables {
             let mut have = c.tables.get(name);
             if have.is_none()
@@ -156,14 +156,18 @@ impl Cx<'_> {
                     table: want.clone(),
                 }),
                 Some(t) if t.kind.is_view() => {
-                    matched.insert(t.name.clone());
+                    matched.insert(&t.name);
                     self.note(
                         format!("{ns}.{name}"),
                         "is a view in the database; sealift leaves views alone",
                     );
                 }
+                Some(t) if t.name == *name => {
+                    matched.insert(&t.name);
+                    self.table(ns, want, t);
+                }
                 Some(t) => {
-                    matched.insert(t.name.clone());
+                    matched.insert(&t.name);
                     let mut renamed = t.clone();
                     renamed.name = name.clone();
                     self.table(ns, want, &renamed);
@@ -171,7 +175,7 @@ impl Cx<'_> {
             }
         }
         for (name, t) in &c.tables {
-            if matched.contains(name) {
+            if matched.contains(name.as_str()) {
                 continue;
             }
             match &t.kind {
@@ -196,7 +200,7 @@ impl Cx<'_> {
         // Columns, renames first.
         let current: BTreeMap<&str, &Column> =
             have.columns.iter().map(|c| (c.name.as_str(), c)).collect();
-        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
         for col in &want.columns {
             let existing = current.get(col.name.as_str()).copied();
             if existing.is_none() {
@@ -213,7 +217,7 @@ impl Cx<'_> {
                         from: old.into(),
                         to: col.name.clone(),
                     });
-                    seen.insert(old.to_owned());
+                    seen.insert(&prev.name);
                     let mut renamed = prev.clone();
                     renamed.name = col.name.clone();
                     self.column(ns, t, col, &renamed);
@@ -227,13 +231,13 @@ impl Cx<'_> {
                     column: without_rename(col),
                 }),
                 Some(prev) => {
-                    seen.insert(prev.name.clone());
+                    seen.insert(&prev.name);
                     self.column(ns, t, col, prev);
                 }
             }
         }
         for col in &have.columns {
-            if seen.contains(&col.name) || want.columns.iter().any(|c| c.name == col.name) {
+            if seen.contains(col.name.as_str()) || want.columns.iter().any(|c| c.name == col.name) {
                 continue;
             }
             if want.ignored_columns.contains(&col.name) {
@@ -291,29 +295,38 @@ impl Cx<'_> {
     /// Compares one column pair; only what the entity manages is compared.
     fn column(&mut self, ns: &str, table: &str, want: &Column, have: &Column) {
         let dialect = self.options.dialect;
-        let mut to = have.clone();
-        if !types_equal(&want.data_type, &have.data_type, dialect) {
-            to.data_type = want.data_type.clone();
-        }
-        if want.nullable != have.nullable && !(dialect == Dialect::Sqlite && is_rowid_alias(have)) {
-            to.nullable = want.nullable;
-        }
-        if self.options.compare_server_defaults && !defaults_equal(&want.default, &have.default) {
-            to.default = want.default.clone();
-        }
-        if want.comment.is_some() && want.comment != have.comment {
-            to.comment = want.comment.clone();
-        }
-        if want.collation.is_some() && want.collation != have.collation {
-            to.collation = want.collation.clone();
-        }
-        if to != *have {
-            self.changes.push(Change::AlterColumn {
-                schema: ns.into(),
-                table: table.into(),
-                from: have.clone(),
-                to,
-            });
+        let data_type = !types_equal(&want.data_type, &have.data_type, dialect);
+        let nullable =
+            want.nullable != have.nullable && !(dialect == Dialect::Sqlite && is_rowid_alias(have));
+        let default =
+            self.options.compare_server_defaults && !defaults_equal(&want.default, &have.default);
+        let comment = want.comment.is_some() && want.comment != have.comment;
+        let collation = want.collation.is_some() && want.collation != have.collation;
+        if data_type || nullable || default || comment || collation {
+            let mut to = have.clone();
+            if data_type {
+                to.data_type = want.data_type.clone();
+            }
+            if nullable {
+                to.nullable = want.nullable;
+            }
+            if default {
+                to.default = want.default.clone();
+            }
+            if comment {
+                to.comment = want.comment.clone();
+            }
+            if collation {
+                to.collation = want.collation.clone();
+            }
+            if to != *have {
+                self.changes.push(Change::AlterColumn {
+                    schema: ns.into(),
+                    table: table.into(),
+                    from: have.clone(),
+                    to,
+                });
+            }
         }
         if want.identity.is_some() != is_auto_increment(have) && dialect != Dialect::Sqlite {
             self.note(
@@ -326,24 +339,19 @@ impl Cx<'_> {
     fn uniques_and_indexes(&mut self, ns: &str, want: &Table, have: &Table) {
         let t = &want.name;
         // Everything that enforces uniqueness on plain columns, from either side, by its columns.
-        let mut have_unique: Vec<(Vec<String>, UniqueHolder)> = have
+        let mut have_unique: Vec<(Vec<&str>, UniqueHolder)> = have
             .uniques
             .iter()
-            .map(|u| (u.columns.clone(), UniqueHolder::Constraint(u.clone())))
+            .map(|u| (names(&u.columns), UniqueHolder::Constraint(u)))
             .chain(
                 have.indexes
                     .iter()
                     .filter(|i| i.unique)
-                    .filter_map(|i| Some((plain_columns(i)?, UniqueHolder::Index(i.clone())))),
+                    .filter_map(|i| Some((plain_columns(i)?, UniqueHolder::Index(i)))),
             )
             .collect();
-        let take = |cols: &[String], list: &mut Vec<(Vec<String>, UniqueHolder)>| {
-            list.iter()
-                .position(|(c, _)| c == cols)
-                .map(|p| list.remove(p))
-        };
         for u in &want.uniques {
-            if take(&u.columns, &mut have_unique).is_none() {
+            if take(&names(&u.columns), &mut have_unique).is_none() {
                 self.changes.push(Change::AddUnique {
                     schema: ns.into(),
                     table: t.clone(),
@@ -351,11 +359,10 @@ impl Cx<'_> {
                 });
             }
         }
-        let mut have_plain: Vec<Index> = have
+        let mut have_plain: Vec<&Index> = have
             .indexes
             .iter()
             .filter(|i| !i.unique || plain_columns(i).is_none())
-            .cloned()
             .collect();
         for i in &want.indexes {
             let found = if i.unique {
@@ -379,7 +386,7 @@ impl Cx<'_> {
                 UniqueHolder::Constraint(u) => self.changes.push(Change::DropUnique {
                     schema: ns.into(),
                     table: t.clone(),
-                    unique: u,
+                    unique: u.clone(),
                 }),
                 UniqueHolder::Index(i) => self.drop_or_note_index(ns, t, i),
             }
@@ -389,12 +396,12 @@ impl Cx<'_> {
         }
     }
 
-    fn drop_or_note_index(&mut self, ns: &str, table: &str, index: Index) {
+    fn drop_or_note_index(&mut self, ns: &str, table: &str, index: &Index) {
         if index.name.starts_with(SEAORM_INDEX_PREFIX) {
             self.changes.push(Change::DropIndex {
                 schema: ns.into(),
                 table: table.into(),
-                index,
+                index: index.clone(),
             });
         } else {
             self.note(
@@ -464,9 +471,18 @@ impl Cx<'_> {
     }
 }
 
-enum UniqueHolder {
-    Constraint(Unique),
-    Index(Index),
+enum UniqueHolder<'a> {
+    Constraint(&'a Unique),
+    Index(&'a Index),
+}
+
+/// Removes and returns the holder of uniqueness on exactly these columns.
+fn take<'a>(
+    cols: &[&str],
+    list: &mut Vec<(Vec<&'a str>, UniqueHolder<'a>)>,
+) -> Option<(Vec<&'a str>, UniqueHolder<'a>)> {
+    let p = list.iter().position(|(c, _)| c == cols)?;
+    Some(list.remove(p))
 }
 
 fn without_rename(c: &Column) -> Column {
@@ -476,15 +492,20 @@ fn without_rename(c: &Column) -> Column {
     }
 }
 
+/// Column names as `&str`, to compare with [`plain_columns`].
+fn names(columns: &[String]) -> Vec<&str> {
+    columns.iter().map(String::as_str).collect()
+}
+
 /// The columns of an index made only of plain ascending columns, with no predicate.
-fn plain_columns(i: &Index) -> Option<Vec<String>> {
+fn plain_columns(i: &Index) -> Option<Vec<&str>> {
     if i.predicate.is_some() || !i.include.is_empty() {
         return None;
     }
     i.parts
         .iter()
         .map(|p| match (&p.key, p.descending, &p.opclass, &p.collation) {
-            (IndexKey::Column(c), false, None, None) => Some(c.clone()),
+            (IndexKey::Column(c), false, None, None) => Some(c.as_str()),
             _ => None,
         })
         .collect()
@@ -502,15 +523,11 @@ fn same_index(have: &Index, want: &Index) -> bool {
 
 /// Foreign keys are the same by definition; the name does not count.
 fn same_fk(want: &ForeignKey, have: &ForeignKey, ns: &str) -> bool {
-    let schema_of = |f: &ForeignKey| {
-        f.referenced_table
-            .schema
-            .clone()
-            .unwrap_or_else(|| ns.to_owned())
-    };
+    let want_schema = want.referenced_table.schema.as_deref().unwrap_or(ns);
+    let have_schema = have.referenced_table.schema.as_deref().unwrap_or(ns);
     want.columns == have.columns
         && want.referenced_table.name == have.referenced_table.name
-        && schema_of(want) == schema_of(have)
+        && want_schema == have_schema
         && want.referenced_columns == have.referenced_columns
         && want.on_update == have.on_update
         && want.on_delete == have.on_delete
