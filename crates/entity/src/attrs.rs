@@ -1,6 +1,8 @@
 //! `#[sea_orm(...)]` attributes, also behind `#[cfg_attr(..., sea_orm(...))]`, as key/value
 //! pairs. Unknown keys are kept: each format decides what it reads.
 
+use proc_macro2::TokenTree;
+use syn::parse::discouraged::Speculative;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Lit, Meta, Token};
@@ -85,10 +87,22 @@ pub fn sea_orm_attrs(attrs: &[Attribute]) -> (Vec<Attr>, Vec<(Pos, String)>) {
                     .unwrap_or_default();
                 let pos = Pos::of(meta.path.span());
                 let value = if meta.input.peek(Token![=]) {
-                    let expr: Expr = meta.value()?.parse()?;
-                    match expr {
-                        Expr::Lit(l) => AttrValue::Lit(l.lit),
-                        other => AttrValue::Expr(Box::new(other)),
+                    let input = meta.value()?;
+                    // Most values are one literal: read it without the expression parser
+                    // (a negative number stays an expression, as the parser reads it).
+                    let fork = input.fork();
+                    match fork.parse::<Lit>() {
+                        Ok(lit)
+                            if !input.peek(Token![-])
+                                && (fork.is_empty() || fork.peek(Token![,])) =>
+                        {
+                            input.advance_to(&fork);
+                            AttrValue::Lit(lit)
+                        }
+                        _ => match input.parse::<Expr>()? {
+                            Expr::Lit(l) => AttrValue::Lit(l.lit),
+                            other => AttrValue::Expr(Box::new(other)),
+                        },
                     }
                 } else if meta.input.peek(syn::token::Paren) {
                     meta.parse_nested_meta(|inner| {
@@ -113,18 +127,26 @@ pub fn sea_orm_attrs(attrs: &[Attribute]) -> (Vec<Attr>, Vec<(Pos, String)>) {
 }
 
 /// The names listed in `#[derive(...)]` attributes (last path segment).
+///
+/// Read from the tokens directly (the identifier before each top-level comma), without parsing
+/// paths: every struct and enum of every entity file comes through here.
 pub fn derives(attrs: &[Attribute]) -> Vec<String> {
     let mut out = Vec::new();
     for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        if let Ok(paths) =
-            attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated)
-        {
-            out.extend(
-                paths
-                    .iter()
-                    .filter_map(|p| p.segments.last().map(|s| s.ident.to_string())),
-            );
+        let Meta::List(list) = &attr.meta else {
+            continue;
+        };
+        let mut last = None;
+        for token in list.tokens.clone() {
+            match token {
+                TokenTree::Ident(ident) => last = Some(ident),
+                TokenTree::Punct(p) if p.as_char() == ',' => {
+                    out.extend(last.take().map(|i| i.to_string()));
+                }
+                _ => {}
+            }
         }
+        out.extend(last.map(|i| i.to_string()));
     }
     out
 }
@@ -139,4 +161,58 @@ pub fn has_path_attr(attrs: &[Attribute], last: &str) -> bool {
                     .first()
                     .is_some_and(|s| s.ident == "sea_orm"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item_attrs(src: &str) -> Vec<Attribute> {
+        syn::parse_str::<syn::ItemStruct>(src).unwrap().attrs
+    }
+
+    #[test]
+    fn derives_are_the_last_segment_of_each_listed_path() {
+        let attrs = item_attrs(
+            "#[derive(Clone, Debug)] #[serde(rename_all = \"camelCase\")] \
+             #[derive(sea_orm::DeriveEntityModel, ::serde::Serialize,)] struct Model;",
+        );
+        assert_eq!(
+            derives(&attrs),
+            ["Clone", "Debug", "DeriveEntityModel", "Serialize"]
+        );
+    }
+
+    #[test]
+    fn literal_values_and_expressions_are_both_read() {
+        let attrs = item_attrs(
+            "#[sea_orm(table_name = \"t\", default_value = -1, column_type = Text, flag, \
+             num = 5, expr = 1 + 2)] struct Model;",
+        );
+        let (attrs, errors) = sea_orm_attrs(&attrs);
+        assert!(errors.is_empty(), "{errors:?}");
+        let kinds: Vec<(&str, &str)> = attrs
+            .iter()
+            .map(|a| {
+                let kind = match &a.value {
+                    AttrValue::Flag => "flag",
+                    AttrValue::Lit(_) => "lit",
+                    AttrValue::Expr(_) => "expr",
+                };
+                (a.key.as_str(), kind)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("table_name", "lit"),
+                ("default_value", "expr"),
+                ("column_type", "expr"),
+                ("flag", "flag"),
+                ("num", "lit"),
+                ("expr", "expr"),
+            ]
+        );
+        assert_eq!(attrs[0].str().as_deref(), Some("t"));
+    }
 }

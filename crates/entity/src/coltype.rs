@@ -2,10 +2,33 @@
 //! in every spelling from SeaORM 0.10 to 2.x, and the column type SeaORM gives a Rust type when
 //! none is stated (sea-query's `ValueType::column_type`).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{Expr, GenericArgument, Lit, PathArguments, Type};
 
 use crate::model::ColType;
+
+/// A `column_type = "..."` (or `db_type`) text as a column type; the error says what was not
+/// understood (the whole text when it is not an expression).
+///
+/// Schemas repeat the same few texts on many columns: each thread remembers what it has read.
+pub fn column_type_text(text: &str) -> Result<ColType, String> {
+    thread_local! {
+        static READ: RefCell<HashMap<String, Result<ColType, String>>> =
+            RefCell::new(HashMap::new());
+    }
+    if let Some(known) = READ.with(|r| r.borrow().get(text).cloned()) {
+        return known;
+    }
+    let read = match syn::parse_str::<Expr>(text) {
+        Ok(expr) => parse_column_type(&expr),
+        Err(_) => Err(text.to_owned()),
+    };
+    READ.with(|r| r.borrow_mut().insert(text.to_owned(), read.clone()));
+    read
+}
 
 /// Parses a `ColumnType` expression (`String(StringLen::N(255))`, `ColumnType::Decimal(Some((10,
 /// 2)))`, `Custom("citext".to_owned())`...). The error names what was not understood.

@@ -9,7 +9,7 @@ use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use syn::{Expr, Fields, Item, Lit, Type};
 
 use crate::attrs::{derives, sea_orm_attrs};
-use crate::coltype::{parse_column_type, rust_type_column_type};
+use crate::coltype::{column_type_text, rust_type_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::formats::compact::type_text;
 use crate::model::{ColType, TypeRef};
@@ -108,7 +108,7 @@ fn type_ref(ty: &Type) -> TypeRef {
 fn explicit_column_type(attrs: &[syn::Attribute]) -> Option<ColType> {
     let (attrs, _) = sea_orm_attrs(attrs);
     let text = attrs.iter().find(|a| a.key == "column_type")?.str()?;
-    parse_column_type(&syn::parse_str::<Expr>(&text).ok()?).ok()
+    column_type_text(&text).ok()
 }
 
 /// The column type of a `DeriveActiveEnum`.
@@ -125,10 +125,7 @@ fn active_enum(e: &syn::ItemEnum) -> Result<ColType, (Pos, String, String)> {
         )
     })?;
     if db_type != "Enum" {
-        return syn::parse_str::<Expr>(&db_type)
-            .ok()
-            .and_then(|x| parse_column_type(&x).ok())
-            .ok_or_else(|| {
+        return column_type_text(&db_type).map_err(|_| {
                 (
                     pos,
                     format!("unknown db_type `{db_type}` on active enum `{}`", e.ident),

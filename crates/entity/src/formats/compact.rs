@@ -10,7 +10,7 @@ use syn::{Expr, Fields, GenericArgument, ItemEnum, ItemStruct, Lit, PathArgument
 
 use super::{apply_relation_attrs, empty_relation, target_module};
 use crate::attrs::{AttrValue, has_path_attr, sea_orm_attrs};
-use crate::coltype::{parse_column_type, rust_type_column_type};
+use crate::coltype::{column_type_text, rust_type_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::model::{ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
 
@@ -122,12 +122,11 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
         }
         col.name = column_name;
         if let Some(a) = column_type {
-            match a.str().map(|s| (syn::parse_str::<Expr>(&s), s)) {
-                Some((Ok(expr), text)) => match parse_column_type(&expr) {
+            match a.str() {
+                Some(text) => match column_type_text(&text) {
                     Ok(t) => col.ty = TypeRef::Column(t),
                     Err(what) => diags.push(unknown_column_type(path, a.pos, &text, &what)),
                 },
-                Some((Err(_), text)) => diags.push(unknown_column_type(path, a.pos, &text, &text)),
                 None => diags.push(unknown_column_type(path, a.pos, "", "a non-string value")),
             }
         } else if let Some(t) = rust_type_column_type(inner) {
@@ -211,7 +210,55 @@ pub(crate) fn strip_option(ty: &Type) -> (&Type, bool) {
 
 /// A type as text with whitespace removed, as SeaORM's macros compare it.
 pub(crate) fn type_text(ty: &Type) -> String {
-    quote::quote!(#ty).to_string().split_whitespace().collect()
+    let mut out = String::new();
+    if !write_path_type(ty, &mut out) {
+        out = quote::quote!(#ty).to_string().split_whitespace().collect();
+    }
+    out
+}
+
+/// Writes a plain path type (`a::B<C, D>`) the way [`type_text`] spells it, without going
+/// through tokens and text; false for anything else (references, tuples, lifetimes, ...),
+/// which the caller spells from tokens.
+fn write_path_type(ty: &Type, out: &mut String) -> bool {
+    let Type::Path(tp) = ty else { return false };
+    if tp.qself.is_some() {
+        return false;
+    }
+    if tp.path.leading_colon.is_some() {
+        out.push_str("::");
+    }
+    for (i, seg) in tp.path.segments.iter().enumerate() {
+        if i > 0 {
+            out.push_str("::");
+        }
+        let ident = seg.ident.to_string();
+        out.push_str(&ident);
+        match &seg.arguments {
+            PathArguments::None => {}
+            PathArguments::AngleBracketed(a) => {
+                if a.colon2_token.is_some() {
+                    out.push_str("::");
+                }
+                out.push('<');
+                for (j, arg) in a.args.iter().enumerate() {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    match arg {
+                        GenericArgument::Type(t) if write_path_type(t, out) => {}
+                        _ => return false,
+                    }
+                }
+                if a.args.trailing_punct() {
+                    out.push(',');
+                }
+                out.push('>');
+            }
+            PathArguments::Parenthesized(_) => return false,
+        }
+    }
+    true
 }
 
 /// `default_value = ...`: the literal.
@@ -308,5 +355,34 @@ pub(crate) fn report_attr_errors(
             format!("cannot read this #[sea_orm(...)] attribute: {msg}"),
             "write it as #[sea_orm(key, key = \"value\", ...)]",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_text_spells_types_as_their_tokens_do() {
+        for text in [
+            "i32",
+            "Option<String>",
+            "super::status::Status",
+            "::std::vec::Vec<u8>",
+            "Option<Vec<Option<super::sea_orm_active_enums::Mood>>>",
+            "HashMap<String,i64,>",
+            "Vec::<u8>",
+            "r#type::Thing",
+            "&'static str",
+            "(i32, String)",
+            "[u8; 16]",
+            "Box<dyn Fn(i32) -> i32>",
+            "Cow<'static, str>",
+            "<T as Trait>::Out",
+        ] {
+            let ty: Type = syn::parse_str(text).unwrap();
+            let from_tokens: String = quote::quote!(#ty).to_string().split_whitespace().collect();
+            assert_eq!(type_text(&ty), from_tokens, "{text}");
+        }
     }
 }

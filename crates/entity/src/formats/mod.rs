@@ -42,6 +42,9 @@ pub fn parse_file(path: &Path, text: &str, module: &str) -> FileItems {
             "fix the syntax error; the other entity files are still read",
         )),
     }
+    // Every position is now a line and column: the thread's copy of this file's text, kept
+    // for spans, is freed (with thousands of files it would be kept for all of them).
+    proc_macro2::extra::invalidate_current_thread_spans();
     out
 }
 
