@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, ValueEnum};
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_diff::{DiffOptions, render_steps};
-use sealift_entity::{LowerOptions, SourceFile};
+use sealift_entity::{LowerOptions, Lowered, SourceFile};
 use sealift_ir::{Dialect, Schema};
 use sealift_testkit::{PgDb, SqliteDb, TempDir};
 
@@ -142,12 +142,11 @@ async fn bench(args: Args) -> Result<()> {
     let mut columns = 0;
     let parse = median(args.runs, || {
         let t = Instant::now();
-        let files = read_dir(dir.path())?;
-        let schema = lower(&files, dialect)?;
+        let schema = load_dir(dir.path(), dialect)?;
         columns = schema.tables().map(|(_, t)| t.columns.len()).sum();
         Ok(t.elapsed())
     })?;
-    let desired = lower(&read_dir(dir.path())?, dialect)?;
+    let desired = load_dir(dir.path(), dialect)?;
     let mut reflect_times = Vec::new();
     let mut queries = 0;
     let mut current = Schema::new(dialect);
@@ -280,7 +279,21 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn lower(files: &[SourceFile], dialect: Dialect) -> Result<Schema> {
-    let lowered = sealift_entity::load(files, &LowerOptions::new(dialect));
+    checked(sealift_entity::load(files, &LowerOptions::new(dialect)))
+}
+
+/// Reads, parses and lowers a folder of entity files the way `sealift` does.
+fn load_dir(dir: &Path, dialect: Dialect) -> Result<Schema> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        paths.push(entry?.path());
+    }
+    paths.sort();
+    let parsed = sealift_entity::read_and_parse(&paths, |p| std::fs::read_to_string(p))?;
+    checked(sealift_entity::lower(&parsed, &LowerOptions::new(dialect)))
+}
+
+fn checked(lowered: Lowered) -> Result<Schema> {
     if lowered.has_errors() {
         let first: Vec<String> = lowered
             .diagnostics
@@ -291,17 +304,6 @@ fn lower(files: &[SourceFile], dialect: Dialect) -> Result<Schema> {
         bail!("the generated entities do not lower:\n{}", first.join("\n"));
     }
     Ok(lowered.schema)
-}
-
-fn read_dir(dir: &Path) -> Result<Vec<SourceFile>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let text = std::fs::read_to_string(&path)?;
-        files.push(SourceFile { path, text });
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(files)
 }
 
 fn status_enum() -> SourceFile {
