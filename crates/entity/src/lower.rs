@@ -66,6 +66,7 @@ pub fn lower(
             .clone()
             .unwrap_or_else(|| options.default_schema.clone());
         let mut table = Table::new(e.table_name.clone());
+        table.columns.reserve_exact(e.columns.len());
         if options.dialect == Dialect::Mysql {
             table.comment = e.comment.clone();
         }

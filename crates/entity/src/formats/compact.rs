@@ -32,7 +32,10 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
         table_name: String::new(),
         schema_name: None,
         comment: None,
-        columns: Vec::new(),
+        columns: match &s.fields {
+            Fields::Named(f) => Vec::with_capacity(f.named.len()),
+            _ => Vec::new(),
+        },
         auto_increment: None,
         relations: Vec::new(),
         pos: Pos::of(s.ident.span()),
