@@ -1,7 +1,7 @@
 //! `#[sea_orm(...)]` attributes, also behind `#[cfg_attr(..., sea_orm(...))]`, as key/value
 //! pairs. Unknown keys are kept: each format decides what it reads.
 
-use proc_macro2::TokenTree;
+use proc_macro2::{Spacing, TokenStream, TokenTree};
 use syn::parse::discouraged::Speculative;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -78,6 +78,10 @@ pub fn sea_orm_attrs(attrs: &[Attribute]) -> (Vec<Attr>, Vec<(Pos, String)>) {
             continue;
         };
         for l in list {
+            if let Some(pairs) = simple_pairs(&l.tokens) {
+                out.extend(pairs);
+                continue;
+            }
             let result = l.parse_nested_meta(|meta| {
                 let key = meta
                     .path
@@ -124,6 +128,46 @@ pub fn sea_orm_attrs(attrs: &[Attribute]) -> (Vec<Attr>, Vec<(Pos, String)>) {
         }
     }
     (out, errors)
+}
+
+/// The keys of a list made only of `key` and `key = literal` items, read straight from the
+/// tokens (most `sea_orm(...)` lists, on every field of every entity); `None` when it holds
+/// anything else (paths, nested lists, negative numbers, `true`, expressions), which
+/// [`sea_orm_attrs`] leaves to syn's parser.
+fn simple_pairs(tokens: &TokenStream) -> Option<Vec<Attr>> {
+    let mut out = Vec::new();
+    let mut tokens = tokens.clone().into_iter();
+    loop {
+        let key = match tokens.next() {
+            None => return Some(out),
+            Some(TokenTree::Ident(key)) => key,
+            Some(_) => return None,
+        };
+        let (value, more) = match tokens.next() {
+            None => (AttrValue::Flag, false),
+            Some(TokenTree::Punct(p)) if p.as_char() == ',' => (AttrValue::Flag, true),
+            Some(TokenTree::Punct(p)) if p.as_char() == '=' && p.spacing() == Spacing::Alone => {
+                let Some(TokenTree::Literal(lit)) = tokens.next() else {
+                    return None;
+                };
+                let more = match tokens.next() {
+                    None => false,
+                    Some(TokenTree::Punct(p)) if p.as_char() == ',' => true,
+                    Some(_) => return None,
+                };
+                (AttrValue::Lit(Lit::new(lit)), more)
+            }
+            Some(_) => return None,
+        };
+        out.push(Attr {
+            key: key.to_string(),
+            value,
+            pos: Pos::of(key.span()),
+        });
+        if !more {
+            return Some(out);
+        }
+    }
 }
 
 /// The names listed in `#[derive(...)]` attributes (last path segment).
@@ -181,6 +225,58 @@ mod tests {
             derives(&attrs),
             ["Clone", "Debug", "DeriveEntityModel", "Serialize"]
         );
+    }
+
+    #[test]
+    fn simple_lists_read_from_tokens_equal_what_the_parser_reads() {
+        for list in [
+            "table_name = \"cake\", schema_name = \"s\"",
+            "primary_key, auto_increment",
+            "unique, column_type = \"Decimal(Some((10, 2)))\", nullable,",
+            "belongs_to = \"super::a::Entity\", from = \"Column::AId\", on_delete = \"Cascade\"",
+            "default_value = 5, num = 1.5, r#type = \"x\"",
+        ] {
+            let attr: Attribute = syn::parse_quote!(#[sea_orm(x)]);
+            let Meta::List(mut l) = attr.meta else {
+                unreachable!()
+            };
+            l.tokens = list.parse().unwrap();
+            let fast = simple_pairs(&l.tokens).expect(list);
+            let mut parsed = Vec::new();
+            l.parse_nested_meta(|meta| {
+                let key = meta.path.segments.last().unwrap().ident.to_string();
+                let value = if meta.input.peek(Token![=]) {
+                    AttrValue::Lit(meta.value()?.parse::<Lit>()?)
+                } else {
+                    AttrValue::Flag
+                };
+                parsed.push((key, value));
+                Ok(())
+            })
+            .unwrap();
+            let show = |v: &AttrValue| match v {
+                AttrValue::Flag => "flag".to_owned(),
+                AttrValue::Lit(l) => quote::quote!(#l).to_string(),
+                AttrValue::Expr(_) => "expr".to_owned(),
+            };
+            let fast: Vec<(String, String)> = fast
+                .iter()
+                .map(|a| (a.key.clone(), show(&a.value)))
+                .collect();
+            let parsed: Vec<(String, String)> =
+                parsed.iter().map(|(k, v)| (k.clone(), show(v))).collect();
+            assert_eq!(fast, parsed, "{list}");
+        }
+        for other in [
+            "a = -1",
+            "a = true",
+            "a(b)",
+            "a::b = \"x\"",
+            "a = b",
+            "a = \"x\" \"y\"",
+        ] {
+            assert!(simple_pairs(&other.parse().unwrap()).is_none(), "{other}");
+        }
     }
 
     #[test]
