@@ -109,6 +109,16 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
     }
 }
 
+/// A catalog row fetched and dropped undecoded: what [`Catalog::floor`] reads, through the same
+/// query path as [`Catalog::reflect`].
+struct Skip;
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for Skip {
+    fn from_row(_: &'r R) -> Result<Self, sqlx::Error> {
+        Ok(Skip)
+    }
+}
+
 /// Runs a connect future with the crate's timeout, classifying failures.
 async fn connect_with_timeout<C, F>(url: &DatabaseUrl, connect: F) -> Result<C, Error>
 where

@@ -178,3 +178,40 @@ async fn an_unreachable_server_says_so_without_the_password() {
     let msg = format!("{err} {err:?}");
     assert!(!msg.contains("Hunter2Secret"), "{msg}");
 }
+
+/// The floor runs reflection's queries and reads every row they return: on Sakila (views,
+/// partitions, enums, domains, triggers) as many rows as the reflected schema has objects.
+#[tokio::test]
+async fn the_floor_reads_every_row_reflection_lowers() {
+    let db = PgDb::create("floor").await;
+    db.execute(&fixture("sql/postgres/sakila.sql")).await;
+    let url = sealift_catalog::DatabaseUrl::parse(db.url()).unwrap();
+    let options = sealift_catalog::ReflectOptions::default();
+    let schema = sealift_catalog::reflect(&url, &options)
+        .await
+        .unwrap()
+        .schema;
+    let public = &schema.namespaces["public"];
+    let objects: usize = public
+        .tables
+        .values()
+        .map(|t| {
+            1 + t.columns.len()
+                + usize::from(t.primary_key.is_some())
+                + t.uniques.len()
+                + t.foreign_keys.len()
+                + t.checks.len()
+                + t.indexes.len()
+                + t.triggers.len()
+        })
+        .sum::<usize>()
+        + public.enums.len()
+        + public.domains.len();
+    let floor = sealift_catalog::open(&url, &options)
+        .await
+        .unwrap()
+        .floor()
+        .await
+        .unwrap();
+    assert_eq!(floor, objects);
+}

@@ -45,11 +45,7 @@ impl Project {
 
     /// `sealift <args>` in the project folder; `DATABASE_URL` only when given.
     fn run(&self, url: Option<&str>, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealift"));
-        cmd.args(args)
-            .current_dir(self.path())
-            .env_remove("DATABASE_URL")
-            .env("NO_COLOR", "1");
+        let mut cmd = sealift(self.path(), args);
         if let Some(u) = url {
             cmd.env("DATABASE_URL", u);
         }
@@ -72,6 +68,16 @@ impl Project {
     fn lib_rs(&self) -> String {
         std::fs::read_to_string(self.path().join("migration/src/lib.rs")).unwrap()
     }
+}
+
+/// `sealift <args>` run in `cwd`, without the caller's `DATABASE_URL` and without colours.
+fn sealift(cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sealift"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1");
+    cmd
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -275,20 +281,20 @@ async fn config_env_and_flags_resolve_in_order() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     // --config from another folder: paths in it are relative to it.
     let outside = TempDir::new("config_outside");
-    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
-        .args([
+    let out = sealift(
+        outside.path(),
+        &[
             "diff",
             "--format",
             "json",
             "--database-url",
             &db.url(),
             "--config",
-        ])
-        .arg(p.path().join("sealift.toml"))
-        .current_dir(outside.path())
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap();
+        ],
+    )
+    .arg(p.path().join("sealift.toml"))
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("\"up\": []"),
@@ -305,10 +311,7 @@ async fn entities_are_found_in_the_usual_places() {
         let entities = dir.path().join(place);
         std::fs::create_dir_all(&entities).unwrap();
         std::fs::write(entities.join("post.rs"), POST).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
-            .args(["diff", "--database-url", &db.url()])
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
+        let out = sealift(dir.path(), &["diff", "--database-url", &db.url()])
             .output()
             .unwrap();
         assert!(out.status.success(), "{place}: {}", text(&out.stderr));
@@ -318,9 +321,7 @@ async fn entities_are_found_in_the_usual_places() {
         );
     }
     let empty = TempDir::new("discovery_none");
-    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
-        .args(["diff", "--database-url", &db.url()])
-        .current_dir(empty.path())
+    let out = sealift(empty.path(), &["diff", "--database-url", &db.url()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -379,12 +380,8 @@ fn the_quickstart_example_autogenerates_from_its_config() {
     let copy = TempDir::new("quickstart");
     copy_dir(&example, copy.path());
     let outside = TempDir::new("quickstart_cwd");
-    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
-        .args(["autogen", "AddPosts", "--config"])
+    let out = sealift(outside.path(), &["autogen", "AddPosts", "--config"])
         .arg(copy.path().join("sealift.toml"))
-        .current_dir(outside.path())
-        .env_remove("DATABASE_URL")
-        .env("NO_COLOR", "1")
         .output()
         .unwrap();
     let stdout = text(&out.stdout);

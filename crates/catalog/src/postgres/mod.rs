@@ -9,7 +9,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Connection, FromRow};
 
-use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, connect_with_timeout};
+use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, Skip, connect_with_timeout};
 use futures_util::TryStreamExt;
 
 /// Connects and resolves the schemas to read (the requested ones, checked, or the current one).
@@ -79,7 +79,7 @@ fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<
 }
 
 /// One open connection, the schemas it reads, and the count of queries sent on it: every
-/// catalog read goes through [`Session::rows`], so the count is what the server saw.
+/// catalog read goes through [`Session::each`], so the count is what the server saw.
 pub struct Session {
     conn: PgConnection,
     url: DatabaseUrl,
@@ -123,28 +123,16 @@ impl Session {
     /// dropped as it arrives: no decoding, no lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
         let mut rows = 0;
-        for sql in [
-            queries::ENUMS,
-            queries::DOMAINS,
-            queries::RELATIONS,
-            queries::COLUMNS,
-            queries::CONSTRAINTS,
-            queries::INDEXES,
-            queries::TRIGGERS,
+        for (what, sql) in [
+            ("enums", queries::ENUMS),
+            ("domains", queries::DOMAINS),
+            ("tables", queries::RELATIONS),
+            ("columns", queries::COLUMNS),
+            ("constraints", queries::CONSTRAINTS),
+            ("indexes", queries::INDEXES),
+            ("triggers", queries::TRIGGERS),
         ] {
-            let mut q = sqlx::query(sql);
-            if sql.contains("$1") {
-                q = q.bind(self.schemas.clone());
-            }
-            let mut stream = q.fetch(&mut self.conn);
-            while stream
-                .try_next()
-                .await
-                .map_err(|e| Error::query(&self.url, "floor", &e))?
-                .is_some()
-            {
-                rows += 1;
-            }
+            self.each(what, sql, |_: Skip| rows += 1).await?;
         }
         let _ = self.conn.close().await;
         Ok(rows)

@@ -13,7 +13,7 @@ use sealift_ir::{Dialect, Schema};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, Connection, FromRow};
 
-use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, connect_with_timeout};
+use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, Skip, connect_with_timeout};
 use rows::CatalogRows;
 
 /// The database every SQLite connection has.
@@ -121,18 +121,15 @@ impl Session {
     /// lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
         let mut rows = 0;
-        for name in &self.schemas {
-            for sql in [
-                queries::OBJECTS,
-                queries::COLUMNS,
-                queries::INDEX_COLUMNS,
-                queries::FOREIGN_KEYS,
+        for name in std::mem::take(&mut self.schemas) {
+            for (what, sql) in [
+                ("tables", queries::OBJECTS),
+                ("columns", queries::COLUMNS),
+                ("indexes", queries::INDEX_COLUMNS),
+                ("foreign keys", queries::FOREIGN_KEYS),
             ] {
-                rows += sqlx::query(AssertSqlSafe(queries::for_schema(sql, name)))
-                    .fetch_all(&mut self.conn)
-                    .await
-                    .map_err(|e| Error::query(&self.url, "floor", &e))?
-                    .len();
+                let skipped: Vec<Skip> = self.rows(what, queries::for_schema(sql, &name)).await?;
+                rows += skipped.len();
             }
         }
         let _ = self.conn.close().await;
