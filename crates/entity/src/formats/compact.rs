@@ -124,7 +124,9 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
             }
         }
         col.name = column_name;
-        if let Some(a) = column_type {
+        // SeaORM never reads the type of an `ignore` field, whatever its `column_type` says
+        // (sea-orm-cli writes `custom(""char"")` there for PostgreSQL's `"char"`).
+        if let Some(a) = column_type.filter(|_| !col.ignore) {
             match a.str() {
                 Some(text) => match column_type_text(&text) {
                     Ok(t) => col.ty = TypeRef::Column(t),
