@@ -185,7 +185,12 @@ pub fn lower(
                     )),
                 }
             }
-            if c.unique && !(c.primary_key && primary.len() == 1) {
+            // SeaORM 2.x marks a `unique` column unique even when it is the primary key too
+            // (sea-query writes `PRIMARY KEY ... UNIQUE`). SQLite and MySQL create both;
+            // PostgreSQL drops a unique constraint that repeats the primary key.
+            if c.unique
+                && !(c.primary_key && primary.len() == 1 && options.dialect == Dialect::Postgres)
+            {
                 table.uniques.push(Unique {
                     name: match options.dialect {
                         Dialect::Postgres => {
@@ -263,6 +268,19 @@ pub fn lower(
                     })
                     .collect()
             };
+            if r.from.len() != r.to.len() {
+                diags.push(Diagnostic::error(
+                    &e.file,
+                    r.pos,
+                    format!(
+                        "this relation pairs {} column(s) in `from` with {} in `to`",
+                        r.from.len(),
+                        r.to.len()
+                    ),
+                    "list the same number of columns on both sides, each `to` column under its `from` column, e.g. from = \"(Column::A, Column::B)\", to = \"(super::x::Column::A, super::x::Column::B)\"",
+                ));
+                continue;
+            }
             match (names(e, &r.from), names(target, &r.to)) {
                 (Ok(from), Ok(to)) => {
                     let name = r

@@ -60,3 +60,86 @@ fn an_ignored_field_may_carry_any_column_type() {
     assert_eq!(t.ignored_columns, ["op", "oldctid"]);
     assert_eq!(t.columns.len(), 1);
 }
+
+#[test]
+fn a_relation_with_unequal_column_lists_is_a_diagnostic_not_a_foreign_key() {
+    // sea-orm-cli writes `to` with every column twice for some composite keys.
+    let l = lower(
+        &[
+            (
+                "a.rs",
+                r#"
+                use sea_orm::entity::prelude::*;
+                #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+                #[sea_orm(table_name = "a")]
+                pub struct Model {
+                    #[sea_orm(primary_key, auto_increment = false)]
+                    pub foo: i32,
+                    #[sea_orm(primary_key, auto_increment = false)]
+                    pub bar: i32,
+                }
+                #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+                pub enum Relation {}
+                "#,
+            ),
+            (
+                "b.rs",
+                r#"
+                use sea_orm::entity::prelude::*;
+                #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+                #[sea_orm(table_name = "b")]
+                pub struct Model {
+                    #[sea_orm(primary_key)]
+                    pub id: i32,
+                    pub foo: i32,
+                    pub bar: i32,
+                }
+                #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+                pub enum Relation {
+                    #[sea_orm(
+                        belongs_to = "super::a::Entity",
+                        from = "(Column::Bar, Column::Foo)",
+                        to = "(super::a::Column::Bar, super::a::Column::Foo, super::a::Column::Bar, super::a::Column::Foo)"
+                    )]
+                    A,
+                }
+                "#,
+            ),
+        ],
+        Dialect::Postgres,
+    );
+    let d = diagnostics(&l);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert!(
+        d[0].starts_with("b.rs:18:") && d[0].contains("pairs 2 column(s) in `from` with 4 in `to`"),
+        "{d:#?}"
+    );
+    assert!(table(&l.schema, "public", "b").foreign_keys.is_empty());
+}
+
+#[test]
+fn a_primary_key_marked_unique_is_unique_too_where_seaorm_creates_both() {
+    // sea-query writes `PRIMARY KEY ... UNIQUE`; PostgreSQL folds the unique into the key,
+    // SQLite (and MySQL) create both. The oracle checks this against SeaORM.
+    let src = r#"
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "token")]
+        pub struct Model {
+            #[sea_orm(primary_key, unique)]
+            pub id: i32,
+        }
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+    "#;
+    for (dialect, ns, uniques) in [
+        (Dialect::Postgres, "public", 0),
+        (Dialect::Sqlite, "main", 1),
+        (Dialect::Mysql, "default", 1),
+    ] {
+        let l = lower(&[("token.rs", src)], dialect);
+        let t = table(&l.schema, ns, "token");
+        assert_eq!(t.uniques.len(), uniques, "{dialect}: {t:#?}");
+        assert!(t.primary_key.is_some());
+    }
+}
