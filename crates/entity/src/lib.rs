@@ -15,6 +15,7 @@ mod diagnostic;
 mod formats;
 mod lower;
 mod model;
+mod modpath;
 mod type_index;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +26,7 @@ use sealift_ir::Schema;
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use lower::{LowerOptions, pg_object_name};
 pub use model::{ColType, ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
-pub use type_index::{TypeIndex, UserType, UserTypeKind};
+pub use type_index::{TypeIndex, Unresolved, UserType, UserTypeKind};
 
 /// One entity source file: its path (for diagnostics and the module name) and its text.
 #[derive(Debug, Clone)]

@@ -14,7 +14,8 @@ use sealift_ir::{
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{ColType, ColumnDef, DefaultDef, EntityDef};
-use crate::type_index::TypeIndex;
+use crate::modpath::{self, Found};
+use crate::type_index::{TypeIndex, Unresolved};
 
 /// PostgreSQL's limit on identifier length (NAMEDATALEN - 1).
 const PG_MAX_IDENT: usize = 63;
@@ -53,9 +54,13 @@ pub fn lower(
 ) -> (Schema, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut schema = Schema::new(options.dialect);
-    let by_module: HashMap<&str, &EntityDef> =
-        entities.iter().map(|e| (e.module.as_str(), e)).collect();
-    let mut enums: BTreeMap<String, (Enum, &EntityDef)> = BTreeMap::new();
+    let mut by_module: HashMap<&str, Vec<&EntityDef>> = HashMap::new();
+    for e in entities {
+        by_module.entry(e.module.as_str()).or_default().push(e);
+    }
+    // By namespace and name: SeaORM creates an enum unqualified, so it lands in the schema
+    // the entities using it are read from (`sea-orm-cli -s` and `DATABASE_SCHEMA` set it).
+    let mut enums: BTreeMap<(String, String), Enum> = BTreeMap::new();
 
     for e in entities {
         if e.table_name.is_empty() {
@@ -86,15 +91,10 @@ pub fn lower(
                 table.ignored_columns.push(c.name.clone());
                 continue;
             }
-            let ct = match types.resolve(&c.ty) {
+            let ct = match types.resolve(&c.ty, &e.location) {
                 Ok(t) => t,
-                Err(missing) => {
-                    diags.push(Diagnostic::error(
-                        &e.file,
-                        c.pos,
-                        format!("cannot resolve the type `{missing}` of column `{}`", c.name),
-                        "define it in the entities crate (DeriveActiveEnum, DeriveValueType, FromJsonQueryResult or a type alias), or set column_type = \"...\"",
-                    ));
+                Err(why) => {
+                    diags.push(unresolved_type(e, c, why));
                     continue;
                 }
             };
@@ -105,8 +105,8 @@ pub fn lower(
                     name: name.clone(),
                     values: variants.clone(),
                 };
-                match enums.get(name) {
-                    Some((old, _)) if old.values != new.values => diags.push(Diagnostic::error(
+                match enums.get(&(ns_name.clone(), name.clone())) {
+                    Some(old) if old.values != new.values => diags.push(Diagnostic::error(
                         &e.file,
                         c.pos,
                         format!("enum `{name}` is declared twice with different values"),
@@ -114,11 +114,11 @@ pub fn lower(
                     )),
                     Some(_) => {}
                     None => {
-                        enums.insert(name.clone(), (new, e));
+                        enums.insert((ns_name.clone(), name.clone()), new);
                     }
                 }
             }
-            let data_type = match data_type(&ct, options) {
+            let data_type = match data_type(&ct, &ns_name, options) {
                 Ok(t) => t,
                 Err(why) => {
                     diags.push(Diagnostic::error(
@@ -244,17 +244,44 @@ pub fn lower(
                 continue;
             }
             let target = match &r.target {
-                None => Some(e),
-                Some(m) => by_module.get(m.as_str()).copied(),
-            };
-            let Some(target) = target else {
-                diags.push(Diagnostic::error(
-                    &e.file,
-                    r.pos,
-                    format!("this relation points at entity `{}`, which is not among the entity files", r.target.as_deref().unwrap_or("?")),
-                    "add that entity's file to the entities directory, or fix the path in belongs_to",
-                ));
-                continue;
+                None => e,
+                Some(path) => {
+                    let name = path.last().map(String::as_str).unwrap_or_default();
+                    let candidates = by_module
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .map(|t| (*t, t.location.as_slice()));
+                    match modpath::find(&e.location, Some(path), candidates) {
+                        Found::One(t) => t,
+                        Found::Missing => {
+                            diags.push(Diagnostic::error(
+                                &e.file,
+                                r.pos,
+                                format!("this relation points at `{}::Entity`, which is not among the entity files", path.join("::")),
+                                "add that entity's file to the entities directory, or fix the path in belongs_to",
+                            ));
+                            continue;
+                        }
+                        Found::Ambiguous(several) => {
+                            let files: Vec<String> = several
+                                .iter()
+                                .map(|t| t.file.display().to_string())
+                                .collect();
+                            diags.push(Diagnostic::error(
+                                &e.file,
+                                r.pos,
+                                format!(
+                                    "this relation's `{}::Entity` could be any of {}",
+                                    path.join("::"),
+                                    files.join(", ")
+                                ),
+                                "write the path from this file, e.g. super::cake::Entity for a file beside it",
+                            ));
+                            continue;
+                        }
+                    }
+                }
             };
             let names = |ent: &EntityDef, variants: &[String]| -> Result<Vec<String>, String> {
                 variants
@@ -327,14 +354,36 @@ pub fn lower(
         ns.tables.insert(table.name.clone(), table);
     }
 
-    for (name, (en, _)) in enums {
+    for ((ns_name, name), en) in enums {
         let ns = schema
             .namespaces
-            .entry(options.default_schema.clone())
-            .or_insert_with(|| Namespace::new(options.default_schema.clone()));
+            .entry(ns_name.clone())
+            .or_insert_with(|| Namespace::new(ns_name));
         ns.enums.insert(name, en);
     }
     (schema, diags)
+}
+
+fn unresolved_type(e: &EntityDef, c: &ColumnDef, why: Unresolved) -> Diagnostic {
+    let (message, hint) = match why {
+        Unresolved::Missing(path) => (
+            format!("cannot resolve the type `{path}` of column `{}`", c.name),
+            "define it in the entities crate (DeriveActiveEnum, DeriveValueType, FromJsonQueryResult or a type alias), or set column_type = \"...\"",
+        ),
+        Unresolved::Ambiguous(path, places) => (
+            format!(
+                "the type `{path}` of column `{}` could be any of the types declared in {}",
+                c.name,
+                places.join(", ")
+            ),
+            "write its path from this file, e.g. super::sea_orm_active_enums::Mood",
+        ),
+        Unresolved::Cycle(_) => (
+            format!("the type of column `{}` is a cycle of type aliases", c.name),
+            "make one of the aliases name a real type",
+        ),
+    };
+    Diagnostic::error(&e.file, c.pos, message, hint)
 }
 
 fn enum_of(ct: &ColType) -> &ColType {
@@ -390,15 +439,17 @@ pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
 }
 
 /// The column type in the dialect's normalized spelling (what reflection reports).
-fn data_type(ct: &ColType, options: &LowerOptions) -> Result<DataType, String> {
+/// `namespace` is the entity's, where its enums live.
+fn data_type(ct: &ColType, namespace: &str, options: &LowerOptions) -> Result<DataType, String> {
     match options.dialect {
-        Dialect::Postgres => pg_type(ct, &options.default_schema),
+        Dialect::Postgres => pg_type(ct, namespace, &options.default_schema),
         Dialect::Sqlite => sqlite_type(ct),
         Dialect::Mysql => mysql_type(ct),
     }
 }
 
-fn pg_type(ct: &ColType, schema: &str) -> Result<DataType, String> {
+/// User types in `schema`, enums in `enum_schema`.
+fn pg_type(ct: &ColType, enum_schema: &str, schema: &str) -> Result<DataType, String> {
     let b = |n: &str| DataType::builtin(n);
     Ok(match ct {
         ColType::Char(n) => b("bpchar").with_modifiers([n.unwrap_or(1)]),
@@ -440,9 +491,9 @@ fn pg_type(ct: &ColType, schema: &str) -> Result<DataType, String> {
                 user_type(name, schema, TypeKind::Other)
             }
         }
-        ColType::Enum { name, .. } => user_type(name, schema, TypeKind::Enum),
+        ColType::Enum { name, .. } => user_type(name, enum_schema, TypeKind::Enum),
         ColType::Array(inner) => {
-            let t = pg_type(inner, schema)?;
+            let t = pg_type(inner, enum_schema, schema)?;
             let dims = t.array_dims + 1;
             t.array_of(dims)
         }

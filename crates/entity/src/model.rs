@@ -157,9 +157,9 @@ impl ColumnDef {
 /// A `belongs_to` relation: the only kind that makes a foreign key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RelationDef {
-    /// The related entity's module (`cake` for `super::cake::Entity`), or `None` for `Entity`
-    /// itself (a self reference).
-    pub target: Option<String>,
+    /// The related entity's module path as written (`["super", "cake"]` for
+    /// `super::cake::Entity`), or `None` for `Entity` itself (a self reference).
+    pub target: Option<Vec<String>>,
     /// Local `Column` variants.
     pub from: Vec<String>,
     /// The related entity's `Column` variants.
@@ -183,6 +183,8 @@ pub struct EntityDef {
     pub file: PathBuf,
     /// Its module name (the file stem, or the folder for `mod.rs`).
     pub module: String,
+    /// Its module's place (folders, then modules), which relation paths resolve against.
+    pub location: Vec<String>,
     /// How it was written.
     pub format: Format,
     /// `table_name`.

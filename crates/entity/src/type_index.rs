@@ -13,6 +13,7 @@ use crate::coltype::{column_type_text, rust_type_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::formats::compact::type_text;
 use crate::model::{ColType, TypeRef};
+use crate::modpath;
 
 /// A user type and what column type it stands for.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +22,8 @@ pub struct UserType {
     pub ident: String,
     /// The module it is declared in.
     pub module: String,
+    /// That module's place, which paths naming the type resolve against.
+    pub location: Vec<String>,
     /// What it maps to.
     pub kind: UserTypeKind,
 }
@@ -42,6 +45,7 @@ pub enum UserTypeKind {
 pub fn collect(
     path: &Path,
     module: &str,
+    location: &[String],
     item: &Item,
     out: &mut Vec<UserType>,
     diags: &mut Vec<Diagnostic>,
@@ -50,6 +54,7 @@ pub fn collect(
         out.push(UserType {
             ident,
             module: module.to_owned(),
+            location: location.to_vec(),
             kind,
         })
     };
@@ -185,6 +190,18 @@ fn convert_variant(ident: &str, style: &str) -> String {
     }
 }
 
+/// Why a type did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// No user type of that name (the path as written).
+    Missing(String),
+    /// Several user types of that name fit the path, and they differ: the path as written and
+    /// the modules that declare them.
+    Ambiguous(String, Vec<String>),
+    /// Type aliases that refer to each other.
+    Cycle(String),
+}
+
 /// User types by name, for resolving column types across the whole entities crate.
 #[derive(Debug, Default)]
 pub struct TypeIndex {
@@ -201,20 +218,26 @@ impl TypeIndex {
         TypeIndex { by_ident }
     }
 
-    /// The column type a declared type stands for; the error names the type not found.
-    pub fn resolve(&self, ty: &TypeRef) -> Result<ColType, String> {
-        self.resolve_depth(ty, 0)
+    /// The column type a declared type stands for, a path in it read from the module `from`.
+    pub fn resolve(&self, ty: &TypeRef, from: &[String]) -> Result<ColType, Unresolved> {
+        self.resolve_depth(ty, from, 0)
     }
 
-    fn resolve_depth(&self, ty: &TypeRef, depth: u8) -> Result<ColType, String> {
+    fn resolve_depth(
+        &self,
+        ty: &TypeRef,
+        from: &[String],
+        depth: u8,
+    ) -> Result<ColType, Unresolved> {
         if depth > 16 {
-            return Err("a cycle of type aliases".into());
+            return Err(Unresolved::Cycle(format!("{ty:?}")));
         }
         match ty {
             TypeRef::Column(c) => Ok(c.clone()),
-            TypeRef::DbTypeOf(path) => self.lookup(path, depth),
+            TypeRef::DbTypeOf(path) => self.lookup(path, from, depth),
             TypeRef::Rust(text) => {
-                let parsed: Type = syn::parse_str(text).map_err(|_| text.clone())?;
+                let parsed: Type =
+                    syn::parse_str(text).map_err(|_| Unresolved::Missing(text.clone()))?;
                 if let Some(t) = rust_type_column_type(&parsed) {
                     return Ok(t);
                 }
@@ -225,29 +248,55 @@ impl TypeIndex {
                     && let syn::PathArguments::AngleBracketed(a) = &last.arguments
                     && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
                 {
-                    let inner = self.resolve_depth(&TypeRef::Rust(type_text(inner)), depth + 1)?;
+                    let inner =
+                        self.resolve_depth(&TypeRef::Rust(type_text(inner)), from, depth + 1)?;
                     return Ok(ColType::Array(Box::new(inner)));
                 }
-                self.lookup(text, depth)
+                self.lookup(text, from, depth)
             }
         }
     }
 
-    fn lookup(&self, path: &str, depth: u8) -> Result<ColType, String> {
-        let segments: Vec<&str> = path.split("::").collect();
-        let ident = segments.last().copied().unwrap_or(path);
-        let ident = ident.split('<').next().unwrap_or(ident);
-        let candidates = self.by_ident.get(ident).ok_or_else(|| path.to_owned())?;
-        // Prefer the one in the module the path names (`sea_orm_active_enums::Mood`).
-        let chosen = candidates
-            .iter()
-            .find(|c| segments.len() > 1 && segments[segments.len() - 2] == c.module)
-            .unwrap_or(&candidates[0]);
-        match &chosen.kind {
-            UserTypeKind::ActiveEnum(t) => Ok(t.clone()),
+    /// The user type a path names, found from the module `from` (see `modpath`); several
+    /// candidates that all mean the same column type are not ambiguous.
+    fn lookup(&self, path: &str, from: &[String], depth: u8) -> Result<ColType, Unresolved> {
+        let path = path.split('<').next().unwrap_or(path);
+        let ident = path.rsplit("::").next().unwrap_or(path).trim();
+        let candidates = self
+            .by_ident
+            .get(ident)
+            .ok_or_else(|| Unresolved::Missing(path.to_owned()))?;
+        let written = modpath::module_segments(path);
+        let written = (!written.is_empty()).then_some(written.as_slice());
+        let all = candidates.iter().map(|c| (c, c.location.as_slice()));
+        let chosen = match modpath::find(from, written, all) {
+            modpath::Found::One(c) => c,
+            modpath::Found::Missing => return Err(Unresolved::Missing(path.to_owned())),
+            modpath::Found::Ambiguous(several) => {
+                let resolved: Vec<Result<ColType, Unresolved>> =
+                    several.iter().map(|c| self.meaning(c, depth)).collect();
+                if resolved.windows(2).all(|w| w[0] == w[1]) {
+                    return resolved
+                        .into_iter()
+                        .next()
+                        .unwrap_or_else(|| Err(Unresolved::Missing(path.to_owned())));
+                }
+                return Err(Unresolved::Ambiguous(
+                    path.to_owned(),
+                    several.iter().map(|c| c.location.join("/")).collect(),
+                ));
+            }
+        };
+        self.meaning(chosen, depth)
+    }
+
+    /// The column type one user type stands for.
+    fn meaning(&self, t: &UserType, depth: u8) -> Result<ColType, Unresolved> {
+        match &t.kind {
+            UserTypeKind::ActiveEnum(c) => Ok(c.clone()),
             UserTypeKind::Json => Ok(ColType::Json),
             UserTypeKind::ValueType(inner) | UserTypeKind::Alias(inner) => {
-                self.resolve_depth(inner, depth + 1)
+                self.resolve_depth(inner, &t.location, depth + 1)
             }
         }
     }
@@ -261,14 +310,22 @@ mod tests {
         let file: syn::File = syn::parse_str(src).unwrap();
         let (mut types, mut diags) = (Vec::new(), Vec::new());
         for item in &file.items {
-            collect(Path::new("t.rs"), "m", item, &mut types, &mut diags);
+            collect(
+                Path::new("t.rs"),
+                "m",
+                &["t".to_owned()],
+                item,
+                &mut types,
+                &mut diags,
+            );
         }
         assert!(diags.is_empty(), "{diags:?}");
         TypeIndex::new(types)
     }
 
     fn resolve(idx: &TypeIndex, ty: &str) -> ColType {
-        idx.resolve(&TypeRef::Rust(ty.into())).unwrap()
+        idx.resolve(&TypeRef::Rust(ty.into()), &["t".to_owned()])
+            .unwrap()
     }
 
     #[test]
@@ -312,14 +369,14 @@ mod tests {
             ColType::Array(Box::new(ColType::Double))
         );
         assert_eq!(
-            idx.resolve(&TypeRef::Rust("Unknown".into())),
-            Err("Unknown".into())
+            idx.resolve(&TypeRef::Rust("Unknown".into()), &[]),
+            Err(Unresolved::Missing("Unknown".into()))
         );
     }
 
     #[test]
     fn an_alias_cycle_is_an_error_not_a_hang() {
         let idx = index("pub type A = B; pub type B = A;");
-        assert!(idx.resolve(&TypeRef::Rust("A".into())).is_err());
+        assert!(idx.resolve(&TypeRef::Rust("A".into()), &[]).is_err());
     }
 }

@@ -143,3 +143,141 @@ fn a_primary_key_marked_unique_is_unique_too_where_seaorm_creates_both() {
         assert!(t.primary_key.is_some());
     }
 }
+
+/// An entity `table` in schema `schema` with an `id` key and the given extra fields and
+/// relation variants.
+fn entity(schema: &str, table: &str, fields: &str, relations: &str) -> String {
+    format!(
+        r#"
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(schema_name = "{schema}", table_name = "{table}")]
+        pub struct Model {{
+            #[sea_orm(primary_key)]
+            pub id: i32,
+            {fields}
+        }}
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {{ {relations} }}
+        "#
+    )
+}
+
+#[test]
+fn relation_paths_resolve_from_their_own_folder() {
+    // Two entity folders both have `art_type.rs`, as MusicBrainz's cover_art_archive and
+    // event_art_archive do.
+    let belongs = |path: &str| {
+        format!(
+            r#"#[sea_orm(belongs_to = "{path}", from = "Column::TypeId", to = "super::art_type::Column::Id")] ArtType,"#
+        )
+    };
+    let caa_type = entity("caa", "art_type", "", "");
+    let eaa_type = entity("eaa", "art_type", "", "");
+    let caa_cover = entity(
+        "caa",
+        "cover",
+        "pub type_id: i32,",
+        &belongs("super::art_type::Entity"),
+    );
+    let eaa_cover = entity(
+        "eaa",
+        "cover",
+        "pub type_id: i32,",
+        &belongs("super::art_type::Entity"),
+    );
+    let l = lower(
+        &[
+            ("e/eaa/art_type.rs", &eaa_type),
+            ("e/eaa/cover.rs", &eaa_cover),
+            ("e/caa/art_type.rs", &caa_type),
+            ("e/caa/cover.rs", &caa_cover),
+        ],
+        Dialect::Postgres,
+    );
+    assert!(!l.has_errors(), "{:#?}", diagnostics(&l));
+    for ns in ["caa", "eaa"] {
+        let fk = &table(&l.schema, ns, "cover").foreign_keys[0];
+        assert_eq!(fk.referenced_table.to_string(), format!("{ns}.art_type"));
+    }
+
+    // A path that fits both folders is reported, not resolved to the first.
+    let ambiguous = entity(
+        "caa",
+        "cover",
+        "pub type_id: i32,",
+        &belongs("crate::art_type::Entity"),
+    );
+    let l = lower(
+        &[
+            ("e/eaa/art_type.rs", &eaa_type),
+            ("e/caa/art_type.rs", &caa_type),
+            ("e/caa/cover.rs", &ambiguous),
+        ],
+        Dialect::Postgres,
+    );
+    let d = diagnostics(&l);
+    assert!(
+        d.len() == 1
+            && d[0].starts_with("e/caa/cover.rs:")
+            && d[0].contains(
+                "`crate::art_type::Entity` could be any of e/caa/art_type.rs, e/eaa/art_type.rs"
+            ),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn user_types_resolve_from_their_own_folder() {
+    let enums = |values: &str| {
+        format!(
+            r#"
+            use sea_orm::entity::prelude::*;
+            #[derive(Debug, Clone, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+            #[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "fluency", rename_all = "snake_case")]
+            pub enum Fluency {{ {values} }}
+            "#
+        )
+    };
+    let a_enums = enums("Basic, Native");
+    let b_enums = enums("Low, High, Native");
+    let speaker =
+        |schema: &str, ty: &str| entity(schema, "speaker", &format!("pub fluency: {ty},"), "");
+    let a = speaker("a", "super::sea_orm_active_enums::Fluency");
+    let b = speaker("b", "Fluency");
+    let l = lower(
+        &[
+            ("e/a/sea_orm_active_enums.rs", &a_enums),
+            ("e/a/speaker.rs", &a),
+            ("e/b/sea_orm_active_enums.rs", &b_enums),
+            ("e/b/speaker.rs", &b),
+        ],
+        Dialect::Postgres,
+    );
+    assert!(!l.has_errors(), "{:#?}", diagnostics(&l));
+    // Each schema's enum is the one its folder declares, in that schema.
+    for (ns, values) in [("a", "basic native"), ("b", "low high native")] {
+        assert_eq!(
+            l.schema.namespaces[ns].enums["fluency"].values.join(" "),
+            values
+        );
+        let col = table(&l.schema, ns, "speaker").column("fluency").unwrap();
+        assert_eq!(col.data_type.schema.as_deref(), Some(ns));
+    }
+
+    // With no folder of its own to look in, a bare name fits both and they differ.
+    let c = speaker("c", "Fluency");
+    let l = lower(
+        &[
+            ("e/a/sea_orm_active_enums.rs", &a_enums),
+            ("e/b/sea_orm_active_enums.rs", &b_enums),
+            ("e/c/speaker.rs", &c),
+        ],
+        Dialect::Sqlite,
+    );
+    let d = diagnostics(&l);
+    assert!(
+        d.len() == 1 && d[0].contains("the type `Fluency` of column `fluency` could be any of"),
+        "{d:#?}"
+    );
+}

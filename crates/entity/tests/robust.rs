@@ -75,7 +75,7 @@ fn a_whole_entity_set_with_one_broken_file_still_lowers_the_rest() {
         lowered
             .diagnostics
             .iter()
-            .any(|d| d.message.contains("entity `cake`")),
+            .any(|d| d.message.contains("`super::cake::Entity`")),
         "{:?}",
         lowered.diagnostics
     );

@@ -8,7 +8,7 @@ use heck::{
 };
 use syn::{Expr, Fields, GenericArgument, ItemEnum, ItemStruct, Lit, PathArguments, Type};
 
-use super::{apply_relation_attrs, empty_relation, target_module};
+use super::{apply_relation_attrs, empty_relation, target_path};
 use crate::attrs::{AttrValue, has_path_attr, sea_orm_attrs};
 use crate::coltype::{column_type_text, rust_type_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
@@ -28,6 +28,7 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
     let mut entity = EntityDef {
         file: path.to_path_buf(),
         module: module.to_owned(),
+        location: Vec::new(),
         format,
         table_name: String::new(),
         schema_name: None,
@@ -159,7 +160,7 @@ pub fn relation_enum(path: &Path, e: &ItemEnum, diags: &mut Vec<Diagnostic>) -> 
             continue;
         };
         let mut rel = empty_relation(Pos::of(v.ident.span()));
-        rel.target = target.str().and_then(|t| target_module(&t));
+        rel.target = target.str().and_then(|t| target_path(&t));
         apply_relation_attrs(&mut rel, &attrs);
         out.push(rel);
     }
@@ -185,7 +186,7 @@ fn dense_relation(ty: &Type, attrs: &[crate::attrs::Attr], pos: Pos) -> Option<R
         return None;
     }
     let mut rel = empty_relation(pos);
-    rel.target = generic_arg(ty).and_then(|t| target_module(&type_text(strip_option(t).0)));
+    rel.target = generic_arg(ty).and_then(|t| target_path(&type_text(strip_option(t).0)));
     apply_relation_attrs(&mut rel, attrs);
     Some(rel)
 }

@@ -9,7 +9,7 @@ use heck::ToUpperCamelCase;
 use syn::{Arm, Block, Expr, Fields, ImplItem, ItemEnum, ItemImpl, ItemStruct, Pat};
 
 use super::compact::{expr_default, report_attr_errors};
-use super::{column_variants, empty_relation, fk_action, target_module};
+use super::{column_variants, empty_relation, fk_action, target_path};
 use crate::attrs::sea_orm_attrs;
 use crate::coltype::{first_string, parse_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
@@ -33,6 +33,7 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
     let mut entity = EntityDef {
         file: path.to_path_buf(),
         module: module.to_owned(),
+        location: Vec::new(),
         format: Format::Expanded,
         table_name: fn_string("table_name").unwrap_or_default(),
         schema_name: fn_string("schema_name"),
@@ -186,7 +187,7 @@ fn relation_chain(body: &Expr) -> Option<RelationDef> {
         return None;
     }
     let mut rel = empty_relation(Pos::of(p.path.segments[0].ident.span()));
-    rel.target = c.args.first().and_then(|a| target_module(&text(a)));
+    rel.target = c.args.first().and_then(|a| target_path(&text(a)));
     for (method, args) in &calls {
         let arg = args.first();
         let arg_text = arg.map(text).unwrap_or_default();

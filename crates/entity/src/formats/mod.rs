@@ -16,6 +16,7 @@ use syn::{Item, ItemEnum, ItemImpl, ItemStruct};
 use crate::attrs::derives;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::model::{EntityDef, RelationDef};
+use crate::modpath;
 use crate::type_index::{self, UserType};
 use sealift_ir::FkAction;
 
@@ -33,8 +34,9 @@ pub struct FileItems {
 /// Parses one file's text; `module` is its module name.
 pub fn parse_file(path: &Path, text: &str, module: &str) -> FileItems {
     let mut out = FileItems::default();
+    let location = modpath::file_module(path);
     match syn::parse_file(text) {
-        Ok(file) => walk(path, module, &file.items, &mut out),
+        Ok(file) => walk(path, module, &location, &file.items, &mut out),
         Err(e) => out.diagnostics.push(Diagnostic::error(
             path,
             Pos::of(e.span()),
@@ -62,7 +64,7 @@ struct Scope<'a> {
     relation_trait_impl: Option<&'a ItemImpl>,
 }
 
-fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
+fn walk(path: &Path, module: &str, location: &[String], items: &[Item], out: &mut FileItems) {
     let mut scope = Scope::default();
     for item in items {
         match item {
@@ -93,16 +95,27 @@ fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
             },
             Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    walk(path, &m.ident.to_string(), inner, out);
+                    let name = m.ident.to_string();
+                    let mut inner_location = location.to_vec();
+                    inner_location.push(name.clone());
+                    walk(path, &name, &inner_location, inner, out);
                 }
             }
             _ => {}
         }
-        type_index::collect(path, module, item, &mut out.types, &mut out.diagnostics);
+        type_index::collect(
+            path,
+            module,
+            location,
+            item,
+            &mut out.types,
+            &mut out.diagnostics,
+        );
     }
 
     if let Some(model) = scope.model {
         let mut entity = compact::model(path, module, model, &mut out.diagnostics);
+        entity.location = location.to_vec();
         if let Some(rel) = scope.relation_enum {
             entity
                 .relations
@@ -110,7 +123,7 @@ fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
         }
         out.entities.push(entity);
     } else if let (Some(name_impl), Some(columns)) = (scope.entity_name_impl, scope.column_enum) {
-        let entity = expanded::entity(
+        let mut entity = expanded::entity(
             path,
             module,
             expanded::Pieces {
@@ -124,6 +137,7 @@ fn walk(path: &Path, module: &str, items: &[Item], out: &mut FileItems) {
             },
             &mut out.diagnostics,
         );
+        entity.location = location.to_vec();
         out.entities.push(entity);
     }
 }
@@ -136,20 +150,11 @@ fn impl_trait_name(i: &ItemImpl) -> Option<String> {
         .map(|s| s.ident.to_string())
 }
 
-/// The module an entity path points at: `super::cake::Entity` -> `Some("cake")`,
-/// `Entity` -> `None` (this module).
-pub(crate) fn target_module(path_text: &str) -> Option<String> {
-    let segments: Vec<&str> = path_text
-        .split("::")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    match segments.as_slice() {
-        [.., module, "Entity"] if *module != "super" && *module != "self" && *module != "crate" => {
-            Some((*module).to_owned())
-        }
-        _ => None,
-    }
+/// The module path an entity path names: `super::cake::Entity` -> `Some(["super", "cake"])`,
+/// `Entity` (this module) -> `None`.
+pub(crate) fn target_path(path_text: &str) -> Option<Vec<String>> {
+    let segments = modpath::module_segments(path_text);
+    (!segments.is_empty() && segments != ["self"]).then_some(segments)
 }
 
 /// `Cascade`, `ForeignKeyAction::SetNull`, `"NoAction"` -> the action.
