@@ -12,7 +12,7 @@ use sealift_ir::{
     sqlite_declared_type,
 };
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Pos};
 use crate::model::{ColType, ColumnDef, DefaultDef, EntityDef};
 use crate::modpath::{self, Found};
 use crate::type_index::{TypeIndex, Unresolved};
@@ -53,6 +53,14 @@ pub fn lower(
     options: &LowerOptions,
 ) -> (Schema, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let fitted;
+    let entities = match fit_names(entities, options.dialect, &mut diags) {
+        Some(shortened) => {
+            fitted = shortened;
+            &fitted[..]
+        }
+        None => entities,
+    };
     let mut schema = Schema::new(options.dialect);
     let mut by_module: HashMap<&str, Vec<&EntityDef>> = HashMap::new();
     for e in entities {
@@ -95,6 +103,22 @@ pub fn lower(
                 Ok(t) => t,
                 Err(why) => {
                     diags.push(unresolved_type(e, c, why));
+                    continue;
+                }
+            };
+            let ct = match fit_enum(ct, options.dialect) {
+                Ok(ct) => ct,
+                Err(label) => {
+                    diags.push(Diagnostic::error(
+                        &e.file,
+                        c.pos,
+                        format!(
+                            "the enum value `{label}` of column `{}` is {} bytes; PostgreSQL allows {PG_MAX_IDENT}",
+                            c.name,
+                            label.len()
+                        ),
+                        "shorten its string_value",
+                    ));
                     continue;
                 }
             };
@@ -204,7 +228,12 @@ pub fn lower(
             }
             if c.indexed && !c.unique {
                 table.indexes.push(index(
-                    format!("idx-{}-{}", e.table_name, c.name),
+                    fit_derived(
+                        format!("idx-{}-{}", e.table_name, c.name),
+                        options.dialect,
+                        (&e.file, c.pos),
+                        &mut diags,
+                    ),
                     false,
                     vec![c.name.clone()],
                     options.dialect,
@@ -220,7 +249,12 @@ pub fn lower(
         }
         for (key, cols) in unique_keys {
             table.indexes.push(index(
-                format!("idx-{}-{key}", e.table_name),
+                fit_derived(
+                    format!("idx-{}-{key}", e.table_name),
+                    options.dialect,
+                    (&e.file, e.pos),
+                    &mut diags,
+                ),
                 true,
                 cols,
                 options.dialect,
@@ -231,7 +265,12 @@ pub fn lower(
             table.primary_key = Some(PrimaryKey {
                 name: match (options.dialect, primary.len()) {
                     (Dialect::Mysql, _) => Some("PRIMARY".into()),
-                    (_, n) if n > 1 => Some(format!("pk-{}", e.table_name)),
+                    (_, n) if n > 1 => Some(fit_derived(
+                        format!("pk-{}", e.table_name),
+                        options.dialect,
+                        (&e.file, e.pos),
+                        &mut diags,
+                    )),
                     (Dialect::Postgres, _) => Some(pg_object_name(&e.table_name, None, "pkey")),
                     (Dialect::Sqlite, _) => None,
                 },
@@ -310,10 +349,15 @@ pub fn lower(
             }
             match (names(e, &r.from), names(target, &r.to)) {
                 (Ok(from), Ok(to)) => {
-                    let name = r
-                        .fk_name
-                        .clone()
-                        .unwrap_or_else(|| format!("fk-{}-{}", e.table_name, from.join("-")));
+                    let name = match &r.fk_name {
+                        Some(n) => n.clone(),
+                        None => fit_derived(
+                            format!("fk-{}-{}", e.table_name, from.join("-")),
+                            options.dialect,
+                            (&e.file, r.pos),
+                            &mut diags,
+                        ),
+                    };
                     table.foreign_keys.push(ForeignKey {
                         name: (options.dialect != Dialect::Sqlite).then_some(name),
                         columns: from,
@@ -362,6 +406,113 @@ pub fn lower(
         ns.enums.insert(name, en);
     }
     (schema, diags)
+}
+
+/// A name as PostgreSQL keeps it: at most 63 bytes, cut at a character boundary (the server
+/// truncates longer identifiers, with only a NOTICE). Other databases keep names as they are.
+fn fit(name: String, dialect: Dialect) -> String {
+    if dialect != Dialect::Postgres || name.len() <= PG_MAX_IDENT {
+        return name;
+    }
+    let mut end = PG_MAX_IDENT;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    name[..end].to_owned()
+}
+
+/// A name SeaORM derives (`idx-..`, `fk-..`, `pk-..`), as PostgreSQL keeps it, with a warning
+/// when it is cut.
+fn fit_derived(
+    name: String,
+    dialect: Dialect,
+    (file, pos): (&std::path::Path, Pos),
+    diags: &mut Vec<Diagnostic>,
+) -> String {
+    let kept = fit(name.clone(), dialect);
+    if kept != name {
+        diags.push(Diagnostic::warning(
+            file,
+            pos,
+            format!(
+                "SeaORM names this `{name}` ({} bytes); PostgreSQL keeps the first {PG_MAX_IDENT}: `{kept}`",
+                name.len()
+            ),
+            "shorter table or column names give names PostgreSQL keeps whole",
+        ));
+    }
+    kept
+}
+
+/// On PostgreSQL, the entities with every name they state cut to what the server keeps, and a
+/// warning for each name cut; `None` when no name is too long (the common case: no copy).
+fn fit_names(
+    entities: &[EntityDef],
+    dialect: Dialect,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<EntityDef>> {
+    let too_long = |n: &str| dialect == Dialect::Postgres && n.len() > PG_MAX_IDENT;
+    let any = entities.iter().any(|e| {
+        too_long(&e.table_name)
+            || e.schema_name.as_deref().is_some_and(too_long)
+            || e.columns.iter().any(|c| too_long(&c.name))
+            || e.relations
+                .iter()
+                .any(|r| r.fk_name.as_deref().is_some_and(too_long))
+    });
+    if !any {
+        return None;
+    }
+    let mut warn = |file: &std::path::Path, pos, what: &str, name: &mut String| {
+        if too_long(name) {
+            let kept = fit(name.clone(), dialect);
+            diags.push(Diagnostic::warning(
+                file,
+                pos,
+                format!(
+                    "the {what} `{name}` is {} bytes; PostgreSQL keeps the first {PG_MAX_IDENT}: `{kept}`",
+                    name.len()
+                ),
+                "shorten it in the entity; sealift compares and names it as PostgreSQL does",
+            ));
+            *name = kept;
+        }
+    };
+    let mut out = entities.to_vec();
+    for e in &mut out {
+        let (file, pos) = (e.file.clone(), e.pos);
+        warn(&file, pos, "table name", &mut e.table_name);
+        if let Some(s) = &mut e.schema_name {
+            warn(&file, pos, "schema name", s);
+        }
+        for c in &mut e.columns {
+            warn(&file, c.pos, "column name", &mut c.name);
+        }
+        for r in &mut e.relations {
+            if let Some(n) = &mut r.fk_name {
+                warn(&file, r.pos, "foreign key name", n);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// An enum column type with its type name cut as PostgreSQL keeps it; a label over the limit
+/// (which PostgreSQL rejects) is the error.
+fn fit_enum(ct: ColType, dialect: Dialect) -> Result<ColType, String> {
+    match ct {
+        ColType::Enum { name, variants } if dialect == Dialect::Postgres => {
+            if let Some(long) = variants.iter().find(|v| v.len() > PG_MAX_IDENT) {
+                return Err(long.clone());
+            }
+            Ok(ColType::Enum {
+                name: fit(name, dialect),
+                variants,
+            })
+        }
+        ColType::Array(inner) => Ok(ColType::Array(Box::new(fit_enum(*inner, dialect)?))),
+        other => Ok(other),
+    }
 }
 
 fn unresolved_type(e: &EntityDef, c: &ColumnDef, why: Unresolved) -> Diagnostic {

@@ -281,3 +281,36 @@ fn user_types_resolve_from_their_own_folder() {
         "{d:#?}"
     );
 }
+
+#[test]
+fn names_over_63_bytes_are_cut_as_postgresql_cuts_them_with_a_warning() {
+    let long_table = format!("tt{}", "é".repeat(40)); // 82 bytes; byte 63 is mid-character
+    let src = entity(
+        "public",
+        &long_table,
+        "#[sea_orm(indexed)] pub a_column_name_that_is_long_enough_to_need_cutting_by_postgresql_x: i32,",
+        "",
+    );
+    let l = lower(&[("t.rs", &src)], Dialect::Postgres);
+    let ns = &l.schema.namespaces["public"];
+    let (name, t) = ns.tables.iter().next().unwrap();
+    assert_eq!(name.len(), 62, "cut at a character boundary: {name}");
+    assert!(long_table.starts_with(name.as_str()));
+    assert_eq!(t.columns[1].name.len(), 63);
+    assert!(t.indexes[0].name.len() <= 63);
+    let d = diagnostics(&l);
+    assert!(
+        d.iter()
+            .any(|d| d.contains("warning: the table name") && d.contains("keeps the first 63")),
+        "{d:#?}"
+    );
+    assert!(!l.has_errors());
+    // SQLite keeps every name whole.
+    let l = lower(&[("t.rs", &src)], Dialect::Sqlite);
+    assert!(
+        l.schema.namespaces["public"]
+            .tables
+            .contains_key(&long_table)
+    );
+    assert!(l.diagnostics.is_empty());
+}
