@@ -37,6 +37,7 @@ async fn check(dialect: &str, path: &Path) {
     };
     let options = ReflectOptions {
         schemas: schemas_of(&sql),
+        ..ReflectOptions::default()
     };
     let reflection = reflect(&DatabaseUrl::parse(&url).unwrap(), &options)
         .await

@@ -69,6 +69,14 @@ pub enum Error {
         /// The schemas that do exist, comma-separated.
         available: String,
     },
+    /// PostgreSQL's `search_path` names no schema that exists, and none was requested.
+    #[error(
+        "the connection has no current schema (its search_path names no existing schema); pass --schema NAME or set schemas in sealift.toml; existing schemas: {available}"
+    )]
+    NoCurrentSchema {
+        /// The schemas that do exist, comma-separated.
+        available: String,
+    },
     /// A catalog query failed after connecting.
     #[error("reading the catalog failed ({what}): {detail}")]
     Query {

@@ -5,7 +5,8 @@
 //! (pure rows -> [`sealift_ir::Schema`]), with `mod.rs` running the queries. A backend reads its
 //! catalog in a fixed number of bulk queries whatever the number of tables;
 //! [`Reflection::queries`] reports how many it ran so tests can hold that line. The
-//! `seaql_migrations` history table is never reflected (each backend's queries leave it out).
+//! `seaql_migrations` history table is never reflected (each backend's queries leave it out),
+//! nor a history table of another name ([`ReflectOptions::history_table`]).
 
 mod error;
 mod postgres;
@@ -27,6 +28,9 @@ pub struct ReflectOptions {
     /// Namespaces to read: PostgreSQL schemas, SQLite database names (`main`, attached ones).
     /// Empty means the connection's default (`current_schema()` on PostgreSQL, `main` on SQLite).
     pub schemas: Vec<String>,
+    /// The migration history table's name when the migration crate names its own
+    /// (`migration_table_name()`): never reflected, like `seaql_migrations`.
+    pub history_table: Option<String>,
 }
 
 /// A reflected schema and how it was read.

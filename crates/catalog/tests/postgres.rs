@@ -20,8 +20,8 @@ async fn the_number_of_catalog_queries_does_not_grow_with_tables() {
     let small = reflect_tables(10).await;
     let large = reflect_tables(500).await;
     assert_eq!(small.queries, large.queries);
-    // schemas, tables, columns, constraints, indexes, enums, domains, triggers.
-    assert_eq!(large.queries, 8);
+    // schemas, tables, columns, constraints, indexes, enums, domains, triggers, dependents.
+    assert_eq!(large.queries, 9);
     let t = large.schema.tables().last().unwrap().1;
     assert_eq!(t.foreign_keys.len(), 1, "{t:?}");
     assert_eq!(t.uniques.len(), 1, "{t:?}");
@@ -203,6 +203,7 @@ async fn the_floor_reads_every_row_reflection_lowers() {
                 + t.checks.len()
                 + t.indexes.len()
                 + t.triggers.len()
+                + t.dependents.len()
         })
         .sum::<usize>()
         + public.enums.len()
@@ -214,4 +215,42 @@ async fn the_floor_reads_every_row_reflection_lowers() {
         .await
         .unwrap();
     assert_eq!(floor, objects);
+}
+
+#[tokio::test]
+async fn a_connection_with_no_current_schema_is_an_error_not_an_empty_database() {
+    let db = PgDb::create("nocurrent").await;
+    db.execute(&format!(
+        "CREATE TABLE t (id int); ALTER DATABASE \"{}\" SET search_path = nowhere;",
+        db.name()
+    ))
+    .await;
+    let err = reflect_url(db.url(), &[]).await.unwrap_err();
+    assert!(matches!(err, Error::NoCurrentSchema { .. }), "{err:?}");
+    assert!(err.to_string().contains("--schema"), "{err}");
+    // Naming the schema still works.
+    let r = reflect_url(db.url(), &["public"]).await.expect("reflect");
+    assert!(r.schema.namespaces["public"].tables.contains_key("t"));
+}
+
+#[tokio::test]
+async fn a_history_table_named_by_the_migration_crate_is_not_reflected() {
+    let db = PgDb::create("history").await;
+    db.execute(
+        "CREATE TABLE app_migrations (version varchar PRIMARY KEY, applied_at bigint NOT NULL);
+         CREATE TABLE seaql_migrations (version varchar PRIMARY KEY, applied_at bigint NOT NULL);
+         CREATE TABLE kept (id int);",
+    )
+    .await;
+    let url = sealift_catalog::DatabaseUrl::parse(db.url()).unwrap();
+    let options = sealift_catalog::ReflectOptions {
+        history_table: Some("app_migrations".into()),
+        ..Default::default()
+    };
+    let schema = sealift_catalog::reflect(&url, &options)
+        .await
+        .unwrap()
+        .schema;
+    let names: Vec<&String> = schema.namespaces["public"].tables.keys().collect();
+    assert_eq!(names, ["kept"]);
 }

@@ -113,3 +113,24 @@ async fn an_unknown_database_name_lists_the_attached_ones() {
     assert!(matches!(err, Error::SchemaNotFound { .. }), "{err:?}");
     assert!(err.to_string().contains("main"), "{err}");
 }
+
+#[tokio::test]
+async fn a_history_table_named_by_the_migration_crate_is_not_reflected() {
+    let db = SqliteDb::create("history").await;
+    db.execute(
+        "CREATE TABLE app_migrations (version varchar PRIMARY KEY, applied_at bigint NOT NULL);
+         CREATE TABLE kept (id int);",
+    )
+    .await;
+    let url = sealift_catalog::DatabaseUrl::parse(&db.url()).unwrap();
+    let options = sealift_catalog::ReflectOptions {
+        history_table: Some("app_migrations".into()),
+        ..Default::default()
+    };
+    let schema = sealift_catalog::reflect(&url, &options)
+        .await
+        .unwrap()
+        .schema;
+    let names: Vec<&String> = schema.namespaces["main"].tables.keys().collect();
+    assert_eq!(names, ["kept"]);
+}

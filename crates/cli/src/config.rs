@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use sealift_catalog::DatabaseUrl;
+use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Schema;
 
 use crate::args::{PolicyArgs, ProjectArgs};
@@ -150,6 +150,18 @@ impl Project {
             );
         }
         Ok(&self.entities)
+    }
+
+    /// What to reflect: the schemas, and the history table the migration crate names in
+    /// `migration_table_name()` (its `lib.rs` read when it is there).
+    pub fn reflect_options(&self) -> ReflectOptions {
+        let lib = self.migration_dir.join("src/lib.rs");
+        ReflectOptions {
+            schemas: self.schemas.clone(),
+            history_table: std::fs::read_to_string(lib)
+                .ok()
+                .and_then(|text| sealift_codegen::history_table(&text)),
+        }
     }
 
     /// Leaves out the tables the include/exclude globs leave out.

@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use sealift_catalog::ReflectOptions;
 use sealift_ir::Schema;
 
 use crate::args::{Format, InspectArgs};
@@ -23,9 +22,7 @@ pub async fn run(args: InspectArgs) -> Result<ExitCode> {
         entities::load(project.entity_dirs()?, &options)?
     } else {
         let url = project.database_url()?;
-        let options = ReflectOptions {
-            schemas: project.schemas.clone(),
-        };
+        let options = project.reflect_options();
         let _p = progress::Spinner::start(format!("reading the catalog of {url}"));
         sealift_catalog::reflect(&url, &options).await?.schema
     };

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use sealift_catalog::{Backend, DatabaseUrl, ReflectOptions};
+use sealift_catalog::{Backend, DatabaseUrl};
 use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
 use sealift_entity::{LowerOptions, Lowered};
 use sealift_ir::{Dialect, Schema};
@@ -141,13 +141,7 @@ async fn reflect(
     dialect: Dialect,
     lower_to: std::sync::mpsc::Sender<LowerOptions>,
 ) -> Result<(Schema, String)> {
-    let catalog = sealift_catalog::open(
-        url,
-        &ReflectOptions {
-            schemas: project.schemas.clone(),
-        },
-    )
-    .await?;
+    let catalog = sealift_catalog::open(url, &project.reflect_options()).await?;
     let mut lower = LowerOptions::new(dialect);
     if let Some(first) = project.schemas.first().or(catalog.schemas().first()) {
         lower.default_schema = first.clone();

@@ -214,7 +214,7 @@ fn every_entity_error_is_printed_with_its_place_and_exit_2() {
         "broken_syntax.rs:8:5: error: this file is not valid Rust",
         "unknown_type.rs:8:15: error: unknown column_type `Strnig(StringLen::N(10))`",
         "unknown_type.rs:10:9: error: cannot resolve the type `Mood` of column `mood`",
-        "unknown_type.rs:21:5: error: this relation points at entity `owner`",
+        "unknown_type.rs:21:5: error: this relation points at `super::owner::Entity`",
         "error: 4 error(s) in the entity files; fix them and run again",
     ] {
         assert!(stderr.contains(wanted), "expected `{wanted}` in:\n{stderr}");

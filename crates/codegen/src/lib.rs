@@ -74,6 +74,34 @@ pub fn empty_migration() -> String {
     )
 }
 
+/// The history table a migration crate's `lib.rs` names in `migration_table_name()`
+/// (`Alias::new("my_migrations").into_iden()`, `"my_migrations".into_iden()`): the first string
+/// literal in that method. `None` when the crate keeps sea-orm-migration's `seaql_migrations`,
+/// or when `lib.rs` does not parse (registering will say so).
+pub fn history_table(lib_rs: &str) -> Option<String> {
+    let file = syn::parse_file(lib_rs).ok()?;
+    let method = file.items.iter().find_map(|item| match item {
+        Item::Impl(i) => i.items.iter().find_map(|ii| match ii {
+            ImplItem::Fn(f) if f.sig.ident == "migration_table_name" => Some(f),
+            _ => None,
+        }),
+        _ => None,
+    })?;
+    first_string(quote!(#method))
+}
+
+/// The first string literal in a token stream, looking inside groups.
+fn first_string(tokens: proc_macro2::TokenStream) -> Option<String> {
+    tokens.into_iter().find_map(|t| match t {
+        proc_macro2::TokenTree::Literal(l) => match syn::parse_str::<syn::LitStr>(&l.to_string()) {
+            Ok(s) => Some(s.value()),
+            Err(_) => None,
+        },
+        proc_macro2::TokenTree::Group(g) => first_string(g.stream()),
+        _ => None,
+    })
+}
+
 /// Registers `module` in a migration crate's `lib.rs`: a `mod` line after the last migration
 /// module and a `Box::new(module::Migration)` entry at the end of the `vec![...]` in
 /// `migrations()` (above loco's `// inject-above` marker when it is there). Only those lines
@@ -265,4 +293,38 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite"]
         ("src/lib.rs".to_owned(), lib),
         ("src/main.rs".to_owned(), main),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::history_table;
+
+    #[test]
+    fn the_history_table_is_read_from_migration_table_name() {
+        let custom = r#"
+            pub use sea_orm_migration::prelude::*;
+            pub struct Migrator;
+            #[async_trait::async_trait]
+            impl MigratorTrait for Migrator {
+                fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec![] }
+                fn migration_table_name() -> sea_orm::DynIden {
+                    Alias::new("app_migrations").into_iden()
+                }
+            }
+        "#;
+        assert_eq!(history_table(custom).as_deref(), Some("app_migrations"));
+        let short = custom.replace(
+            r#"Alias::new("app_migrations").into_iden()"#,
+            r#""my_history".into_iden()"#,
+        );
+        assert_eq!(history_table(&short).as_deref(), Some("my_history"));
+        let plain = r#"
+            pub struct Migrator;
+            impl MigratorTrait for Migrator {
+                fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec!["not this"] }
+            }
+        "#;
+        assert_eq!(history_table(plain), None);
+        assert_eq!(history_table("fn {"), None);
+    }
 }

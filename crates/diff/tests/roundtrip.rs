@@ -141,10 +141,10 @@ fn to_schema(spec: &[TableSpec], dialect: Dialect) -> Schema {
             col.nullable = c.nullable;
             table.columns.push(col);
             if c.unique {
-                table.uniques.push(Unique {
-                    name: pg.then(|| format!("{name}_{cname}_key")),
-                    columns: vec![cname.clone()],
-                });
+                table.uniques.push(Unique::new(
+                    pg.then(|| format!("{name}_{cname}_key")),
+                    vec![cname.clone()],
+                ));
             } else if c.indexed {
                 table.indexes.push(Index {
                     name: format!("idx-{name}-{cname}"),
@@ -153,6 +153,7 @@ fn to_schema(spec: &[TableSpec], dialect: Dialect) -> Schema {
                     method: pg.then(|| "btree".to_owned()),
                     predicate: None,
                     include: Vec::new(),
+                    nulls_not_distinct: false,
                 });
             }
         }
@@ -175,6 +176,7 @@ fn to_schema(spec: &[TableSpec], dialect: Dialect) -> Schema {
                 on_update: FkAction::NoAction,
                 on_delete: FkAction::Cascade,
                 deferrable: Default::default(),
+                not_valid: false,
             });
         }
         table.sort();

@@ -193,11 +193,11 @@ pub fn lower(
             }
             if let Some(extra) = &c.extra {
                 match check_of(extra) {
-                    Some(expr) => table.checks.push(Check {
-                        name: (options.dialect == Dialect::Postgres)
+                    Some(expr) => table.checks.push(Check::new(
+                        (options.dialect == Dialect::Postgres)
                             .then(|| pg_object_name(&e.table_name, Some(&c.name), "check")),
-                        expression: expr,
-                    }),
+                        expr,
+                    )),
                     None => diags.push(Diagnostic::warning(
                         &e.file,
                         c.pos,
@@ -215,16 +215,16 @@ pub fn lower(
             if c.unique
                 && !(c.primary_key && primary.len() == 1 && options.dialect == Dialect::Postgres)
             {
-                table.uniques.push(Unique {
-                    name: match options.dialect {
+                table.uniques.push(Unique::new(
+                    match options.dialect {
                         Dialect::Postgres => {
                             Some(pg_object_name(&e.table_name, Some(&c.name), "key"))
                         }
                         Dialect::Mysql => Some(c.name.clone()),
                         Dialect::Sqlite => None,
                     },
-                    columns: vec![c.name.clone()],
-                });
+                    vec![c.name.clone()],
+                ));
             }
             if c.indexed && !c.unique {
                 table.indexes.push(index(
@@ -372,6 +372,7 @@ pub fn lower(
                         on_update: r.on_update.unwrap_or(FkAction::NoAction),
                         on_delete: r.on_delete.unwrap_or(FkAction::NoAction),
                         deferrable: Default::default(),
+                        not_valid: false,
                     });
                 }
                 (Err(why), _) | (_, Err(why)) => diags.push(Diagnostic::error(
@@ -552,6 +553,7 @@ fn index(name: String, unique: bool, columns: Vec<String>, dialect: Dialect) -> 
         method: (dialect == Dialect::Postgres).then(|| "btree".to_owned()),
         predicate: None,
         include: Vec::new(),
+        nulls_not_distinct: false,
     }
 }
 

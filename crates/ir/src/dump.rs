@@ -72,7 +72,17 @@ fn table(out: &mut String, t: &Table) {
         );
     }
     for u in &t.uniques {
-        let _ = writeln!(out, "    unique{} ({})", name(&u.name), idents(&u.columns));
+        let nnd = if u.nulls_not_distinct {
+            " nulls not distinct"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "    unique{}{nnd} ({})",
+            name(&u.name),
+            idents(&u.columns)
+        );
     }
     for i in &t.indexes {
         let _ = writeln!(out, "    {}", index(i));
@@ -85,6 +95,15 @@ fn table(out: &mut String, t: &Table) {
     }
     for tr in &t.triggers {
         let _ = writeln!(out, "    trigger {}", ident(&tr.name));
+    }
+    for d in &t.dependents {
+        let _ = writeln!(
+            out,
+            "    used by {} {} ({})",
+            d.kind,
+            d.name,
+            idents(&d.columns)
+        );
     }
 }
 
@@ -136,6 +155,9 @@ fn index(i: &Index) -> String {
         let _ = write!(line, " using {m}");
     }
     let parts: Vec<String> = i.parts.iter().map(index_part).collect();
+    if i.nulls_not_distinct {
+        line.push_str(" nulls not distinct");
+    }
     let _ = write!(line, " ({})", parts.join(", "));
     if !i.include.is_empty() {
         let _ = write!(line, " include ({})", idents(&i.include));
@@ -183,11 +205,19 @@ fn foreign_key(fk: &ForeignKey) -> String {
         Deferrable::InitiallyImmediate => line.push_str(" deferrable initially immediate"),
         Deferrable::InitiallyDeferred => line.push_str(" deferrable initially deferred"),
     }
+    if fk.not_valid {
+        line.push_str(" not valid");
+    }
     line
 }
 
 fn check(c: &Check) -> String {
-    format!("check{} ({})", name(&c.name), one_line(&c.expression))
+    let not_valid = if c.not_valid { " not valid" } else { "" };
+    format!(
+        "check{} ({}){not_valid}",
+        name(&c.name),
+        one_line(&c.expression)
+    )
 }
 
 fn name(n: &Option<String>) -> String {
@@ -283,6 +313,7 @@ mod tests {
             method: Some("btree".into()),
             predicate: Some("mood   IS NOT\n NULL".into()),
             include: vec!["id".into()],
+            nulls_not_distinct: false,
         });
         ns.tables.insert("person".into(), t);
         let mut s = Schema::new(Dialect::Postgres);

@@ -188,6 +188,21 @@ pub struct Table {
     /// re-created with the table.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggers: Vec<Trigger>,
+    /// Objects outside the table that use some of its columns (views, policies), sorted by
+    /// kind and name: a column they use cannot be dropped or retyped while they stand.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependents: Vec<Dependent>,
+}
+
+/// Something outside a table that uses some of its columns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Dependent {
+    /// What it is: `view`, `materialized view`, `policy`, `rule`.
+    pub kind: String,
+    /// Its name, schema-qualified where it has a schema.
+    pub name: String,
+    /// The columns of the table it uses, in table order.
+    pub columns: Vec<String>,
 }
 
 /// A trigger, kept as the database prints its definition.
@@ -214,6 +229,7 @@ impl Table {
             comment: None,
             ignored_columns: Vec::new(),
             triggers: Vec::new(),
+            dependents: Vec::new(),
         }
     }
 
@@ -236,6 +252,7 @@ impl Table {
         self.checks
             .sort_by(|a, b| (&a.name, &a.expression).cmp(&(&b.name, &b.expression)));
         self.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+        self.dependents.sort();
     }
 }
 
@@ -314,6 +331,24 @@ pub struct Unique {
     pub name: Option<String>,
     /// Columns in constraint order.
     pub columns: Vec<String>,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15+): rows whose key is NULL collide too.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
+}
+
+impl Unique {
+    /// A unique constraint on these columns.
+    pub fn new(name: Option<String>, columns: Vec<String>) -> Self {
+        Unique {
+            name,
+            columns,
+            nulls_not_distinct: false,
+        }
+    }
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// An index that backs no constraint.
@@ -331,6 +366,9 @@ pub struct Index {
     pub predicate: Option<String>,
     /// Non-key columns (`INCLUDE`).
     pub include: Vec<String>,
+    /// `NULLS NOT DISTINCT` on a unique index (PostgreSQL 15+).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nulls_not_distinct: bool,
 }
 
 /// One key part of an index.
@@ -389,6 +427,9 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// Whether checking can be deferred.
     pub deferrable: Deferrable,
+    /// Added `NOT VALID`: rows that were there then have not been checked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
 }
 
 /// A referential action.
@@ -457,6 +498,20 @@ pub struct Check {
     pub name: Option<String>,
     /// The boolean expression, without the `CHECK` keyword.
     pub expression: String,
+    /// Added `NOT VALID`: rows that were there then have not been checked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+}
+
+impl Check {
+    /// A (valid) check constraint.
+    pub fn new(name: Option<String>, expression: impl Into<String>) -> Self {
+        Check {
+            name,
+            expression: expression.into(),
+            not_valid: false,
+        }
+    }
 }
 
 /// An enum type with its labels in order.

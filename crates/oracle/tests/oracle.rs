@@ -80,6 +80,7 @@ async fn created_in(
     conn.close().await.expect("close");
     let options = ReflectOptions {
         schemas: schemas.iter().map(|s| s.to_string()).collect(),
+        ..ReflectOptions::default()
     };
     let reflection = reflect(&DatabaseUrl::parse(&url).unwrap(), &options)
         .await

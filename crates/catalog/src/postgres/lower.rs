@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use sealift_ir::{
-    Check, Column, DataType, Deferrable, Dialect, Domain, Enum, FkAction, ForeignKey, Identity,
-    Index, IndexKey, IndexPart, Namespace, PrimaryKey, QualifiedName, Schema, Table, TableKind,
-    Trigger, TypeKind, Unique,
+    Check, Column, DataType, Deferrable, Dependent, Dialect, Domain, Enum, FkAction, ForeignKey,
+    Identity, Index, IndexKey, IndexPart, Namespace, PrimaryKey, QualifiedName, Schema, Table,
+    TableKind, Trigger, TypeKind, Unique,
 };
 
 use super::rows::*;
@@ -23,6 +23,7 @@ pub struct Builder {
     schema: Schema,
     domains: HashMap<(String, String), DomainRow>,
     tables: HashMap<i64, Pending>,
+    skip: Option<String>,
 }
 
 /// A table being filled in, with the `attnum` of each column so far.
@@ -69,10 +70,7 @@ impl Builder {
                         .check_names
                         .iter()
                         .zip(&d.check_exprs)
-                        .map(|(n, e)| Check {
-                            name: Some(n.clone()),
-                            expression: e.clone(),
-                        })
+                        .map(|(n, e)| Check::new(Some(n.clone()), e.clone()))
                         .collect(),
                 };
                 ns.domains.insert(d.name.clone(), domain);
@@ -93,11 +91,20 @@ impl Builder {
             schema,
             domains,
             tables: HashMap::new(),
+            skip: None,
         }
+    }
+
+    /// Leaves out tables of this name (a migration history table), and what refers to them.
+    pub fn skip_table(&mut self, name: Option<String>) {
+        self.skip = name;
     }
 
     /// A table or view.
     pub fn relation(&mut self, r: RelationRow) {
+        if self.skip.as_ref() == Some(&r.name) {
+            return;
+        }
         let mut table = Table::new(r.name);
         table.comment = r.comment;
         table.kind = relation_kind(
@@ -148,7 +155,11 @@ impl Builder {
         };
         match c.kind.as_str() {
             "p" => t.primary_key = Some(PrimaryKey { name, columns }),
-            "u" => t.uniques.push(Unique { name, columns }),
+            "u" => t.uniques.push(Unique {
+                name,
+                columns,
+                nulls_not_distinct: c.nulls_not_distinct,
+            }),
             "f" => t.foreign_keys.push(ForeignKey {
                 name,
                 columns,
@@ -164,10 +175,12 @@ impl Builder {
                     (true, false) => Deferrable::InitiallyImmediate,
                     (true, true) => Deferrable::InitiallyDeferred,
                 },
+                not_valid: !c.validated,
             }),
             "c" => t.checks.push(Check {
                 name,
                 expression: c.check_expr.unwrap_or_default(),
+                not_valid: !c.validated,
             }),
             _ => {}
         }
@@ -187,6 +200,19 @@ impl Builder {
             p.table.triggers.push(Trigger {
                 name: tr.name,
                 definition: tr.definition,
+            });
+        }
+    }
+
+    /// A view, rule or policy that uses columns of a table.
+    pub fn dependent(&mut self, d: DependentRow) {
+        if let Some(p) = self.tables.get_mut(&d.table_oid) {
+            let mut attnums = d.attnums;
+            attnums.sort_unstable();
+            p.table.dependents.push(Dependent {
+                kind: d.kind,
+                name: d.name,
+                columns: p.names(&attnums),
             });
         }
     }
@@ -240,10 +266,16 @@ fn relation_kind(
 }
 
 fn column(c: ColumnRow, types: &TypeResolver<'_>) -> Column {
+    // A serial is an owned sequence that the column's default draws from; a sequence owned
+    // with no `nextval` default (the default dropped or replaced) is not one.
+    let draws = c
+        .default_expr
+        .as_deref()
+        .is_some_and(|d| d.starts_with("nextval("));
     let identity = match (c.identity.as_str(), c.seq_schema, c.seq_name) {
         ("a", _, _) => Some(Identity::Always),
         ("d", _, _) => Some(Identity::ByDefault),
-        (_, Some(schema), Some(name)) => Some(Identity::Serial {
+        (_, Some(schema), Some(name)) if draws => Some(Identity::Serial {
             sequence: QualifiedName::new(schema, name),
         }),
         _ => None,
@@ -289,7 +321,7 @@ fn index(i: IndexRow, column_name: impl Fn(i16) -> Option<String>) -> Index {
             descending,
             // Only when it differs from the default for the direction.
             nulls_first: (nulls_first != descending).then_some(nulls_first),
-            collation: None,
+            collation: i.collations.get(pos).cloned().flatten(),
             opclass: i.opclasses.get(pos).cloned().flatten(),
         });
     }
@@ -300,6 +332,7 @@ fn index(i: IndexRow, column_name: impl Fn(i16) -> Option<String>) -> Index {
         method: Some(i.method),
         predicate: i.predicate,
         include,
+        nulls_not_distinct: i.nulls_not_distinct,
     }
 }
 
@@ -397,12 +430,14 @@ mod tests {
             table_oid: 1,
             name: "i".into(),
             is_unique: false,
+            nulls_not_distinct: false,
             method: "btree".into(),
             key_count: 1,
             attnums: vec![1],
             options,
             defs: vec![None],
             opclasses: vec![None],
+            collations: vec![None],
             predicate: None,
         };
         let name = |_| Some("a".to_owned());
@@ -479,6 +514,8 @@ mod tests {
             on_delete: "c".into(),
             deferrable: false,
             deferred: false,
+            validated: true,
+            nulls_not_distinct: false,
             check_expr: None,
         });
         let schema = b.finish();

@@ -1,4 +1,4 @@
-//! PostgreSQL reflection: eight bulk catalog queries, whatever the number of tables.
+//! PostgreSQL reflection: nine bulk catalog queries, whatever the number of tables.
 
 mod lower;
 mod queries;
@@ -19,6 +19,8 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
         url: url.clone(),
         queries: 0,
         schemas: Vec::new(),
+        version: 0,
+        history_table: options.history_table.clone(),
     };
     let found: rows::SchemasRow = session
         .rows("schemas", queries::SCHEMAS)
@@ -28,6 +30,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
             what: "schemas",
             detail: "no row returned".into(),
         })?;
+    session.version = found.version;
     session.schemas = resolve_schemas(&options.schemas, found)?;
     Ok(session)
 }
@@ -60,7 +63,13 @@ pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, E
 /// Checks the requested schemas against those that exist; none requested means the current one.
 fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<String>, Error> {
     if requested.is_empty() {
-        return Ok(found.current.into_iter().collect());
+        // With no current schema every table would look new.
+        return match found.current {
+            Some(current) => Ok(vec![current]),
+            None => Err(Error::NoCurrentSchema {
+                available: found.available.join(", "),
+            }),
+        };
     }
     let mut out = Vec::new();
     for s in requested {
@@ -85,6 +94,10 @@ pub struct Session {
     url: DatabaseUrl,
     queries: usize,
     schemas: Vec<String>,
+    /// `server_version_num`.
+    version: i32,
+    /// The migration crate's history table when it is not `seaql_migrations`.
+    history_table: Option<String>,
 }
 
 impl Session {
@@ -96,20 +109,22 @@ impl Session {
     /// Reads the catalog of the schemas and closes the connection. Rows are lowered as they
     /// arrive ([`lower::Builder`]).
     pub async fn reflect(mut self) -> Result<Reflection, Error> {
+        let [constraints, indexes] =
+            [queries::CONSTRAINTS, queries::INDEXES].map(|q| queries::for_server(q, self.version));
         let enums = self.rows("enums", queries::ENUMS).await?;
         let domains = self.rows("domains", queries::DOMAINS).await?;
         let mut schema = lower::Builder::new(&self.schemas, enums, domains);
+        schema.skip_table(self.history_table.clone());
         self.each("tables", queries::RELATIONS, |r| schema.relation(r))
             .await?;
         self.each("columns", queries::COLUMNS, |c| schema.column(c))
             .await?;
-        self.each("constraints", queries::CONSTRAINTS, |c| {
-            schema.constraint(c)
-        })
-        .await?;
-        self.each("indexes", queries::INDEXES, |i| schema.index(i))
+        self.each("constraints", &constraints, |c| schema.constraint(c))
             .await?;
+        self.each("indexes", &indexes, |i| schema.index(i)).await?;
         self.each("triggers", queries::TRIGGERS, |t| schema.trigger(t))
+            .await?;
+        self.each("dependents", queries::DEPENDENTS, |d| schema.dependent(d))
             .await?;
         let queries = self.queries;
         let _ = self.conn.close().await;
@@ -123,14 +138,17 @@ impl Session {
     /// dropped as it arrives: no decoding, no lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
         let mut rows = 0;
+        let [constraints, indexes] =
+            [queries::CONSTRAINTS, queries::INDEXES].map(|q| queries::for_server(q, self.version));
         for (what, sql) in [
             ("enums", queries::ENUMS),
             ("domains", queries::DOMAINS),
             ("tables", queries::RELATIONS),
             ("columns", queries::COLUMNS),
-            ("constraints", queries::CONSTRAINTS),
-            ("indexes", queries::INDEXES),
+            ("constraints", &constraints),
+            ("indexes", &indexes),
             ("triggers", queries::TRIGGERS),
+            ("dependents", queries::DEPENDENTS),
         ] {
             self.each(what, sql, |_: Skip| rows += 1).await?;
         }
@@ -139,7 +157,7 @@ impl Session {
     }
 
     /// Runs one catalog query and collects its rows.
-    async fn rows<T>(&mut self, what: &'static str, sql: &'static str) -> Result<Vec<T>, Error>
+    async fn rows<T>(&mut self, what: &'static str, sql: &str) -> Result<Vec<T>, Error>
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
@@ -153,14 +171,15 @@ impl Session {
     async fn each<T>(
         &mut self,
         what: &'static str,
-        sql: &'static str,
+        sql: &str,
         mut f: impl FnMut(T),
     ) -> Result<(), Error>
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
         self.queries += 1;
-        let mut query = sqlx::query_as::<_, T>(sql);
+        // The catalog's own SQL text, with no value spliced in (the schemas are bound).
+        let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_owned()));
         if sql.contains("$1") {
             query = query.bind(self.schemas.clone());
         }

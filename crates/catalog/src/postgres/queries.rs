@@ -1,9 +1,24 @@
 //! The SQL text of every PostgreSQL catalog read. Each is one bulk query over `pg_catalog` for
 //! all requested schemas at once (`$1` is the schema list); none is ever run per table.
+//!
+//! `pg_index.indnullsnotdistinct` came with PostgreSQL 15; [`for_server`] reads it as `false`
+//! on older servers.
 
-/// The current schema and every user schema, to resolve and validate `--schema`.
+/// A query's text for a server of `version` (`server_version_num`).
+pub fn for_server(sql: &str, version: i32) -> String {
+    if version >= 150_000 {
+        sql.to_owned()
+    } else {
+        sql.replace("ix.indnullsnotdistinct", "false")
+            .replace("i.indnullsnotdistinct", "false")
+    }
+}
+
+/// The server's version, the current schema and every user schema, to resolve and validate
+/// `--schema`.
 pub const SCHEMAS: &str = r#"
-SELECT current_schema()::text AS current,
+SELECT current_setting('server_version_num')::int4 AS version,
+       current_schema()::text AS current,
        ARRAY(SELECT nspname::text FROM pg_namespace
              WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'
              ORDER BY 1) AS available
@@ -101,12 +116,15 @@ SELECT co.conrelid::int8 AS table_oid,
        co.confdeltype::text AS on_delete,
        co.condeferrable AS deferrable,
        co.condeferred AS deferred,
+       co.convalidated AS validated,
+       COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct,
        CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) END AS check_expr
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = co.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
+LEFT JOIN pg_index ix ON co.contype = 'u' AND ix.indexrelid = co.conindid
 WHERE n.nspname = ANY($1)
   AND c.relname <> 'seaql_migrations'
   AND co.contype IN ('p', 'u', 'f', 'c')
@@ -116,11 +134,13 @@ WHERE n.nspname = ANY($1)
 
 /// Indexes that back no primary key, unique or exclusion constraint, and are not partitions of
 /// a parent's index: key parts (column or expression text), sort options, non-default operator
-/// classes, INCLUDE columns, method and predicate.
+/// classes and collations (a key collation only when it differs from its column's; looked up
+/// only then), INCLUDE columns, method, predicate and NULLS NOT DISTINCT.
 pub const INDEXES: &str = r#"
 SELECT i.indrelid::int8 AS table_oid,
        ic.relname::text AS name,
        i.indisunique AS is_unique,
+       i.indnullsnotdistinct AS nulls_not_distinct,
        am.amname::text AS method,
        i.indnkeyatts::int4 AS key_count,
        ARRAY(SELECT u.k FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(k, ord)
@@ -134,6 +154,19 @@ SELECT i.indrelid::int8 AS table_oid,
                      FROM pg_opclass opc WHERE opc.oid = k.opc_oid)
              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc_oid, ord)
              ORDER BY k.ord) AS opclasses,
+       ARRAY(SELECT CASE WHEN u.coll IN (0, 100) THEN NULL ELSE (
+                   CASE WHEN u.coll IS DISTINCT FROM (
+                            SELECT a.attcollation FROM pg_attribute a
+                            WHERE a.attrelid = i.indrelid
+                              AND a.attnum = (SELECT x.k FROM unnest(i.indkey::int2[])
+                                              WITH ORDINALITY x(k, o) WHERE x.o = u.ord))
+                        THEN (SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname)
+                                          ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
+                              FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                              WHERE co.oid = u.coll)
+                   END) END
+             FROM unnest(i.indcollation::oid[]) WITH ORDINALITY u(coll, ord)
+             ORDER BY u.ord) AS collations,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -197,4 +230,36 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1)
   AND NOT t.tgisinternal
   AND t.tgparentid = 0
+"#;
+
+/// Views, materialized views, rules and row-level security policies that use columns of the
+/// tables (dropping or retyping such a column fails while they stand). Read through
+/// `pg_depend`'s index on the dependent's class, so only these objects' rows are scanned.
+pub const DEPENDENTS: &str = r#"
+SELECT d.refobjid::int8 AS table_oid,
+       CASE WHEN d.classid = 'pg_policy'::regclass THEN 'policy'
+            WHEN v.relkind = 'v' THEN 'view'
+            WHEN v.relkind = 'm' THEN 'materialized view'
+            ELSE 'rule' END AS kind,
+       CASE WHEN d.classid = 'pg_policy'::regclass
+                 THEN p.polname::text || ' on ' || pn.nspname::text || '.' || pc.relname::text
+            WHEN v.relkind IN ('v', 'm') THEN vn.nspname::text || '.' || v.relname::text
+            ELSE r.rulename::text || ' on ' || vn.nspname::text || '.' || v.relname::text
+       END AS name,
+       array_agg(DISTINCT d.refobjsubid::int2) AS attnums
+FROM pg_depend d
+JOIN pg_class c ON c.oid = d.refobjid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_rewrite r ON d.classid = 'pg_rewrite'::regclass AND r.oid = d.objid
+LEFT JOIN pg_class v ON v.oid = r.ev_class
+LEFT JOIN pg_namespace vn ON vn.oid = v.relnamespace
+LEFT JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND p.oid = d.objid
+LEFT JOIN pg_class pc ON pc.oid = p.polrelid
+LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+WHERE d.classid IN ('pg_rewrite'::regclass, 'pg_policy'::regclass)
+  AND d.refclassid = 'pg_class'::regclass
+  AND d.refobjsubid > 0
+  AND n.nspname = ANY($1)
+  AND (r.oid IS NULL OR r.ev_class <> d.refobjid)
+GROUP BY 1, 2, 3
 "#;

@@ -54,6 +54,7 @@ impl<'r> Cols<'r> {
 /// [`super::queries::SCHEMAS`].
 #[derive(Debug, Clone)]
 pub struct SchemasRow {
+    pub version: i32,
     pub current: Option<String>,
     pub available: Vec<String>,
 }
@@ -120,6 +121,8 @@ pub struct ConstraintRow {
     pub on_delete: String,
     pub deferrable: bool,
     pub deferred: bool,
+    pub validated: bool,
+    pub nulls_not_distinct: bool,
     pub check_expr: Option<String>,
 }
 
@@ -129,12 +132,15 @@ pub struct IndexRow {
     pub table_oid: i64,
     pub name: String,
     pub is_unique: bool,
+    pub nulls_not_distinct: bool,
     pub method: String,
     pub key_count: i32,
     pub attnums: Vec<i16>,
     pub options: Vec<i16>,
     pub defs: Vec<Option<String>>,
     pub opclasses: Vec<Option<String>>,
+    /// Key collations that differ from their column's, schema-qualified outside `pg_catalog`.
+    pub collations: Vec<Option<String>>,
     pub predicate: Option<String>,
 }
 
@@ -166,6 +172,15 @@ pub struct TriggerRow {
     pub definition: String,
 }
 
+/// [`super::queries::DEPENDENTS`].
+#[derive(Debug, Clone)]
+pub struct DependentRow {
+    pub table_oid: i64,
+    pub kind: String,
+    pub name: String,
+    pub attnums: Vec<i16>,
+}
+
 /// `impl FromRow` reading the listed fields in the order the query selects them; `ty` stands
 /// for the [`TypeCols`].
 macro_rules! from_row {
@@ -181,7 +196,11 @@ macro_rules! from_row {
     (@get $c:ident $field:ident) => { $c.get(stringify!($field))? };
 }
 
-from_row!(SchemasRow { current, available });
+from_row!(SchemasRow {
+    version,
+    current,
+    available
+});
 from_row!(RelationRow {
     oid,
     schema,
@@ -222,18 +241,22 @@ from_row!(ConstraintRow {
     on_delete,
     deferrable,
     deferred,
+    validated,
+    nulls_not_distinct,
     check_expr,
 });
 from_row!(IndexRow {
     table_oid,
     name,
     is_unique,
+    nulls_not_distinct,
     method,
     key_count,
     attnums,
     options,
     defs,
     opclasses,
+    collations,
     predicate,
 });
 from_row!(EnumRow {
@@ -254,4 +277,10 @@ from_row!(TriggerRow {
     table_oid,
     name,
     definition
+});
+from_row!(DependentRow {
+    table_oid,
+    kind,
+    name,
+    attnums
 });

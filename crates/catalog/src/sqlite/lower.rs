@@ -116,10 +116,7 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
             t.checks = d
                 .checks
                 .iter()
-                .map(|(name, expression)| Check {
-                    name: name.clone(),
-                    expression: expression.clone(),
-                })
+                .map(|(name, expression)| Check::new(name.clone(), expression.clone()))
                 .collect();
         }
     }
@@ -170,7 +167,7 @@ fn lower_indexes(
                         .find(|(_, cols)| same_names(cols, &columns))
                         .map(|(n, _)| n.clone())
                 });
-                t.uniques.push(Unique { name, columns });
+                t.uniques.push(Unique::new(name, columns));
             }
             _ => {
                 let ddl = index_ddl.get(&index_name);
@@ -206,6 +203,7 @@ fn lower_indexes(
                         None
                     },
                     include: Vec::new(),
+                    nulls_not_distinct: false,
                 });
             }
         }
@@ -267,6 +265,7 @@ fn lower_foreign_keys(
                 Some(false) => Deferrable::InitiallyImmediate,
                 Some(true) => Deferrable::InitiallyDeferred,
             },
+            not_valid: false,
         });
     }
 }

@@ -26,6 +26,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
         url: url.clone(),
         queries: 0,
         schemas: Vec::new(),
+        history_table: options.history_table.clone(),
     };
     let available: Vec<(String,)> = session
         .rows("databases", queries::DATABASES.to_owned())
@@ -89,6 +90,8 @@ pub struct Session {
     url: DatabaseUrl,
     queries: usize,
     schemas: Vec<String>,
+    /// The migration crate's history table when it is not `seaql_migrations`.
+    history_table: Option<String>,
 }
 
 impl Session {
@@ -108,9 +111,11 @@ impl Session {
                 index_columns: self.rows("indexes", q(queries::INDEX_COLUMNS)).await?,
                 foreign_keys: self.rows("foreign keys", q(queries::FOREIGN_KEYS)).await?,
             };
-            schema
-                .namespaces
-                .insert(name.clone(), lower::lower(&name, catalog));
+            let mut ns = lower::lower(&name, catalog);
+            if let Some(history) = &self.history_table {
+                ns.tables.remove(history);
+            }
+            schema.namespaces.insert(name.clone(), ns);
         }
         let queries = self.queries;
         let _ = self.conn.close().await;

@@ -8,6 +8,7 @@ pub async fn reflect_url(url: &str, schemas: &[&str]) -> Result<Reflection, Erro
     let url = DatabaseUrl::parse(url)?;
     let options = ReflectOptions {
         schemas: schemas.iter().map(|s| s.to_string()).collect(),
+        ..ReflectOptions::default()
     };
     reflect(&url, &options).await
 }
