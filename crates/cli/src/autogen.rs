@@ -45,6 +45,10 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         print(&refusal(plan, style))?;
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
+    if plan.hazards().any(|h| h.kind == HazardKind::Blocked) {
+        print(&blocked(plan, style))?;
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
     let findings = findings(&planned).await;
     let command = format!("sealift autogen {}", args.name);
     let text = sealift_codegen::migration_file(
@@ -90,6 +94,21 @@ fn refusal(plan: &Plan, style: Style) -> String {
          \x20 - a renamed column: mark the field #[sea_orm(renamed_from = \"old_name\")], or pass --rename table.old=new\n\
          \x20 - a renamed table: pass --rename old_table=new_table\n\
          To drop it on purpose: run again with --allow-destructive\n",
+    );
+    out
+}
+
+/// What would make the migration fail, and what to do.
+fn blocked(plan: &Plan, style: Style) -> String {
+    let mut out = format!(
+        "{}\n",
+        style.danger("Nothing written: this migration would fail as planned.")
+    );
+    for h in plan.hazards().filter(|h| h.kind == HazardKind::Blocked) {
+        let _ = writeln!(out, "  - {}", h.message);
+    }
+    out.push_str(
+        "Change or drop what stands in the way first (by hand, or in a migration from `sealift create`), then run again.\n",
     );
     out
 }

@@ -84,6 +84,7 @@ pub fn plan_text(plan: &Plan, findings: &[String], style: Style) -> String {
                     HazardKind::Destructive => style.danger("destructive"),
                     HazardKind::DataDependent => style.warn("data-dependent"),
                     HazardKind::Blocking => style.warn("blocking"),
+                    HazardKind::Blocked => style.danger("blocked"),
                 };
                 let _ = writeln!(out, "      ! {label}: {}", h.message);
             }

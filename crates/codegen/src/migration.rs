@@ -19,8 +19,8 @@ use sea_query::{
 };
 use sealift_diff::{Change, EnumPosition, HazardKind, Plan, Step};
 use sealift_ir::{
-    Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, Table,
-    TypeKind, normalize_pg_type_name, sqlite_declared_type,
+    Column, DataType, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, Table, TypeKind,
+    normalize_pg_type_name, sqlite_declared_type,
 };
 
 /// What the file is written for, besides the plan.
@@ -228,7 +228,9 @@ impl Gen<'_> {
             AddColumn { .. } => Vec::new(),
             AlterColumn { .. } if d == Dialect::Mysql => Vec::new(),
             AddIndex { index, .. } if sealift_diff::is_plain_index(index) => Vec::new(),
-            AddForeignKey { fk, .. } if fk.deferrable == Deferrable::No => Vec::new(),
+            AddForeignKey { fk, .. } if sealift_diff::inline_foreign_key(fk, Dialect::Postgres) => {
+                Vec::new()
+            }
             CreateEnum { .. }
             | DropEnum { .. }
             | AddEnumValue { .. }
@@ -285,6 +287,10 @@ impl Gen<'_> {
             }
             ReplaceEnum { .. } => postgres_only(execute(&self.raw_statements(c))),
             RebuildTable { .. } => sqlite_rebuild(&self.raw_statements(c)),
+            // sea-query writes no parentheses for a table without columns.
+            CreateTable { table, .. } if table.columns.is_empty() => {
+                execute(&sealift_diff::render(c, d))
+            }
             CreateTable { schema, table } => {
                 let stmt = self.create_table(schema, table);
                 let mut out = quote! { manager.create_table(#stmt).await?; };
@@ -370,7 +376,9 @@ impl Gen<'_> {
                     manager.drop_index(Index::drop().name(#name).table(#t).to_owned()).await?;
                 }
             }
-            AddForeignKey { schema, table, fk } if fk.deferrable == Deferrable::No => {
+            AddForeignKey { schema, table, fk }
+                if sealift_diff::inline_foreign_key(fk, Dialect::Postgres) =>
+            {
                 let stmt = self.foreign_key(schema, table, fk);
                 quote! { manager.create_foreign_key(#stmt.to_owned()).await?; }
             }
@@ -408,10 +416,15 @@ impl Gen<'_> {
         }
         for u in &t.uniques {
             let name = u.name.as_ref().map(|n| quote!(.name(#n)));
+            let nnd = u.nulls_not_distinct.then(|| quote!(.nulls_not_distinct()));
             let cols = &u.columns;
-            out.extend(quote! { .index(Index::create().unique() #name #(.col(#cols))*) });
+            out.extend(quote! { .index(Index::create().unique() #nnd #name #(.col(#cols))*) });
         }
-        for c in &t.checks {
+        for c in t
+            .checks
+            .iter()
+            .filter(|c| sealift_diff::inline_check(c, self.d))
+        {
             let e = &c.expression;
             out.extend(match &c.name {
                 Some(n) => quote! { .check((#n, Expr::cust(#e))) },
@@ -419,7 +432,7 @@ impl Gen<'_> {
             });
         }
         for fk in &t.foreign_keys {
-            if fk.deferrable == Deferrable::No || self.d != Dialect::Postgres {
+            if sealift_diff::inline_foreign_key(fk, self.d) {
                 let stmt = self.foreign_key(schema, &t.name, fk);
                 out.extend(quote! { .foreign_key(#stmt) });
             }
@@ -428,12 +441,27 @@ impl Gen<'_> {
         out
     }
 
-    /// What follows a created table: deferrable foreign keys, indexes, triggers, comments.
+    /// What follows a created table: `NOT VALID` checks, deferrable or `NOT VALID` foreign keys,
+    /// indexes, triggers, comments.
     fn create_table_extras(&self, schema: &str, t: &Table) -> Vec<String> {
         let d = self.d;
         let mut out = Vec::new();
+        for check in t
+            .checks
+            .iter()
+            .filter(|c| !sealift_diff::inline_check(c, d))
+        {
+            out.extend(sealift_diff::render(
+                &Change::AddCheck {
+                    schema: schema.to_owned(),
+                    table: t.name.clone(),
+                    check: check.clone(),
+                },
+                d,
+            ));
+        }
         for fk in &t.foreign_keys {
-            if fk.deferrable != Deferrable::No && d == Dialect::Postgres {
+            if !sealift_diff::inline_foreign_key(fk, d) {
                 out.extend(sealift_diff::render(
                     &Change::AddForeignKey {
                         schema: schema.to_owned(),

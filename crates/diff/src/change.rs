@@ -14,6 +14,22 @@ pub enum EnumPosition {
     After(String),
 }
 
+/// A column whose type is an enum (or an array of it), as re-casting needs it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EnumColumn {
+    /// The table's namespace.
+    pub schema: String,
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// 0 for the enum itself, 1 for an array of it, ...
+    pub array_dims: u32,
+    /// The column's default as the database prints it; it names the enum type, so it is dropped
+    /// before the re-cast and set again after.
+    pub default: Option<String>,
+}
+
 /// One schema change. `schema` is the namespace, `table` the table's name in it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[allow(missing_docs)]
@@ -34,15 +50,15 @@ pub enum Change {
         def: Enum,
         value: String,
         position: EnumPosition,
-        columns: Vec<(String, String)>,
+        columns: Vec<EnumColumn>,
     },
     /// Removes or reorders values: rename the old type, create the new one, re-cast the columns,
-    /// drop the old type. `columns` are the (table, column) pairs using it.
+    /// drop the old type. `columns` are the table columns using it, in any namespace.
     ReplaceEnum {
         schema: String,
         from: Enum,
         to: Enum,
-        columns: Vec<(String, String)>,
+        columns: Vec<EnumColumn>,
     },
     CreateTable {
         schema: String,

@@ -1,16 +1,21 @@
 //! Comparing the desired schema with the current one: pairing objects by definition (never by
 //! name alone), normalizing what databases rewrite, and deciding what is managed.
 //!
-//! The output is an unordered list of changes plus notes; `plan.rs` orders them.
+//! What entities cannot say is never changed: a primary key, index, check or foreign key no
+//! entity declares (unless a column it needs is dropped, and then it is dropped explicitly so
+//! the down plan re-creates it), generated columns, identity, deferrability, `NOT VALID`,
+//! foreign keys to tables no entity names. The output is an unordered list of changes plus
+//! notes; `plan.rs` orders them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use sealift_ir::{
-    Column, DataType, Dialect, Enum, ForeignKey, Identity, Index, IndexKey, Namespace, Schema,
-    Table, TableKind, TypeKind, Unique,
+    Check, Column, DataType, Deferrable, Dialect, Enum, ForeignKey, Identity, Index, IndexKey,
+    Namespace, QualifiedName, Schema, Table, TableKind, TypeKind, Unique,
 };
 
-use crate::change::{Change, EnumPosition};
+use crate::change::{Change, EnumColumn, EnumPosition};
+use crate::expr;
 use crate::{DiffOptions, Note};
 
 /// SeaORM names the indexes it creates `idx-{table}-...`: those are managed; other indexes that
@@ -25,6 +30,8 @@ pub fn compare(
 ) -> (Vec<Change>, Vec<Note>) {
     let mut cx = Cx {
         options,
+        desired,
+        current,
         changes: Vec::new(),
         notes: Vec::new(),
     };
@@ -45,11 +52,16 @@ pub fn compare(
         cx.enums(ns_name, d, c);
         cx.tables(ns_name, d, c);
     }
+    if options.dialect == Dialect::Postgres {
+        cx.foreign_keys_around_type_changes();
+    }
     (cx.changes, cx.notes)
 }
 
 struct Cx<'a> {
     options: &'a DiffOptions,
+    desired: &'a Schema,
+    current: &'a Schema,
     changes: Vec<Change>,
     notes: Vec<Note>,
 }
@@ -64,36 +76,30 @@ impl Cx<'_> {
 
     fn enums(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
         for (name, want) in &d.enums {
-            let columns: Vec<(String, String)> = c
-                .tables
-                .values()
-                .flat_map(|t| {
-                    t.columns
-                        .iter()
-                        .filter(|col| {
-                            col.data_type.kind == TypeKind::Enum && col.data_type.name == *name
-                        })
-                        .map(|col| (t.name.clone(), col.name.clone()))
-                })
-                .collect();
+            let columns = enum_columns(self.current, ns, name);
             match c.enums.get(name) {
                 None => self.changes.push(Change::CreateEnum {
                     schema: ns.into(),
                     def: want.clone(),
                 }),
                 Some(have) if have.values == want.values => {}
-                Some(have) if is_subsequence(&have.values, &want.values) => {
-                    // Add the new labels one by one, each next to a label already there.
+                // Add the new labels one by one, each next to a label already there (a type
+                // with no labels at all has nothing to place them by: it is replaced).
+                Some(have)
+                    if !have.values.is_empty() && is_subsequence(&have.values, &want.values) =>
+                {
                     let mut present: Vec<String> = have.values.clone();
                     for (i, v) in want.values.iter().enumerate() {
                         if present.contains(v) {
                             continue;
                         }
-                        let position =
-                            match want.values[i + 1..].iter().find(|n| present.contains(n)) {
-                                Some(next) => EnumPosition::Before(next.clone()),
-                                None => EnumPosition::After(want.values[i - 1].clone()),
-                            };
+                        let next = want.values[i + 1..].iter().find(|n| present.contains(n));
+                        let position = match (next, i.checked_sub(1)) {
+                            (Some(next), _) => EnumPosition::Before(next.clone()),
+                            (None, Some(prev)) => EnumPosition::After(want.values[prev].clone()),
+                            // Unreachable with a label present, but never an index out of range.
+                            (None, None) => EnumPosition::After(present[present.len() - 1].clone()),
+                        };
                         let before = Enum {
                             name: name.clone(),
                             values: present.clone(),
@@ -151,6 +157,16 @@ impl Cx<'_> {
                 have = Some(t);
             }
             match have {
+                // PostgreSQL has tables without columns; SQLite and MySQL do not.
+                None if want.columns.is_empty() && self.options.dialect != Dialect::Postgres => {
+                    self.note(
+                        format!("{ns}.{name}"),
+                        format!(
+                            "the entity declares no column SeaORM manages, and {} cannot create a table without columns; not created",
+                            self.options.dialect
+                        ),
+                    )
+                }
                 None => self.changes.push(Change::CreateTable {
                     schema: ns.into(),
                     table: want.clone(),
@@ -197,6 +213,11 @@ impl Cx<'_> {
     fn table(&mut self, ns: &str, want: &Table, have: &Table) {
         let t = &want.name;
         let subject = |x: &str| format!("{ns}.{t}.{x}");
+        let pk_stays = match (&want.primary_key, &have.primary_key) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(w), Some(h)) => same_set(&w.columns, &h.columns),
+        };
         // Columns, renames first.
         let current: BTreeMap<&str, &Column> =
             have.columns.iter().map(|c| (c.name.as_str(), c)).collect();
@@ -220,7 +241,7 @@ impl Cx<'_> {
                     seen.insert(&prev.name);
                     let mut renamed = prev.clone();
                     renamed.name = col.name.clone();
-                    self.column(ns, t, col, &renamed);
+                    self.column(ns, have, col, &renamed, pk_stays);
                     continue;
                 }
             }
@@ -232,10 +253,12 @@ impl Cx<'_> {
                 }),
                 Some(prev) => {
                     seen.insert(&prev.name);
-                    self.column(ns, t, col, prev);
+                    self.column(ns, have, col, prev, pk_stays);
                 }
             }
         }
+        // Columns the entity does not have; what uses a dropped column goes with it.
+        let mut dropped: BTreeSet<&str> = BTreeSet::new();
         for col in &have.columns {
             if seen.contains(col.name.as_str()) || want.columns.iter().any(|c| c.name == col.name) {
                 continue;
@@ -244,16 +267,33 @@ impl Cx<'_> {
                 self.note(subject(&col.name), "declared with ignore; left alone");
                 continue;
             }
+            if col.generated.is_some() {
+                self.note(
+                    subject(&col.name),
+                    "generated column no entity can declare; left alone",
+                );
+                continue;
+            }
+            dropped.insert(&col.name);
             self.changes.push(Change::DropColumn {
                 schema: ns.into(),
                 table: t.clone(),
                 column: col.clone(),
             });
         }
+        let uses_dropped = |cols: &[String]| cols.iter().any(|c| dropped.contains(c.as_str()));
 
-        // Primary key.
+        // Primary key: the same columns in another order are the same key.
         match (&want.primary_key, &have.primary_key) {
             (Some(w), Some(h)) if w.columns == h.columns => {}
+            (Some(w), Some(h)) if same_set(&w.columns, &h.columns) => self.note(
+                format!("{ns}.{t}"),
+                format!(
+                    "primary key column order differs (entity: {}; database: {}); the key is the same and is left as it is",
+                    w.columns.join(", "),
+                    h.columns.join(", ")
+                ),
+            ),
             (Some(w), Some(h)) => {
                 self.changes.push(Change::DropPrimaryKey {
                     schema: ns.into(),
@@ -271,6 +311,13 @@ impl Cx<'_> {
                 table: t.clone(),
                 key: w.clone(),
             }),
+            (None, Some(h)) if uses_dropped(&h.columns) => {
+                self.changes.push(Change::DropPrimaryKey {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    key: h.clone(),
+                })
+            }
             (None, Some(_)) => self.note(
                 format!("{ns}.{t}"),
                 "the entity declares no primary key; the table's is left alone",
@@ -278,9 +325,9 @@ impl Cx<'_> {
             (None, None) => {}
         }
 
-        self.uniques_and_indexes(ns, want, have);
-        self.foreign_keys(ns, want, have);
-        self.checks(ns, want, have);
+        self.uniques_and_indexes(ns, want, have, &dropped);
+        self.foreign_keys(ns, want, have, &dropped);
+        self.checks(ns, want, have, &dropped);
 
         if want.comment.is_some() && want.comment != have.comment {
             self.changes.push(Change::SetTableComment {
@@ -292,14 +339,46 @@ impl Cx<'_> {
         }
     }
 
-    /// Compares one column pair; only what the entity manages is compared.
-    fn column(&mut self, ns: &str, table: &str, want: &Column, have: &Column) {
+    /// Compares one column pair; only what the entity manages is compared. `table` is the
+    /// current table; `pk_stays` says its primary key is kept.
+    fn column(&mut self, ns: &str, table: &Table, want: &Column, have: &Column, pk_stays: bool) {
         let dialect = self.options.dialect;
+        let t = &table.name;
+        let subject = format!("{ns}.{t}.{}", want.name);
         let data_type = !types_equal(&want.data_type, &have.data_type, dialect);
-        let nullable =
-            want.nullable != have.nullable && !(dialect == Dialect::Sqlite && is_rowid_alias(have));
-        let default =
-            self.options.compare_server_defaults && !defaults_equal(&want.default, &have.default);
+        let in_kept_key = pk_stays
+            && table
+                .primary_key
+                .as_ref()
+                .is_some_and(|k| k.columns.contains(&have.name));
+        let identity = matches!(have.identity, Some(Identity::Always | Identity::ByDefault));
+        let rowid = is_rowid_alias(table, have, dialect);
+        let mut nullable = want.nullable != have.nullable && !rowid;
+        if nullable && want.nullable && (in_kept_key || identity) {
+            // The database refuses NULLs in a key or an identity column, and sealift changes
+            // neither: NOT NULL stays with them.
+            nullable = false;
+            let why = if in_kept_key {
+                "part of the primary key"
+            } else {
+                "an identity column"
+            };
+            self.note(
+                subject.clone(),
+                format!("the entity allows NULL, but the column is {why}; NOT NULL is kept"),
+            );
+        }
+        // A sequence default is how the database makes the column's values; the entity says
+        // it with auto_increment, never as a default.
+        let sequence_default = matches!(have.identity, Some(Identity::Serial { .. }))
+            || (want.identity.is_some()
+                && have
+                    .default
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("nextval(")));
+        let default = self.options.compare_server_defaults
+            && !sequence_default
+            && !defaults_equal(&want.default, &have.default);
         let comment = want.comment.is_some() && want.comment != have.comment;
         let collation = want.collation.is_some() && want.collation != have.collation;
         if data_type || nullable || default || comment || collation {
@@ -322,7 +401,7 @@ impl Cx<'_> {
             if to != *have {
                 self.changes.push(Change::AlterColumn {
                     schema: ns.into(),
-                    table: table.into(),
+                    table: t.clone(),
                     from: have.clone(),
                     to,
                 });
@@ -330,15 +409,22 @@ impl Cx<'_> {
         }
         if want.identity.is_some() != is_auto_increment(have) && dialect != Dialect::Sqlite {
             self.note(
-                format!("{ns}.{table}.{}", want.name),
+                subject,
                 "auto-increment differs between entity and database; left alone",
             );
         }
     }
 
-    fn uniques_and_indexes(&mut self, ns: &str, want: &Table, have: &Table) {
+    fn uniques_and_indexes(
+        &mut self,
+        ns: &str,
+        want: &Table,
+        have: &Table,
+        dropped: &BTreeSet<&str>,
+    ) {
         let t = &want.name;
-        // Everything that enforces uniqueness on plain columns, from either side, by its columns.
+        // Everything that enforces uniqueness on plain columns, from either side, by its
+        // columns as a set: the same columns in another order are the same uniqueness.
         let mut have_unique: Vec<(Vec<&str>, UniqueHolder)> = have
             .uniques
             .iter()
@@ -350,9 +436,26 @@ impl Cx<'_> {
                     .filter_map(|i| Some((plain_columns(i)?, UniqueHolder::Index(i)))),
             )
             .collect();
+        let mut found_unique = |cols: Vec<&str>, cx: &mut Self| -> bool {
+            let Some((order, _)) = take(&cols, &mut have_unique) else {
+                return false;
+            };
+            if order != cols {
+                cx.note(
+                    format!("{ns}.{t}"),
+                    format!(
+                        "unique key column order differs (entity: {}; database: {}); the uniqueness is the same and is left as it is",
+                        cols.join(", "),
+                        order.join(", ")
+                    ),
+                );
+            }
+            true
+        };
+        let mut adds = Vec::new();
         for u in &want.uniques {
-            if take(&names(&u.columns), &mut have_unique).is_none() {
-                self.changes.push(Change::AddUnique {
+            if !found_unique(names(&u.columns), self) {
+                adds.push(Change::AddUnique {
                     schema: ns.into(),
                     table: t.clone(),
                     unique: u.clone(),
@@ -366,21 +469,20 @@ impl Cx<'_> {
             .collect();
         for i in &want.indexes {
             let found = if i.unique {
-                plain_columns(i)
-                    .and_then(|cols| take(&cols, &mut have_unique))
-                    .is_some()
+                plain_columns(i).is_some_and(|cols| found_unique(cols, self))
             } else {
                 let p = have_plain.iter().position(|h| same_index(h, i));
                 p.map(|p| have_plain.remove(p)).is_some()
             };
             if !found {
-                self.changes.push(Change::AddIndex {
+                adds.push(Change::AddIndex {
                     schema: ns.into(),
                     table: t.clone(),
                     index: i.clone(),
                 });
             }
         }
+        self.changes.extend(adds);
         for (_, holder) in have_unique {
             match holder {
                 UniqueHolder::Constraint(u) => self.changes.push(Change::DropUnique {
@@ -388,30 +490,41 @@ impl Cx<'_> {
                     table: t.clone(),
                     unique: u.clone(),
                 }),
-                UniqueHolder::Index(i) => self.drop_or_note_index(ns, t, i),
+                UniqueHolder::Index(i) => self.drop_or_note_index(ns, have, i, dropped),
             }
         }
         for i in have_plain {
-            self.drop_or_note_index(ns, t, i);
+            self.drop_or_note_index(ns, have, i, dropped);
         }
     }
 
-    fn drop_or_note_index(&mut self, ns: &str, table: &str, index: &Index) {
-        if index.name.starts_with(SEAORM_INDEX_PREFIX) {
+    /// An index no entity asks for: dropped when SeaORM made it or when it uses a column the
+    /// plan drops, else left alone.
+    fn drop_or_note_index(
+        &mut self,
+        ns: &str,
+        table: &Table,
+        index: &Index,
+        dropped: &BTreeSet<&str>,
+    ) {
+        let uses_dropped = index_columns(table, index)
+            .iter()
+            .any(|c| dropped.contains(c.as_str()));
+        if index.name.starts_with(SEAORM_INDEX_PREFIX) || uses_dropped {
             self.changes.push(Change::DropIndex {
                 schema: ns.into(),
-                table: table.into(),
+                table: table.name.clone(),
                 index: index.clone(),
             });
         } else {
             self.note(
-                format!("{ns}.{table}.{}", index.name),
+                format!("{ns}.{}.{}", table.name, index.name),
                 "index no entity declares; left alone",
             );
         }
     }
 
-    fn foreign_keys(&mut self, ns: &str, want: &Table, have: &Table) {
+    fn foreign_keys(&mut self, ns: &str, want: &Table, have: &Table, dropped: &BTreeSet<&str>) {
         let t = &want.name;
         let mut remaining: Vec<&ForeignKey> = have.foreign_keys.iter().collect();
         for fk in &want.foreign_keys {
@@ -427,41 +540,87 @@ impl Cx<'_> {
             }
         }
         for fk in remaining {
-            self.changes.push(Change::DropForeignKey {
-                schema: ns.into(),
-                table: t.clone(),
-                fk: fk.clone(),
-            });
+            let target = QualifiedName::new(
+                fk.referenced_table.schema.as_deref().unwrap_or(ns),
+                fk.referenced_table.name.clone(),
+            );
+            let named = self.desired.table(&target).is_some();
+            // A table no entity names is dropped only when asked to drop such tables.
+            let target_dropped = self.options.drop_unknown_tables
+                && self.current.table(&target).is_some_and(|t| {
+                    !t.kind.is_view() && !matches!(t.kind, TableKind::PartitionOf { .. })
+                });
+            let column_dropped = fk.columns.iter().any(|c| dropped.contains(c.as_str()));
+            if named || target_dropped || column_dropped {
+                self.changes.push(Change::DropForeignKey {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    fk: fk.clone(),
+                });
+            } else {
+                self.note(
+                    format!(
+                        "{ns}.{t}.{}",
+                        fk.name.clone().unwrap_or_else(|| fk.columns.join("_"))
+                    ),
+                    format!("foreign key to {target}, which no entity names; left alone"),
+                );
+            }
         }
     }
 
-    fn checks(&mut self, ns: &str, want: &Table, have: &Table) {
+    fn checks(&mut self, ns: &str, want: &Table, have: &Table, dropped: &BTreeSet<&str>) {
         let t = &want.name;
-        let mut remaining: Vec<_> = have.checks.iter().collect();
+        let column_names = || have.columns.iter().map(|c| c.name.as_str());
+        let mut remaining: Vec<&Check> = have.checks.iter().collect();
         for c in &want.checks {
-            let by_name = if c.name.is_some() {
-                remaining.iter().position(|h| h.name == c.name)
-            } else {
-                None
-            };
-            let p = match by_name {
-                Some(p) => Some(p),
-                None => remaining
-                    .iter()
-                    .position(|h| squash(&h.expression) == squash(&c.expression)),
-            };
-            match p {
-                Some(p) => {
-                    remaining.remove(p);
+            let form = expr::normal_form(&c.expression);
+            // The same check, whatever the database made of its text.
+            let same = remaining.iter().position(|h| {
+                (c.name.is_none() || h.name.is_none() || h.name == c.name)
+                    && expr::normal_form(&h.expression) == form
+            });
+            if let Some(p) = same {
+                remaining.remove(p);
+                continue;
+            }
+            // The entity's check in its place with another expression: edited. On PostgreSQL
+            // the place is the name SeaORM's column check gets; on SQLite, where checks have
+            // no names, an unnamed check on exactly the same columns.
+            let used = expr::columns_used(&c.expression, column_names());
+            let edited = remaining.iter().position(|h| match (&c.name, &h.name) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => {
+                    !used.is_empty() && expr::columns_used(&h.expression, column_names()) == used
                 }
-                None => self.changes.push(Change::AddCheck {
+                _ => false,
+            });
+            if let Some(p) = edited {
+                let old = remaining.remove(p);
+                self.changes.push(Change::DropCheck {
+                    schema: ns.into(),
+                    table: t.clone(),
+                    check: old.clone(),
+                });
+            }
+            self.changes.push(Change::AddCheck {
+                schema: ns.into(),
+                table: t.clone(),
+                check: c.clone(),
+            });
+        }
+        for c in remaining {
+            let uses_dropped = expr::columns_used(&c.expression, column_names())
+                .iter()
+                .any(|c| dropped.contains(c.as_str()));
+            if uses_dropped {
+                self.changes.push(Change::DropCheck {
                     schema: ns.into(),
                     table: t.clone(),
                     check: c.clone(),
-                }),
+                });
+                continue;
             }
-        }
-        for c in remaining {
             let label = c.name.clone().unwrap_or_else(|| c.expression.clone());
             self.note(
                 format!("{ns}.{t}.{label}"),
@@ -469,6 +628,93 @@ impl Cx<'_> {
             );
         }
     }
+
+    /// PostgreSQL cannot change the type of a column a foreign key uses when the two sides
+    /// stop matching: every foreign key on a retyped column, from either side, is dropped
+    /// before the change and added again after it.
+    fn foreign_keys_around_type_changes(&mut self) {
+        let retyped: BTreeSet<(String, String, String)> = self
+            .changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::AlterColumn {
+                    schema,
+                    table,
+                    from,
+                    to,
+                } if from.data_type != to.data_type => {
+                    Some((schema.clone(), table.clone(), to.name.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        if retyped.is_empty() {
+            return;
+        }
+        let mut pairs = Vec::new();
+        for ns in self.current.namespaces.values() {
+            for t in ns.tables.values() {
+                for fk in &t.foreign_keys {
+                    let target_ns = fk.referenced_table.schema.as_deref().unwrap_or(&ns.name);
+                    let outgoing = fk
+                        .columns
+                        .iter()
+                        .any(|c| retyped.contains(&(ns.name.clone(), t.name.clone(), c.clone())));
+                    let incoming = fk.referenced_columns.iter().any(|c| {
+                        retyped.contains(&(
+                            target_ns.to_owned(),
+                            fk.referenced_table.name.clone(),
+                            c.clone(),
+                        ))
+                    });
+                    let already = self.changes.iter().any(|c| {
+                        matches!(c, Change::DropForeignKey { schema, table, fk: f }
+                            if *schema == ns.name && *table == t.name && f == fk)
+                    });
+                    if (outgoing || incoming) && !already {
+                        pairs.push((ns.name.clone(), t.name.clone(), fk.clone()));
+                    }
+                }
+            }
+        }
+        for (schema, table, fk) in pairs {
+            self.changes.push(Change::DropForeignKey {
+                schema: schema.clone(),
+                table: table.clone(),
+                fk: fk.clone(),
+            });
+            self.changes
+                .push(Change::AddForeignKey { schema, table, fk });
+        }
+    }
+}
+
+/// The ordinary and partitioned table columns of every namespace whose type is the enum
+/// `ns.name` (or an array of it). Views follow their tables, and partitions and inheritance
+/// children are altered through their parent.
+fn enum_columns(current: &Schema, ns: &str, name: &str) -> Vec<EnumColumn> {
+    current
+        .namespaces
+        .values()
+        .flat_map(|n| n.tables.values().map(move |t| (n, t)))
+        .filter(|(_, t)| matches!(t.kind, TableKind::Ordinary | TableKind::Partitioned { .. }))
+        .flat_map(|(n, t)| {
+            t.columns
+                .iter()
+                .filter(|c| {
+                    c.data_type.kind == TypeKind::Enum
+                        && c.data_type.name == name
+                        && c.data_type.schema.as_deref().unwrap_or(&n.name) == ns
+                })
+                .map(|c| EnumColumn {
+                    schema: n.name.clone(),
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                    array_dims: c.data_type.array_dims,
+                    default: c.default.clone(),
+                })
+        })
+        .collect()
 }
 
 enum UniqueHolder<'a> {
@@ -476,13 +722,18 @@ enum UniqueHolder<'a> {
     Index(&'a Index),
 }
 
-/// Removes and returns the holder of uniqueness on exactly these columns.
+/// Removes and returns the holder of uniqueness on these columns, in any order.
 fn take<'a>(
     cols: &[&str],
     list: &mut Vec<(Vec<&'a str>, UniqueHolder<'a>)>,
 ) -> Option<(Vec<&'a str>, UniqueHolder<'a>)> {
-    let p = list.iter().position(|(c, _)| c == cols)?;
+    let p = list.iter().position(|(c, _)| same_set(c, cols))?;
     Some(list.remove(p))
+}
+
+/// The same names, each once, in any order.
+fn same_set<T: Ord>(a: &[T], b: &[T]) -> bool {
+    a.len() == b.len() && a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
 }
 
 fn without_rename(c: &Column) -> Column {
@@ -499,7 +750,7 @@ fn names(columns: &[String]) -> Vec<&str> {
 
 /// The columns of an index made only of plain ascending columns, with no predicate.
 fn plain_columns(i: &Index) -> Option<Vec<&str>> {
-    if i.predicate.is_some() || !i.include.is_empty() {
+    if i.predicate.is_some() || !i.include.is_empty() || i.nulls_not_distinct {
         return None;
     }
     i.parts
@@ -511,17 +762,39 @@ fn plain_columns(i: &Index) -> Option<Vec<&str>> {
         .collect()
 }
 
+/// Every column of `table` an index uses: key columns, INCLUDE columns, and those its
+/// expressions and predicate name.
+pub(crate) fn index_columns(table: &Table, i: &Index) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let names = || table.columns.iter().map(|c| c.name.as_str());
+    for p in &i.parts {
+        match &p.key {
+            IndexKey::Column(c) => out.push(c.clone()),
+            IndexKey::Expression(e) => out.extend(expr::columns_used(e, names())),
+        }
+    }
+    out.extend(i.include.iter().cloned());
+    if let Some(p) = &i.predicate {
+        out.extend(expr::columns_used(p, names()));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Indexes are the same by definition: parts, uniqueness, predicate; the name does not count,
 /// nor does a method the desired side leaves unsaid.
 fn same_index(have: &Index, want: &Index) -> bool {
     have.unique == want.unique
         && have.parts == want.parts
-        && squash_opt(&have.predicate) == squash_opt(&want.predicate)
+        && have.predicate.as_deref().map(expr::normal_form)
+            == want.predicate.as_deref().map(expr::normal_form)
         && have.include == want.include
         && (want.method.is_none() || have.method == want.method)
 }
 
-/// Foreign keys are the same by definition; the name does not count.
+/// Foreign keys are the same by definition; the name does not count, nor what entities cannot
+/// say (deferrability, `NOT VALID`) when the entity leaves it unsaid.
 fn same_fk(want: &ForeignKey, have: &ForeignKey, ns: &str) -> bool {
     let want_schema = want.referenced_table.schema.as_deref().unwrap_or(ns);
     let have_schema = have.referenced_table.schema.as_deref().unwrap_or(ns);
@@ -531,7 +804,7 @@ fn same_fk(want: &ForeignKey, have: &ForeignKey, ns: &str) -> bool {
         && want.referenced_columns == have.referenced_columns
         && want.on_update == have.on_update
         && want.on_delete == have.on_delete
-        && want.deferrable == have.deferrable
+        && (want.deferrable == Deferrable::No || want.deferrable == have.deferrable)
 }
 
 fn is_subsequence(small: &[String], big: &[String]) -> bool {
@@ -547,9 +820,16 @@ fn is_auto_increment(c: &Column) -> bool {
             .is_some_and(|d| d.starts_with("nextval("))
 }
 
-/// SQLite's `INTEGER PRIMARY KEY` is the rowid: NOT NULL whatever the declaration says.
-fn is_rowid_alias(c: &Column) -> bool {
-    c.identity == Some(Identity::AutoIncrement)
+/// SQLite's single-column `INTEGER PRIMARY KEY` is the rowid, with or without AUTOINCREMENT:
+/// never NULL, whatever the declaration says.
+fn is_rowid_alias(table: &Table, c: &Column, dialect: Dialect) -> bool {
+    dialect == Dialect::Sqlite
+        && c.data_type.name.eq_ignore_ascii_case("integer")
+        && c.data_type.array_dims == 0
+        && table
+            .primary_key
+            .as_ref()
+            .is_some_and(|k| k.columns.len() == 1 && k.columns[0] == c.name)
 }
 
 /// Types compare in the dialect's normalized space; lengths, precision and scale only when both
@@ -657,17 +937,6 @@ fn normalize_default(d: &str) -> String {
         "now()" | "current_timestamp" => "current_timestamp".into(),
         other => other.to_owned(),
     }
-}
-
-fn squash(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
-        .collect::<String>()
-        .to_ascii_lowercase()
-}
-
-fn squash_opt(text: &Option<String>) -> Option<String> {
-    text.as_deref().map(squash)
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ pub enum HazardKind {
     DataDependent,
     /// Holds locks or rewrites the table while it runs.
     Blocking,
+    /// Fails as planned: something the plan does not change stands in its way (a view over a
+    /// column it drops, a default the new type cannot hold). Change that first.
+    Blocked,
 }
 
 /// One hazard of one change.
@@ -38,6 +41,7 @@ impl fmt::Display for HazardKind {
             HazardKind::Destructive => "destructive",
             HazardKind::DataDependent => "data-dependent",
             HazardKind::Blocking => "blocking",
+            HazardKind::Blocked => "blocked",
         })
     }
 }

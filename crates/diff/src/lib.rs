@@ -8,17 +8,20 @@
 
 mod change;
 mod compare;
+mod expr;
 mod hazard;
 mod plan;
 mod probe;
 mod sql;
 
-pub use change::{Change, EnumPosition};
+pub use change::{Change, EnumColumn, EnumPosition};
 pub use compare::types_equal;
 pub use hazard::{Hazard, HazardKind};
 pub use plan::{Plan, Step, apply};
 pub use probe::{Probe, probes};
-pub use sql::{column_type_sql, is_plain_index, render, render_steps};
+pub use sql::{
+    column_type_sql, inline_check, inline_foreign_key, is_plain_index, render, render_steps,
+};
 
 use sealift_ir::{Dialect, Schema};
 

@@ -6,7 +6,7 @@
 //! `CREATE TABLE` and added after every table exists. The down plan is the reverse of the up
 //! plan with every change inverted; drops carry full definitions, so it restores exactly.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
 use sealift_ir::{Column, Dialect, Schema, Table};
@@ -85,7 +85,7 @@ pub fn plan(changes: Vec<Change>, current: &Schema, dialect: Dialect, notes: Vec
     } else {
         split_foreign_keys(changes)
     };
-    let created = created_tables(&changes);
+    let cx = HazardCx::new(&changes, Some(current), dialect);
     let mut keyed: Vec<(SortKey, Change)> =
         changes.into_iter().map(|c| (sort_key(&c), c)).collect();
     order_tables(&mut keyed);
@@ -93,16 +93,18 @@ pub fn plan(changes: Vec<Change>, current: &Schema, dialect: Dialect, notes: Vec
     let up: Vec<Step> = keyed
         .into_iter()
         .map(|(_, change)| {
-            let hazards = hazards_of(&change, dialect, &created);
+            let hazards = hazards_of(&change, &cx);
             Step { change, hazards }
         })
         .collect();
     let inverses: Vec<Change> = up.iter().rev().map(|s| s.change.inverse()).collect();
-    let recreated = created_tables(&inverses);
+    // The schema down starts from is the one up leaves, which is not at hand: down's hazards
+    // are those of the changes themselves.
+    let cx = HazardCx::new(&inverses, None, dialect);
     let down: Vec<Step> = inverses
         .into_iter()
         .map(|change| {
-            let hazards = hazards_of(&change, dialect, &recreated);
+            let hazards = hazards_of(&change, &cx);
             Step { change, hazards }
         })
         .collect();
@@ -114,15 +116,123 @@ pub fn plan(changes: Vec<Change>, current: &Schema, dialect: Dialect, notes: Vec
     }
 }
 
-/// The tables a list of changes creates: they have no rows yet.
-fn created_tables(changes: &[Change]) -> BTreeSet<(String, String)> {
-    changes
-        .iter()
-        .filter_map(|c| match c {
-            Change::CreateTable { schema, table } => Some((schema.clone(), table.name.clone())),
-            _ => None,
-        })
-        .collect()
+/// What a change's hazards depend on beyond the change itself.
+struct HazardCx<'a> {
+    dialect: Dialect,
+    /// Tables the plan creates: they have no rows yet.
+    created: BTreeSet<TableKey>,
+    /// The database before the plan, when known: what uses the columns a change touches.
+    current: Option<&'a Schema>,
+    /// Columns the plan drops, by table.
+    dropped_columns: BTreeSet<(String, String, String)>,
+    /// Foreign keys the plan drops, by table.
+    dropped_fks: Vec<(String, String, sealift_ir::ForeignKey)>,
+    /// Tables the plan drops.
+    dropped_tables: BTreeSet<TableKey>,
+}
+
+impl<'a> HazardCx<'a> {
+    fn new(changes: &[Change], current: Option<&'a Schema>, dialect: Dialect) -> Self {
+        let mut cx = HazardCx {
+            dialect,
+            created: BTreeSet::new(),
+            current,
+            dropped_columns: BTreeSet::new(),
+            dropped_fks: Vec::new(),
+            dropped_tables: BTreeSet::new(),
+        };
+        for c in changes {
+            match c {
+                Change::CreateTable { schema, table } => {
+                    cx.created.insert((schema.clone(), table.name.clone()));
+                }
+                Change::DropTable { schema, table } => {
+                    cx.dropped_tables
+                        .insert((schema.clone(), table.name.clone()));
+                }
+                Change::DropColumn {
+                    schema,
+                    table,
+                    column,
+                } => {
+                    cx.dropped_columns
+                        .insert((schema.clone(), table.clone(), column.name.clone()));
+                }
+                Change::DropForeignKey { schema, table, fk } => {
+                    cx.dropped_fks
+                        .push((schema.clone(), table.clone(), fk.clone()));
+                }
+                _ => {}
+            }
+        }
+        cx
+    }
+
+    /// The current definition of a table.
+    fn table(&self, schema: &str, name: &str) -> Option<&'a Table> {
+        self.current?.namespaces.get(schema)?.tables.get(name)
+    }
+
+    /// What stands in the way of dropping or retyping `schema.table.column` and stays: views,
+    /// rules and policies using it, generated columns computed from it, and (when dropping)
+    /// foreign keys of other tables that reference it.
+    fn blockers(&self, schema: &str, table: &str, column: &str, dropping: bool) -> Vec<String> {
+        let Some(t) = self.table(schema, table) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = t
+            .dependents
+            .iter()
+            .filter(|d| d.columns.iter().any(|c| c == column))
+            .map(|d| format!("{} {}", d.kind, d.name))
+            .collect();
+        let names = || t.columns.iter().map(|c| c.name.as_str());
+        for g in &t.columns {
+            let uses = g.generated.as_deref().is_some_and(|e| {
+                crate::expr::columns_used(e, names())
+                    .iter()
+                    .any(|c| c == column)
+            });
+            let goes = self.dropped_columns.contains(&(
+                schema.to_owned(),
+                table.to_owned(),
+                g.name.clone(),
+            ));
+            if uses && g.name != column && !goes {
+                out.push(format!("generated column {schema}.{table}.{}", g.name));
+            }
+        }
+        if dropping && let Some(current) = self.current {
+            for ns in current.namespaces.values() {
+                for other in ns.tables.values() {
+                    if self
+                        .dropped_tables
+                        .contains(&(ns.name.clone(), other.name.clone()))
+                    {
+                        continue;
+                    }
+                    for fk in &other.foreign_keys {
+                        let target = fk_target(&ns.name, fk);
+                        let references = target == (schema.to_owned(), table.to_owned())
+                            && fk.referenced_columns.iter().any(|c| c == column);
+                        let dropped = self
+                            .dropped_fks
+                            .iter()
+                            .any(|(s, t, f)| *s == ns.name && *t == other.name && f == fk);
+                        if references && !dropped && !(other.name == table && ns.name == schema) {
+                            out.push(format!(
+                                "foreign key {} of {}.{}",
+                                fk.name.clone().unwrap_or_else(|| fk.columns.join(", ")),
+                                ns.name,
+                                other.name
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A table by (namespace, name).
@@ -174,7 +284,8 @@ fn order_tables(keyed: &mut [(SortKey, Change)]) {
                 _ => None,
             })
             .collect();
-        let order = topological(&tables);
+        let order = positions(&topological(&tables));
+        let len = order.len();
         for (key, c) in keyed.iter_mut() {
             if matches!(c, Change::CreateTable { .. }) != creating {
                 continue;
@@ -184,49 +295,92 @@ fn order_tables(keyed: &mut [(SortKey, Change)]) {
                 continue;
             };
             let pos = order
-                .iter()
-                .position(|t| t.0 == *schema && t.1 == table.name)
+                .get(&(schema.clone(), table.name.clone()))
+                .copied()
                 .unwrap_or(0);
-            key.1 = if creating { pos } else { order.len() - pos };
+            key.1 = if creating { pos } else { len - pos };
         }
     }
 }
 
-/// Referenced tables first; ties and cycles broken by name.
+/// Each table's place in an order.
+fn positions(order: &[TableKey]) -> HashMap<TableKey, usize> {
+    order
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), i))
+        .collect()
+}
+
+/// Referenced tables first; ties and cycles broken by name. Kahn's algorithm over a ready set
+/// ordered by name: linear in tables and references, up to the set's logarithm.
 fn topological(tables: &[TableDeps]) -> Vec<TableKey> {
-    let names: BTreeSet<(String, String)> =
-        tables.iter().map(|t| (t.0.clone(), t.1.clone())).collect();
-    let mut deps: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
-    for (s, n, refs) in tables {
-        let me = (s.clone(), n.clone());
-        let d: BTreeSet<_> = refs
-            .iter()
-            .filter(|r| names.contains(*r) && **r != me)
-            .cloned()
-            .collect();
-        deps.insert(me, d);
-    }
-    let mut out = Vec::new();
-    while !deps.is_empty() {
-        let ready: Option<(String, String)> = deps
-            .iter()
-            .find(|(_, d)| d.is_empty())
-            .map(|(k, _)| k.clone());
-        // In a cycle nothing is ready: take the first by name.
-        let next = ready.unwrap_or_else(|| deps.keys().next().cloned().unwrap_or_default());
-        deps.remove(&next);
-        for d in deps.values_mut() {
-            d.remove(&next);
+    let index: HashMap<(&str, &str), usize> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ((t.0.as_str(), t.1.as_str()), i))
+        .collect();
+    let mut waiting_on = vec![0usize; tables.len()];
+    let mut unblocks: Vec<Vec<usize>> = vec![Vec::new(); tables.len()];
+    for (i, (_, _, refs)) in tables.iter().enumerate() {
+        let mut seen = BTreeSet::new();
+        for r in refs {
+            if let Some(&j) = index.get(&(r.0.as_str(), r.1.as_str()))
+                && j != i
+                && seen.insert(j)
+            {
+                waiting_on[i] += 1;
+                unblocks[j].push(i);
+            }
         }
-        out.push(next);
+    }
+    let key = |i: usize| (tables[i].0.as_str(), tables[i].1.as_str(), i);
+    let mut remaining: BTreeSet<(&str, &str, usize)> = (0..tables.len()).map(key).collect();
+    let mut ready: BTreeSet<(&str, &str, usize)> = (0..tables.len())
+        .filter(|&i| waiting_on[i] == 0)
+        .map(key)
+        .collect();
+    let mut out = Vec::with_capacity(tables.len());
+    // In a cycle nothing is ready: take the first remaining by name.
+    while let Some(next) = ready.pop_first().or_else(|| remaining.first().copied()) {
+        let i = next.2;
+        if !remaining.remove(&next) {
+            continue;
+        }
+        out.push((tables[i].0.clone(), tables[i].1.clone()));
+        for &d in &unblocks[i] {
+            waiting_on[d] = waiting_on[d].saturating_sub(1);
+            if waiting_on[d] == 0 && remaining.contains(&key(d)) {
+                ready.insert(key(d));
+            }
+        }
     }
     out
 }
 
-/// Moves foreign keys out of `CREATE TABLE` when their target does not exist yet at that point
-/// (created later, or in a cycle), and out of dropped tables when they point at another dropped
-/// table, so tables can be created and dropped in any cycle.
+/// Moves foreign keys out of `CREATE TABLE` when their target is not ready at that point
+/// (created later, in a cycle, or an existing table that gains columns or keys later in the
+/// plan), and out of dropped tables when they point at another dropped table, so tables can be
+/// created and dropped in any cycle.
 fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
+    // Existing tables whose columns or keys change after tables are created.
+    let growing: BTreeSet<TableKey> = changes
+        .iter()
+        .filter(|c| {
+            matches!(
+                c,
+                Change::AddColumn { .. }
+                    | Change::AlterColumn { .. }
+                    | Change::AddPrimaryKey { .. }
+                    | Change::AddUnique { .. }
+                    | Change::AddIndex { .. }
+            )
+        })
+        .map(|c| {
+            let (s, t) = c.subject();
+            (s.to_owned(), t.to_owned())
+        })
+        .collect();
     let creates: Vec<TableDeps> = changes
         .iter()
         .filter_map(|c| match c {
@@ -238,8 +392,7 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
             _ => None,
         })
         .collect();
-    let order = topological(&creates);
-    let created: BTreeSet<(String, String)> = order.iter().cloned().collect();
+    let order = positions(&topological(&creates));
     let dropped: BTreeSet<(String, String)> = changes
         .iter()
         .filter_map(|c| match c {
@@ -251,19 +404,15 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
     for c in changes {
         match c {
             Change::CreateTable { schema, mut table } => {
-                let pos = order
-                    .iter()
-                    .position(|t| t.0 == schema && t.1 == table.name)
-                    .unwrap_or(0);
+                let me = (schema.clone(), table.name.clone());
+                let pos = order.get(&me).copied().unwrap_or(0);
                 let (keep, later): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
                     let target = fk_target(&schema, f);
-                    let me = (schema.clone(), table.name.clone());
                     target == me
-                        || !created.contains(&target)
-                        || order
-                            .iter()
-                            .position(|t| *t == target)
-                            .is_some_and(|p| p < pos)
+                        || match order.get(&target) {
+                            Some(p) => *p < pos,
+                            None => !growing.contains(&target),
+                        }
                 });
                 table.foreign_keys = keep;
                 for fk in later {
@@ -436,22 +585,48 @@ pub fn apply(t: &mut Table, c: &Change) {
 }
 
 /// The hazards of one change. `created` are tables this plan creates (they have no rows).
-fn hazards_of(c: &Change, dialect: Dialect, created: &BTreeSet<(String, String)>) -> Vec<Hazard> {
+fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
     use Change::*;
     use HazardKind::*;
+    let dialect = cx.dialect;
     let (schema, subject) = c.subject();
-    let fresh = created.contains(&(schema.to_owned(), subject.to_owned()));
+    let fresh = cx
+        .created
+        .contains(&(schema.to_owned(), subject.to_owned()));
     let mut out = Vec::new();
     let mut add = |k, m: String| out.push(Hazard::new(k, m));
     match c {
-        DropTable { table, .. } => add(
-            Destructive,
-            format!("drops table {schema}.{} and every row in it", table.name),
-        ),
-        DropColumn { table, column, .. } => add(
-            Destructive,
-            format!("drops column {schema}.{table}.{} and its data", column.name),
-        ),
+        DropTable { table, .. } => {
+            add(
+                Destructive,
+                format!("drops table {schema}.{} and every row in it", table.name),
+            );
+            let current = cx.table(schema, &table.name).unwrap_or(table);
+            for d in &current.dependents {
+                add(
+                    Blocked,
+                    format!(
+                        "{} {} uses {schema}.{}; the database refuses to drop the table while it stands",
+                        d.kind, d.name, table.name
+                    ),
+                );
+            }
+        }
+        DropColumn { table, column, .. } => {
+            add(
+                Destructive,
+                format!("drops column {schema}.{table}.{} and its data", column.name),
+            );
+            for b in cx.blockers(schema, table, &column.name, true) {
+                add(
+                    Blocked,
+                    format!(
+                        "{b} uses {schema}.{table}.{}; the database refuses to drop the column while it stands: change or drop it first",
+                        column.name
+                    ),
+                );
+            }
+        }
         DropEnum { def, .. } => add(
             Destructive,
             format!("drops enum type {schema}.{}", def.name),
@@ -480,6 +655,7 @@ fn hazards_of(c: &Change, dialect: Dialect, created: &BTreeSet<(String, String)>
                     to.name
                 ),
             );
+            enum_blockers(c, cx, &mut add);
         }
         AddColumn { table, column, .. }
             if !fresh
@@ -498,7 +674,12 @@ fn hazards_of(c: &Change, dialect: Dialect, created: &BTreeSet<(String, String)>
         }
         AlterColumn {
             table, from, to, ..
-        } => alter_hazards(schema, table, from, to, dialect, &mut add),
+        } => {
+            alter_hazards(schema, table, from, to, dialect, &mut add);
+            if from.data_type != to.data_type && dialect == Dialect::Postgres {
+                type_change_hazards(schema, table, from, to, cx, &mut add);
+            }
+        }
         AddUnique { table, unique, .. } if !fresh => add(
             DataDependent,
             format!(
@@ -633,6 +814,90 @@ fn hazards_of(c: &Change, dialect: Dialect, created: &BTreeSet<(String, String)>
         _ => {}
     }
     out
+}
+
+/// A column re-cast to the new enum fails where a view, rule or policy uses it, and its
+/// default fails to come back when its value is gone from the enum.
+fn enum_blockers(c: &Change, cx: &HazardCx<'_>, add: &mut impl FnMut(HazardKind, String)) {
+    let Change::ReplaceEnum { to, columns, .. } = c else {
+        return;
+    };
+    for col in columns {
+        let at = format!("{}.{}.{}", col.schema, col.table, col.column);
+        for b in cx.blockers(&col.schema, &col.table, &col.column, false) {
+            add(
+                HazardKind::Blocked,
+                format!("{b} uses {at}; the database cannot re-cast the column while it stands"),
+            );
+        }
+        if let Some(default) = &col.default {
+            let literal = crate::sql::untyped_default(default);
+            let value = literal
+                .strip_prefix('\'')
+                .and_then(|l| l.strip_suffix('\''))
+                .map(|v| v.replace("''", "'"));
+            if let Some(v) = value
+                && col.array_dims == 0
+                && !to.values.contains(&v)
+            {
+                add(
+                    HazardKind::Blocked,
+                    format!(
+                        "the default '{v}' of {at} is not a value of the new {}; change the default first",
+                        to.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// What stands in the way of a PostgreSQL type change: views, rules, policies and generated
+/// columns over the column; checks on it (checked again); a default set again after it.
+fn type_change_hazards(
+    schema: &str,
+    table: &str,
+    from: &Column,
+    to: &Column,
+    cx: &HazardCx<'_>,
+    add: &mut impl FnMut(HazardKind, String),
+) {
+    let col = format!("{schema}.{table}.{}", to.name);
+    for b in cx.blockers(schema, table, &to.name, false) {
+        add(
+            HazardKind::Blocked,
+            format!("{b} uses {col}; the database refuses to change its type while it stands"),
+        );
+    }
+    if let Some(t) = cx.table(schema, table) {
+        let names = || t.columns.iter().map(|c| c.name.as_str());
+        for check in &t.checks {
+            if crate::expr::columns_used(&check.expression, names()).contains(&to.name) {
+                add(
+                    HazardKind::DataDependent,
+                    format!(
+                        "check {} ({}) is checked again with {col} as {}: fails if it does not apply to that type or a row violates it",
+                        check.name.as_deref().unwrap_or("(unnamed)"),
+                        check.expression,
+                        to.data_type
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(default) = &from.default
+        && from.default == to.default
+        && crate::sql::family_changes(&from.data_type, &to.data_type)
+    {
+        add(
+            HazardKind::DataDependent,
+            format!(
+                "the default {default} of {col} is dropped for the change and set again as {}: fails if it is not a valid {}",
+                crate::sql::untyped_default(default),
+                to.data_type
+            ),
+        );
+    }
 }
 
 fn alter_hazards(

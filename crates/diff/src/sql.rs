@@ -18,8 +18,8 @@ use sea_query::{
     SqliteQueryBuilder, Table as SqTable, TableRef,
 };
 use sealift_ir::{
-    Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, Table,
-    TypeKind,
+    Check, Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
+    Table, TypeKind,
 };
 
 use crate::change::{Change, EnumPosition};
@@ -91,12 +91,31 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
                     .to_owned()
                     .to_string(PostgresQueryBuilder),
             ];
-            for (t, col) in columns {
+            // A default names the type: it goes before the re-cast and comes back after it,
+            // spelled as before, which now names the new type.
+            for col in columns.iter().filter(|c| c.default.is_some()) {
                 out.push(format!(
-                    "ALTER TABLE {} ALTER COLUMN {c} TYPE {ty} USING {c}::text::{ty}",
-                    tbl(schema, t),
-                    c = q(col)
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                    tbl(&col.schema, &col.table),
+                    q(&col.column)
                 ));
+            }
+            for col in columns {
+                let dims = "[]".repeat(col.array_dims as usize);
+                out.push(format!(
+                    "ALTER TABLE {} ALTER COLUMN {c} TYPE {ty}{dims} USING {c}::text{dims}::{ty}{dims}",
+                    tbl(&col.schema, &col.table),
+                    c = q(&col.column)
+                ));
+            }
+            for col in columns {
+                if let Some(default) = &col.default {
+                    out.push(format!(
+                        "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
+                        tbl(&col.schema, &col.table),
+                        q(&col.column)
+                    ));
+                }
             }
             out.push(
                 Type::drop()
@@ -178,9 +197,14 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
             table,
             unique,
         } => vec![format!(
-            "ALTER TABLE {} ADD {}UNIQUE ({})",
+            "ALTER TABLE {} ADD {}UNIQUE {}({})",
             tbl(schema, table),
             constraint_name(&unique.name, d),
+            if unique.nulls_not_distinct {
+                "NULLS NOT DISTINCT "
+            } else {
+                ""
+            },
             idents(&unique.columns, d)
         )],
         DropUnique {
@@ -209,7 +233,7 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
                 d,
             )]
         }
-        AddForeignKey { schema, table, fk } if fk.deferrable == Deferrable::No => {
+        AddForeignKey { schema, table, fk } if fk.deferrable == Deferrable::No && !fk.not_valid => {
             vec![build(&sq_foreign_key(schema, table, fk, d), d)]
         }
         AddForeignKey { schema, table, fk } => {
@@ -229,12 +253,7 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
             schema,
             table,
             check,
-        } => vec![format!(
-            "ALTER TABLE {} ADD {}CHECK ({})",
-            tbl(schema, table),
-            constraint_name(&check.name, d),
-            check.expression
-        )],
+        } => vec![check_text(schema, table, check, d)],
         DropCheck {
             schema,
             table,
@@ -293,7 +312,37 @@ fn type_name(schema: &str, name: &str) -> (Alias, Alias) {
     (Alias::new(schema), Alias::new(name))
 }
 
+/// True when a foreign key can be written inside `CREATE TABLE` (sea-query's builder): not on
+/// PostgreSQL when it is deferrable or `NOT VALID`, which only `ALTER TABLE` can say.
+pub fn inline_foreign_key(fk: &ForeignKey, d: Dialect) -> bool {
+    d != Dialect::Postgres || (fk.deferrable == Deferrable::No && !fk.not_valid)
+}
+
+/// True when a check can be written inside `CREATE TABLE`: not a PostgreSQL `NOT VALID` one.
+pub fn inline_check(c: &Check, d: Dialect) -> bool {
+    d != Dialect::Postgres || !c.not_valid
+}
+
+/// `ALTER TABLE .. ADD [CONSTRAINT ..] CHECK (..) [NOT VALID]`.
+fn check_text(schema: &str, table: &str, c: &Check, d: Dialect) -> String {
+    format!(
+        "ALTER TABLE {} ADD {}CHECK ({}){}",
+        table_ref(schema, table, d),
+        constraint_name(&c.name, d),
+        c.expression,
+        if c.not_valid && d == Dialect::Postgres {
+            " NOT VALID"
+        } else {
+            ""
+        }
+    )
+}
+
 fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
+    if t.columns.is_empty() {
+        // sea-query writes no parentheses for a table without columns; PostgreSQL wants `()`.
+        return vec![format!("CREATE TABLE {} ()", table_ref(schema, &t.name, d))];
+    }
     let inline_pk = d == Dialect::Sqlite
         && t.columns
             .iter()
@@ -317,6 +366,9 @@ fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
     for u in &t.uniques {
         let mut idx = SqIndex::create();
         idx.unique();
+        if u.nulls_not_distinct {
+            idx.nulls_not_distinct();
+        }
         if let Some(n) = &u.name {
             idx.name(n);
         }
@@ -325,18 +377,22 @@ fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
         }
         stmt.index(&mut idx);
     }
-    for c in &t.checks {
-        stmt.check(match &c.name {
-            Some(n) => SqCheck::named(Alias::new(n), Expr::cust(c.expression.clone())),
-            None => Expr::cust(c.expression.clone()).into(),
-        });
-    }
     let mut deferred = Vec::new();
+    for c in &t.checks {
+        if inline_check(c, d) {
+            stmt.check(match &c.name {
+                Some(n) => SqCheck::named(Alias::new(n), Expr::cust(c.expression.clone())),
+                None => Expr::cust(c.expression.clone()).into(),
+            });
+        } else {
+            deferred.push(check_text(schema, &t.name, c, d));
+        }
+    }
     for fk in &t.foreign_keys {
-        if fk.deferrable == Deferrable::No || d != Dialect::Postgres {
+        if inline_foreign_key(fk, d) {
             stmt.foreign_key(&mut sq_foreign_key(schema, &t.name, fk, d));
         } else {
-            // sea-query cannot say DEFERRABLE: add the key right after the table.
+            // sea-query cannot say DEFERRABLE or NOT VALID: add the key right after the table.
             deferred.push(format!(
                 "ALTER TABLE {} ADD {}",
                 table_ref(schema, &t.name, d),
@@ -464,8 +520,11 @@ pub fn column_type_sql(c: &Column, d: Dialect) -> String {
 }
 
 /// True when sea-query's index builder says everything about `i`: plain columns, ascending or
-/// descending, no method other than btree, no INCLUDE, no predicate.
+/// descending, no method other than btree, no INCLUDE, no predicate, no NULLS NOT DISTINCT.
 pub fn is_plain_index(i: &Index) -> bool {
+    if i.nulls_not_distinct {
+        return false;
+    }
     i.parts.iter().all(|p| {
         matches!(p.key, IndexKey::Column(_))
             && p.opclass.is_none()
@@ -484,7 +543,7 @@ fn create_index(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
             && p.opclass.is_none()
             && p.collation.is_none()
             && p.nulls_first.is_none()
-    });
+    }) && !i.nulls_not_distinct;
     if !plain {
         return create_index_text(schema, table, i, d);
     }
@@ -608,18 +667,40 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
         // fit instead of truncating them, and skips the rewrite for in-place widenings. Across
         // families there is no assignment cast, so the value goes through text.
         let target = type_sql(&to.data_type, None, d);
-        let using = if family(&from.data_type) == family(&to.data_type) {
-            String::new()
-        } else {
+        let across = family(&from.data_type) != family(&to.data_type);
+        let using = if across {
             format!(" USING {c}::text::{target}")
+        } else {
+            String::new()
         };
+        // PostgreSQL converts a default only with an assignment cast, which no pair of
+        // families has: the default goes before the change and comes back after it, as an
+        // untyped literal when it is one (PostgreSQL then reads it as the new type).
+        let (restore, before) = match (&from.default, across) {
+            (Some(_), true) => (
+                to.default.as_deref().map(untyped_default),
+                Some(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")),
+            ),
+            _ => (None, None),
+        };
+        out.extend(before);
         out.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty}{using}"));
+        if from.default == to.default
+            && let Some(default) = restore
+        {
+            out.push(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}"
+            ));
+        }
     }
     if from.nullable != to.nullable {
         let verb = if to.nullable { "DROP" } else { "SET" };
         out.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {verb} NOT NULL"));
     }
-    if from.default != to.default {
+    let dropped_for_type = from.data_type != to.data_type
+        && from.default.is_some()
+        && family(&from.data_type) != family(&to.data_type);
+    if from.default != to.default && !(dropped_for_type && to.default.is_none()) {
         out.push(match &to.default {
             Some(def) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {def}"),
             None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
@@ -632,6 +713,25 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
         ));
     }
     out
+}
+
+/// A default with the cast PostgreSQL printed on its literal taken off: `'5'::text` -> `'5'`,
+/// `'{}'::jsonb` -> `'{}'`. Other expressions are kept as they are.
+pub(crate) fn untyped_default(default: &str) -> String {
+    let d = default.trim();
+    if d.starts_with('\'')
+        && let Some(end) = d.rfind("'::")
+        && !d[1..end].replace("''", "").contains('\'')
+    {
+        return d[..=end].to_owned();
+    }
+    d.to_owned()
+}
+
+/// True when PostgreSQL has no assignment cast from one type to the other (different
+/// families): the change goes through text with `USING`, and a default does not follow.
+pub(crate) fn family_changes(from: &DataType, to: &DataType) -> bool {
+    family(from) != family(to)
 }
 
 /// Types PostgreSQL converts between with an assignment cast.
@@ -767,6 +867,9 @@ fn create_index_text(schema: &str, table: &str, i: &Index, d: Dialect) -> String
     if !i.include.is_empty() {
         s.push_str(&format!(" INCLUDE ({})", idents(&i.include, d)));
     }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
     if let Some(p) = &i.predicate {
         s.push_str(&format!(" WHERE {p}"));
     }
@@ -795,6 +898,9 @@ fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
         Deferrable::No => {}
         Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
         Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
+    }
+    if fk.not_valid && d == Dialect::Postgres {
+        s.push_str(" NOT VALID");
     }
     s
 }
