@@ -4,7 +4,8 @@
 //! A case is `fixtures/cases/<name>/` with `before/` and `after/` entity files (either may be
 //! missing: no tables), optional `setup.<dialect>.sql` run after the before state exists, an
 //! optional `options` file (`drop_unknown_tables`, `compare_server_defaults`,
-//! `rename table.old=new`, `rename old=new`, `only postgres`), and per dialect:
+//! `rename table.old=new`, `rename old=new`, `only postgres`, `blocked`: the plan must carry a
+//! blocked hazard, and is snapshotted but not run), and per dialect:
 //!
 //! 1. the before state is created with sealift's own create SQL, and re-diffing it is empty;
 //! 2. the plan from the current database to `after/` is snapshotted;
@@ -61,15 +62,19 @@ fn entities(dir: &Path, dialect: Dialect) -> Schema {
     lowered.schema
 }
 
-fn options(case: &Path, dialect: Dialect) -> (DiffOptions, bool) {
+/// A case's options: diff options, whether it runs on this dialect, and whether its plan is
+/// expected to be blocked (snapshotted, never run).
+fn options(case: &Path, dialect: Dialect) -> (DiffOptions, bool, bool) {
     let mut o = DiffOptions::new(dialect);
     let mut runs = true;
+    let mut blocked = false;
     let text = std::fs::read_to_string(case.join("options")).unwrap_or_default();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         match line.split_once(' ').unwrap_or((line, "")) {
             ("drop_unknown_tables", _) => o.drop_unknown_tables = true,
             ("compare_server_defaults", _) => o.compare_server_defaults = true,
             ("only", d) => runs = d == dialect.as_str(),
+            ("blocked", _) => blocked = true,
             ("rename", spec) => {
                 let (from, to) = spec.split_once('=').unwrap();
                 let (table, from) = match from.split_once('.') {
@@ -85,7 +90,7 @@ fn options(case: &Path, dialect: Dialect) -> (DiffOptions, bool) {
             other => panic!("{}: unknown option {other:?}", case.display()),
         }
     }
-    (o, runs)
+    (o, runs, blocked)
 }
 
 fn snapshot_text(plan: &Plan) -> String {
@@ -115,7 +120,7 @@ struct Prepared {
 /// Steps 1 and 2: the before state, the plan and the migration file, snapshotted.
 async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
     let name = case.file_name().unwrap().to_string_lossy().into_owned();
-    let (opts, runs) = options(case, dialect);
+    let (opts, runs, blocked) = options(case, dialect);
     if !runs {
         return None;
     }
@@ -142,8 +147,17 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
     let after = entities(&case.join("after"), dialect);
     let plan = diff(&after, &current, &opts);
     insta::assert_snapshot!(format!("{name}__{dialect}"), snapshot_text(&plan));
-    if plan.is_empty() {
-        // `sealift autogen` writes nothing: "No changes detected".
+    let is_blocked = plan
+        .hazards()
+        .any(|h| h.kind == sealift_diff::HazardKind::Blocked);
+    assert_eq!(
+        is_blocked,
+        blocked,
+        "{name} on {dialect}: blocked hazards are {}expected",
+        if blocked { "" } else { "not " }
+    );
+    if plan.is_empty() || blocked {
+        // Nothing to write, or a plan `sealift autogen` refuses to write.
         return None;
     }
     let file = migration_file(

@@ -249,6 +249,9 @@ impl Gen<'_> {
         use Change::*;
         let d = self.d;
         match c {
+            CreateEnum { def, .. } if def.values.is_empty() => {
+                postgres_only(execute(&sealift_diff::render(c, d)))
+            }
             CreateEnum { schema, def } => {
                 self.uses_type = true;
                 let name = self.table_ref(schema, &def.name);

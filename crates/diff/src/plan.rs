@@ -248,12 +248,12 @@ fn phase(c: &Change) -> u8 {
     match c {
         DropForeignKey { .. } => 0,
         DropIndex { .. } | DropUnique { .. } | DropCheck { .. } | DropPrimaryKey { .. } => 1,
-        CreateEnum { .. } | AddEnumValue { .. } => 2,
+        CreateEnum { .. } | AddEnumValue { .. } | ReplaceEnum { .. } => 2,
         RenameTable { .. } => 3,
         RenameColumn { .. } => 4,
         CreateTable { .. } => 5,
         AddColumn { .. } => 6,
-        AlterColumn { .. } | SetTableComment { .. } | RebuildTable { .. } | ReplaceEnum { .. } => 7,
+        AlterColumn { .. } | SetTableComment { .. } | RebuildTable { .. } => 7,
         AddPrimaryKey { .. } | AddUnique { .. } | AddIndex { .. } | AddCheck { .. } => 8,
         AddForeignKey { .. } => 9,
         DropColumn { .. } => 10,
@@ -819,9 +819,35 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
 /// A column re-cast to the new enum fails where a view, rule or policy uses it, and its
 /// default fails to come back when its value is gone from the enum.
 fn enum_blockers(c: &Change, cx: &HazardCx<'_>, add: &mut impl FnMut(HazardKind, String)) {
-    let Change::ReplaceEnum { to, columns, .. } = c else {
+    let Change::ReplaceEnum {
+        schema,
+        to,
+        columns,
+        ..
+    } = c
+    else {
         return;
     };
+    // A view's column of the type keeps the old type alive, and it cannot be dropped.
+    if let Some(current) = cx.current {
+        for ns in current.namespaces.values() {
+            for v in ns.tables.values().filter(|t| t.kind.is_view()) {
+                let typed = v.columns.iter().any(|col| {
+                    col.data_type.name == to.name
+                        && col.data_type.schema.as_deref().unwrap_or(&ns.name) == schema
+                });
+                if typed {
+                    add(
+                        HazardKind::Blocked,
+                        format!(
+                            "view {}.{} has a column of type {schema}.{}; the old type cannot be dropped while it stands",
+                            ns.name, v.name, to.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
     for col in columns {
         let at = format!("{}.{}.{}", col.schema, col.table, col.column);
         for b in cx.blockers(&col.schema, &col.table, &col.column, false) {

@@ -39,14 +39,7 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
     let q = |s: &str| quote(s, d);
     let tbl = |schema: &str, t: &str| table_ref(schema, t, d);
     match c {
-        CreateEnum { schema, def } => pg_only(d, || {
-            let values: Vec<Alias> = def.values.iter().map(Alias::new).collect();
-            let stmt = Type::create()
-                .as_enum(type_name(schema, &def.name))
-                .values(values)
-                .to_owned();
-            vec![stmt.to_string(PostgresQueryBuilder)]
-        }),
+        CreateEnum { schema, def } => pg_only(d, || vec![create_enum(schema, def)]),
         DropEnum { schema, def } => pg_only(d, || {
             vec![
                 Type::drop()
@@ -85,11 +78,7 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
                     table_ref(schema, &from.name, d),
                     q(&old_name)
                 ),
-                Type::create()
-                    .as_enum(type_name(schema, &to.name))
-                    .values(to.values.iter().map(Alias::new).collect::<Vec<_>>())
-                    .to_owned()
-                    .to_string(PostgresQueryBuilder),
+                create_enum(schema, to),
             ];
             // A default names the type: it goes before the re-cast and comes back after it,
             // spelled as before, which now names the new type.
@@ -280,6 +269,22 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
         },
         RebuildTable { schema, from, to } => rebuild(schema, from, to, d),
     }
+}
+
+/// `CREATE TYPE .. AS ENUM (..)`; sea-query leaves out the parentheses of an enum with no
+/// labels, which PostgreSQL allows and needs them for.
+fn create_enum(schema: &str, def: &sealift_ir::Enum) -> String {
+    if def.values.is_empty() {
+        return format!(
+            "CREATE TYPE {} AS ENUM ()",
+            table_ref(schema, &def.name, Dialect::Postgres)
+        );
+    }
+    Type::create()
+        .as_enum(type_name(schema, &def.name))
+        .values(def.values.iter().map(Alias::new).collect::<Vec<_>>())
+        .to_owned()
+        .to_string(PostgresQueryBuilder)
 }
 
 fn pg_only(d: Dialect, f: impl FnOnce() -> Vec<String>) -> Vec<String> {
@@ -834,6 +839,7 @@ fn create_index_text(schema: &str, table: &str, i: &Index, d: Dialect) -> String
         .map(|p| {
             let mut s = match &p.key {
                 IndexKey::Column(c) => quote(c, d),
+                IndexKey::Expression(e) if parenthesized(e) => e.clone(),
                 IndexKey::Expression(e) => format!("({e})"),
             };
             if let Some(coll) = &p.collation {
@@ -876,6 +882,32 @@ fn create_index_text(schema: &str, table: &str, i: &Index, d: Dialect) -> String
     s
 }
 
+/// True when the whole text is one parenthesized group: `(a * 2)`, not `(a) * (2)`.
+fn parenthesized(text: &str) -> bool {
+    let t = text.trim();
+    if !t.starts_with('(') || !t.ends_with(')') {
+        return false;
+    }
+    let mut depth = 0i32;
+    let mut quote = None;
+    for (i, ch) in t.char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 && i + 1 < t.len() {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
 fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
     let target = match (&fk.referenced_table.schema, d) {
         (_, Dialect::Sqlite) => quote(&fk.referenced_table.name, d),
@@ -908,6 +940,15 @@ fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::one_item_per_line;
+
+    #[test]
+    fn expressions_are_parenthesized_once() {
+        assert!(super::parenthesized("(region * 2)"));
+        assert!(super::parenthesized("((a) + (b))"));
+        assert!(!super::parenthesized("(a) * (b)"));
+        assert!(!super::parenthesized("lower(name)"));
+        assert!(super::parenthesized("(')' || a)"));
+    }
 
     #[test]
     fn create_table_gets_one_item_per_line() {
