@@ -17,7 +17,7 @@ use std::time::Duration;
 
 pub use error::Error;
 use sealift_ir::Schema;
-pub use url::{Backend, DatabaseUrl};
+pub use url::{Backend, DatabaseUrl, redact};
 
 /// How long to wait for a server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -112,6 +112,54 @@ impl DatabaseUrl {
     }
 }
 
+/// Hides the password of every URL in any text: `scheme://user:secret@host` becomes
+/// `scheme://user:***@host`, and `password=secret` in a query string becomes `password=***`.
+/// The last guard before anything is printed, for text that may quote a URL sealift never
+/// parsed (a config file's line in a parse error, a driver's message).
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        // The authority ends at the first '/', '?', '#', quote or whitespace.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '`') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) if authority[..at].contains(':') => {
+                let colon = authority[..at].find(':').unwrap_or(at);
+                out.push_str(&authority[..=colon]);
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    redact_query_passwords(&out)
+}
+
+/// `password=secret` (any case, up to `&`, quote or whitespace) -> `password=***`.
+fn redact_query_passwords(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("password=").map(|i| i + from) {
+        let start = i + "password=".len();
+        out.push_str(&text[from..start]);
+        let end = text[start..]
+            .find(|c: char| matches!(c, '&' | '"' | '\'' | '`') || c.is_whitespace())
+            .map_or(text.len(), |e| e + start);
+        out.push_str("***");
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.redacted)
@@ -144,6 +192,20 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://db/app?user=bob&password=hunter2").unwrap();
         assert_eq!(url.to_string(), "postgres://db/app?user=bob&password=***");
         assert_eq!(url.scrub("x hunter2 y"), "x *** y");
+    }
+
+    #[test]
+    fn any_text_loses_the_passwords_of_the_urls_it_quotes() {
+        assert_eq!(
+            redact("line 3: database_url = \"postgres://bob:hunter2@db:5432/app?sslmode=require\""),
+            "line 3: database_url = \"postgres://bob:***@db:5432/app?sslmode=require\""
+        );
+        assert_eq!(
+            redact("mysql://root@h/db and postgres://h/db?user=a&Password=x1&b=2"),
+            "mysql://root@h/db and postgres://h/db?user=a&Password=***&b=2"
+        );
+        assert_eq!(redact("no url: a:b@c"), "no url: a:b@c");
+        assert_eq!(redact("p://u:p@ss@h/x"), "p://u:***@h/x");
     }
 
     #[test]

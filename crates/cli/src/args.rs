@@ -31,8 +31,9 @@ pub enum Command {
 }
 
 /// Where the inputs are; every command takes these. Flags override the environment
-/// (`DATABASE_URL`, `.env`), which overrides `sealift.toml`.
-#[derive(Debug, Clone, Default, Args)]
+/// (`DATABASE_URL`, `.env`), which overrides `sealift.toml`. Its `Debug` hides the database
+/// URL's password.
+#[derive(Clone, Default, Args)]
 pub struct ProjectArgs {
     /// The config file (default: ./sealift.toml when it exists).
     #[arg(long, value_name = "FILE")]
@@ -49,6 +50,21 @@ pub struct ProjectArgs {
     /// A namespace to compare (PostgreSQL schema); repeat for several. Default: the current one.
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+}
+
+impl std::fmt::Debug for ProjectArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectArgs")
+            .field("config", &self.config)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(sealift_catalog::redact),
+            )
+            .field("entities", &self.entities)
+            .field("migration_dir", &self.migration_dir)
+            .field("schemas", &self.schemas)
+            .finish()
+    }
 }
 
 /// How a plan may be made.

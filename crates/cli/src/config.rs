@@ -27,7 +27,7 @@ const ENTITY_PLACES: [&str; 4] = [
 const MIGRATION_PLACE: &str = "migration";
 
 /// `sealift.toml`, as written.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct File {
     /// Read when neither `--database-url` nor `DATABASE_URL` is set.
@@ -53,8 +53,7 @@ struct File {
     drop_unknown_tables: bool,
 }
 
-/// Every input of a command, resolved.
-#[derive(Debug)]
+/// Every input of a command, resolved. Its `Debug` hides the database URL's password.
 pub struct Project {
     database_url: Option<String>,
     /// The entity folders, or none found.
@@ -70,6 +69,22 @@ pub struct Project {
     pub drop_unknown_tables: bool,
 }
 
+impl std::fmt::Debug for Project {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Project")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(sealift_catalog::redact),
+            )
+            .field("entities", &self.entities)
+            .field("migration_dir", &self.migration_dir)
+            .field("schemas", &self.schemas)
+            .field("compare_server_defaults", &self.compare_server_defaults)
+            .field("drop_unknown_tables", &self.drop_unknown_tables)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Project {
     /// Reads the config file and `.env`, then lets the flags override them.
     pub fn load(args: &ProjectArgs) -> Result<Project> {
@@ -83,8 +98,7 @@ impl Project {
         let dotenv = base.join(".env");
         if dotenv.is_file() {
             // Variables already set win over the file, as with every .env loader.
-            dotenvy::from_path(&dotenv)
-                .with_context(|| format!("cannot read {}", dotenv.display()))?;
+            dotenvy::from_path(&dotenv).map_err(|e| dotenv_error(&dotenv, e))?;
         }
         let database_url = args
             .database_url
@@ -167,6 +181,27 @@ impl Project {
     /// Leaves out the tables the include/exclude globs leave out.
     pub fn filter(&self, schema: &mut Schema) {
         self.filter.apply(schema);
+    }
+}
+
+/// A `.env` problem without the text of the line: dotenvy's own message quotes the whole line,
+/// which may hold a password.
+fn dotenv_error(path: &Path, e: dotenvy::Error) -> anyhow::Error {
+    match e {
+        dotenvy::Error::LineParse(line, at) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let number = text
+                .lines()
+                .position(|l| !l.is_empty() && line.starts_with(l))
+                .map(|i| format!("line {}", i + 1))
+                .unwrap_or_else(|| "a line".to_owned());
+            anyhow::anyhow!(
+                "cannot read {}: {number} is not KEY=VALUE (at character {}); quote the value or fix the line",
+                path.display(),
+                at + 1
+            )
+        }
+        other => anyhow::Error::new(other).context(format!("cannot read {}", path.display())),
     }
 }
 
@@ -318,6 +353,34 @@ mod tests {
         assert_eq!(
             sqlite_relative_to("postgres://h/db", base),
             "postgres://h/db"
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let args = ProjectArgs {
+            database_url: Some("postgres://app:hunter2@db/app".into()),
+            ..ProjectArgs::default()
+        };
+        assert!(!format!("{args:?}").contains("hunter2"));
+        let project = Project::load(&ProjectArgs {
+            config: Some(PathBuf::from("/nonexistent/sealift.toml")),
+            ..args.clone()
+        });
+        assert!(project.is_err());
+        let project = Project {
+            database_url: args.database_url.clone(),
+            entities: Vec::new(),
+            migration_dir: PathBuf::new(),
+            schemas: Vec::new(),
+            filter: TableFilter::default(),
+            compare_server_defaults: false,
+            drop_unknown_tables: false,
+        };
+        let shown = format!("{project:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("app:***@db"),
+            "{shown}"
         );
     }
 

@@ -53,7 +53,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Whatever the chain quotes (a config line, a driver message), no password shows.
+            eprintln!("error: {}", sealift_catalog::redact(&format!("{e:#}")));
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }

@@ -395,3 +395,30 @@ fn the_quickstart_example_autogenerates_from_its_config() {
     let lib = std::fs::read_to_string(copy.path().join("migration/src/lib.rs")).unwrap();
     assert!(lib.contains("_add_posts::Migration)"), "{lib}");
 }
+
+#[test]
+fn a_password_in_a_broken_env_or_config_file_is_never_printed() {
+    let dir = TempDir::new("secrets");
+    std::fs::write(
+        dir.path().join(".env"),
+        "# local settings\nDATABASE_URL=\"postgres://app:hunter2@db.internal/app\n",
+    )
+    .unwrap();
+    let out = sealift(dir.path(), &["diff"]).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(stderr.contains(".env: line 2 is not KEY=VALUE"), "{stderr}");
+
+    std::fs::remove_file(dir.path().join(".env")).unwrap();
+    std::fs::write(
+        dir.path().join("sealift.toml"),
+        "database_url = [\"postgres://app:hunter2@db.internal/app\"]\n",
+    )
+    .unwrap();
+    let out = sealift(dir.path(), &["diff"]).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(stderr.contains("app:***@db.internal"), "{stderr}");
+}

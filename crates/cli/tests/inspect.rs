@@ -3,15 +3,39 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use sealift_testkit::{PgDb, SqliteDb, fixture};
+use sealift_testkit::{PgDb, SqliteDb, TempDir, fixture, workspace_dir};
 
-/// Runs `sealift` with the given arguments and no `DATABASE_URL` from the environment.
+/// Runs `sealift` with the given arguments in a new empty folder (so no `sealift.toml` or
+/// `.env` is found by accident) and no `DATABASE_URL` from the environment.
 fn sealift(args: &[&str]) -> Output {
+    let cwd = TempDir::new("inspect");
     Command::new(env!("CARGO_BIN_EXE_sealift"))
         .args(args)
+        .current_dir(cwd.path())
         .env_remove("DATABASE_URL")
         .output()
         .expect("run sealift")
+}
+
+#[test]
+fn no_config_or_env_file_lies_in_the_repository_outside_the_examples() {
+    // A `sealift.toml` or `.env` left in the tree would be read by every command run there.
+    let mut found = Vec::new();
+    let mut dirs = vec![workspace_dir()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !["target", "examples", ".git"].contains(&name.as_str()) {
+                    dirs.push(path);
+                }
+            } else if name == "sealift.toml" || name == ".env" {
+                found.push(path);
+            }
+        }
+    }
+    assert!(found.is_empty(), "stray config files: {found:?}");
 }
 
 fn text(bytes: &[u8]) -> String {
