@@ -82,6 +82,14 @@ impl Catalog {
         }
     }
 
+    /// Every namespace the database has (PostgreSQL user schemas, SQLite databases).
+    pub fn available(&self) -> &[String] {
+        match &self.0 {
+            Session::Postgres(s) => s.available(),
+            Session::Sqlite(s) => s.available(),
+        }
+    }
+
     /// Reads the namespaces' catalogs in a fixed number of queries and closes the connection.
     pub async fn reflect(self) -> Result<Reflection, Error> {
         match self.0 {

@@ -294,25 +294,53 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>> {
     Ok(Some(b.build()?))
 }
 
-/// The text `sealift init` writes next to the migration crate.
-pub fn default_file(migration_dir: &Path, entities: Option<&Path>) -> String {
-    let entities = entities
-        .map(|p| format!("entities = [\"{}\"]", p.display()))
-        .unwrap_or_else(|| format!("# entities = [\"{}\"]", ENTITY_PLACES[0]));
+/// The text `sealift init` writes next to the migration crate; `schemas` are those the
+/// entities name (`schema_name`), written out so every command compares them.
+pub fn default_file(migration_dir: &Path, entities: &[PathBuf], schemas: &[String]) -> String {
+    let entities = if entities.is_empty() {
+        format!("# entities = [\"{}\"]", ENTITY_PLACES[0])
+    } else {
+        let list: Vec<String> = entities
+            .iter()
+            .map(|p| toml_string(&p.display().to_string()))
+            .collect();
+        format!("entities = [{}]", list.join(", "))
+    };
+    let schemas = if schemas.is_empty() {
+        "# schemas = [\"public\"]".to_owned()
+    } else {
+        let list: Vec<String> = schemas.iter().map(|s| toml_string(s)).collect();
+        format!("schemas = [{}]", list.join(", "))
+    };
     format!(
         r#"# sealift configuration. Flags override these; DATABASE_URL (or .env) overrides database_url.
 
 # database_url = "sqlite://app.db"
 {entities}
-migration_dir = "{}"
-# schemas = ["public"]
+migration_dir = {}
+{schemas}
 # include_tables = ["*"]
 # exclude_tables = ["audit_*"]
 compare_server_defaults = false
 drop_unknown_tables = false
 "#,
-        migration_dir.display()
+        toml_string(&migration_dir.display().to_string())
     )
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -382,6 +410,21 @@ mod tests {
             !shown.contains("hunter2") && shown.contains("app:***@db"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn the_written_config_reads_back() {
+        let text = default_file(
+            Path::new("mig \"x\""),
+            &[PathBuf::from("entity/src"), PathBuf::from("other")],
+            &["musicbrainz".to_owned(), "report".to_owned()],
+        );
+        let f: File = toml::from_str(&text).unwrap();
+        assert_eq!(f.schemas, ["musicbrainz", "report"]);
+        assert_eq!(f.migration_dir, Some(PathBuf::from("mig \"x\"")));
+        assert_eq!(f.entities.len(), 2);
+        let plain: File = toml::from_str(&default_file(Path::new("m"), &[], &[])).unwrap();
+        assert!(plain.schemas.is_empty());
     }
 
     #[test]

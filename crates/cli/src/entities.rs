@@ -39,6 +39,22 @@ pub fn read_and_parse(dirs: &[PathBuf]) -> Result<Parsed> {
     })
 }
 
+/// The schemas the entities in the folders name with `schema_name`, sorted; none when the
+/// folders cannot be read (the commands that need them say why).
+pub fn schema_names(dirs: &[PathBuf]) -> Vec<String> {
+    let Ok(parsed) = read_and_parse(dirs) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = parsed
+        .entities
+        .iter()
+        .filter_map(|e| e.schema_name.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Lowers parsed entities for a dialect, then [`report`]s.
 fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
     report(sealift_entity::lower(parsed, options))

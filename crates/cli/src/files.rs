@@ -48,11 +48,12 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
             config.clone(),
             config::default_file(
                 &relative_to(dir, base),
-                project
+                &project
                     .entities
-                    .first()
+                    .iter()
                     .map(|e| relative_to(e, base))
-                    .as_deref(),
+                    .collect::<Vec<_>>(),
+                &crate::entities::schema_names(&project.entities),
             ),
         ));
     }

@@ -109,10 +109,15 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
     let lowered = lowering
         .await
         .context("reading the entity files failed")??;
-    let (mut current, default_schema) = reflected?;
-    drop(progress);
+    let Reflected {
+        schema: mut current,
+        default_schema,
+        available,
+    } = reflected?;
     let mut desired =
         entities::report(lowered.context("the entity files were read but not lowered")?)?;
+    reflect_named_schemas(&url, project, &desired, &available, &mut current).await?;
+    drop(progress);
     project.filter(&mut current);
     project.filter(&mut desired);
     let options = DiffOptions {
@@ -132,15 +137,23 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
     })
 }
 
+/// What [`reflect`] read.
+struct Reflected {
+    schema: Schema,
+    /// The namespace entities without `schema_name` live in.
+    default_schema: String,
+    /// Every namespace the database has.
+    available: Vec<String>,
+}
+
 /// Opens the catalog, sends the entities' lowering options (their default schema is the first
 /// requested schema, or the connection's current one) to `lower_to`, then reads the catalog.
-/// Returns the reflected schema and the default schema.
 async fn reflect(
     url: &DatabaseUrl,
     project: &Project,
     dialect: Dialect,
     lower_to: std::sync::mpsc::Sender<LowerOptions>,
-) -> Result<(Schema, String)> {
+) -> Result<Reflected> {
     let catalog = sealift_catalog::open(url, &project.reflect_options()).await?;
     let mut lower = LowerOptions::new(dialect);
     if let Some(first) = project.schemas.first().or(catalog.schemas().first()) {
@@ -149,7 +162,50 @@ async fn reflect(
     let default_schema = lower.default_schema.clone();
     // The receiver is gone only when reading the entity files failed, which is reported.
     let _ = lower_to.send(lower);
-    Ok((catalog.reflect().await?.schema, default_schema))
+    let available = catalog.available().to_vec();
+    Ok(Reflected {
+        schema: catalog.reflect().await?.schema,
+        default_schema,
+        available,
+    })
+}
+
+/// The entities' `schema_name`s are compared too, whatever `--schema` says: a schema the
+/// entities name and the first reflection left out is read now (one more round of the same
+/// bulk queries), so its tables are never taken for new ones. A schema the database does not
+/// have is an error naming it.
+async fn reflect_named_schemas(
+    url: &DatabaseUrl,
+    project: &Project,
+    desired: &Schema,
+    available: &[String],
+    current: &mut Schema,
+) -> Result<()> {
+    let missing: Vec<&String> = desired
+        .namespaces
+        .keys()
+        .filter(|n| !current.namespaces.contains_key(*n))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let absent: Vec<&str> = missing
+        .iter()
+        .filter(|n| !available.contains(n))
+        .map(|n| n.as_str())
+        .collect();
+    if !absent.is_empty() {
+        bail!(
+            "the entities name schema(s) {} that the database at {url} does not have (it has: {}); create them first (CREATE SCHEMA ...) or fix schema_name in the entities",
+            absent.join(", "),
+            available.join(", ")
+        );
+    }
+    let mut options = project.reflect_options();
+    options.schemas = missing.into_iter().cloned().collect();
+    let more = sealift_catalog::reflect(url, &options).await?.schema;
+    current.namespaces.extend(more.namespaces);
+    Ok(())
 }
 
 /// `old=new` (a table) or `table.old=new` (a column).

@@ -21,6 +21,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
         schemas: Vec::new(),
         version: 0,
         history_table: options.history_table.clone(),
+        available: Vec::new(),
     };
     let found: rows::SchemasRow = session
         .rows("schemas", queries::SCHEMAS)
@@ -31,6 +32,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
             detail: "no row returned".into(),
         })?;
     session.version = found.version;
+    session.available = found.available.clone();
     session.schemas = resolve_schemas(&options.schemas, found)?;
     Ok(session)
 }
@@ -98,12 +100,19 @@ pub struct Session {
     version: i32,
     /// The migration crate's history table when it is not `seaql_migrations`.
     history_table: Option<String>,
+    /// Every user schema of the database.
+    available: Vec<String>,
 }
 
 impl Session {
     /// The schemas this session reads.
     pub fn schemas(&self) -> &[String] {
         &self.schemas
+    }
+
+    /// Every user schema of the database.
+    pub fn available(&self) -> &[String] {
+        &self.available
     }
 
     /// Reads the catalog of the schemas and closes the connection. Rows are lowered as they

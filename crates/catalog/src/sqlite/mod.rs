@@ -27,11 +27,13 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
         queries: 0,
         schemas: Vec::new(),
         history_table: options.history_table.clone(),
+        available: Vec::new(),
     };
     let available: Vec<(String,)> = session
         .rows("databases", queries::DATABASES.to_owned())
         .await?;
     let available: Vec<String> = available.into_iter().map(|(n,)| n).collect();
+    session.available = available.clone();
     let requested = if options.schemas.is_empty() {
         vec![MAIN.to_owned()]
     } else {
@@ -92,12 +94,19 @@ pub struct Session {
     schemas: Vec<String>,
     /// The migration crate's history table when it is not `seaql_migrations`.
     history_table: Option<String>,
+    /// Every database of the connection (`main`, attached ones).
+    available: Vec<String>,
 }
 
 impl Session {
     /// The databases (`main`, attached ones) this session reads.
     pub fn schemas(&self) -> &[String] {
         &self.schemas
+    }
+
+    /// Every database of the connection.
+    pub fn available(&self) -> &[String] {
+        &self.available
     }
 
     /// Reads each database's catalog and closes the connection.
