@@ -109,9 +109,13 @@ impl Catalog {
     }
 }
 
-/// Runs read-only scalar queries (`SELECT count(*) ...`) and returns each one's number: how
-/// many rows a data-dependent change would meet, for the reviewer.
-pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
+/// Runs read-only scalar queries (`SELECT count(*) ...`) and returns each one's number, or why
+/// that one failed: how many rows a data-dependent change would meet, for the reviewer. Each
+/// query stands alone; only failing to connect fails them all.
+pub async fn counts(
+    url: &DatabaseUrl,
+    queries: &[String],
+) -> Result<Vec<Result<i64, Error>>, Error> {
     match url.backend() {
         Backend::Postgres => postgres::counts(url, queries).await,
         Backend::Sqlite => sqlite::counts(url, queries).await,

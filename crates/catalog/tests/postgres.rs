@@ -254,3 +254,22 @@ async fn a_history_table_named_by_the_migration_crate_is_not_reflected() {
     let names: Vec<&String> = schema.namespaces["public"].tables.keys().collect();
     assert_eq!(names, ["kept"]);
 }
+
+#[tokio::test]
+async fn a_failing_count_does_not_lose_the_others() {
+    let db = PgDb::create("counts").await;
+    let url = sealift_catalog::DatabaseUrl::parse(db.url()).unwrap();
+    let counts = sealift_catalog::counts(
+        &url,
+        &[
+            "SELECT 1::int8".to_owned(),
+            "SELECT count(*) FROM no_such_table".to_owned(),
+            "SELECT 2::int8".to_owned(),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(matches!(counts[0], Ok(1)), "{counts:?}");
+    assert!(counts[1].is_err(), "{counts:?}");
+    assert!(matches!(counts[2], Ok(2)), "{counts:?}");
+}

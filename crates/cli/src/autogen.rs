@@ -125,7 +125,10 @@ async fn findings(planned: &Planned) -> Vec<String> {
         Ok(counts) => probes
             .iter()
             .zip(counts)
-            .map(|(p, n)| p.finding(n))
+            .map(|(p, n)| match n {
+                Ok(n) => p.finding(n),
+                Err(e) => format!("{} (not counted: {e})", p.finding_unknown()),
+            })
             .collect(),
         Err(e) => vec![format!("row counts unavailable: {e}")],
     }

@@ -129,6 +129,8 @@ struct HazardCx<'a> {
     dropped_fks: Vec<(String, String, sealift_ir::ForeignKey)>,
     /// Tables the plan drops.
     dropped_tables: BTreeSet<TableKey>,
+    /// Columns the plan adds, by table: whether every row gets the same (default) value.
+    added_columns: BTreeMap<(String, String, String), bool>,
 }
 
 impl<'a> HazardCx<'a> {
@@ -140,6 +142,7 @@ impl<'a> HazardCx<'a> {
             dropped_columns: BTreeSet::new(),
             dropped_fks: Vec::new(),
             dropped_tables: BTreeSet::new(),
+            added_columns: BTreeMap::new(),
         };
         for c in changes {
             match c {
@@ -162,10 +165,32 @@ impl<'a> HazardCx<'a> {
                     cx.dropped_fks
                         .push((schema.clone(), table.clone(), fk.clone()));
                 }
+                Change::AddColumn {
+                    schema,
+                    table,
+                    column,
+                } => {
+                    cx.added_columns.insert(
+                        (schema.clone(), table.clone(), column.name.clone()),
+                        // Every row gets the same value only from a plain default.
+                        column.default.is_some() && column.identity.is_none(),
+                    );
+                }
                 _ => {}
             }
         }
         cx
+    }
+
+    /// True when a unique key over these columns cannot meet duplicates: one of them is added
+    /// by the plan without a default, so it is NULL in every row (NULLs never collide), or the
+    /// table must be empty for the column to be added at all.
+    fn never_collides(&self, schema: &str, table: &str, columns: &[String]) -> bool {
+        columns.iter().any(|c| {
+            self.added_columns
+                .get(&(schema.to_owned(), table.to_owned(), c.clone()))
+                == Some(&false)
+        })
     }
 
     /// The current definition of a table.
@@ -680,15 +705,27 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 type_change_hazards(schema, table, from, to, cx, &mut add);
             }
         }
-        AddUnique { table, unique, .. } if !fresh => add(
-            DataDependent,
-            format!(
-                "adds a unique constraint on {schema}.{table} ({}): fails if existing rows have duplicates",
-                unique.columns.join(", ")
-            ),
-        ),
+        AddUnique { table, unique, .. }
+            if !fresh && !cx.never_collides(schema, table, &unique.columns) =>
+        {
+            add(
+                DataDependent,
+                format!(
+                    "adds a unique constraint on {schema}.{table} ({}): fails if existing rows have duplicates",
+                    unique.columns.join(", ")
+                ),
+            )
+        }
         AddIndex { table, index, .. } if !fresh => {
-            if index.unique {
+            let key: Vec<String> = index
+                .parts
+                .iter()
+                .filter_map(|p| match &p.key {
+                    sealift_ir::IndexKey::Column(c) => Some(c.clone()),
+                    sealift_ir::IndexKey::Expression(_) => None,
+                })
+                .collect();
+            if index.unique && !cx.never_collides(schema, table, &key) {
                 add(
                     DataDependent,
                     format!(

@@ -1,7 +1,13 @@
 //! Questions for the live database before a plan runs: for each data-dependent step, one
 //! `SELECT count(*)` that counts the rows standing in its way (NULLs for SET NOT NULL,
 //! duplicate groups for a unique key, orphans for a foreign key, violators for a check), with
-//! the sentence that reports the answer. Pure: the caller runs the queries.
+//! the sentence that reports the answer. Pure: the caller runs the queries, each on its own.
+//!
+//! The database is asked before the plan runs, so a probe names tables and columns as they
+//! are now (a step after a rename is asked about the old names), and nothing is asked about
+//! what the plan itself creates: a new table has no rows, a new column no values yet.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use sealift_ir::{Column, Dialect};
 
@@ -24,20 +30,205 @@ impl Probe {
     pub fn finding(&self, n: i64) -> String {
         self.sentence.replace("{n}", &n.to_string())
     }
+
+    /// The finding when the count could not be read.
+    pub fn finding_unknown(&self) -> String {
+        self.sentence.replace("{n}", "?")
+    }
 }
 
 /// The probes of the plan's data-dependent up steps, in plan order.
 pub fn probes(plan: &Plan) -> Vec<Probe> {
-    plan.up
-        .iter()
-        .filter(|s| {
-            s.hazards
-                .iter()
-                .any(|h| h.kind == HazardKind::DataDependent)
-        })
-        .flat_map(|s| for_change(&s.change, plan.dialect))
-        .map(|(sql, sentence)| Probe { sql, sentence })
-        .collect()
+    let mut now = Now::default();
+    let mut out = Vec::new();
+    for s in &plan.up {
+        let data_dependent = s
+            .hazards
+            .iter()
+            .any(|h| h.kind == HazardKind::DataDependent);
+        if data_dependent && let Some(c) = now.before(&s.change) {
+            out.extend(
+                for_change(&c, plan.dialect)
+                    .into_iter()
+                    .map(|(sql, sentence)| Probe { sql, sentence }),
+            );
+        }
+        now.follow(&s.change);
+    }
+    out
+}
+
+/// What the plan has done so far, to ask the database about what is there now.
+#[derive(Default)]
+struct Now {
+    /// Tables renamed so far: (schema, new name) -> old name.
+    tables: BTreeMap<(String, String), String>,
+    /// Columns renamed so far: (schema, table as named now, new name) -> old name.
+    columns: BTreeMap<(String, String, String), String>,
+    /// Tables the plan created, and columns it added: not there yet.
+    created: BTreeSet<(String, String)>,
+    added: BTreeSet<(String, String, String)>,
+}
+
+impl Now {
+    fn follow(&mut self, c: &Change) {
+        match c {
+            Change::RenameTable { schema, from, to } => {
+                let old = self.table(schema, from);
+                self.tables.insert((schema.clone(), to.clone()), old);
+            }
+            Change::RenameColumn {
+                schema,
+                table,
+                from,
+                to,
+            } => {
+                let old = self.column(schema, table, from);
+                self.columns
+                    .insert((schema.clone(), table.clone(), to.clone()), old);
+            }
+            Change::CreateTable { schema, table } => {
+                self.created.insert((schema.clone(), table.name.clone()));
+            }
+            Change::AddColumn {
+                schema,
+                table,
+                column,
+            } => {
+                self.added
+                    .insert((schema.clone(), table.clone(), column.name.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    fn table(&self, schema: &str, name: &str) -> String {
+        self.tables
+            .get(&(schema.to_owned(), name.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    fn column(&self, schema: &str, table: &str, name: &str) -> String {
+        self.columns
+            .get(&(schema.to_owned(), table.to_owned(), name.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| name.to_owned())
+    }
+
+    /// True when the plan itself makes the column (or its whole table).
+    fn is_new(&self, schema: &str, table: &str, column: &str) -> bool {
+        self.created
+            .contains(&(schema.to_owned(), table.to_owned()))
+            || self
+                .added
+                .contains(&(schema.to_owned(), table.to_owned(), column.to_owned()))
+    }
+
+    /// The change with the names the database has before the plan runs; `None` when it is
+    /// about something the plan creates, or names a renamed column inside an expression.
+    fn before(&self, c: &Change) -> Option<Change> {
+        let mut c = c.clone();
+        let (schema, table) = {
+            let (s, t) = c.subject();
+            (s.to_owned(), t.to_owned())
+        };
+        if self.created.contains(&(schema.clone(), table.clone())) {
+            return None;
+        }
+        let col = |name: &mut String| -> Option<()> {
+            if self.is_new(&schema, &table, name) {
+                return None;
+            }
+            *name = self.column(&schema, &table, name);
+            Some(())
+        };
+        match &mut c {
+            Change::AlterColumn { from, to, .. } => {
+                col(&mut from.name)?;
+                to.name = from.name.clone();
+            }
+            Change::AddUnique { unique, .. } => {
+                unique.columns.iter_mut().try_for_each(col)?;
+            }
+            Change::AddIndex { index, .. } => {
+                for p in &mut index.parts {
+                    if let sealift_ir::IndexKey::Column(name) = &mut p.key {
+                        col(name)?;
+                    }
+                }
+            }
+            Change::AddForeignKey { fk, .. } => {
+                fk.columns.iter_mut().try_for_each(col)?;
+                let target_schema = fk
+                    .referenced_table
+                    .schema
+                    .clone()
+                    .unwrap_or_else(|| schema.clone());
+                let target = fk.referenced_table.name.clone();
+                if self
+                    .created
+                    .contains(&(target_schema.clone(), target.clone()))
+                {
+                    return None;
+                }
+                for r in &mut fk.referenced_columns {
+                    if self.is_new(&target_schema, &target, r) {
+                        return None;
+                    }
+                    *r = self.column(&target_schema, &target, r);
+                }
+                fk.referenced_table.name = self.table(&target_schema, &target);
+            }
+            Change::AddCheck { check, .. } => {
+                // An expression is not rewritten: one naming a new or renamed column is not
+                // asked about.
+                let touched: Vec<&str> = self
+                    .columns
+                    .keys()
+                    .chain(self.added.iter())
+                    .filter(|(s, t, _)| *s == schema && *t == table)
+                    .map(|(_, _, c)| c.as_str())
+                    .collect();
+                if !crate::expr::columns_used(&check.expression, touched.into_iter()).is_empty() {
+                    return None;
+                }
+            }
+            Change::RebuildTable { from, to, .. } => {
+                // Rebuilds start from the table as renamed in place: ask about the old names.
+                for c in from.columns.iter_mut() {
+                    let old = self.column(&schema, &table, &c.name);
+                    if let Some(t) = to.columns.iter_mut().find(|t| t.name == c.name) {
+                        t.name = old.clone();
+                    }
+                    for u in &mut to.uniques {
+                        for n in u.columns.iter_mut().filter(|n| **n == c.name) {
+                            *n = old.clone();
+                        }
+                    }
+                    c.name = old;
+                }
+            }
+            _ => {}
+        }
+        let old_table = self.table(&schema, &table);
+        set_table(&mut c, old_table);
+        Some(c)
+    }
+}
+
+/// Points a per-table change at another name of its table.
+fn set_table(c: &mut Change, name: String) {
+    match c {
+        Change::AlterColumn { table, .. }
+        | Change::AddColumn { table, .. }
+        | Change::AddUnique { table, .. }
+        | Change::AddIndex { table, .. }
+        | Change::AddForeignKey { table, .. }
+        | Change::AddCheck { table, .. } => *table = name,
+        Change::RebuildTable { from, .. } => from.name = name,
+        _ => {}
+    }
 }
 
 /// `(query, sentence with {n})` pairs for one change.
@@ -189,4 +380,93 @@ fn duplicates(schema: &str, table: &str, cols: &[String], d: Dialect) -> (String
             cols.join(", ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use sealift_ir::{Check, Column, DataType, Dialect, Namespace, Schema, Table, Unique};
+
+    use super::probes;
+    use crate::change::Change;
+
+    fn current() -> Schema {
+        let mut t = Table::new("person");
+        t.columns.push(Column::new("id", DataType::builtin("int4")));
+        t.columns.push(Column::new("nick", DataType::builtin("text")));
+        let mut ns = Namespace::new("public");
+        ns.tables.insert(t.name.clone(), t);
+        let mut s = Schema::new(Dialect::Postgres);
+        s.namespaces.insert("public".into(), ns);
+        s
+    }
+
+    fn sql_of(changes: Vec<Change>) -> Vec<String> {
+        let plan = crate::plan::plan(changes, &current(), Dialect::Postgres, Vec::new());
+        probes(&plan).into_iter().map(|p| p.sql).collect()
+    }
+
+    #[test]
+    fn probes_ask_about_names_as_they_are_before_the_plan() {
+        let nick = Column::new("nick", DataType::builtin("text"));
+        let mut handle = nick.clone();
+        handle.name = "handle".into();
+        let mut required = handle.clone();
+        required.nullable = false;
+        let sql = sql_of(vec![
+            Change::RenameTable {
+                schema: "public".into(),
+                from: "person".into(),
+                to: "member".into(),
+            },
+            Change::RenameColumn {
+                schema: "public".into(),
+                table: "member".into(),
+                from: "nick".into(),
+                to: "handle".into(),
+            },
+            Change::AlterColumn {
+                schema: "public".into(),
+                table: "member".into(),
+                from: handle,
+                to: required,
+            },
+        ]);
+        assert_eq!(
+            sql,
+            [r#"SELECT count(*) FROM "public"."person" WHERE "nick" IS NULL"#]
+        );
+    }
+
+    #[test]
+    fn nothing_is_asked_about_what_the_plan_adds() {
+        let added = Column::new("code", DataType::builtin("text"));
+        let sql = sql_of(vec![
+            Change::AddColumn {
+                schema: "public".into(),
+                table: "person".into(),
+                column: added,
+            },
+            Change::AddUnique {
+                schema: "public".into(),
+                table: "person".into(),
+                unique: Unique::new(Some("person_code_key".into()), vec!["code".into()]),
+            },
+            Change::AddCheck {
+                schema: "public".into(),
+                table: "person".into(),
+                check: Check::new(None, "code <> ''"),
+            },
+            Change::AddCheck {
+                schema: "public".into(),
+                table: "person".into(),
+                check: Check::new(None, "nick <> ''"),
+            },
+        ]);
+        // The new, NULL-only column never collides and is not there yet; the check on the
+        // existing column is asked about.
+        assert_eq!(
+            sql,
+            [r#"SELECT count(*) FROM "public"."person" WHERE NOT (nick <> '')"#]
+        );
+    }
 }

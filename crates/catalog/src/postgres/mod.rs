@@ -47,15 +47,19 @@ async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
     connect_with_timeout(url, PgConnection::connect_with(&opts)).await
 }
 
-/// Runs scalar count queries, each returning one `bigint`.
-pub async fn counts(url: &DatabaseUrl, queries: &[String]) -> Result<Vec<i64>, Error> {
+/// Runs scalar count queries, each returning one `bigint`, each on its own (a failed query
+/// does not stop the next).
+pub async fn counts(
+    url: &DatabaseUrl,
+    queries: &[String],
+) -> Result<Vec<Result<i64, Error>>, Error> {
     let mut conn = connect(url).await?;
     let mut out = Vec::with_capacity(queries.len());
     for q in queries {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(q.as_str()))
+        let n = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.as_str()))
             .fetch_one(&mut conn)
             .await
-            .map_err(|e| Error::query(url, "row counts", &e))?;
+            .map_err(|e| Error::query(url, "row counts", &e));
         out.push(n);
     }
     let _ = conn.close().await;
