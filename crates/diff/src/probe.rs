@@ -392,7 +392,8 @@ mod tests {
     fn current() -> Schema {
         let mut t = Table::new("person");
         t.columns.push(Column::new("id", DataType::builtin("int4")));
-        t.columns.push(Column::new("nick", DataType::builtin("text")));
+        t.columns
+            .push(Column::new("nick", DataType::builtin("text")));
         let mut ns = Namespace::new("public");
         ns.tables.insert(t.name.clone(), t);
         let mut s = Schema::new(Dialect::Postgres);

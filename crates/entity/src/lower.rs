@@ -61,6 +61,8 @@ pub fn lower(
         }
         None => entities,
     };
+    // Names SeaORM derives that PostgreSQL cuts: reported once, not once per object.
+    let mut derived: Vec<Diagnostic> = Vec::new();
     let mut schema = Schema::new(options.dialect);
     let mut by_module: HashMap<&str, Vec<&EntityDef>> = HashMap::new();
     for e in entities {
@@ -232,7 +234,7 @@ pub fn lower(
                         format!("idx-{}-{}", e.table_name, c.name),
                         options.dialect,
                         (&e.file, c.pos),
-                        &mut diags,
+                        &mut derived,
                     ),
                     false,
                     vec![c.name.clone()],
@@ -253,7 +255,7 @@ pub fn lower(
                     format!("idx-{}-{key}", e.table_name),
                     options.dialect,
                     (&e.file, e.pos),
-                    &mut diags,
+                    &mut derived,
                 ),
                 true,
                 cols,
@@ -269,7 +271,7 @@ pub fn lower(
                         format!("pk-{}", e.table_name),
                         options.dialect,
                         (&e.file, e.pos),
-                        &mut diags,
+                        &mut derived,
                     )),
                     (Dialect::Postgres, _) => Some(pg_object_name(&e.table_name, None, "pkey")),
                     (Dialect::Sqlite, _) => None,
@@ -355,7 +357,7 @@ pub fn lower(
                             format!("fk-{}-{}", e.table_name, from.join("-")),
                             options.dialect,
                             (&e.file, r.pos),
-                            &mut diags,
+                            &mut derived,
                         ),
                     };
                     table.foreign_keys.push(ForeignKey {
@@ -399,6 +401,17 @@ pub fn lower(
         ns.tables.insert(table.name.clone(), table);
     }
 
+    if let Some(first) = derived.first() {
+        let mut summary = first.clone();
+        if derived.len() > 1 {
+            summary.message = format!(
+                "{} (and {} more name(s) SeaORM derives over {PG_MAX_IDENT} bytes, cut the same way)",
+                first.message,
+                derived.len() - 1
+            );
+        }
+        diags.push(summary);
+    }
     for ((ns_name, name), en) in enums {
         let ns = schema
             .namespaces

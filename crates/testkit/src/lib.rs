@@ -27,6 +27,34 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
+/// The `../shared` folder beside the repository: real-world inputs that stay out of it.
+pub fn shared_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    assert!(
+        dir.join("fixtures-external").is_dir(),
+        "{} is missing: the tests need the shared fixtures checked out beside the repository",
+        dir.display()
+    );
+    dir
+}
+
+/// The MusicBrainz schema (`../shared/fixtures-external/musicbrainz/musicbrainz.sql`) as one
+/// script for [`PgDb::execute`]: psql's `\set` lines left out. Load it into a database made
+/// with [`MUSICBRAINZ_DATABASE`].
+pub fn musicbrainz_sql() -> String {
+    let path = shared_dir().join("fixtures-external/musicbrainz/musicbrainz.sql");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .filter(|l| !l.starts_with('\\'))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `CREATE DATABASE` options the MusicBrainz schema asks for.
+pub const MUSICBRAINZ_DATABASE: &str =
+    "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'";
+
 /// The text of a file under `fixtures/`.
 pub fn fixture(relative: &str) -> String {
     let path = fixtures_dir().join(relative);
@@ -77,6 +105,11 @@ pub struct PgDb {
 impl PgDb {
     /// Creates a fresh, empty database; `label` makes its name easy to spot.
     pub async fn create(label: &str) -> PgDb {
+        PgDb::create_with(label, "").await
+    }
+
+    /// Like [`PgDb::create`], with `CREATE DATABASE` options (`TEMPLATE template0 LC_COLLATE 'C'`).
+    pub async fn create_with(label: &str, options: &str) -> PgDb {
         let admin_url = pg_admin_url();
         let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
             panic!(
@@ -85,10 +118,12 @@ impl PgDb {
             )
         });
         let name = unique_name(label);
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE DATABASE \"{name}\" {options}"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
         let _ = admin.close().await;
         let base = admin_url
             .rsplit_once('/')
