@@ -8,6 +8,8 @@
 //! 3. Times, each over several runs: parsing the entities, reflecting the database, diffing,
 //!    rendering (SQL and the migration file), the floor (the same catalog queries alone, rows
 //!    fetched and dropped), and the whole `sealift diff` as a process, with its peak memory.
+//! 4. Against an empty database: planning all N tables as new (ordering N creates by their
+//!    foreign keys) and the whole `sealift autogen` as a process, writing the migration.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -187,7 +189,12 @@ async fn bench(args: Args) -> Result<()> {
             .floor()
             .await?;
         let floor = t.elapsed();
-        let (wall, kb) = run_measured(&args.sealift, &raw_url, dir.path())?;
+        let (wall, kb) = run_measured(
+            &args.sealift,
+            &["diff", "--database-url", &raw_url, "--entities"],
+            dir.path(),
+            dir.path(),
+        )?;
         floor_times.push(floor);
         e2e_times.push(wall);
         ratios.push(wall.as_secs_f64() / floor.as_secs_f64());
@@ -197,6 +204,55 @@ async fn bench(args: Args) -> Result<()> {
     let e2e = mid(e2e_times);
     ratios.sort_by(f64::total_cmp);
     let paired_ratio = ratios[ratios.len() / 2];
+
+    // 4. Every table new: an empty database, the plan and `sealift autogen`.
+    let empty_db = match args.backend {
+        Backend::Postgres => Db::Pg(PgDb::create("bench_empty").await),
+        Backend::Sqlite => Db::Lite(SqliteDb::create("bench_empty").await),
+    };
+    let empty_url = match &empty_db {
+        Db::Pg(d) => d.url().to_owned(),
+        Db::Lite(d) => d.url(),
+    };
+    let empty = sealift_catalog::reflect(&DatabaseUrl::parse(&empty_url)?, &reflect_options)
+        .await?
+        .schema;
+    let mut creates = 0;
+    let plan_new = median(args.runs, || {
+        let t = Instant::now();
+        let plan = sealift_diff::diff(&desired, &empty, &options);
+        creates = plan.up.len();
+        Ok(t.elapsed())
+    })?;
+    let mut autogen_times = Vec::new();
+    let mut autogen_kb = 0;
+    for _ in 0..args.runs {
+        // A migration crate of its own each run: the file is written and registered.
+        let project = TempDir::new("bench_autogen");
+        for (rel, text) in sealift_codegen::new_migration_crate("migration") {
+            let path = project.path().join("migration").join(rel);
+            std::fs::create_dir_all(path.parent().unwrap_or(project.path()))?;
+            std::fs::write(path, text)?;
+        }
+        let migration = project.path().join("migration");
+        let (wall, kb) = run_measured(
+            &args.sealift,
+            &[
+                "autogen",
+                "Initial",
+                "--database-url",
+                &empty_url,
+                "--migration-dir",
+                &migration.display().to_string(),
+                "--entities",
+            ],
+            dir.path(),
+            project.path(),
+        )?;
+        autogen_times.push(wall);
+        autogen_kb = autogen_kb.max(kb);
+    }
+    let autogen = mid(autogen_times);
 
     println!(
         "sealift bench: {dialect}, {n} tables, {columns} columns, {drift_count} drifted -> {plan_len} changes; median of {} runs",
@@ -223,6 +279,15 @@ async fn bench(args: Args) -> Result<()> {
         "  {:<34} {:>9.2}x",
         "  median of the paired runs' ratios", paired_ratio
     );
+    println!("  every table new, against an empty database ({creates} changes):");
+    row("  plan (order the creates)", plan_new);
+    row("  sealift autogen, end to end", autogen);
+    println!(
+        "  {:<34} {:>9.1} MB",
+        "  peak memory, autogen",
+        autogen_kb as f64 / 1024.0
+    );
+    drop(empty_db);
     if args.keep_database {
         println!("  database kept: {raw_url}");
         println!("  entities kept: {}", dir.path().display());
@@ -237,13 +302,21 @@ enum Db {
     Lite(SqliteDb),
 }
 
-/// Runs `sealift diff` and returns its wall time and peak resident memory (KiB), read from
-/// `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it exits.
-fn run_measured(sealift: &Path, url: &str, entities: &Path) -> Result<(Duration, u64)> {
+/// Runs `sealift <args> <last>` in `cwd` and returns its wall time and peak resident memory
+/// (KiB), read from `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it
+/// exits.
+fn run_measured(
+    sealift: &Path,
+    args: &[&str],
+    last: &Path,
+    cwd: &Path,
+) -> Result<(Duration, u64)> {
     let t = Instant::now();
     let mut child = Command::new(sealift)
-        .args(["diff", "--database-url", url, "--entities"])
-        .arg(entities)
+        .args(args)
+        .arg(last)
+        .current_dir(cwd)
+        .env_remove("DATABASE_URL")
         .stdout(std::process::Stdio::null())
         .spawn()
         .with_context(|| format!("cannot run {}", sealift.display()))?;
@@ -265,7 +338,7 @@ fn run_measured(sealift: &Path, url: &str, entities: &Path) -> Result<(Duration,
     };
     let wall = t.elapsed();
     if !status.success() {
-        bail!("sealift diff failed ({status})");
+        bail!("sealift {} failed ({status})", args.join(" "));
     }
     Ok((wall, peak))
 }
