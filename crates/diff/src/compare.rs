@@ -344,7 +344,7 @@ impl Cx<'_> {
     fn column(&mut self, ns: &str, table: &Table, want: &Column, have: &Column, pk_stays: bool) {
         let dialect = self.options.dialect;
         let t = &table.name;
-        let subject = format!("{ns}.{t}.{}", want.name);
+        let subject = || format!("{ns}.{t}.{}", want.name);
         let data_type = !types_equal(&want.data_type, &have.data_type, dialect);
         let in_kept_key = pk_stays
             && table
@@ -364,7 +364,7 @@ impl Cx<'_> {
                 "an identity column"
             };
             self.note(
-                subject.clone(),
+                subject(),
                 format!("the entity allows NULL, but the column is {why}; NOT NULL is kept"),
             );
         }
@@ -409,7 +409,7 @@ impl Cx<'_> {
         }
         if want.identity.is_some() != is_auto_increment(have) && dialect != Dialect::Sqlite {
             self.note(
-                subject,
+                subject(),
                 "auto-increment differs between entity and database; left alone",
             );
         }
@@ -733,7 +733,16 @@ fn take<'a>(
 
 /// The same names, each once, in any order.
 fn same_set<T: Ord>(a: &[T], b: &[T]) -> bool {
-    a.len() == b.len() && a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+    if a.len() != b.len() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (mut x, mut y): (Vec<&T>, Vec<&T>) = (a.iter().collect(), b.iter().collect());
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
 }
 
 fn without_rename(c: &Column) -> Column {

@@ -117,14 +117,15 @@ SELECT co.conrelid::int8 AS table_oid,
        co.condeferrable AS deferrable,
        co.condeferred AS deferred,
        co.convalidated AS validated,
-       COALESCE(ix.indnullsnotdistinct, false) AS nulls_not_distinct,
+       CASE WHEN co.contype = 'u' THEN COALESCE(
+           (SELECT ix.indnullsnotdistinct FROM pg_index ix WHERE ix.indexrelid = co.conindid),
+           false) ELSE false END AS nulls_not_distinct,
        CASE WHEN co.contype = 'c' THEN pg_get_expr(co.conbin, co.conrelid) END AS check_expr
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = co.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-LEFT JOIN pg_index ix ON co.contype = 'u' AND ix.indexrelid = co.conindid
 WHERE n.nspname = ANY($1)
   AND c.relname <> 'seaql_migrations'
   AND co.contype IN ('p', 'u', 'f', 'c')
@@ -135,7 +136,8 @@ WHERE n.nspname = ANY($1)
 /// Indexes that back no primary key, unique or exclusion constraint, and are not partitions of
 /// a parent's index: key parts (column or expression text), sort options, non-default operator
 /// classes and collations (a key collation only when it differs from its column's; looked up
-/// only then), INCLUDE columns, method, predicate and NULLS NOT DISTINCT.
+/// only for the rare index whose collations are not all the default), INCLUDE columns, method,
+/// predicate and NULLS NOT DISTINCT.
 pub const INDEXES: &str = r#"
 SELECT i.indrelid::int8 AS table_oid,
        ic.relname::text AS name,
@@ -154,6 +156,7 @@ SELECT i.indrelid::int8 AS table_oid,
                      FROM pg_opclass opc WHERE opc.oid = k.opc_oid)
              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc_oid, ord)
              ORDER BY k.ord) AS opclasses,
+       CASE WHEN i.indcollation::oid[] <@ '{0,100}'::oid[] THEN '{}'::text[] ELSE
        ARRAY(SELECT CASE WHEN u.coll IN (0, 100) THEN NULL ELSE (
                    CASE WHEN u.coll IS DISTINCT FROM (
                             SELECT a.attcollation FROM pg_attribute a
@@ -166,7 +169,7 @@ SELECT i.indrelid::int8 AS table_oid,
                               WHERE co.oid = u.coll)
                    END) END
              FROM unnest(i.indcollation::oid[]) WITH ORDINALITY u(coll, ord)
-             ORDER BY u.ord) AS collations,
+             ORDER BY u.ord) END AS collations,
        pg_get_expr(i.indpred, i.indrelid, true) AS predicate
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
