@@ -63,7 +63,10 @@ enum Drift {
 }
 
 fn main() -> Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    // The runs happen in other folders.
+    args.sealift = std::fs::canonicalize(&args.sealift)
+        .with_context(|| format!("no sealift binary at {}", args.sealift.display()))?;
     if args.tables == 0 || args.runs == 0 {
         bail!("--tables and --runs must be at least 1");
     }
@@ -305,12 +308,7 @@ enum Db {
 /// Runs `sealift <args> <last>` in `cwd` and returns its wall time and peak resident memory
 /// (KiB), read from `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it
 /// exits.
-fn run_measured(
-    sealift: &Path,
-    args: &[&str],
-    last: &Path,
-    cwd: &Path,
-) -> Result<(Duration, u64)> {
+fn run_measured(sealift: &Path, args: &[&str], last: &Path, cwd: &Path) -> Result<(Duration, u64)> {
     let t = Instant::now();
     let mut child = Command::new(sealift)
         .args(args)
