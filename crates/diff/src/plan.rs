@@ -717,15 +717,7 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
             )
         }
         AddIndex { table, index, .. } if !fresh => {
-            let key: Vec<String> = index
-                .parts
-                .iter()
-                .filter_map(|p| match &p.key {
-                    sealift_ir::IndexKey::Column(c) => Some(c.clone()),
-                    sealift_ir::IndexKey::Expression(_) => None,
-                })
-                .collect();
-            if index.unique && !cx.never_collides(schema, table, &key) {
+            if index.unique && !cx.never_collides(schema, table, &index.key_columns()) {
                 add(
                     DataDependent,
                     format!(

@@ -302,14 +302,7 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
             table,
             index,
         } if index.unique => {
-            let cols: Vec<String> = index
-                .parts
-                .iter()
-                .filter_map(|p| match &p.key {
-                    sealift_ir::IndexKey::Column(c) => Some(c.clone()),
-                    sealift_ir::IndexKey::Expression(_) => None,
-                })
-                .collect();
+            let cols = index.key_columns();
             if cols.len() == index.parts.len() {
                 vec![duplicates(schema, table, &cols, d)]
             } else {

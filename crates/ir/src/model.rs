@@ -371,6 +371,19 @@ pub struct Index {
     pub nulls_not_distinct: bool,
 }
 
+impl Index {
+    /// The columns among its key parts, in key order (expression parts left out).
+    pub fn key_columns(&self) -> Vec<String> {
+        self.parts
+            .iter()
+            .filter_map(|p| match &p.key {
+                IndexKey::Column(c) => Some(c.clone()),
+                IndexKey::Expression(_) => None,
+            })
+            .collect()
+    }
+}
+
 /// One key part of an index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexPart {
