@@ -122,19 +122,21 @@ pub fn redact(text: &str) -> String {
     while let Some(at) = rest.find("://") {
         let (head, tail) = rest.split_at(at + 3);
         out.push_str(head);
-        // The authority ends at the first '/', '?', '#', quote or whitespace.
+        // The URL ends at a quote or whitespace. Its user information ends at its last '@'
+        // (a password may hold an unencoded '/', '?' or '#'); hiding a little too much, when a
+        // query string holds an '@', is the safe side.
         let end = tail
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '`') || c.is_whitespace())
+            .find(|c: char| matches!(c, '"' | '\'' | '`') || c.is_whitespace())
             .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(at) if authority[..at].contains(':') => {
-                let colon = authority[..at].find(':').unwrap_or(at);
-                out.push_str(&authority[..=colon]);
+        let url = &tail[..end];
+        match url.rfind('@') {
+            Some(at) if url[..at].contains(':') => {
+                let colon = url[..at].find(':').unwrap_or(at);
+                out.push_str(&url[..=colon]);
                 out.push_str("***");
-                out.push_str(&authority[at..]);
+                out.push_str(&url[at..]);
             }
-            _ => out.push_str(authority),
+            _ => out.push_str(url),
         }
         rest = &tail[end..];
     }
@@ -206,6 +208,14 @@ mod tests {
         );
         assert_eq!(redact("no url: a:b@c"), "no url: a:b@c");
         assert_eq!(redact("p://u:p@ss@h/x"), "p://u:***@h/x");
+        assert_eq!(
+            redact("url = \"postgres://app:ab/c?d#e@db/app\""),
+            "url = \"postgres://app:***@db/app\""
+        );
+        assert_eq!(
+            redact("at postgres://h:5432/db then"),
+            "at postgres://h:5432/db then"
+        );
     }
 
     #[test]

@@ -213,14 +213,37 @@ impl Cx<'_> {
     fn table(&mut self, ns: &str, want: &Table, have: &Table) {
         let t = &want.name;
         let subject = |x: &str| format!("{ns}.{t}.{x}");
+        let current: BTreeMap<&str, &Column> =
+            have.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+        // Column renames (old name -> new): keys, indexes, foreign keys and checks on a renamed
+        // column are the same objects under the new name.
+        let renames = Renames(
+            want.columns
+                .iter()
+                .filter(|col| !current.contains_key(col.name.as_str()))
+                .filter_map(|col| {
+                    let old = col
+                        .renamed_from
+                        .as_deref()
+                        .or_else(|| self.options.column_rename_to(t, &col.name))?;
+                    current
+                        .contains_key(old)
+                        .then(|| (old.to_owned(), col.name.clone()))
+                })
+                .collect(),
+        );
         let pk_stays = match (&want.primary_key, &have.primary_key) {
             (_, None) => false,
             (None, Some(_)) => true,
-            (Some(w), Some(h)) => same_set(&w.columns, &h.columns),
+            (Some(w), Some(h)) => same_set(&w.columns, &renames.all(&h.columns)),
         };
-        // Columns, renames first.
-        let current: BTreeMap<&str, &Column> =
-            have.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+        let in_kept_key = |name: &str| {
+            pk_stays
+                && have
+                    .primary_key
+                    .as_ref()
+                    .is_some_and(|k| k.columns.iter().any(|c| c == name))
+        };
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         for col in &want.columns {
             let existing = current.get(col.name.as_str()).copied();
@@ -241,7 +264,7 @@ impl Cx<'_> {
                     seen.insert(&prev.name);
                     let mut renamed = prev.clone();
                     renamed.name = col.name.clone();
-                    self.column(ns, have, col, &renamed, pk_stays);
+                    self.column(ns, have, col, &renamed, in_kept_key(&prev.name));
                     continue;
                 }
             }
@@ -253,7 +276,7 @@ impl Cx<'_> {
                 }),
                 Some(prev) => {
                     seen.insert(&prev.name);
-                    self.column(ns, have, col, prev, pk_stays);
+                    self.column(ns, have, col, prev, in_kept_key(&prev.name));
                 }
             }
         }
@@ -285,8 +308,8 @@ impl Cx<'_> {
 
         // Primary key: the same columns in another order are the same key.
         match (&want.primary_key, &have.primary_key) {
-            (Some(w), Some(h)) if w.columns == h.columns => {}
-            (Some(w), Some(h)) if same_set(&w.columns, &h.columns) => self.note(
+            (Some(w), Some(h)) if w.columns == renames.all(&h.columns) => {}
+            (Some(w), Some(h)) if same_set(&w.columns, &renames.all(&h.columns)) => self.note(
                 format!("{ns}.{t}"),
                 format!(
                     "primary key column order differs (entity: {}; database: {}); the key is the same and is left as it is",
@@ -325,9 +348,9 @@ impl Cx<'_> {
             (None, None) => {}
         }
 
-        self.uniques_and_indexes(ns, want, have, &dropped);
-        self.foreign_keys(ns, want, have, &dropped);
-        self.checks(ns, want, have, &dropped);
+        self.uniques_and_indexes(ns, want, have, &dropped, &renames);
+        self.foreign_keys(ns, want, have, &dropped, &renames);
+        self.checks(ns, want, have, &dropped, &renames);
 
         if want.comment.is_some() && want.comment != have.comment {
             self.changes.push(Change::SetTableComment {
@@ -340,17 +363,12 @@ impl Cx<'_> {
     }
 
     /// Compares one column pair; only what the entity manages is compared. `table` is the
-    /// current table; `pk_stays` says its primary key is kept.
-    fn column(&mut self, ns: &str, table: &Table, want: &Column, have: &Column, pk_stays: bool) {
+    /// current table; `in_kept_key` says the column is in its primary key, which stays.
+    fn column(&mut self, ns: &str, table: &Table, want: &Column, have: &Column, in_kept_key: bool) {
         let dialect = self.options.dialect;
         let t = &table.name;
         let subject = || format!("{ns}.{t}.{}", want.name);
         let data_type = !types_equal(&want.data_type, &have.data_type, dialect);
-        let in_kept_key = pk_stays
-            && table
-                .primary_key
-                .as_ref()
-                .is_some_and(|k| k.columns.contains(&have.name));
         let identity = matches!(have.identity, Some(Identity::Always | Identity::ByDefault));
         let rowid = is_rowid_alias(table, have, dialect);
         let mut nullable = want.nullable != have.nullable && !rowid;
@@ -421,21 +439,20 @@ impl Cx<'_> {
         want: &Table,
         have: &Table,
         dropped: &BTreeSet<&str>,
+        renames: &Renames,
     ) {
         let t = &want.name;
         // Everything that enforces uniqueness on plain columns, from either side, by its
-        // columns as a set: the same columns in another order are the same uniqueness.
-        let mut have_unique: Vec<(Vec<&str>, UniqueHolder)> = have
-            .uniques
-            .iter()
-            .map(|u| (names(&u.columns), UniqueHolder::Constraint(u)))
-            .chain(
-                have.indexes
-                    .iter()
-                    .filter(|i| i.unique)
-                    .filter_map(|i| Some((plain_columns(i)?, UniqueHolder::Index(i)))),
-            )
-            .collect();
+        // columns (as renamed) as a set: the same columns in another order are the same
+        // uniqueness.
+        let mut have_unique: Vec<(Vec<&str>, UniqueHolder)> =
+            have.uniques
+                .iter()
+                .map(|u| (renames.each(names(&u.columns)), UniqueHolder::Constraint(u)))
+                .chain(have.indexes.iter().filter(|i| i.unique).filter_map(|i| {
+                    Some((renames.each(plain_columns(i)?), UniqueHolder::Index(i)))
+                }))
+                .collect();
         let mut found_unique = |cols: Vec<&str>, cx: &mut Self| -> bool {
             let Some((order, _)) = take(&cols, &mut have_unique) else {
                 return false;
@@ -471,7 +488,9 @@ impl Cx<'_> {
             let found = if i.unique {
                 plain_columns(i).is_some_and(|cols| found_unique(cols, self))
             } else {
-                let p = have_plain.iter().position(|h| same_index(h, i));
+                let p = have_plain
+                    .iter()
+                    .position(|h| same_index(&renames.index(h), i));
                 p.map(|p| have_plain.remove(p)).is_some()
             };
             if !found {
@@ -524,11 +543,23 @@ impl Cx<'_> {
         }
     }
 
-    fn foreign_keys(&mut self, ns: &str, want: &Table, have: &Table, dropped: &BTreeSet<&str>) {
+    fn foreign_keys(
+        &mut self,
+        ns: &str,
+        want: &Table,
+        have: &Table,
+        dropped: &BTreeSet<&str>,
+        renames: &Renames,
+    ) {
         let t = &want.name;
         let mut remaining: Vec<&ForeignKey> = have.foreign_keys.iter().collect();
         for fk in &want.foreign_keys {
-            match remaining.iter().position(|h| same_fk(fk, h, ns)) {
+            let found = remaining.iter().position(|h| {
+                let mut h = (*h).clone();
+                h.columns = renames.all(&h.columns);
+                same_fk(fk, &h, ns)
+            });
+            match found {
                 Some(p) => {
                     remaining.remove(p);
                 }
@@ -569,17 +600,27 @@ impl Cx<'_> {
         }
     }
 
-    fn checks(&mut self, ns: &str, want: &Table, have: &Table, dropped: &BTreeSet<&str>) {
+    fn checks(
+        &mut self,
+        ns: &str,
+        want: &Table,
+        have: &Table,
+        dropped: &BTreeSet<&str>,
+        renames: &Renames,
+    ) {
         let t = &want.name;
         let column_names = || have.columns.iter().map(|c| c.name.as_str());
         let mut remaining: Vec<&Check> = have.checks.iter().collect();
+        // A check on a renamed column reads with the new name.
+        let have_form = |h: &Check| expr::normal_form_renamed(&h.expression, &renames.0);
         for c in &want.checks {
             let form = expr::normal_form(&c.expression);
-            // The same check, whatever the database made of its text.
-            let same = remaining.iter().position(|h| {
-                (c.name.is_none() || h.name.is_none() || h.name == c.name)
-                    && expr::normal_form(&h.expression) == form
-            });
+            // The same check, whatever the database made of its text and whatever its name
+            // (a hand-named check an entity now declares is kept, not added twice).
+            let same = remaining
+                .iter()
+                .position(|h| h.name == c.name && have_form(h) == form)
+                .or_else(|| remaining.iter().position(|h| have_form(h) == form));
             if let Some(p) = same {
                 remaining.remove(p);
                 continue;
@@ -715,6 +756,39 @@ fn enum_columns(current: &Schema, ns: &str, name: &str) -> Vec<EnumColumn> {
                 })
         })
         .collect()
+}
+
+/// A table's column renames in a plan: old name -> new name.
+struct Renames(BTreeMap<String, String>);
+
+impl Renames {
+    /// A column's name after the renames.
+    fn one<'a>(&'a self, name: &'a str) -> &'a str {
+        self.0.get(name).map_or(name, String::as_str)
+    }
+
+    fn each<'a>(&'a self, names: Vec<&'a str>) -> Vec<&'a str> {
+        names.into_iter().map(|n| self.one(n)).collect()
+    }
+
+    fn all(&self, names: &[String]) -> Vec<String> {
+        names.iter().map(|n| self.one(n).to_owned()).collect()
+    }
+
+    /// An index as it reads after the renames (borrowed as it is when nothing is renamed).
+    fn index<'a>(&self, i: &'a Index) -> std::borrow::Cow<'a, Index> {
+        if self.0.is_empty() {
+            return std::borrow::Cow::Borrowed(i);
+        }
+        let mut i = i.clone();
+        for p in &mut i.parts {
+            if let IndexKey::Column(c) = &mut p.key {
+                *c = self.one(c).to_owned();
+            }
+        }
+        i.include = self.all(&i.include);
+        std::borrow::Cow::Owned(i)
+    }
 }
 
 enum UniqueHolder<'a> {

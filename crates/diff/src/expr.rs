@@ -87,15 +87,29 @@ fn tokens(text: &str) -> Vec<Token> {
 /// never count; unquoted names compare case-insensitively, as both databases fold them).
 pub fn columns_used<'a>(expression: &str, columns: impl Iterator<Item = &'a str>) -> Vec<String> {
     let toks = tokens(expression);
+    // Words that name no column: type names in casts (`::date`), the type of a typed literal
+    // (`date '2020-01-01'`), a field of `EXTRACT(year FROM ..)`, a function's name.
+    let mut not_names = vec![false; toks.len()];
+    let mut i = 0;
+    while i < toks.len() {
+        if is_sym(toks.get(i), "::") {
+            let end = skip_cast(&toks, i);
+            not_names[i..end].fill(true);
+            i = end.max(i + 1);
+            continue;
+        }
+        let next = toks.get(i + 1);
+        if matches!(next, Some(Token::Literal(_))) || is_word(next, "from") || is_sym(next, "(") {
+            not_names[i] = true;
+        }
+        i += 1;
+    }
     columns
         .filter(|col| {
-            toks.iter().enumerate().any(|(i, t)| {
-                let called = matches!(toks.get(i + 1), Some(Token::Symbol(s)) if s == "(");
-                match t {
-                    Token::Quoted(q) => q == col,
-                    Token::Word(w) => !called && w.eq_ignore_ascii_case(col),
-                    _ => false,
-                }
+            toks.iter().enumerate().any(|(i, t)| match t {
+                Token::Quoted(q) => q == col,
+                Token::Word(w) => !not_names[i] && w.eq_ignore_ascii_case(col),
+                _ => false,
             })
         })
         .map(str::to_owned)
@@ -106,42 +120,249 @@ pub fn columns_used<'a>(expression: &str, columns: impl Iterator<Item = &'a str>
 /// `timestamp with time zone`).
 const TYPE_WORDS: [&str; 6] = ["varying", "precision", "with", "without", "time", "zone"];
 
-/// The expression with what the database adds or respells removed: casts, parentheses,
-/// quoting of plain names, case, `!=`, `LIKE`, `BETWEEN`, `IN (...)` as `= ANY (ARRAY[...])`.
-/// Two expressions with the same normal form mean the same check.
+fn is_sym(t: Option<&Token>, s: &str) -> bool {
+    matches!(t, Some(Token::Symbol(x)) if x == s)
+}
+
+fn is_word(t: Option<&Token>, w: &str) -> bool {
+    matches!(t, Some(Token::Word(x)) if x == w)
+}
+
+/// The index after the cast starting at `i` (`::type`, `::"type"`, `::schema.type`,
+/// `::character varying(10)[]`); `i` itself when there is none.
+fn skip_cast(toks: &[Token], mut i: usize) -> usize {
+    if !is_sym(toks.get(i), "::") {
+        return i;
+    }
+    i += 1;
+    if matches!(toks.get(i), Some(Token::Word(_) | Token::Quoted(_))) {
+        i += 1;
+    }
+    while is_sym(toks.get(i), ".")
+        && matches!(toks.get(i + 1), Some(Token::Word(_) | Token::Quoted(_)))
+    {
+        i += 2;
+    }
+    while matches!(toks.get(i), Some(Token::Word(w)) if TYPE_WORDS.contains(&w.as_str())) {
+        i += 1;
+    }
+    if is_sym(toks.get(i), "(") {
+        while i < toks.len() && !is_sym(toks.get(i), ")") {
+            i += 1;
+        }
+        i += 1;
+    }
+    while is_sym(toks.get(i), "[") && is_sym(toks.get(i + 1), "]") {
+        i += 2;
+    }
+    i
+}
+
+/// The index of the parenthesis matching the one at `open` (forward).
+fn close_of(toks: &[Token], open: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        if is_sym(Some(t), "(") {
+            depth += 1;
+        } else if is_sym(Some(t), ")") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(j);
+            }
+        }
+    }
+    None
+}
+
+/// The index of the parenthesis matching the one at `close` (backward).
+fn open_of(toks: &[Token], close: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for j in (0..=close).rev() {
+        if is_sym(toks.get(j), ")") {
+            depth += 1;
+        } else if is_sym(toks.get(j), "(") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(j);
+            }
+        }
+    }
+    None
+}
+
+/// The start of the operand that ends at `end` (inclusive): a name, literal or number, a
+/// parenthesized group, or a call `f(..)`, with a sign before it.
+fn operand_start(toks: &[Token], end: usize) -> usize {
+    let mut start = if is_sym(toks.get(end), ")") {
+        let open = open_of(toks, end).unwrap_or(end);
+        if open > 0 && matches!(toks.get(open - 1), Some(Token::Word(_) | Token::Quoted(_))) {
+            open - 1
+        } else {
+            open
+        }
+    } else {
+        end
+    };
+    if start > 0 && is_sym(toks.get(start - 1), "-") {
+        start -= 1;
+    }
+    start
+}
+
+/// The end (exclusive) of the operand starting at `start`, casts included.
+fn operand_end(toks: &[Token], start: usize) -> usize {
+    let mut i = start;
+    if is_sym(toks.get(i), "-") {
+        i += 1;
+    }
+    if is_sym(toks.get(i), "(") {
+        i = close_of(toks, i).map_or(toks.len(), |c| c + 1);
+    } else {
+        i += 1;
+        if is_sym(toks.get(i), "(") {
+            i = close_of(toks, i).map_or(toks.len(), |c| c + 1);
+        }
+    }
+    skip_cast(toks, i).min(toks.len())
+}
+
+/// `x [NOT] BETWEEN a AND b` -> `x >= a AND x <= b` (`x < a OR x > b`), as PostgreSQL prints it.
+fn between_as_comparisons(toks: &mut Vec<Token>) {
+    let mut i = 1;
+    while i < toks.len() {
+        if !is_word(toks.get(i), "between") {
+            i += 1;
+            continue;
+        }
+        let negated = is_word(toks.get(i - 1), "not");
+        if negated && i < 2 {
+            i += 1;
+            continue;
+        }
+        let x_end = if negated { i - 2 } else { i - 1 };
+        let x_start = operand_start(toks, x_end);
+        let a_end = operand_end(toks, i + 1);
+        if !is_word(toks.get(a_end), "and") {
+            i += 1;
+            continue;
+        }
+        let b_end = operand_end(toks, a_end + 1);
+        let x: Vec<Token> = toks[x_start..=x_end].to_vec();
+        let a: Vec<Token> = toks[i + 1..a_end].to_vec();
+        let b: Vec<Token> = toks[a_end + 1..b_end].to_vec();
+        let (lo, join, hi) = if negated {
+            ("<", "or", ">")
+        } else {
+            (">=", "and", "<=")
+        };
+        let mut replacement = x.clone();
+        replacement.push(Token::Symbol(lo.into()));
+        replacement.extend(a);
+        replacement.push(Token::Word(join.into()));
+        replacement.extend(x);
+        replacement.push(Token::Symbol(hi.into()));
+        replacement.extend(b);
+        let len = replacement.len();
+        toks.splice(x_start..b_end, replacement);
+        i = x_start + len;
+    }
+}
+
+/// `x [NOT] IN (v)` with one value is how `x = v` (`x <> v`) reads; PostgreSQL prints the
+/// latter.
+fn single_value_in(toks: &mut Vec<Token>) {
+    let mut i = 0;
+    while i < toks.len() {
+        if is_word(toks.get(i), "in") && is_sym(toks.get(i + 1), "(") {
+            let Some(close) = close_of(toks, i + 1) else {
+                break;
+            };
+            let inner = &toks[i + 2..close];
+            let mut depth = 0i32;
+            let top_comma = inner.iter().any(|t| {
+                if is_sym(Some(t), "(") {
+                    depth += 1;
+                } else if is_sym(Some(t), ")") {
+                    depth -= 1;
+                }
+                depth == 0 && is_sym(Some(t), ",")
+            });
+            let subquery = is_word(inner.first(), "select");
+            if !top_comma && !subquery {
+                let negated = i > 0 && is_word(toks.get(i - 1), "not");
+                let op = if negated { "<>" } else { "=" };
+                toks[i] = Token::Symbol(op.into());
+                if negated {
+                    toks.remove(i - 1);
+                    i -= 1;
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+/// A literal that holds a number (`'-90'`, PostgreSQL's spelling of a negative constant) as
+/// the number written out (`- 90`); other literals as they are, less the time PostgreSQL
+/// adds to a date written as a timestamp.
+fn literal_tokens(l: &str, out: &mut Vec<Token>) {
+    let body = &l[1..l.len().saturating_sub(1).max(1)];
+    let (sign, digits) = match body.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, body),
+    };
+    let numeric = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().next().is_some_and(|c| c.is_ascii_digit());
+    if numeric {
+        if sign {
+            out.push(Token::Symbol("-".into()));
+        }
+        out.push(Token::Word(digits.to_owned()));
+        return;
+    }
+    let trimmed = l
+        .strip_suffix('\'')
+        .map(|b| b.trim_end_matches("+00").trim_end_matches(" 00:00:00"))
+        .map_or_else(|| l.to_owned(), |b| format!("{b}'"));
+    out.push(Token::Literal(trimmed));
+}
+
+/// The expression with what the database adds or respells taken out: casts, parentheses,
+/// quoting and case of names, `!=`, `LIKE` and `ILIKE`, `[NOT] BETWEEN`, `[NOT] IN (..)`
+/// (PostgreSQL prints `= ANY (ARRAY[..])`, `<> ALL (ARRAY[..])`, or `=` for one value),
+/// negative numbers as quoted literals. It is a comparison key, not a parse: grouping
+/// parentheses and the case of quoted names are dropped too, so an edit that only regroups or
+/// only changes that case is not told apart.
 pub fn normal_form(expression: &str) -> String {
-    let toks = tokens(expression);
+    normal_form_renamed(expression, &std::collections::BTreeMap::new())
+}
+
+/// [`normal_form`] with names renamed (old name -> new name) first.
+pub fn normal_form_renamed(
+    expression: &str,
+    renames: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut toks = tokens(expression);
+    if !renames.is_empty() {
+        for t in &mut toks {
+            let new = match t {
+                Token::Word(w) => renames.get(w.as_str()),
+                Token::Quoted(q) => renames.get(q.as_str()),
+                _ => None,
+            };
+            if let Some(new) = new {
+                *t = Token::Quoted(new.clone());
+            }
+        }
+    }
+    between_as_comparisons(&mut toks);
+    single_value_in(&mut toks);
     let mut out: Vec<Token> = Vec::with_capacity(toks.len());
     let mut i = 0;
     while i < toks.len() {
         match &toks[i] {
-            // A cast: `::type`, `::"type"`, `::schema.type`, `::character varying(10)[]`.
-            Token::Symbol(s) if s == "::" => {
-                i += 1;
-                if matches!(toks.get(i), Some(Token::Word(_) | Token::Quoted(_))) {
-                    i += 1;
-                }
-                while matches!(toks.get(i), Some(Token::Symbol(s)) if s == ".")
-                    && matches!(toks.get(i + 1), Some(Token::Word(_) | Token::Quoted(_)))
-                {
-                    i += 2;
-                }
-                while matches!(toks.get(i), Some(Token::Word(w)) if TYPE_WORDS.contains(&w.as_str()))
-                {
-                    i += 1;
-                }
-                if matches!(toks.get(i), Some(Token::Symbol(s)) if s == "(") {
-                    while i < toks.len() && !matches!(&toks[i], Token::Symbol(s) if s == ")") {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                while matches!(toks.get(i), Some(Token::Symbol(s)) if s == "[")
-                    && matches!(toks.get(i + 1), Some(Token::Symbol(s)) if s == "]")
-                {
-                    i += 2;
-                }
-            }
+            Token::Symbol(s) if s == "::" => i = skip_cast(&toks, i).max(i + 1),
             Token::Symbol(s) if s == "(" || s == ")" || s == "[" || s == "]" => i += 1,
             Token::Symbol(s) if s == "!=" => {
                 out.push(Token::Symbol("<>".into()));
@@ -151,13 +372,8 @@ pub fn normal_form(expression: &str) -> String {
                 out.push(Token::Word(q.to_lowercase()));
                 i += 1;
             }
-            // A timestamp literal comes back with its time written out.
             Token::Literal(l) => {
-                let trimmed = l
-                    .strip_suffix("'")
-                    .map(|body| body.trim_end_matches("+00").trim_end_matches(" 00:00:00"))
-                    .map_or_else(|| l.clone(), |body| format!("{body}'"));
-                out.push(Token::Literal(trimmed));
+                literal_tokens(l, &mut out);
                 i += 1;
             }
             Token::Word(w) if w == "like" || w == "ilike" => {
@@ -171,19 +387,24 @@ pub fn normal_form(expression: &str) -> String {
                 }
                 i += 1;
             }
-            // `= ANY (ARRAY[a, b])` is how PostgreSQL prints `IN (a, b)`.
+            // `= ANY (ARRAY[a, b])` is `IN (a, b)`; `<> ALL (ARRAY[a, b])` is `NOT IN (a, b)`.
             Token::Word(w)
-                if w == "any"
-                    && matches!(out.last(), Some(Token::Symbol(s)) if s == "=")
+                if ((w == "any" && matches!(out.last(), Some(Token::Symbol(s)) if s == "="))
+                    || (w == "all"
+                        && matches!(out.last(), Some(Token::Symbol(s)) if s == "<>")))
                     && toks[i + 1..]
                         .iter()
-                        .find(|t| !matches!(t, Token::Symbol(s) if s == "("))
+                        .find(|t| !is_sym(Some(t), "("))
                         .is_some_and(|t| *t == Token::Word("array".into())) =>
             {
+                let negated = w == "all";
                 out.pop();
+                if negated {
+                    out.push(Token::Word("not".into()));
+                }
                 out.push(Token::Word("in".into()));
                 i += 1;
-                while i < toks.len() && !matches!(&toks[i], Token::Word(a) if a == "array") {
+                while i < toks.len() && !is_word(toks.get(i), "array") {
                     i += 1;
                 }
                 i += 1;
@@ -194,7 +415,6 @@ pub fn normal_form(expression: &str) -> String {
             }
         }
     }
-    between_as_comparisons(&mut out);
     out.iter()
         .map(|t| match t {
             Token::Word(w) => format!("{w} "),
@@ -205,31 +425,6 @@ pub fn normal_form(expression: &str) -> String {
         .collect::<String>()
         .trim_end()
         .to_owned()
-}
-
-/// `x BETWEEN a AND b` -> `x >= a AND x <= b`, as PostgreSQL prints it (single-token operands).
-fn between_as_comparisons(toks: &mut Vec<Token>) {
-    let word = |t: Option<&Token>, w: &str| matches!(t, Some(Token::Word(x)) if x == w);
-    let mut i = 1;
-    while i + 3 < toks.len() + 1 {
-        if word(toks.get(i), "between") && word(toks.get(i + 2), "and") && i + 3 < toks.len() {
-            let x = toks[i - 1].clone();
-            let (a, b) = (toks[i + 1].clone(), toks[i + 3].clone());
-            let replacement = vec![
-                x.clone(),
-                Token::Symbol(">=".into()),
-                a,
-                Token::Word("and".into()),
-                x,
-                Token::Symbol("<=".into()),
-                b,
-            ];
-            toks.splice(i - 1..i + 4, replacement);
-            i += 6;
-        } else {
-            i += 1;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -254,6 +449,31 @@ mod tests {
                 "(at > '2020-01-01 00:00:00'::timestamp without time zone)",
             ),
             ("length(name) > 0", "(length((name)::text) > 0)"),
+            ("lat >= -90", "(lat >= ('-90'::integer)::double precision)"),
+            ("n >= -5", "(n >= '-5'::integer)"),
+            ("status IN ('active')", "(status = 'active'::text)"),
+            (
+                "status NOT IN ('a', 'b')",
+                "(status <> ALL (ARRAY['a'::text, 'b'::text]))",
+            ),
+            ("n NOT BETWEEN 1 AND 10", "((n < 1) OR (n > 10))"),
+            (
+                "length(s) BETWEEN 1 AND 5",
+                "((length((s)::text) >= 1) AND (length((s)::text) <= 5))",
+            ),
+            (
+                "s ILIKE 'a%' OR s NOT ILIKE 'b%'",
+                "(((s)::text ~~* 'a%'::text) OR ((s)::text !~~* 'b%'::text))",
+            ),
+            (
+                "EXTRACT(year FROM d) > 2000",
+                "(EXTRACT(year FROM d) > (2000)::numeric)",
+            ),
+            (
+                "\"Price\" > -1.5",
+                "((\"Price\")::numeric > '-1.5'::numeric)",
+            ),
+            ("d > '2020-01-01'", "(d > '2020-01-01'::date)"),
         ] {
             assert_eq!(
                 normal_form(written),
@@ -262,6 +482,12 @@ mod tests {
             );
         }
         assert_ne!(normal_form("price >= 0"), normal_form("price > 0"));
+        assert_ne!(
+            normal_form("n BETWEEN 1 AND 10"),
+            normal_form("n NOT BETWEEN 1 AND 10")
+        );
+        assert_ne!(normal_form("s IN ('a')"), normal_form("s IN ('a', 'b')"));
+        assert_ne!(normal_form("code = '5'"), normal_form("code = '6'"));
         assert_ne!(normal_form("a = 'x'"), normal_form("a = 'y'"));
     }
 
@@ -275,6 +501,14 @@ mod tests {
         assert_eq!(
             columns_used("(price >= (0)::numeric)", cols.into_iter()),
             ["price"]
+        );
+        let cols = ["date", "year", "day", "created_at", "interval"];
+        assert_eq!(
+            columns_used(
+                "(created_at)::date > date '2020-01-01' AND EXTRACT(year FROM day) > 2000",
+                cols.into_iter()
+            ),
+            ["day", "created_at"]
         );
     }
 }

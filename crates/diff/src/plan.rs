@@ -627,7 +627,23 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 format!("drops table {schema}.{} and every row in it", table.name),
             );
             let current = cx.table(schema, &table.name).unwrap_or(table);
-            for d in &current.dependents {
+            // The table's own policies go with it (sealift does not model them, so down does
+            // not bring them back); what other objects hold stays, and blocks the drop.
+            let own = format!(" on {schema}.{}", table.name);
+            let (own, others): (Vec<_>, Vec<_>) = current
+                .dependents
+                .iter()
+                .partition(|d| d.kind == "policy" && d.name.ends_with(&own));
+            for d in own {
+                add(
+                    Destructive,
+                    format!(
+                        "drops {} {} with the table; down does not re-create it",
+                        d.kind, d.name
+                    ),
+                );
+            }
+            for d in others {
                 add(
                     Blocked,
                     format!(
@@ -765,10 +781,31 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 .map(|c| c.name.as_str())
                 .collect();
             if !lost.is_empty() {
+                // What goes with the columns: the copy leaves out what no longer fits.
+                let mut with: Vec<String> = from
+                    .indexes
+                    .iter()
+                    .filter(|i| !to.indexes.iter().any(|n| n.name == i.name))
+                    .map(|i| format!("index {}", i.name))
+                    .collect();
+                with.extend(
+                    from.checks
+                        .iter()
+                        .filter(|c| !to.checks.contains(c))
+                        .map(|c| format!("check ({})", c.expression)),
+                );
+                if from.primary_key.is_some() && to.primary_key.is_none() {
+                    with.push("the primary key".to_owned());
+                }
+                let with = if with.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and with them {} (down re-creates them)", with.join(", "))
+                };
                 add(
                     Destructive,
                     format!(
-                        "drops column(s) {} of {schema}.{} and their data",
+                        "drops column(s) {} of {schema}.{} and their data{with}",
                         lost.join(", "),
                         to.name
                     ),
@@ -1012,5 +1049,66 @@ fn is_in_place(from: &sealift_ir::DataType, to: &sealift_ir::DataType) -> bool {
         ("varchar", "text") => true,
         ("numeric", "numeric") => to.modifiers.is_empty(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sealift_ir::{Column, DataType, Dependent, Dialect, Namespace, Schema, Table};
+
+    use super::{HazardCx, hazards_of};
+    use crate::change::Change;
+    use crate::hazard::HazardKind;
+
+    #[test]
+    fn a_table_s_own_policy_goes_with_it_and_a_view_over_it_blocks() {
+        let mut t = Table::new("scratch");
+        t.columns
+            .push(Column::new("owner", DataType::builtin("int4")));
+        t.dependents.push(Dependent {
+            kind: "policy".into(),
+            name: "scratch_owner on public.scratch".into(),
+            columns: vec!["owner".into()],
+        });
+        let mut ns = Namespace::new("public");
+        ns.tables.insert(t.name.clone(), t.clone());
+        let mut current = Schema::new(Dialect::Postgres);
+        current.namespaces.insert("public".into(), ns);
+        let drop = Change::DropTable {
+            schema: "public".into(),
+            table: t.clone(),
+        };
+        let cx = HazardCx::new(
+            std::slice::from_ref(&drop),
+            Some(&current),
+            Dialect::Postgres,
+        );
+        let kinds = |hazards: Vec<crate::hazard::Hazard>| -> Vec<HazardKind> {
+            hazards.into_iter().map(|h| h.kind).collect()
+        };
+        assert_eq!(
+            kinds(hazards_of(&drop, &cx)),
+            [HazardKind::Destructive, HazardKind::Destructive]
+        );
+
+        current
+            .namespaces
+            .get_mut("public")
+            .unwrap()
+            .tables
+            .get_mut("scratch")
+            .unwrap()
+            .dependents
+            .push(Dependent {
+                kind: "view".into(),
+                name: "public.owners".into(),
+                columns: vec!["owner".into()],
+            });
+        let cx = HazardCx::new(
+            std::slice::from_ref(&drop),
+            Some(&current),
+            Dialect::Postgres,
+        );
+        assert!(kinds(hazards_of(&drop, &cx)).contains(&HazardKind::Blocked));
     }
 }

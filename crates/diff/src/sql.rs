@@ -71,7 +71,7 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
             columns,
         } => pg_only(d, || {
             let ty = table_ref(schema, &to.name, d);
-            let old_name = format!("{}_old", from.name);
+            let old_name = old_type_name(&from.name);
             let mut out = vec![
                 format!(
                     "ALTER TYPE {} RENAME TO {}",
@@ -271,6 +271,16 @@ pub fn render(c: &Change, d: Dialect) -> Vec<String> {
     }
 }
 
+/// The name an enum type has while it is replaced: `{name}_old`, short enough that
+/// PostgreSQL keeps it whole (cut at 63 bytes it could be the name itself again).
+fn old_type_name(name: &str) -> String {
+    let mut end = name.len().min(59);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}_old", &name[..end])
+}
+
 /// `CREATE TYPE .. AS ENUM (..)`; sea-query leaves out the parentheses of an enum with no
 /// labels, which PostgreSQL allows and needs them for.
 fn create_enum(schema: &str, def: &sealift_ir::Enum) -> String {
@@ -344,6 +354,28 @@ fn check_text(schema: &str, table: &str, c: &Check, d: Dialect) -> String {
 }
 
 fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
+    let mut out = create_table_statements(schema, t, d);
+    for i in &t.indexes {
+        out.push(create_index(schema, &t.name, i, d));
+    }
+    out.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
+    if d == Dialect::Postgres {
+        if let Some(c) = &t.comment {
+            out.push(format!(
+                "COMMENT ON TABLE {} IS {}",
+                table_ref(schema, &t.name, d),
+                literal(c)
+            ));
+        }
+        for c in &t.columns {
+            out.extend(column_comment(schema, &t.name, c, d));
+        }
+    }
+    out
+}
+
+/// `CREATE TABLE` and what must follow it at once (deferrable or `NOT VALID` constraints).
+fn create_table_statements(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
     if t.columns.is_empty() {
         // sea-query writes no parentheses for a table without columns; PostgreSQL wants `()`.
         return vec![format!("CREATE TABLE {} ()", table_ref(schema, &t.name, d))];
@@ -407,22 +439,6 @@ fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
     }
     let mut out = vec![one_item_per_line(&build(&stmt, d))];
     out.extend(deferred);
-    for i in &t.indexes {
-        out.push(create_index(schema, &t.name, i, d));
-    }
-    out.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
-    if d == Dialect::Postgres {
-        if let Some(c) = &t.comment {
-            out.push(format!(
-                "COMMENT ON TABLE {} IS {}",
-                table_ref(schema, &t.name, d),
-                literal(c)
-            ));
-        }
-        for c in &t.columns {
-            out.extend(column_comment(schema, &t.name, c, d));
-        }
-    }
     out
 }
 
@@ -725,7 +741,7 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
 pub(crate) fn untyped_default(default: &str) -> String {
     let d = default.trim();
     if d.starts_with('\'')
-        && let Some(end) = d.rfind("'::")
+        && let Some(end) = d.rfind("'::").filter(|e| *e > 0)
         && !d[1..end].replace("''", "").contains('\'')
     {
         return d[..=end].to_owned();
@@ -744,7 +760,9 @@ fn family(t: &DataType) -> String {
     let name = match t.name.as_str() {
         "int2" | "int4" | "int8" | "float4" | "float8" | "numeric" => "number",
         "varchar" | "text" | "bpchar" => "text",
-        "timestamp" | "timestamptz" | "date" => "time",
+        // No assignment cast reaches `time` from a date, nor a date from `time`.
+        "timestamp" | "timestamptz" | "date" => "datetime",
+        "time" | "timetz" => "clock",
         other => other,
     };
     format!("{name}{}", "[]".repeat(t.array_dims as usize))
@@ -940,6 +958,36 @@ fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
 #[cfg(test)]
 mod tests {
     use super::one_item_per_line;
+
+    #[test]
+    fn a_replaced_enum_keeps_a_name_of_its_own_while_it_goes() {
+        let long = "e".repeat(63);
+        let old = super::old_type_name(&long);
+        assert!(old.len() <= 63 && old != long[..old.len()], "{old}");
+        assert_eq!(super::old_type_name("mood"), "mood_old");
+    }
+
+    #[test]
+    fn defaults_lose_the_cast_on_their_literal_only() {
+        use super::untyped_default;
+        assert_eq!(untyped_default("'5'::text"), "'5'");
+        assert_eq!(untyped_default("'it''s'::character varying"), "'it''s'");
+        assert_eq!(untyped_default("now()"), "now()");
+        assert_eq!(untyped_default("'::x'"), "'::x'");
+        assert_eq!(
+            untyped_default("'a'::text || 'b'::text"),
+            "'a'::text || 'b'::text"
+        );
+    }
+
+    #[test]
+    fn time_is_not_in_the_date_family() {
+        use sealift_ir::DataType;
+        let b = DataType::builtin;
+        assert!(super::family_changes(&b("date"), &b("time")));
+        assert!(!super::family_changes(&b("date"), &b("timestamp")));
+        assert!(!super::family_changes(&b("int4"), &b("int8")));
+    }
 
     #[test]
     fn expressions_are_parenthesized_once() {

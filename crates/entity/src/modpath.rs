@@ -1,13 +1,15 @@
 //! Where things live in the entities crate, and where a Rust path written in one of its files
-//! leads: `super::cake::Entity` from `entities/fruit.rs` is `entities/cake.rs`, never another
-//! folder's `cake.rs`.
+//! leads: `super::cake::Entity` from `entities/fruit.rs` is `entities/cake.rs` when that file
+//! is there, never another folder's `cake.rs` beside it.
 //!
 //! A module is named by its place: the folders above its file, then its own name (`mod.rs`,
 //! `lib.rs` and `main.rs` are their folder's module; an inline `mod x { .. }` adds `x`). Paths
 //! resolve as Rust resolves them where they can (`self::`, `super::`); a path with no prefix
 //! is tried as a child, then as a sibling (`use super::*` is how entity files import), and
-//! `crate::` paths, whose root sealift does not know, match by their trailing modules. What
-//! matches in several places is ambiguous, never a silent first pick.
+//! `crate::` paths, whose root sealift does not know, match by their trailing modules. A path
+//! that leads nowhere falls back to the one module of that name when there is exactly one (a
+//! re-export or a `use` alias); what matches in several places is ambiguous, never a silent
+//! first pick.
 
 use std::path::Path;
 

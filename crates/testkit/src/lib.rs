@@ -272,15 +272,56 @@ impl TestDb {
 
 /// The text dump with every table's columns in name order. PostgreSQL's `ADD COLUMN` appends,
 /// so a column a down re-adds comes back with its full definition but last; round-trip checks
-/// compare columns by name.
+/// compare columns by name. SQLite keeps expressions as text and writes a name it renames in
+/// them double-quoted (`qty > 0` comes back `"qty" > 0` after a rename and its undoing): on
+/// SQLite, double quotes around plain lowercase names in checks and index expressions are
+/// left out.
 pub fn dump_unordered(schema: &sealift_ir::Schema) -> String {
     let mut s = schema.clone();
+    let sqlite = s.dialect == sealift_ir::Dialect::Sqlite;
     for ns in s.namespaces.values_mut() {
         for t in ns.tables.values_mut() {
             t.columns.sort_by(|a, b| a.name.cmp(&b.name));
+            if sqlite {
+                for c in &mut t.checks {
+                    c.expression = unquote_plain_names(&c.expression);
+                }
+                for p in t.indexes.iter_mut().flat_map(|i| &mut i.parts) {
+                    if let sealift_ir::IndexKey::Expression(e) = &mut p.key {
+                        *e = unquote_plain_names(e);
+                    }
+                }
+            }
         }
     }
     sealift_ir::dump(&s)
+}
+
+/// `"qty" > 0` -> `qty > 0`: double quotes taken off names that need none.
+fn unquote_plain_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('"') {
+            Some(close)
+                if !after[..close].is_empty()
+                    && after[..close]
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') =>
+            {
+                out.push_str(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('"');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// SQL for `n` tables that look like an application's: a primary key, a foreign key to the
