@@ -89,7 +89,7 @@ pub enum Error {
 
 impl Error {
     /// Classifies a driver error raised while connecting.
-    pub(crate) fn connect(url: &DatabaseUrl, err: &sqlx::Error) -> Self {
+    pub fn connect(url: &DatabaseUrl, err: &sqlx::Error) -> Self {
         let target = url.to_string();
         let detail = url.scrub(&err.to_string());
         if let sqlx::Error::Database(db) = err {

@@ -98,7 +98,7 @@ impl DatabaseUrl {
     }
 
     /// The URL as given, password included: only for handing to a driver.
-    pub(crate) fn expose(&self) -> &str {
+    pub fn expose(&self) -> &str {
         &self.raw
     }
 

@@ -28,6 +28,91 @@ pub enum Command {
     Init(InitArgs),
     /// Add an empty migration to fill in by hand (a data migration), registered in lib.rs.
     Create(CreateArgs),
+    /// Apply pending migrations: up to head (default), +N of them, or up to a migration.
+    Upgrade(UpgradeArgs),
+    /// Roll back applied migrations: -1 (default), -N, back to a migration (it stays), or base.
+    Downgrade(DowngradeArgs),
+    /// The last applied migration and what is pending; exit 0 at head, 1 behind or inconsistent.
+    Current(StatusArgs),
+    /// Every migration in order, applied or pending, with marks for missing and edited files.
+    History(HistoryArgs),
+    /// Record the database as being at TARGET (head, base, a migration) without running anything.
+    Stamp(StampArgs),
+    /// List the heads: migrations nothing was written on top of (more than one after a merge of two branches).
+    Heads(StatusArgs),
+    /// Put two branches' migrations in one line again (re-points the later one onto the earlier).
+    Merge(StatusArgs),
+}
+
+/// `sealift upgrade`.
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    /// head (default), +N, or a migration (its name or a unique prefix such as its timestamp);
+    /// with --sql, FROM:TO.
+    #[arg(default_value = "head", allow_hyphen_values = true)]
+    pub target: String,
+    /// Print the SQL instead of running it, without connecting to a database.
+    #[arg(long)]
+    pub sql: bool,
+    /// With --sql: the backend to write SQL for (default: the database URL's).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// `sealift downgrade`.
+#[derive(Debug, Args)]
+pub struct DowngradeArgs {
+    /// -1 (default), -N, a migration (it stays applied), or base; with --sql, FROM:TO (FROM
+    /// defaults to head).
+    #[arg(default_value = "-1", allow_hyphen_values = true)]
+    pub target: String,
+    /// Roll back even though it drops tables or columns, or goes to base.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the SQL instead of running it, without connecting to a database.
+    #[arg(long)]
+    pub sql: bool,
+    /// With --sql: the backend to write SQL for (default: the database URL's).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// `sealift current`, `heads`, `merge`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// `sealift history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Add each migration's header: its changes and hazards.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// `sealift stamp`.
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// head, base, or a migration.
+    pub target: String,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 /// Where the inputs are; every command takes these. Flags override the environment

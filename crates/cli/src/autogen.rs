@@ -31,6 +31,8 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         )
     })?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
+    crate::workflow::require_head(&project, &project.database_url()?, "autogen").await?;
+    let parent = sealift_codegen::registered(&lib)?.pop();
     let planned = plan::plan(&project, &args.policy).await?;
     let plan = &planned.plan;
     if plan.is_empty() {
@@ -51,13 +53,16 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     }
     let findings = findings(&planned).await;
     let command = format!("sealift autogen {}", args.name);
-    let text = sealift_codegen::migration_file(
-        plan,
-        &sealift_codegen::MigrationOptions {
-            default_schema: planned.default_schema.clone(),
-            command,
-            findings: findings.clone(),
-        },
+    let text = sealift_codegen::set_revises(
+        &sealift_codegen::migration_file(
+            plan,
+            &sealift_codegen::MigrationOptions {
+                default_schema: planned.default_schema.clone(),
+                command,
+                findings: findings.clone(),
+            },
+        ),
+        parent.as_deref(),
     );
     let file = project
         .migration_dir

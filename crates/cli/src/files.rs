@@ -96,11 +96,15 @@ pub fn create(args: &CreateArgs) -> Result<ExitCode> {
     })?;
     let module = sealift_codegen::module_name(&args.name, &timestamp())?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
+    let parent = sealift_codegen::registered(&lib)?.pop();
     let file = project
         .migration_dir
         .join("src")
         .join(format!("{module}.rs"));
-    write_new(&file, &sealift_codegen::empty_migration())?;
+    write_new(
+        &file,
+        &sealift_codegen::set_revises(&sealift_codegen::empty_migration(), parent.as_deref()),
+    )?;
     if let Err(e) = replace(&lib_path, &new_lib) {
         undo(&[file]);
         return Err(e);
@@ -156,7 +160,7 @@ pub fn timestamp() -> String {
 
 /// Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian calendar
 /// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

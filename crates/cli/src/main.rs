@@ -12,6 +12,7 @@ mod inspect;
 mod plan;
 mod progress;
 mod report;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -48,6 +49,13 @@ fn main() -> ExitCode {
             Command::Check(args) => plan::check(args).await,
             Command::Init(args) => files::init(&args),
             Command::Create(args) => files::create(&args),
+            Command::Upgrade(args) => workflow::upgrade(args).await,
+            Command::Downgrade(args) => workflow::downgrade(args).await,
+            Command::Current(args) => workflow::current(args).await,
+            Command::History(args) => workflow::history(args).await,
+            Command::Stamp(args) => workflow::stamp(args).await,
+            Command::Heads(args) => workflow::heads(args),
+            Command::Merge(args) => workflow::merge(args),
         }
     });
     match result {

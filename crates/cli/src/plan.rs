@@ -53,6 +53,7 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
 /// Exit 0 in sync, 1 on drift (printing the plan).
 pub async fn check(args: CheckArgs) -> Result<ExitCode> {
     let project = Project::load(&args.project)?.with_policy(&args.policy);
+    crate::workflow::require_head(&project, &project.database_url()?, "check").await?;
     let plan = plan(&project, &args.policy).await?.plan;
     if plan.is_empty() {
         print(&format!(

@@ -90,6 +90,67 @@ pub fn history_table(lib_rs: &str) -> Option<String> {
     first_string(quote!(#method))
 }
 
+/// The migration modules `fn migrations()` lists, in its order: the first path segment of each
+/// `Box::new(module::Migration)` entry. This order is the order migrations apply in.
+pub fn registered(lib_rs: &str) -> Result<Vec<String>, Error> {
+    let file = syn::parse_file(lib_rs).map_err(|e| Error::LibDoesNotParse(e.to_string()))?;
+    let vec_mac = migrations_vec(&file).ok_or(Error::NoMigrationsVec)?;
+    let elements: Punctuated<Expr, Token![,]> = vec_mac
+        .parse_body_with(Punctuated::parse_terminated)
+        .map_err(|e| Error::LibDoesNotParse(e.to_string()))?;
+    Ok(elements.iter().filter_map(entry_module).collect())
+}
+
+/// `module` of `Box::new(module::Migration)` (or `Box::new(module::Migration {})`).
+fn entry_module(expr: &Expr) -> Option<String> {
+    let Expr::Call(call) = expr else { return None };
+    let inner = call.args.first()?;
+    let path = match inner {
+        Expr::Path(p) => &p.path,
+        Expr::Struct(s) => &s.path,
+        _ => return None,
+    };
+    let segments: Vec<_> = path.segments.iter().collect();
+    (segments.len() >= 2).then(|| segments[segments.len() - 2].ident.to_string())
+}
+
+/// The type `lib.rs` implements `MigratorTrait` for (usually `Migrator`).
+pub fn migrator_type(lib_rs: &str) -> Option<String> {
+    let file = syn::parse_file(lib_rs).ok()?;
+    file.items.iter().find_map(|item| match item {
+        Item::Impl(i)
+            if i.trait_.as_ref().is_some_and(|(_, p, _)| {
+                p.segments
+                    .last()
+                    .is_some_and(|s| s.ident == "MigratorTrait")
+            }) =>
+        {
+            let ty = &i.self_ty;
+            Some(quote!(#ty).to_string().replace(' ', ""))
+        }
+        _ => None,
+    })
+}
+
+/// The header line that records which migration a file was written on top of.
+pub const REVISES: &str = "//! Revises: ";
+
+/// `text` with a `//! Revises: parent` line after its first line (`base` when it is the first
+/// migration), replacing one that is there: how `heads` and `merge` tell parallel branches.
+pub fn set_revises(text: &str, parent: Option<&str>) -> String {
+    let line = format!("{REVISES}{}\n", parent.unwrap_or("base"));
+    let kept: Vec<&str> = text
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with(REVISES))
+        .collect();
+    match kept.split_first() {
+        Some((first, rest)) if first.starts_with("//!") => {
+            format!("{first}{line}{}", rest.concat())
+        }
+        _ => format!("{line}{}", kept.concat()),
+    }
+}
+
 /// The first string literal in a token stream, looking inside groups.
 fn first_string(tokens: proc_macro2::TokenStream) -> Option<String> {
     tokens.into_iter().find_map(|t| match t {
@@ -298,6 +359,33 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite"]
 #[cfg(test)]
 mod tests {
     use super::history_table;
+
+    #[test]
+    fn registered_modules_come_in_vec_order() {
+        let lib = "pub struct Migrator;\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![Box::new(m2_b::Migration), Box::new(m1_a::Migration {}), Box::new(self::m3_c::Migration)]\n    }\n}\n";
+        assert_eq!(super::registered(lib).unwrap(), ["m2_b", "m1_a", "m3_c"]);
+        assert_eq!(super::migrator_type(lib).as_deref(), Some("Migrator"));
+        assert_eq!(
+            super::registered("fn main() {}"),
+            Err(super::Error::NoMigrationsVec)
+        );
+    }
+
+    #[test]
+    fn revises_goes_after_the_first_line_once() {
+        let file = "//! Written by x.\n//!\n//! Changes:\nuse a;\n";
+        let once = super::set_revises(file, Some("m1_a"));
+        assert_eq!(
+            once,
+            "//! Written by x.\n//! Revises: m1_a\n//!\n//! Changes:\nuse a;\n"
+        );
+        let again = super::set_revises(&once, Some("m2_b"));
+        assert_eq!(again, once.replace("m1_a", "m2_b"));
+        assert_eq!(
+            super::set_revises("use a;\n", None),
+            "//! Revises: base\nuse a;\n"
+        );
+    }
 
     #[test]
     fn the_history_table_is_read_from_migration_table_name() {

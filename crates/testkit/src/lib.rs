@@ -75,7 +75,7 @@ pub fn fixture_files(dir: &str, extension: &str) -> Vec<PathBuf> {
 }
 
 /// A name no other test (in this or another process) is using.
-fn unique_name(label: &str) -> String {
+pub fn unique_name(label: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = SystemTime::now()

@@ -1,0 +1,421 @@
+//! `upgrade`, `downgrade`, `current`, `history`, `stamp`, `heads`, `merge`: argument handling
+//! and printing around `sealift-workflow`, and the guard that keeps `autogen` and `check` from
+//! running against a database that is not at head.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_workflow::runner::Event;
+use sealift_workflow::status::{Entry, merge_plan};
+use sealift_workflow::{Direction, MigrationCrate, Progress, Status, Target};
+
+use crate::args::{
+    DialectArg, DowngradeArgs, Format, HistoryArgs, ProjectArgs, StampArgs, StatusArgs, UpgradeArgs,
+};
+use crate::config::Project;
+use crate::files;
+use crate::plan::print;
+
+/// Exit code when the database is behind or inconsistent (`current`), or a downgrade that
+/// would drop data was not confirmed.
+const EXIT_NOT_AT_HEAD: u8 = 1;
+
+/// The project's migration crate, read.
+fn load(project: &ProjectArgs) -> Result<(Project, MigrationCrate)> {
+    let project = Project::load(project)?;
+    let krate = MigrationCrate::load(&project.migration_dir)?;
+    Ok((project, krate))
+}
+
+/// `sealift upgrade [TARGET]`.
+pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
+    let (project, krate) = load(&args.project)?;
+    if args.sql {
+        return offline(&project, &krate, Direction::Up, &args.target, args.dialect);
+    }
+    let target: Target = args.target.parse()?;
+    let url = project.database_url()?;
+    let started = std::time::Instant::now();
+    let done = sealift_workflow::run(&krate, &url, Direction::Up, &target, &mut report).await?;
+    let status = sealift_workflow::status(&krate, &url).await?;
+    let at = status.current().map_or("base", |e| e.name.as_str());
+    print(&if done.is_empty() {
+        format!("Nothing to apply: the database is at {at}\n")
+    } else {
+        format!(
+            "Applied {} in {:.1} s; the database is at {at}{}\n",
+            count(done.len(), "migration"),
+            started.elapsed().as_secs_f64(),
+            match status.pending().count() {
+                0 => String::new(),
+                n => format!(" ({n} pending)"),
+            }
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sealift downgrade [TARGET]`.
+pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
+    let (project, krate) = load(&args.project)?;
+    if args.sql {
+        return offline(
+            &project,
+            &krate,
+            Direction::Down,
+            &args.target,
+            args.dialect,
+        );
+    }
+    let target: Target = args.target.parse()?;
+    let url = project.database_url()?;
+    let status = sealift_workflow::status(&krate, &url).await?;
+    let steps = sealift_workflow::plan(&status, Direction::Down, &target)?;
+    if steps.is_empty() {
+        print("Nothing to roll back\n")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut list = format!("Rolling back {}:\n", count(steps.len(), "migration"));
+    let mut drops = false;
+    for name in &steps {
+        let entry = status.entries.iter().find(|e| &e.name == name);
+        let drop = entry.is_some_and(|e| e.header.down_drops);
+        drops |= drop;
+        let _ = writeln!(
+            list,
+            "  - {name}{}",
+            if drop {
+                " (drops tables or columns)"
+            } else {
+                ""
+            }
+        );
+    }
+    print(&list)?;
+    if (drops || target == Target::Base) && !args.yes {
+        eprintln!(
+            "Nothing was rolled back: {}; run again with --yes to roll back",
+            if target == Target::Base {
+                "going to base undoes every migration"
+            } else {
+                "this loses the data in what those migrations created"
+            }
+        );
+        return Ok(ExitCode::from(EXIT_NOT_AT_HEAD));
+    }
+    let started = std::time::Instant::now();
+    let done = sealift_workflow::run(&krate, &url, Direction::Down, &target, &mut report).await?;
+    let status = sealift_workflow::status(&krate, &url).await?;
+    let at = status.current().map_or("base", |e| e.name.as_str());
+    print(&format!(
+        "Rolled back {} in {:.1} s; the database is at {at}\n",
+        count(done.len(), "migration"),
+        started.elapsed().as_secs_f64()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--sql`: the statements, with no database connection.
+fn offline(
+    project: &Project,
+    krate: &MigrationCrate,
+    direction: Direction,
+    range: &str,
+    dialect: Option<DialectArg>,
+) -> Result<ExitCode> {
+    let backend = match dialect {
+        Some(DialectArg::Postgres) => Backend::Postgres,
+        Some(DialectArg::Sqlite) => Backend::Sqlite,
+        Some(DialectArg::Mysql) => Backend::Mysql,
+        None => match project.database_url() {
+            Ok(url) => url.backend(),
+            Err(_) => bail!(
+                "--sql needs a backend: pass --dialect postgres|sqlite|mysql, or a database URL whose scheme names it"
+            ),
+        },
+    };
+    let (from, to) = match range.split_once(':') {
+        Some((from, to)) => (Some(from.parse::<Target>()?), to.parse::<Target>()?),
+        None => (None, range.parse::<Target>()?),
+    };
+    let sql = sealift_workflow::offline_sql(krate, backend, direction, from.as_ref(), &to)?;
+    print(&sql)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a run's progress as it goes.
+fn report(progress: Progress) {
+    let mut out = std::io::stdout().lock();
+    let _ = match progress {
+        Progress::Waiting => writeln!(
+            out,
+            "Waiting: another run holds the migration lock on this database..."
+        ),
+        Progress::Edited(name) => writeln!(
+            out,
+            "warning: {name} changed after it was applied; the database has the version applied then"
+        ),
+        Progress::Runner(Event::Start(name)) => write!(out, "  {name} ..."),
+        Progress::Runner(Event::Done(_, ms)) => writeln!(out, " done ({ms} ms)"),
+        Progress::Runner(Event::Skipped(_)) => {
+            writeln!(out, " already done by another run; skipped")
+        }
+        Progress::Runner(Event::Waiting) => {
+            write!(out, " (waiting for another run's write lock)")
+        }
+    };
+    let _ = out.flush();
+}
+
+/// `sealift current`.
+pub async fn current(args: StatusArgs) -> Result<ExitCode> {
+    let (project, krate) = load(&args.project)?;
+    let url = project.database_url()?;
+    let status = sealift_workflow::status(&krate, &url).await?;
+    let mut out = String::new();
+    match status.current() {
+        Some(e) => {
+            let _ = writeln!(out, "Current: {} (applied {})", e.name, time(e.applied_at));
+        }
+        None => out.push_str("Current: base (nothing applied)\n"),
+    }
+    let pending: Vec<&Entry> = status.pending().collect();
+    if pending.is_empty() {
+        out.push_str("At head: nothing pending\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "Pending: {} ({}); run `sealift upgrade`",
+            pending.len(),
+            pending
+                .iter()
+                .map(|e| e.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    problems(&status, &mut out);
+    print(&out)?;
+    Ok(if status.at_head() && status.consistent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NOT_AT_HEAD)
+    })
+}
+
+/// What is inconsistent, one line each.
+fn problems(status: &Status, out: &mut String) {
+    for m in &status.missing {
+        let _ = writeln!(
+            out,
+            "Missing: {} is applied (at {}) but the migration crate no longer has it; restore its file, or `sealift stamp` to forget it",
+            m.version,
+            time(Some(m.applied_at))
+        );
+    }
+    for e in status.entries.iter().filter(|e| e.out_of_order) {
+        let _ = writeln!(
+            out,
+            "Out of order: {} is pending but comes before applied migrations; `sealift upgrade` applies it",
+            e.name
+        );
+    }
+    for e in status.entries.iter().filter(|e| e.edited) {
+        let _ = writeln!(
+            out,
+            "Edited: {} changed after it was applied; the database has the version applied then",
+            e.name
+        );
+    }
+    if status.heads.len() > 1 {
+        let _ = writeln!(
+            out,
+            "Multiple heads: {}; run `sealift merge`",
+            status.heads.join(", ")
+        );
+    }
+}
+
+/// `sealift history`.
+pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
+    let (project, krate) = load(&args.project)?;
+    let url = project.database_url()?;
+    let status = sealift_workflow::status(&krate, &url).await?;
+    if args.format == Format::Json {
+        let mut text = serde_json::to_string_pretty(&status).context("cannot write JSON")?;
+        text.push('\n');
+        print(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let current = status.current().map(|e| e.name.clone());
+    let mut out = String::new();
+    for m in &status.missing {
+        let _ = writeln!(
+            out,
+            "[applied {}] {} (missing file)",
+            time(Some(m.applied_at)),
+            m.version
+        );
+    }
+    for e in &status.entries {
+        let state = match e.applied_at {
+            Some(at) => format!("applied {}", time(Some(at))),
+            None => "pending".to_owned(),
+        };
+        let mut marks = Vec::new();
+        if current.as_deref() == Some(e.name.as_str()) {
+            marks.push("current");
+        }
+        if status.heads.contains(&e.name) {
+            marks.push("head");
+        }
+        if e.edited {
+            marks.push("edited");
+        }
+        if e.out_of_order {
+            marks.push("out of order");
+        }
+        let marks = if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", marks.join(", "))
+        };
+        let _ = writeln!(out, "[{state}] {}{marks}", e.name);
+        if args.verbose {
+            if let Some(parent) = &e.header.revises {
+                let _ = writeln!(out, "    revises {parent}");
+            }
+            for c in &e.header.changes {
+                let _ = writeln!(out, "    - {c}");
+            }
+            for h in &e.header.hazards {
+                let _ = writeln!(out, "    ! {h}");
+            }
+        }
+    }
+    if status.entries.is_empty() && status.missing.is_empty() {
+        out.push_str("No migrations yet\n");
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sealift stamp TARGET`.
+pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
+    let (project, krate) = load(&args.project)?;
+    let target: Target = args.target.parse()?;
+    let url = project.database_url()?;
+    let (added, removed) = sealift_workflow::stamp(&krate, &url, &target).await?;
+    let status = sealift_workflow::status(&krate, &url).await?;
+    let at = status.current().map_or("base", |e| e.name.as_str());
+    print(&format!(
+        "Stamped: {} recorded as applied, {} as not applied, nothing run; the database is at {at}\n",
+        count(added.len(), "migration"),
+        removed.len()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sealift heads`.
+pub fn heads(args: StatusArgs) -> Result<ExitCode> {
+    let (_, krate) = load(&args.project)?;
+    let heads = sealift_workflow::status::heads(&krate);
+    let mut out = String::new();
+    for h in &heads {
+        let _ = writeln!(out, "{h}");
+    }
+    if heads.len() > 1 {
+        out.push_str("Multiple heads: run `sealift merge` to put them in one line\n");
+    }
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sealift merge`: rewrites the `Revises:` line of each branch's first migration.
+pub fn merge(args: StatusArgs) -> Result<ExitCode> {
+    let (_, krate) = load(&args.project)?;
+    let heads = sealift_workflow::status::heads(&krate);
+    if heads.len() <= 1 {
+        print(&format!(
+            "Nothing to merge: one head ({})\n",
+            heads.first().map_or("base", String::as_str)
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let plan = merge_plan(&krate);
+    let mut out = String::new();
+    for r in &plan {
+        let m = krate
+            .get(&r.name)
+            .expect("merge_plan names the crate's migrations");
+        let text = std::fs::read_to_string(&m.file)
+            .with_context(|| format!("cannot read {}", m.file.display()))?;
+        files::replace(&m.file, &sealift_codegen::set_revises(&text, Some(&r.onto)))?;
+        let _ = writeln!(out, "{} now comes after {}", r.name, r.onto);
+        if !r.overlap.is_empty() {
+            let _ = writeln!(
+                out,
+                "warning: both branches change {}: {} was written without the other branch's changes. Delete it (file and lib.rs entry), `sealift upgrade`, then `sealift autogen` it again",
+                r.overlap.join(", "),
+                r.name
+            );
+        }
+    }
+    out.push_str("One head again; `sealift upgrade` applies them in lib.rs order\n");
+    print(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Stops `autogen` and `check` when the database is not at head: planning against a database
+/// that lacks migrations the crate has would write them again. Skipped when there is no
+/// migration crate.
+pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -> Result<()> {
+    if !project.migration_dir.join("src/lib.rs").exists() {
+        return Ok(());
+    }
+    let krate = MigrationCrate::load(&project.migration_dir)?;
+    let status = sealift_workflow::status(&krate, url).await?;
+    sealift_workflow::require_one_head(&status)?;
+    let pending: Vec<&str> = status.pending().map(|e| e.name.as_str()).collect();
+    if !pending.is_empty() {
+        bail!(
+            "the database is not up to date: {} pending ({}); run `sealift upgrade` first, then `sealift {command}`",
+            count(pending.len(), "migration"),
+            pending.join(", ")
+        );
+    }
+    if !status.missing.is_empty() {
+        bail!(
+            "the database has migrations the crate does not ({}); restore their files, or `sealift stamp` the database to a migration the crate has",
+            status
+                .missing
+                .iter()
+                .map(|m| m.version.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC`.
+fn time(secs: Option<i64>) -> String {
+    let Some(secs) = secs else {
+        return "-".to_owned();
+    };
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = files::civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

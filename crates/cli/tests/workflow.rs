@@ -1,0 +1,626 @@
+//! The migration workflow on real databases (PostgreSQL and SQLite): `upgrade`, `downgrade`,
+//! `current`, `history`, `stamp`, offline `--sql`, a failing migration, two concurrent
+//! upgrades, two branches merged, and bad input. At each step sea-orm-migration's own
+//! `cargo run -- status` must agree with sealift.
+//!
+//! The migration crates and sealift's runner build in the shared `target/e2e` folder with
+//! warnings denied (`sealift_testkit::cargo`).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use sealift_catalog::{DatabaseUrl, ReflectOptions};
+use sealift_ir::Dialect;
+use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered, seed_lockfile, workspace_dir};
+
+const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "author")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+const POST: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub title: String,
+    pub views: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+/// A project folder: entities, `sealift.toml`, a migration crate.
+struct Project {
+    _dir: TempDir,
+    root: PathBuf,
+    migration: PathBuf,
+    url: String,
+}
+
+impl Project {
+    /// `sealift init` in a new folder, with `author` as the only entity.
+    fn new(label: &str, url: &str) -> Project {
+        let dir = TempDir::new(label);
+        let root = dir.path().to_path_buf();
+        let entities = root.join("entity/src");
+        std::fs::create_dir_all(&entities).unwrap();
+        std::fs::write(entities.join("mod.rs"), "pub mod author;\n").unwrap();
+        std::fs::write(entities.join("author.rs"), AUTHOR).unwrap();
+        // A crate name per test: the tests build in one target folder at the same time.
+        let crate_dir = format!("migration_{label}");
+        let p = Project {
+            migration: root.join(&crate_dir),
+            _dir: dir,
+            root,
+            url: url.to_owned(),
+        };
+        p.ok(&["init", "--migration-dir", &crate_dir]);
+        seed_lockfile(&p.migration);
+        p
+    }
+
+    fn sealift_with(&self, url: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sealift"))
+            .args(args)
+            .current_dir(&self.root)
+            .env("DATABASE_URL", url)
+            .env("NO_COLOR", "1")
+            .env("CARGO_TARGET_DIR", workspace_dir().join("target/e2e"))
+            .env("RUSTFLAGS", "-D warnings")
+            .output()
+            .expect("run sealift")
+    }
+
+    fn sealift(&self, args: &[&str]) -> Output {
+        self.sealift_with(&self.url, args)
+    }
+
+    /// Runs sealift, asserting exit 0; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.sealift(args);
+        assert!(
+            out.status.success(),
+            "sealift {args:?} failed ({})\n{}{}",
+            out.status,
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs sealift, asserting the exit code; returns stdout and stderr together.
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.sealift(args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(code), "sealift {args:?}\n{all}");
+        all
+    }
+
+    fn entity(&self, file: &str, text: &str) {
+        let dir = self.root.join("entity/src");
+        std::fs::write(dir.join(file), text).unwrap();
+        let mods: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                let module = name.strip_suffix(".rs")?.to_owned();
+                (module != "mod").then(|| format!("pub mod {module};\n"))
+            })
+            .collect();
+        std::fs::write(dir.join("mod.rs"), mods.concat()).unwrap();
+    }
+
+    /// The migrations lib.rs lists, in order.
+    fn migrations(&self) -> Vec<String> {
+        let lib = std::fs::read_to_string(self.migration.join("src/lib.rs")).unwrap();
+        sealift_codegen::registered(&lib).unwrap()
+    }
+
+    /// Writes a hand-written migration through `sealift create`, with `up` and `down` bodies.
+    fn hand_written(&self, name: &str, up: &str, down: &str) -> String {
+        let unused = "        let _ = manager;";
+        let up = if up.is_empty() { unused } else { up };
+        let down = if down.is_empty() { unused } else { down };
+        self.ok(&["create", name]);
+        let module = self.migrations().pop().unwrap();
+        let path = self.migration.join(format!("src/{module}.rs"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replacen(
+                "async fn up(&self, _manager: &SchemaManager) -> Result<(), DbErr> {\n        Ok(())",
+                &format!("async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{up}\n        Ok(())"),
+                1,
+            )
+            .replacen(
+                "async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {\n        Ok(())",
+                &format!("async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{down}\n        Ok(())"),
+                1,
+            );
+        assert!(text.contains("manager: &SchemaManager"), "{text}");
+        std::fs::write(&path, text).unwrap();
+        module
+    }
+
+    /// What sea-orm-migration's own `status` says: (name, applied) in its order.
+    fn seaorm_status(&self) -> Vec<(String, bool)> {
+        let out = cargo(
+            &self.migration,
+            &["run", "--quiet", "--", "status"],
+            Some(&self.url),
+            "status",
+        );
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        all.lines()
+            .filter_map(|l| {
+                let rest = &l[l.find("Migration '")? + "Migration '".len()..];
+                let (name, state) = rest.split_once("'... ")?;
+                Some((name.to_owned(), state.trim() == "Applied"))
+            })
+            .collect()
+    }
+
+    /// Asserts that `current` names `expected` (None: base), that its exit code says whether
+    /// the database is at head, and that sea-orm-migration's status agrees.
+    fn agrees(&self, expected: Option<&str>) {
+        let out = self.sealift(&["current"]);
+        let stdout = text(&out.stdout);
+        match expected {
+            Some(name) => assert!(
+                stdout.starts_with(&format!("Current: {name} (applied ")),
+                "expected {name}\n{stdout}"
+            ),
+            None => assert!(stdout.starts_with("Current: base"), "{stdout}"),
+        }
+        let all = self.migrations();
+        let at = expected.map_or(0, |n| all.iter().position(|m| m == n).unwrap() + 1);
+        assert_eq!(
+            out.status.code(),
+            Some(if at == all.len() { 0 } else { 1 }),
+            "{stdout}"
+        );
+        let want: Vec<(String, bool)> = all
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), i < at))
+            .collect();
+        assert_eq!(self.seaorm_status(), want, "cargo run -- status disagrees");
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+async fn catalog(url: &str) -> String {
+    let url = DatabaseUrl::parse(url).unwrap();
+    let schema = sealift_catalog::reflect(&url, &ReflectOptions::default())
+        .await
+        .unwrap()
+        .schema;
+    dump_unordered(&schema)
+}
+
+fn label(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "pg",
+        _ => "sqlite",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_guide() {
+    guide(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_guide() {
+    guide(Dialect::Sqlite).await;
+}
+
+/// The guide's scenario: three migrations written across entity edits, then up and down
+/// through every kind of target, stamp, and `check` at head.
+async fn guide(dialect: Dialect) {
+    let db = TestDb::create("wf_guide", dialect).await;
+    let p = Project::new(&format!("wf_guide_{}", label(dialect)), &db.url());
+
+    p.ok(&["autogen", "CreateAuthor"]);
+    // Written but not applied: a second autogen would write it again, so it refuses.
+    let refused = p.fails(&["autogen", "Again"], 2);
+    assert!(
+        refused.contains("not up to date") && refused.contains("sealift upgrade"),
+        "{refused}"
+    );
+    assert!(p.fails(&["check"], 2).contains("1 migration pending"));
+    p.ok(&["upgrade"]);
+    p.entity(
+        "author.rs",
+        &AUTHOR.replace(
+            "    pub name: String,\n",
+            "    pub name: String,\n    pub bio: Option<String>,\n",
+        ),
+    );
+    p.ok(&["autogen", "AddBio"]);
+    p.ok(&["upgrade"]);
+    p.entity("post.rs", POST);
+    p.ok(&["autogen", "CreatePost"]);
+    let m = p.migrations();
+    assert_eq!(m.len(), 3, "{m:?}");
+    // Each file names the one it was written on top of.
+    let third = std::fs::read_to_string(p.migration.join(format!("src/{}.rs", m[2]))).unwrap();
+    assert!(
+        third.contains(&format!("//! Revises: {}\n", m[1])),
+        "{third}"
+    );
+    p.agrees(Some(&m[1]));
+
+    // Down to base needs --yes, and nothing is rolled back without it.
+    let refused = p.fails(&["downgrade", "base"], 1);
+    assert!(refused.contains("--yes"), "{refused}");
+    p.agrees(Some(&m[1]));
+    p.ok(&["downgrade", "base", "--yes"]);
+    p.agrees(None);
+
+    let out = p.ok(&["upgrade", "+1"]);
+    assert!(out.contains(&m[0]) && out.contains(" ms)"), "{out}");
+    p.agrees(Some(&m[0]));
+    let history = p.ok(&["history"]);
+    assert!(
+        history.contains(&format!("] {} (current)", m[0])),
+        "{history}"
+    );
+    assert!(
+        history.contains(&format!("[pending] {} (head)", m[2])),
+        "{history}"
+    );
+    let verbose = p.ok(&["history", "--verbose"]);
+    assert!(
+        verbose.contains("    - create table ") && verbose.contains(".author (2 columns)"),
+        "{verbose}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&p.ok(&["history", "--format", "json"])).unwrap();
+    assert_eq!(json["entries"].as_array().unwrap().len(), 3);
+
+    // A unique prefix names a migration: its timestamp without the leading `m`.
+    let prefix = &m[1][1..16];
+    p.ok(&["upgrade", prefix]);
+    p.agrees(Some(&m[1]));
+    p.ok(&["upgrade", "head"]);
+    p.agrees(Some(&m[2]));
+    let clean = p.sealift(&["check"]);
+    assert!(
+        clean.status.success(),
+        "{}{}",
+        text(&clean.stdout),
+        text(&clean.stderr)
+    );
+
+    // Rolling back a migration that created a table needs --yes.
+    p.fails(&["downgrade"], 1);
+    p.ok(&["downgrade", "-1", "--yes"]);
+    p.agrees(Some(&m[1]));
+    p.ok(&["downgrade", &m[0], "--yes"]);
+    p.agrees(Some(&m[0]));
+    p.ok(&["downgrade", "base", "--yes"]);
+    p.agrees(None);
+    let dump = catalog(&db.url()).await;
+    assert!(!dump.contains("table "), "base leaves no tables\n{dump}");
+    p.ok(&["upgrade", "head"]);
+    p.agrees(Some(&m[2]));
+    assert!(p.sealift(&["check"]).status.success());
+
+    // Stamp records without running: the tables stay, the history moves.
+    p.ok(&["stamp", &m[0]]);
+    p.agrees(Some(&m[0]));
+    assert!(
+        catalog(&db.url()).await.contains("table post"),
+        "stamp ran nothing"
+    );
+    p.ok(&["stamp", "head"]);
+    p.agrees(Some(&m[2]));
+    assert!(p.ok(&["upgrade"]).starts_with("Nothing to apply"));
+
+    // Edited after it was applied: current and history say so, upgrade warns.
+    let first = p.migration.join(format!("src/{}.rs", m[0]));
+    let text0 = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, format!("{text0}\n// edited\n")).unwrap();
+    let current = p.fails(&["current"], 1);
+    assert!(current.contains(&format!("Edited: {}", m[0])), "{current}");
+    assert!(p.ok(&["history"]).contains("(edited)"));
+    std::fs::write(&first, text0).unwrap();
+    p.ok(&["current"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_failing_migration() {
+    failing_migration(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_failing_migration() {
+    failing_migration(Dialect::Sqlite).await;
+}
+
+/// A migration that fails on its second statement leaves nothing behind and is not recorded;
+/// fixed, it applies.
+async fn failing_migration(dialect: Dialect) {
+    let db = TestDb::create("wf_fail", dialect).await;
+    let p = Project::new(&format!("wf_fail_{}", label(dialect)), &db.url());
+    let good = p.hand_written(
+        "First",
+        r#"        manager.create_table(Table::create().table("first").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#,
+        r#"        manager.drop_table(Table::drop().table("first").to_owned()).await?;"#,
+    );
+    let bad = p.hand_written(
+        "Broken",
+        r#"        manager.create_table(Table::create().table("second").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;
+        manager.get_connection().execute_unprepared("INSERT INTO no_such_table VALUES (1)").await?;"#,
+        r#"        manager.drop_table(Table::drop().table("second").to_owned()).await?;"#,
+    );
+    let failed = p.fails(&["upgrade"], 2);
+    assert!(
+        failed.contains(&bad) && failed.contains("not recorded"),
+        "{failed}"
+    );
+    p.agrees(Some(&good));
+    let dump = catalog(&db.url()).await;
+    assert!(dump.contains("first") && !dump.contains("second"), "{dump}");
+
+    let path = p.migration.join(format!("src/{bad}.rs"));
+    let fixed = std::fs::read_to_string(&path).unwrap().replace(
+        "INSERT INTO no_such_table VALUES (1)",
+        "INSERT INTO second (id) VALUES (1)",
+    );
+    std::fs::write(&path, fixed).unwrap();
+    p.ok(&["upgrade"]);
+    p.agrees(Some(&bad));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_offline_sql() {
+    offline_sql(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_offline_sql() {
+    offline_sql(Dialect::Sqlite).await;
+}
+
+/// `upgrade --sql` with no database reachable prints what `upgrade` runs: applied with psql or
+/// sqlite3 to an empty database, it gives the same catalog.
+async fn offline_sql(dialect: Dialect) {
+    let online = TestDb::create("wf_online", dialect).await;
+    let offline = TestDb::create("wf_offline", dialect).await;
+    let p = Project::new(&format!("wf_sql_{}", label(dialect)), &online.url());
+    p.entity("post.rs", POST);
+    p.ok(&["autogen", "Initial"]);
+    p.hand_written(
+        "HandWritten",
+        r#"        manager.create_table(Table::create().table("note").col(ColumnDef::new("id").big_integer().not_null().primary_key()).col(ColumnDef::new("body").text().null()).to_owned()).await?;
+        manager.create_index(Index::create().name("note_body_idx").table("note").col("body").to_owned()).await?;"#,
+        r#"        manager.drop_table(Table::drop().table("note").to_owned()).await?;"#,
+    );
+    let unreachable = match dialect {
+        Dialect::Postgres => "postgres://postgres@127.0.0.1:1/nowhere".to_owned(),
+        _ => "sqlite:///nonexistent/dir/none.db".to_owned(),
+    };
+    let out = p.sealift_with(&unreachable, &["upgrade", "--sql"]);
+    let sql = text(&out.stdout);
+    assert!(out.status.success(), "{sql}{}", text(&out.stderr));
+    assert!(
+        sql.contains("seaql_migrations") && sql.contains("\"note\""),
+        "{sql}"
+    );
+    let down = p.sealift_with(&unreachable, &["downgrade", "head:base", "--sql"]);
+    assert!(down.status.success(), "{}", text(&down.stderr));
+    assert!(
+        text(&down.stdout).contains("DROP TABLE"),
+        "{}",
+        text(&down.stdout)
+    );
+
+    p.ok(&["upgrade"]);
+    apply_sql(dialect, &offline, &sql);
+    assert_eq!(catalog(&offline.url()).await, catalog(&online.url()).await);
+
+    // A migration that reads the database cannot be rendered offline: it is named.
+    let reader = p.hand_written(
+        "Reads",
+        r#"        if manager.has_table("note").await? { }"#,
+        "",
+    );
+    let out = p.sealift_with(&unreachable, &["upgrade", "--sql"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&reader) && err.contains("reads the database"),
+        "{err}"
+    );
+}
+
+fn apply_sql(dialect: Dialect, db: &TestDb, sql: &str) {
+    let file = std::env::temp_dir().join(sealift_testkit::unique_name("wf_sql"));
+    std::fs::write(&file, sql).unwrap();
+    let out = match dialect {
+        Dialect::Postgres => Command::new("psql")
+            .args(["-v", "ON_ERROR_STOP=1", "-q", "-d", &db.url(), "-f"])
+            .arg(&file)
+            .output(),
+        _ => Command::new("sqlite3")
+            .arg(db.url().trim_start_matches("sqlite://"))
+            .arg(format!(".read {}", file.display()))
+            .output(),
+    }
+    .expect("run psql / sqlite3");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "{}{}\n{sql}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_concurrent_upgrades() {
+    concurrent_upgrades(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_concurrent_upgrades() {
+    concurrent_upgrades(Dialect::Sqlite).await;
+}
+
+/// Two `sealift upgrade` at once over five migrations: each applied once, both exit 0.
+async fn concurrent_upgrades(dialect: Dialect) {
+    let db = TestDb::create("wf_lock", dialect).await;
+    let p = Project::new(&format!("wf_lock_{}", label(dialect)), &db.url());
+    for i in 0..5 {
+        p.hand_written(
+            &format!("Step{i}"),
+            &format!(
+                r#"        std::thread::sleep(std::time::Duration::from_millis(300));
+        manager.create_table(Table::create().table("t{i}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#
+            ),
+            &format!(r#"        manager.drop_table(Table::drop().table("t{i}").to_owned()).await?;"#),
+        );
+    }
+    // Build once first, so the two runs race on the database rather than on cargo.
+    p.ok(&["upgrade", "--sql", "--dialect", "sqlite"]);
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_sealift"))
+            .arg("upgrade")
+            .current_dir(&p.root)
+            .env("DATABASE_URL", &p.url)
+            .env("CARGO_TARGET_DIR", workspace_dir().join("target/e2e"))
+            .env("RUSTFLAGS", "-D warnings")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+    let both = format!("{}\n{}", text(&a.stdout), text(&b.stdout));
+    let m = p.migrations();
+    for name in &m {
+        assert_eq!(
+            both.matches(&format!("{name} ... done")).count(),
+            1,
+            "{name}\n{both}"
+        );
+    }
+    p.agrees(m.last().map(String::as_str));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn branches_merge() {
+    let db = TestDb::create("wf_heads", Dialect::Sqlite).await;
+    let p = Project::new("wf_heads", &db.url());
+    let table = |t: &str| {
+        (
+            format!(
+                r#"        manager.create_table(Table::create().table("{t}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#
+            ),
+            format!(r#"        manager.drop_table(Table::drop().table("{t}").to_owned()).await?;"#),
+        )
+    };
+    let (up, down) = table("base_t");
+    let root = p.hand_written("Root", &up, &down);
+    p.ok(&["upgrade"]);
+    let (up, down) = table("left_t");
+    let left = p.hand_written("Left", &up, &down);
+    let (up, down) = table("right_t");
+    let right = p.hand_written("Right", &up, &down);
+    // The second branch was written on top of the root too, as after a git merge.
+    let path = p.migration.join(format!("src/{right}.rs"));
+    let text_r = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text_r.replace(&format!("Revises: {left}"), &format!("Revises: {root}")),
+    )
+    .unwrap();
+
+    let heads = p.ok(&["heads"]);
+    assert!(
+        heads.contains(&left) && heads.contains(&right) && heads.contains("Multiple heads"),
+        "{heads}"
+    );
+    let refused = p.fails(&["upgrade"], 2);
+    assert!(
+        refused.contains("multiple heads") && refused.contains("sealift merge"),
+        "{refused}"
+    );
+    assert!(p.fails(&["current"], 1).contains("Multiple heads"));
+    let merged = p.ok(&["merge"]);
+    assert!(
+        merged.contains(&format!("{right} now comes after {left}")),
+        "{merged}"
+    );
+    assert_eq!(p.ok(&["heads"]).trim(), right);
+    p.ok(&["upgrade"]);
+    p.agrees(Some(&right));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_input_is_one_line_and_exit_2() {
+    let db = TestDb::create("wf_bad", Dialect::Sqlite).await;
+    let p = Project::new("wf_bad", &db.url());
+    let one = p.hand_written("One", "", "");
+    let _two = p.hand_written("Two", "", "");
+    for (args, says) in [
+        (vec!["upgrade", "m1999"], "no migration is named"),
+        (vec!["upgrade", "m"], "names 2 migrations"),
+        (vec!["upgrade", "+5"], "+5 asks for 5"),
+        (vec!["downgrade", "sideways"], "no migration is named"),
+        (vec!["stamp", "+1"], "stamp takes head, base or a migration"),
+        (
+            vec!["upgrade", "--migration-dir", "nowhere"],
+            "no migration crate at nowhere",
+        ),
+    ] {
+        let out = p.fails(&args, 2);
+        assert!(out.contains(says), "{args:?}: {out}");
+        assert_eq!(out.trim().lines().count(), 1, "{args:?}: {out}");
+    }
+    // A lib.rs entry whose file is gone.
+    std::fs::remove_file(p.migration.join(format!("src/{one}.rs"))).unwrap();
+    let out = p.fails(&["upgrade"], 2);
+    assert!(
+        out.contains(&format!("src/{one}.rs does not exist")),
+        "{out}"
+    );
+    assert_eq!(out.trim().lines().count(), 1, "{out}");
+    // Nothing was applied or recorded by any of them: not even the history table exists.
+    let out = Command::new("sqlite3")
+        .arg(db.url().trim_start_matches("sqlite://"))
+        .arg("SELECT count(*) FROM sqlite_master")
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout).trim(), "0", "{}", text(&out.stderr));
+}

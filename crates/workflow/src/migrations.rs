@@ -1,0 +1,241 @@
+//! The user's migration crate as sealift reads it, without building it: the migrations
+//! `lib.rs` lists (in the order they apply), each file's checksum, and what its header says.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The history table sea-orm-migration keeps unless `migration_table_name()` names another.
+pub const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
+
+/// A migration crate: its folder, the `Migrator` in `lib.rs`, the migrations it lists.
+#[derive(Debug, Clone)]
+pub struct MigrationCrate {
+    /// The crate's folder (where Cargo.toml is).
+    pub dir: PathBuf,
+    /// The type `lib.rs` implements `MigratorTrait` for.
+    pub migrator: String,
+    /// The history table: `seaql_migrations` or what `migration_table_name()` returns.
+    pub history_table: String,
+    /// The migrations in `fn migrations()` order, the order they apply in.
+    pub migrations: Vec<Migration>,
+}
+
+/// One migration module.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// The module name, which is what the history table records (`m20261130_101500_add_user`).
+    pub name: String,
+    /// Its source file.
+    pub file: PathBuf,
+    /// A checksum of the file's text (line endings normalized): recorded when it is applied, so
+    /// an edit after that shows.
+    pub checksum: String,
+    /// What its header comment says.
+    pub header: Header,
+}
+
+/// What a migration file's `//!` header says (sealift writes one; hand-written files may not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Header {
+    /// The migration it was written on top of (`None` when the file does not say; `base` is
+    /// written as `Some("base")`).
+    pub revises: Option<String>,
+    /// The `Changes:` list.
+    pub changes: Vec<String>,
+    /// The `Hazards:` list.
+    pub hazards: Vec<String>,
+    /// Whether rolling it back drops tables or columns: it creates tables or adds columns
+    /// (header), or its `down` calls `drop_table`/`drop_column` or runs `DROP TABLE`/`DROP COLUMN`.
+    pub down_drops: bool,
+}
+
+impl MigrationCrate {
+    /// Reads the crate at `dir`: `src/lib.rs` and every migration file it lists.
+    pub fn load(dir: &Path) -> Result<MigrationCrate> {
+        let lib_path = dir.join("src/lib.rs");
+        let lib = std::fs::read_to_string(&lib_path).map_err(|e| {
+            Error::Crate(format!(
+                "no migration crate at {} (cannot read {}: {e}); run `sealift init`, or pass --migration-dir",
+                dir.display(),
+                lib_path.display()
+            ))
+        })?;
+        let names = sealift_codegen::registered(&lib)
+            .map_err(|e| Error::Crate(format!("{}: {e}", lib_path.display())))?;
+        let migrator = sealift_codegen::migrator_type(&lib).ok_or_else(|| {
+            Error::Crate(format!(
+                "{} has no `impl MigratorTrait for ...`; it is not a sea-orm-migration crate",
+                lib_path.display()
+            ))
+        })?;
+        let mut migrations = Vec::with_capacity(names.len());
+        for name in names {
+            if migrations.iter().any(|m: &Migration| m.name == name) {
+                return Err(Error::Crate(format!(
+                    "{} lists migration {name} twice; remove one entry",
+                    lib_path.display()
+                )));
+            }
+            let file = [
+                dir.join("src").join(format!("{name}.rs")),
+                dir.join("src").join(&name).join("mod.rs"),
+            ]
+            .into_iter()
+            .find(|p| p.exists())
+            .ok_or_else(|| {
+                Error::Crate(format!(
+                    "{} lists migration {name}, but src/{name}.rs does not exist; restore the file or remove its entry and `mod` line",
+                    lib_path.display()
+                ))
+            })?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| Error::Crate(format!("cannot read {}: {e}", file.display())))?;
+            migrations.push(Migration {
+                checksum: checksum(&text),
+                header: Header::read(&text),
+                name,
+                file,
+            });
+        }
+        Ok(MigrationCrate {
+            dir: dir.to_path_buf(),
+            migrator,
+            history_table: sealift_codegen::history_table(&lib)
+                .unwrap_or_else(|| DEFAULT_HISTORY_TABLE.to_owned()),
+            migrations,
+        })
+    }
+
+    /// The migration named `name`.
+    pub fn get(&self, name: &str) -> Option<&Migration> {
+        self.migrations.iter().find(|m| m.name == name)
+    }
+
+    /// The last migration `lib.rs` lists: what a new migration is written on top of.
+    pub fn last(&self) -> Option<&Migration> {
+        self.migrations.last()
+    }
+}
+
+/// FNV-1a (64 bits) over the text with `\r\n` read as `\n` and the `//! Revises:` line left
+/// out (`sealift merge` rewrites it), as 16 hex digits: enough to tell an edited file, the same
+/// on every platform and checkout.
+pub fn checksum(text: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(sealift_codegen::REVISES) {
+            continue;
+        }
+        let bytes = match line.strip_suffix("\r\n") {
+            Some(body) => [body.as_bytes(), b"\n"].concat(),
+            None => line.as_bytes().to_vec(),
+        };
+        for b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+impl Header {
+    /// Reads the leading `//!` lines, and the `down` function's text for drops.
+    pub fn read(text: &str) -> Header {
+        let mut header = Header::default();
+        let mut section = "";
+        for line in text.lines().take_while(|l| l.starts_with("//!")) {
+            let body = line.trim_start_matches("//!").trim();
+            if let Some(parent) = line.strip_prefix(sealift_codegen::REVISES) {
+                header.revises = Some(parent.trim().to_owned());
+            } else if body.ends_with(':') && !body.starts_with('-') {
+                section = body;
+            } else if let Some(item) = body.strip_prefix("- ") {
+                match section {
+                    "Changes:" => header.changes.push(item.to_owned()),
+                    "Hazards:" => header.hazards.push(item.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        header.down_drops = header
+            .changes
+            .iter()
+            .any(|c| c.starts_with("create table") || c.starts_with("add column"))
+            || down_text(text).is_some_and(|down| {
+                let upper = down.to_ascii_uppercase();
+                down.contains("drop_table")
+                    || down.contains("drop_column")
+                    || upper.contains("DROP TABLE")
+                    || upper.contains("DROP COLUMN")
+            });
+        header
+    }
+
+    /// The tables the `Changes:` list names (`... on public.post`, `create table public.post`).
+    pub fn tables(&self) -> Vec<String> {
+        let mut tables: Vec<String> = self
+            .changes
+            .iter()
+            .filter_map(|c| {
+                let after = c
+                    .split_once(" on ")
+                    .map(|(_, t)| t)
+                    .or_else(|| c.strip_prefix("create table "))
+                    .or_else(|| c.strip_prefix("drop table "))
+                    .or_else(|| c.strip_prefix("rebuild table "))
+                    .or_else(|| c.strip_prefix("rename table "))?;
+                after.split_whitespace().next().map(str::to_owned)
+            })
+            .collect();
+        tables.sort();
+        tables.dedup();
+        tables
+    }
+}
+
+/// The source text of `fn down` in a migration file, when it parses.
+fn down_text(text: &str) -> Option<String> {
+    let file = syn::parse_file(text).ok()?;
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Impl(i) => i.items.iter().find_map(|ii| match ii {
+            syn::ImplItem::Fn(f) if f.sig.ident == "down" => {
+                let block = &f.block;
+                Some(quote::quote!(#block).to_string())
+            }
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_say_what_changes_and_what_down_drops() {
+        let text = "//! Written by `sealift autogen A` for PostgreSQL.\n//! Revises: m1_a\n//!\n//! Changes:\n//! - create table public.post\n//! - add index post_title_idx on public.post (title)\n//!\n//! Hazards:\n//! - blocking: builds an index\n\nuse x;\n";
+        let h = Header::read(text);
+        assert_eq!(h.revises.as_deref(), Some("m1_a"));
+        assert_eq!(h.changes.len(), 2);
+        assert_eq!(h.hazards, ["blocking: builds an index"]);
+        assert!(h.down_drops);
+        assert_eq!(h.tables(), ["public.post"]);
+        let hand = "use x;\nstruct M;\nimpl MigrationTrait for M {\n async fn up(&self) {}\n async fn down(&self, m: &SchemaManager) { m.drop_table(Table::drop().table(\"post\").to_owned()).await }\n}\n";
+        assert!(Header::read(hand).down_drops);
+        let harmless = "impl MigrationTrait for M {\n async fn up(&self) { m.drop_table(x) }\n async fn down(&self) { m.create_table(x) }\n}\n";
+        assert!(!Header::read(harmless).down_drops);
+    }
+
+    #[test]
+    fn checksums_ignore_line_endings_only() {
+        assert_eq!(checksum("a\nb\n"), checksum("a\r\nb\r\n"));
+        assert_ne!(checksum("a\nb\n"), checksum("a\nc\n"));
+        assert_eq!(
+            checksum("//! x\n//! Revises: m1\nb\n"),
+            checksum("//! x\n//! Revises: m2\nb\n")
+        );
+        assert_eq!(checksum("").len(), 16);
+    }
+}

@@ -1,0 +1,334 @@
+//! Running the user's migration code without touching their crate: sealift writes a small
+//! crate under the target folder (`target/sealift/runner-<hash>/`) that depends on the migration
+//! crate by path, builds it with cargo (its progress shown), and runs it to apply migrations one
+//! at a time or to print the SQL they would run. The runner's source is `runner/main.rs`.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sealift_catalog::{Backend, DatabaseUrl};
+
+use crate::error::{Error, Result};
+use crate::migrations::MigrationCrate;
+
+/// The runner's source, with `__CRATE__` and `__MIGRATOR__` to fill in.
+const RUNNER_MAIN: &str = include_str!("runner/main.rs");
+
+/// A built runner for one migration crate.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    binary: PathBuf,
+}
+
+/// One migration to run.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// The migration's name.
+    pub name: String,
+    /// Up (apply) or down (roll back).
+    pub up: bool,
+    /// The checksum to record with it (up only).
+    pub checksum: String,
+}
+
+impl Step {
+    fn arg(&self) -> String {
+        if self.up {
+            format!("up:{}:{}", self.name, self.checksum)
+        } else {
+            format!("down:{}", self.name)
+        }
+    }
+}
+
+/// What the runner reports while it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A migration starts.
+    Start(String),
+    /// It is applied (or rolled back) and recorded, in this many milliseconds.
+    Done(String, u64),
+    /// Another run applied (or rolled back) it first: nothing done.
+    Skipped(String),
+    /// Waiting for another run's write lock (SQLite).
+    Waiting,
+}
+
+/// What `cargo metadata` says about the migration crate.
+#[derive(serde::Deserialize)]
+struct Metadata {
+    target_directory: PathBuf,
+    workspace_root: PathBuf,
+    packages: Vec<Package>,
+}
+
+#[derive(serde::Deserialize)]
+struct Package {
+    name: String,
+    manifest_path: PathBuf,
+}
+
+#[derive(serde::Deserialize)]
+struct Lock {
+    #[serde(default)]
+    package: Vec<LockedPackage>,
+}
+
+#[derive(serde::Deserialize)]
+struct LockedPackage {
+    name: String,
+    version: String,
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+impl Runner {
+    /// Writes the runner crate for `krate` and builds it, cargo's progress going to stderr.
+    pub fn build(krate: &MigrationCrate) -> Result<Runner> {
+        let manifest = krate.dir.join("Cargo.toml");
+        let manifest = std::fs::canonicalize(&manifest).map_err(|e| {
+            Error::Crate(format!(
+                "no Cargo.toml in the migration crate {} ({e}); pass --migration-dir",
+                krate.dir.display()
+            ))
+        })?;
+        let out = cargo()
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--manifest-path",
+            ])
+            .arg(&manifest)
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| Error::Run(format!("cannot run cargo: {e}; is it on PATH?")))?;
+        if !out.status.success() {
+            return Err(Error::Crate(format!(
+                "cargo cannot read {}: {}",
+                manifest.display(),
+                last_lines(&String::from_utf8_lossy(&out.stderr))
+            )));
+        }
+        let meta: Metadata = serde_json::from_slice(&out.stdout)
+            .map_err(|e| Error::Run(format!("cannot read cargo metadata: {e}")))?;
+        let package = meta
+            .packages
+            .iter()
+            .find(|p| p.manifest_path == manifest)
+            .ok_or_else(|| Error::Crate(format!("{} is not a package", manifest.display())))?;
+
+        let id = crate_id(&manifest);
+        let name = format!("sealift-runner-{id}");
+        let dir = meta
+            .target_directory
+            .join("sealift")
+            .join(format!("runner-{id}"));
+        std::fs::create_dir_all(dir.join("src"))
+            .map_err(|e| Error::Run(format!("cannot create {}: {e}", dir.display())))?;
+        let user_lock = meta.workspace_root.join("Cargo.lock");
+        let versions = std::fs::read_to_string(&user_lock)
+            .ok()
+            .and_then(|t| toml::from_str::<Lock>(&t).ok())
+            .map(|l| l.package)
+            .unwrap_or_default();
+        let pin = |crate_name: &str, fallback: &str| {
+            versions
+                .iter()
+                .find(|p| p.name == crate_name)
+                .map_or_else(|| fallback.to_owned(), |p| format!("={}", p.version))
+        };
+        let cargo_toml = format!(
+            "# Written by sealift to run the migrations of {pkg}; rewritten on every run.\n\
+             [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [workspace]\n\n\
+             [dependencies]\n\
+             user_migrations = {{ package = \"{pkg}\", path = {path} }}\n\
+             sea-orm-migration = \"{som}\"\n\
+             sea-orm = {{ version = \"{so}\", default-features = false, features = [\"mock\"] }}\n\
+             tokio = {{ version = \"{tokio}\", features = [\"rt\", \"time\"] }}\n",
+            pkg = package.name,
+            path = toml_string(
+                &manifest
+                    .parent()
+                    .unwrap_or(Path::new("."))
+                    .to_string_lossy()
+            ),
+            som = pin("sea-orm-migration", "2"),
+            so = pin("sea-orm", "2"),
+            tokio = pin("tokio", "1"),
+        );
+        let main = RUNNER_MAIN
+            .replace("__CRATE__", "user_migrations")
+            .replace("__MIGRATOR__", &krate.migrator);
+        write_if_changed(&dir.join("Cargo.toml"), &cargo_toml)?;
+        write_if_changed(&dir.join("src/main.rs"), &main)?;
+        // The user's lock pins the shared dependencies to the versions their crate builds with.
+        let lock = dir.join("Cargo.lock");
+        if user_lock.exists() && newer(&user_lock, &lock) {
+            std::fs::copy(&user_lock, &lock)
+                .map_err(|e| Error::Run(format!("cannot copy {}: {e}", user_lock.display())))?;
+        }
+
+        let status = cargo()
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&meta.target_directory)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| Error::Run(format!("cannot run cargo: {e}")))?;
+        if !status.success() {
+            return Err(Error::Run(format!(
+                "the migration crate {} does not build (cargo's errors above); fix it, then run again",
+                krate.dir.display()
+            )));
+        }
+        let binary = meta
+            .target_directory
+            .join("debug")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        Ok(Runner { binary })
+    }
+
+    /// Applies `steps` in order on the database at `url`, each recorded in `table` in its own
+    /// transaction where it has one; `on_event` hears each start and end.
+    pub fn apply(
+        &self,
+        url: &DatabaseUrl,
+        table: &str,
+        steps: &[Step],
+        on_event: &mut dyn FnMut(Event),
+    ) -> Result<()> {
+        let mut child = Command::new(&self.binary)
+            .arg("apply")
+            .arg(table)
+            .args(steps.iter().map(Step::arg))
+            .env("DATABASE_URL", url.expose())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::Run(format!("cannot start {}: {e}", self.binary.display())))?;
+        let mut stderr = child.stderr.take().expect("piped");
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let stdout = child.stdout.take().expect("piped");
+        let mut current = None;
+        for line in BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            let mut parts = line.split('\t');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("start"), Some(name), _) => {
+                    current = Some(name.to_owned());
+                    on_event(Event::Start(name.to_owned()));
+                }
+                (Some("done"), Some(name), ms) => {
+                    current = None;
+                    on_event(Event::Done(
+                        name.to_owned(),
+                        ms.and_then(|m| m.parse().ok()).unwrap_or(0),
+                    ));
+                }
+                (Some("skip"), Some(name), _) => {
+                    current = None;
+                    on_event(Event::Skipped(name.to_owned()));
+                }
+                (Some("wait"), _, _) => on_event(Event::Waiting),
+                _ => {}
+            }
+        }
+        let status = child
+            .wait()
+            .map_err(|e| Error::Run(format!("the runner failed: {e}")))?;
+        let errors = reader.join().unwrap_or_default();
+        if status.success() {
+            return Ok(());
+        }
+        let detail = url.scrub(last_lines(&errors).as_str());
+        Err(Error::Run(match current {
+            Some(name) => format!(
+                "{name} failed and was not recorded: {detail}; fix it, then run `sealift upgrade` again"
+            ),
+            None => format!("applying migrations failed: {detail}"),
+        }))
+    }
+
+    /// The SQL `steps` would run on `backend`, with the history-table statements, without a
+    /// database. A migration that reads the database cannot be rendered: the error names it.
+    pub fn sql(&self, backend: Backend, table: &str, steps: &[Step]) -> Result<String> {
+        let backend = match backend {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+            Backend::Mysql => "mysql",
+        };
+        let out = Command::new(&self.binary)
+            .arg("sql")
+            .arg(backend)
+            .arg(table)
+            .args(steps.iter().map(Step::arg))
+            .env_remove("DATABASE_URL")
+            .output()
+            .map_err(|e| Error::Run(format!("cannot start {}: {e}", self.binary.display())))?;
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let errors = String::from_utf8_lossy(&out.stderr);
+        let offline = errors.lines().find_map(|l| l.strip_prefix("offline\t"));
+        Err(Error::Run(match offline {
+            Some(rest) => {
+                let (name, what) = rest.split_once('\t').unwrap_or((rest, ""));
+                format!(
+                    "{name} reads the database ({what}), so its SQL cannot be written offline; apply it online with `sealift upgrade`, or render a range that leaves it out"
+                )
+            }
+            None => format!("rendering SQL failed: {}", last_lines(&errors)),
+        }))
+    }
+}
+
+/// A short id for a migration crate's path, so each crate gets its own runner.
+fn crate_id(manifest: &Path) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in manifest.to_string_lossy().bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{hash:08x}")
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Writes only when the text differs, so cargo does not rebuild for nothing.
+fn write_if_changed(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|t| t == text) {
+        return Ok(());
+    }
+    std::fs::write(path, text)
+        .map_err(|e| Error::Run(format!("cannot write {}: {e}", path.display())))
+}
+
+fn newer(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(a), modified(b)) {
+        (Some(a), Some(b)) => a > b,
+        _ => true,
+    }
+}
+
+/// The last non-empty lines of a process's error output (at most 5), joined.
+fn last_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(5)..].join(" | ")
+}

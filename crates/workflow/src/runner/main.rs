@@ -1,0 +1,330 @@
+//! Written by sealift on every `upgrade`/`downgrade`: applies the migrations of the crate named
+//! below one at a time, each in its own transaction where the backend has transactional DDL,
+//! recording each in the migration history table in the same transaction; or prints the SQL they
+//! would run, without a database. Do not edit: sealift rewrites it.
+//!
+//! Usage: `list`, `apply TABLE STEP...` (DATABASE_URL), `sql BACKEND TABLE STEP...`, where STEP
+//! is `up:NAME:CHECKSUM` or `down:NAME`.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    MockDatabase, MockExecResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
+};
+
+use __CRATE__::__MIGRATOR__ as Migrator;
+
+/// The column sealift adds to the history table: each migration's checksum when applied.
+const CHECKSUM: &str = "sealift_checksum";
+/// How long to wait for SQLite's write lock before giving up.
+const LOCK_WAIT: Duration = Duration::from_secs(600);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    match runtime.block_on(run(&args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("list") => {
+            for m in Migrator::migrations() {
+                let txn = match m.use_transaction() {
+                    None => "default",
+                    Some(true) => "true",
+                    Some(false) => "false",
+                };
+                println!("migration\t{}\t{txn}", m.name());
+            }
+            Ok(())
+        }
+        Some("apply") if args.len() >= 2 => apply(&args[1], &steps(&args[2..])?).await,
+        Some("sql") if args.len() >= 3 => {
+            let backend = match args[1].as_str() {
+                "postgres" => DbBackend::Postgres,
+                "sqlite" => DbBackend::Sqlite,
+                "mysql" => DbBackend::MySql,
+                other => return Err(format!("unknown backend {other}")),
+            };
+            sql(backend, &args[2], &steps(&args[3..])?).await
+        }
+        _ => Err("usage: list | apply TABLE STEP... | sql BACKEND TABLE STEP...".to_owned()),
+    }
+}
+
+/// One migration to run: up (with the checksum to record) or down.
+struct Step {
+    name: String,
+    up: bool,
+    checksum: String,
+}
+
+fn steps(args: &[String]) -> Result<Vec<Step>, String> {
+    args.iter()
+        .map(|a| {
+            let mut parts = a.splitn(3, ':');
+            let (dir, name) = (parts.next(), parts.next());
+            let checksum = parts.next().unwrap_or_default().to_owned();
+            match (dir, name) {
+                (Some("up"), Some(n)) => Ok(Step { name: n.to_owned(), up: true, checksum }),
+                (Some("down"), Some(n)) => Ok(Step { name: n.to_owned(), up: false, checksum }),
+                _ => Err(format!("bad step {a}")),
+            }
+        })
+        .collect()
+}
+
+fn find<'a>(
+    migrations: &'a [Box<dyn MigrationTrait>],
+    name: &str,
+) -> Result<&'a dyn MigrationTrait, String> {
+    migrations
+        .iter()
+        .find(|m| m.name() == name)
+        .map(|m| m.as_ref())
+        .ok_or_else(|| format!("migration {name} is not in Migrator::migrations()"))
+}
+
+/// Transactional where the backend has transactional DDL, unless the migration opts out.
+fn transactional(m: &dyn MigrationTrait, backend: DbBackend) -> bool {
+    m.use_transaction().unwrap_or(backend != DbBackend::MySql)
+}
+
+fn say(line: String) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
+    let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
+    let mut options = ConnectOptions::new(url);
+    options.max_connections(1).sqlx_logging(false);
+    let db = Database::connect(options).await.map_err(|e| format!("cannot connect: {e}"))?;
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        // Under the write lock: another run may be creating the table right now.
+        let txn = begin(&db, backend).await?;
+        prepare(&txn, table).await?;
+        txn.commit().await.map_err(|e| format!("cannot create {table}: {e}"))?;
+    } else {
+        prepare(&db, table).await?;
+    }
+    let migrations = Migrator::migrations();
+    for step in steps {
+        let m = find(&migrations, &step.name)?;
+        say(format!("start\t{}", step.name));
+        let started = Instant::now();
+        let ran = if transactional(m, backend) {
+            let txn = begin(&db, backend).await?;
+            let ran = run_step(&txn, m, step, table).await?;
+            if ran {
+                txn.commit()
+                    .await
+                    .map_err(|e| format!("{}: cannot commit: {e}", step.name))?;
+            }
+            ran
+        } else {
+            run_step(&db, m, step, table).await?
+        };
+        if ran {
+            say(format!("done\t{}\t{}", step.name, started.elapsed().as_millis()));
+        } else {
+            say(format!("skip\t{}", step.name));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one step on `conn` unless another run did it already; false when it was skipped.
+async fn run_step<C>(conn: &C, m: &dyn MigrationTrait, step: &Step, table: &str) -> Result<bool, String>
+where
+    C: ConnectionTrait,
+    for<'c> &'c C: sea_orm_migration::IntoSchemaManagerConnection<'c>,
+{
+    if is_recorded(conn, table, &step.name).await? == step.up {
+        return Ok(false);
+    }
+    let manager = SchemaManager::new(conn);
+    let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
+    result.map_err(|e| format!("{}: {e}", step.name))?;
+    conn.execute_raw(record(conn.get_database_backend(), table, step))
+        .await
+        .map_err(|e| format!("{}: cannot record it in {table}: {e}", step.name))?;
+    Ok(true)
+}
+
+/// A transaction; on SQLite it takes the write lock first (`BEGIN IMMEDIATE`), waiting while
+/// another writer holds it, so two runs never apply the same migration.
+async fn begin(db: &DatabaseConnection, backend: DbBackend) -> Result<DatabaseTransaction, String> {
+    if backend != DbBackend::Sqlite {
+        return db.begin().await.map_err(|e| format!("cannot begin a transaction: {e}"));
+    }
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let mut waited = false;
+    loop {
+        match db.begin_with_options(options).await {
+            Ok(txn) => return Ok(txn),
+            Err(e) if e.to_string().contains("locked") && started.elapsed() < LOCK_WAIT => {
+                if !waited {
+                    say("wait\t".to_owned());
+                    waited = true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(format!("cannot begin a transaction: {e}")),
+        }
+    }
+}
+
+async fn is_recorded<C: ConnectionTrait>(conn: &C, table: &str, name: &str) -> Result<bool, String> {
+    let query = Query::select()
+        .expr(Expr::col(Alias::new("version")).count())
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("version")).eq(name))
+        .to_owned();
+    let row = conn
+        .query_one(&query)
+        .await
+        .map_err(|e| format!("cannot read {table}: {e}"))?;
+    let count: i64 = match row {
+        Some(row) => row.try_get_by_index(0).map_err(|e| format!("cannot read {table}: {e}"))?,
+        None => 0,
+    };
+    Ok(count > 0)
+}
+
+/// Creates the history table as sea-orm-migration does, and sealift's checksum column.
+async fn prepare<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), String> {
+    Migrator::install(db).await.map_err(|e| format!("cannot create {table}: {e}"))?;
+    // Asked of the catalog: SQLite reads an unknown "column" in a SELECT as a string.
+    let backend = db.get_database_backend();
+    let probe = match backend {
+        DbBackend::Sqlite => "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?",
+        DbBackend::Postgres => "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+        _ => "SELECT count(*) FROM information_schema.columns WHERE table_schema = database() AND table_name = ? AND column_name = ?",
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, probe, [table.into(), CHECKSUM.into()]))
+        .await
+        .map_err(|e| format!("cannot read {table}: {e}"))?;
+    let count: i64 = match row {
+        Some(row) => row.try_get_by_index(0).map_err(|e| format!("cannot read {table}: {e}"))?,
+        None => 0,
+    };
+    if count > 0 {
+        return Ok(());
+    }
+    let add = Table::alter()
+        .table(Alias::new(table))
+        .add_column(ColumnDef::new(Alias::new(CHECKSUM)).string_len(64).null())
+        .to_owned();
+    db.execute(&add)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("cannot add {CHECKSUM} to {table}: {e}"))
+}
+
+/// The history row a step writes (up) or removes (down).
+fn record(backend: DbBackend, table: &str, step: &Step) -> Statement {
+    if step.up {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(table));
+        if step.checksum.is_empty() {
+            insert
+                .columns([Alias::new("version"), Alias::new("applied_at")])
+                .values_panic([step.name.clone().into(), now.into()]);
+        } else {
+            insert
+                .columns([Alias::new("version"), Alias::new("applied_at"), Alias::new(CHECKSUM)])
+                .values_panic([step.name.clone().into(), now.into(), step.checksum.clone().into()]);
+        }
+        backend.build(&insert)
+    } else {
+        let delete = Query::delete()
+            .from_table(Alias::new(table))
+            .and_where(Expr::col(Alias::new("version")).eq(step.name.as_str()))
+            .to_owned();
+        backend.build(&delete)
+    }
+}
+
+/// An offline connection: sea-orm's mock database, which records every statement. A migration
+/// that reads (`has_table`, a query) gets no rows to read and fails with the mock's "buffer is
+/// empty" error, which is how a migration that needs a live database is told.
+fn offline(backend: DbBackend) -> DatabaseConnection {
+    let results = std::iter::repeat_with(|| MockExecResult {
+        last_insert_id: 0,
+        rows_affected: 0,
+    })
+    .take(100_000);
+    MockDatabase::new(backend)
+        .append_exec_results(results)
+        .into_connection()
+}
+
+/// The statements an offline connection received, each ending in `;`.
+fn captured(db: DatabaseConnection) -> String {
+    db.into_transaction_log()
+        .iter()
+        .flat_map(|t| t.statements())
+        .map(|s| format!("{s};\n"))
+        .collect()
+}
+
+async fn sql(backend: DbBackend, table: &str, steps: &[Step]) -> Result<(), String> {
+    let db = offline(backend);
+    Migrator::install(&db).await.map_err(|e| format!("cannot render {table}: {e}"))?;
+    let mut out = captured(db);
+    let migrations = Migrator::migrations();
+    for step in steps {
+        let m = find(&migrations, &step.name)?;
+        let db = offline(backend);
+        let manager = SchemaManager::new(&db);
+        let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
+        if let Err(e) = result {
+            let text = e.to_string();
+            return Err(if text.contains("query_results") {
+                format!("offline\t{}\thas_table, a query or another read", step.name)
+            } else {
+                format!("{}: {text}", step.name)
+            });
+        }
+        let txn = transactional(m, backend);
+        let direction = if step.up { "up" } else { "down" };
+        out.push_str(&format!("\n-- {direction}: {}\n", step.name));
+        if txn {
+            out.push_str("BEGIN;\n");
+        }
+        out.push_str(&captured(db));
+        let bookkeeping = Step { name: step.name.clone(), up: step.up, checksum: String::new() };
+        out.push_str(&format!("{};\n", record(backend, table, &bookkeeping)));
+        if txn {
+            out.push_str("COMMIT;\n");
+        }
+    }
+    print!("{out}");
+    Ok(())
+}

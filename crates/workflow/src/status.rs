@@ -1,0 +1,369 @@
+//! Where a database stands against its migration crate, and which migrations a target
+//! (`head`, `+2`, `-1`, `base`, a name or a unique prefix) takes it through. Pure: the crate as
+//! read and the history rows in, plain values out.
+
+use crate::error::{Error, Result};
+use crate::history::Applied;
+use crate::migrations::{Header, MigrationCrate};
+
+/// One migration of the crate with its state in the database.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    /// The migration's name.
+    pub name: String,
+    /// When it was applied (seconds since 1970, UTC); `None` when pending.
+    pub applied_at: Option<i64>,
+    /// Applied, and its file changed since (the checksum recorded then differs).
+    pub edited: bool,
+    /// Pending, but ordered before a migration that is applied.
+    pub out_of_order: bool,
+    /// What the file's header says.
+    pub header: Header,
+}
+
+impl Entry {
+    /// Whether the database has it.
+    pub fn is_applied(&self) -> bool {
+        self.applied_at.is_some()
+    }
+}
+
+/// The database against the crate.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    /// Every migration of the crate, in the order they apply.
+    pub entries: Vec<Entry>,
+    /// Applied migrations the crate no longer has (their file is gone), oldest first.
+    pub missing: Vec<Applied>,
+    /// The migrations nothing was written on top of; more than one after two branches merge.
+    pub heads: Vec<String>,
+}
+
+impl Status {
+    /// Combines the crate with the history rows.
+    pub fn new(krate: &MigrationCrate, applied: &[Applied]) -> Status {
+        let mut entries: Vec<Entry> = krate
+            .migrations
+            .iter()
+            .map(|m| {
+                let row = applied.iter().find(|a| a.version == m.name);
+                Entry {
+                    name: m.name.clone(),
+                    applied_at: row.map(|a| a.applied_at),
+                    edited: row
+                        .and_then(|a| a.checksum.as_deref())
+                        .is_some_and(|c| c != m.checksum),
+                    out_of_order: false,
+                    header: m.header.clone(),
+                }
+            })
+            .collect();
+        if let Some(last_applied) = entries.iter().rposition(Entry::is_applied) {
+            for e in &mut entries[..last_applied] {
+                e.out_of_order = !e.is_applied();
+            }
+        }
+        let missing = applied
+            .iter()
+            .filter(|a| krate.get(&a.version).is_none())
+            .cloned()
+            .collect();
+        Status {
+            entries,
+            missing,
+            heads: heads(krate),
+        }
+    }
+
+    /// The last applied migration in the crate's order.
+    pub fn current(&self) -> Option<&Entry> {
+        self.entries.iter().rev().find(|e| e.is_applied())
+    }
+
+    /// The pending migrations, in order.
+    pub fn pending(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| !e.is_applied())
+    }
+
+    /// Every migration applied and none missing.
+    pub fn at_head(&self) -> bool {
+        self.pending().next().is_none() && self.missing.is_empty()
+    }
+
+    /// Nothing odd: no missing file, no pending migration before an applied one, no edited
+    /// one, one head.
+    pub fn consistent(&self) -> bool {
+        self.missing.is_empty()
+            && self.heads.len() <= 1
+            && self.entries.iter().all(|e| !e.out_of_order && !e.edited)
+    }
+
+    /// Index of the migration `name` names: the whole name, or a prefix of exactly one (the
+    /// leading `m` may be left out: `20261130_1015` names `m20261130_101500_add_user`).
+    pub fn resolve(&self, name: &str) -> Result<usize> {
+        if let Some(i) = self.entries.iter().position(|e| e.name == name) {
+            return Ok(i);
+        }
+        let matches: Vec<usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                !name.is_empty() && (e.name.starts_with(name) || e.name[1..].starts_with(name))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match matches.as_slice() {
+            [i] => Ok(*i),
+            [] => Err(Error::Target(format!(
+                "no migration is named `{name}` or starts with it; `sealift history` lists them"
+            ))),
+            many => Err(Error::Target(format!(
+                "`{name}` names {} migrations ({}); give more of the name",
+                many.len(),
+                many.iter()
+                    .map(|&i| self.entries[i].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// The migrations `upgrade TARGET` applies, in order.
+    pub fn upgrade_steps(&self, target: &Target) -> Result<Vec<&Entry>> {
+        let pending: Vec<&Entry> = self.pending().collect();
+        Ok(match target {
+            Target::Head => pending,
+            Target::Relative(n) if *n > 0 => {
+                let n = *n as usize;
+                if n > pending.len() {
+                    return Err(Error::Target(format!(
+                        "+{n} asks for {n} migrations, but {} {} pending",
+                        pending.len(),
+                        if pending.len() == 1 { "is" } else { "are" }
+                    )));
+                }
+                pending[..n].to_vec()
+            }
+            Target::Name(name) => {
+                let at = self.resolve(name)?;
+                self.entries[..=at]
+                    .iter()
+                    .filter(|e| !e.is_applied())
+                    .collect()
+            }
+            Target::Base | Target::Relative(_) => {
+                return Err(Error::Target(format!(
+                    "upgrade goes forward: use head, +N or a migration, not {target}"
+                )));
+            }
+        })
+    }
+
+    /// The migrations `downgrade TARGET` rolls back, newest first.
+    pub fn downgrade_steps(&self, target: &Target) -> Result<Vec<&Entry>> {
+        let applied: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.is_applied())
+            .rev()
+            .collect();
+        Ok(match target {
+            Target::Base => applied,
+            Target::Relative(n) if *n < 0 => {
+                let n = n.unsigned_abs() as usize;
+                if n > applied.len() {
+                    return Err(Error::Target(format!(
+                        "-{n} asks for {n} migrations, but {} {} applied",
+                        applied.len(),
+                        if applied.len() == 1 { "is" } else { "are" }
+                    )));
+                }
+                applied[..n].to_vec()
+            }
+            Target::Name(name) => {
+                let at = self.resolve(name)?;
+                self.entries[at + 1..]
+                    .iter()
+                    .rev()
+                    .filter(|e| e.is_applied())
+                    .collect()
+            }
+            Target::Head | Target::Relative(_) => {
+                return Err(Error::Target(format!(
+                    "downgrade goes back: use -N, a migration or base, not {target}"
+                )));
+            }
+        })
+    }
+
+    /// For offline SQL: the migrations from `from` (exclusive; base when `None`) up to `to`
+    /// (inclusive), in order, as if nothing past `from` were applied.
+    pub fn range(&self, from: Option<&Target>, to: &Target) -> Result<std::ops::Range<usize>> {
+        let start = match from {
+            None | Some(Target::Base) => 0,
+            Some(Target::Head) => self.entries.len(),
+            Some(Target::Name(n)) => self.resolve(n)? + 1,
+            Some(t @ Target::Relative(_)) => {
+                return Err(Error::Target(format!(
+                    "the start of a range is a migration, base or head, not {t}"
+                )));
+            }
+        };
+        let end = match to {
+            Target::Head => self.entries.len(),
+            Target::Base => 0,
+            Target::Name(n) => self.resolve(n)? + 1,
+            Target::Relative(n) => {
+                let end = start as i64 + n;
+                if end < 0 || end as usize > self.entries.len() {
+                    return Err(Error::Target(format!(
+                        "{to} from there goes past the ends of the history"
+                    )));
+                }
+                end as usize
+            }
+        };
+        Ok(start.min(end)..start.max(end))
+    }
+}
+
+/// A place in the history, as the commands take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// After the last migration.
+    Head,
+    /// Before the first migration.
+    Base,
+    /// `+N` or `-N` from where the database is.
+    Relative(i64),
+    /// A migration, by its name or a unique prefix.
+    Name(String),
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Target> {
+        let s = s.trim();
+        Ok(match s {
+            "head" | "heads" => Target::Head,
+            "base" => Target::Base,
+            _ if s.starts_with(['+', '-']) => {
+                let n: i64 = s.parse().map_err(|_| {
+                    Error::Target(format!(
+                        "`{s}` is not a step count; write +N or -N, e.g. +1"
+                    ))
+                })?;
+                if n == 0 {
+                    return Err(Error::Target(
+                        "a step count of 0 does nothing; write +1 or -1".to_owned(),
+                    ));
+                }
+                Target::Relative(n)
+            }
+            "" => {
+                return Err(Error::Target(
+                    "an empty target; write head, base, +N, -N or a migration".to_owned(),
+                ));
+            }
+            _ => Target::Name(s.to_owned()),
+        })
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Head => f.write_str("head"),
+            Target::Base => f.write_str("base"),
+            Target::Relative(n) => write!(f, "{n:+}"),
+            Target::Name(n) => f.write_str(n),
+        }
+    }
+}
+
+/// Each migration's parent: what its `Revises:` line names, or the migration before it in
+/// `lib.rs` when it has none (hand-written files). `None` for the first one (base).
+pub fn parents(krate: &MigrationCrate) -> Vec<Option<usize>> {
+    krate
+        .migrations
+        .iter()
+        .enumerate()
+        .map(|(i, m)| match m.header.revises.as_deref() {
+            Some("base") => None,
+            Some(parent) => krate
+                .migrations
+                .iter()
+                .position(|p| p.name == parent)
+                .or(i.checked_sub(1)),
+            None => i.checked_sub(1),
+        })
+        .collect()
+}
+
+/// The migrations nothing was written on top of, in `lib.rs` order.
+pub fn heads(krate: &MigrationCrate) -> Vec<String> {
+    let parents = parents(krate);
+    krate
+        .migrations
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !parents.contains(&Some(*i)))
+        .map(|(_, m)| m.name.clone())
+        .collect()
+}
+
+/// What `merge` changes: each migration whose parent is not the one before it in `lib.rs`
+/// (the first of a branch) is re-pointed onto that one, which makes the history linear in
+/// `lib.rs` order. With each re-pointed migration come the tables its branch and the other
+/// branch both change: that migration was written without the other's changes and should be
+/// written again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repoint {
+    /// The migration to re-point.
+    pub name: String,
+    /// Its new parent.
+    pub onto: String,
+    /// Tables both branches change.
+    pub overlap: Vec<String>,
+}
+
+/// The re-pointings that make the history one line again.
+pub fn merge_plan(krate: &MigrationCrate) -> Vec<Repoint> {
+    let parents = parents(krate);
+    let ms = &krate.migrations;
+    let mut out = Vec::new();
+    for i in 1..ms.len() {
+        if parents[i] == Some(i - 1) {
+            continue;
+        }
+        let fork = parents[i];
+        // The other branch: everything after the fork point and before this one.
+        let other_start = fork.map_or(0, |f| f + 1);
+        let other: Vec<String> = ms[other_start..i]
+            .iter()
+            .flat_map(|m| m.header.tables())
+            .collect();
+        // This branch: this one and what descends from it.
+        let mut mine = vec![i];
+        for (j, parent) in parents.iter().enumerate().skip(i + 1) {
+            if parent.is_some_and(|p| mine.contains(&p)) {
+                mine.push(j);
+            }
+        }
+        let mut overlap: Vec<String> = mine
+            .iter()
+            .flat_map(|&j| ms[j].header.tables())
+            .filter(|t| other.contains(t))
+            .collect();
+        overlap.sort();
+        overlap.dedup();
+        out.push(Repoint {
+            name: ms[i].name.clone(),
+            onto: ms[i - 1].name.clone(),
+            overlap,
+        });
+    }
+    out
+}
