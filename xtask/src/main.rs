@@ -150,7 +150,7 @@ fn quickstart(root: &Path) -> Result<()> {
         }
     }
     println!(
-        "The project is in {}; apply the migration with\n  cd {} && DATABASE_URL=sqlite://app.db?mode=rwc cargo run --manifest-path migration/Cargo.toml -- up",
+        "The project is in {}; apply the migration with\n  sealift upgrade --config {}/sealift.toml\n(or `cargo run -- up` in its migration crate), then see it with `sealift history`",
         dir.display(),
         dir.display()
     );

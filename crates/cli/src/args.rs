@@ -152,6 +152,19 @@ impl std::fmt::Debug for ProjectArgs {
     }
 }
 
+impl ProjectArgs {
+    /// The flags as the workflow crate's config takes them.
+    pub fn inputs(&self) -> sealift_workflow::config::Inputs {
+        sealift_workflow::config::Inputs {
+            config: self.config.clone(),
+            database_url: self.database_url.clone(),
+            entities: self.entities.clone(),
+            migration_dir: self.migration_dir.clone(),
+            schemas: self.schemas.clone(),
+        }
+    }
+}
+
 /// How a plan may be made.
 #[derive(Debug, Clone, Default, Args)]
 pub struct PolicyArgs {

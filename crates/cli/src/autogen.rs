@@ -11,17 +11,20 @@ use anyhow::{Context, Result};
 use sealift_diff::{HazardKind, Plan};
 
 use crate::args::AutogenArgs;
-use crate::config::Project;
 use crate::files;
 use crate::plan::{self, Planned, print};
 use crate::report::{self, Style};
+use sealift_workflow::config::Project;
 
 /// Exit code when the plan would lose data and `--allow-destructive` was not given.
 const EXIT_REFUSED: u8 = 1;
 
 /// Writes the migration for the current drift.
 pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project)?.with_policy(&args.policy);
+    let project = Project::load(&args.project.inputs())?.with_policy(
+        args.policy.compare_server_defaults,
+        args.policy.drop_unknown_tables,
+    );
     let module = sealift_codegen::module_name(&args.name, &files::timestamp())?;
     let lib_path = project.migration_dir.join("src/lib.rs");
     let lib = std::fs::read_to_string(&lib_path).with_context(|| {

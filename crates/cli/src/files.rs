@@ -9,14 +9,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 
 use crate::args::{CreateArgs, InitArgs};
-use crate::config::{self, Project};
+use sealift_workflow::config::{self, Project};
 
 /// Creates the migration crate, and a `sealift.toml` unless there is one.
 pub fn init(args: &InitArgs) -> Result<ExitCode> {
     // The config file named by --config is the one to write when it does not exist yet.
     let mut project_args = args.project.clone();
     project_args.config = project_args.config.filter(|c| c.exists());
-    let project = Project::load(&project_args)?;
+    let project = Project::load(&project_args.inputs())?;
     let dir = &project.migration_dir;
     if dir.join("Cargo.toml").exists() {
         bail!(
@@ -86,7 +86,7 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 
 /// Adds an empty migration and registers it.
 pub fn create(args: &CreateArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project)?;
+    let project = Project::load(&args.project.inputs())?;
     let lib_path = project.migration_dir.join("src/lib.rs");
     let lib = std::fs::read_to_string(&lib_path).with_context(|| {
         format!(

@@ -7,12 +7,12 @@ use anyhow::{Context, Result};
 use sealift_ir::Schema;
 
 use crate::args::{Format, InspectArgs};
-use crate::config::Project;
 use crate::{entities, progress};
+use sealift_workflow::config::Project;
 
 /// Reflects the database (or reads the entities, with `--entities`) and prints the schema.
 pub async fn run(args: InspectArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project)?;
+    let project = Project::load(&args.project.inputs())?;
     let from_entities = !args.project.entities.is_empty() && args.project.database_url.is_none();
     let schema = if from_entities {
         let mut options = sealift_entity::LowerOptions::new(args.dialect.into());

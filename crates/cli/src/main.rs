@@ -5,7 +5,6 @@
 
 mod args;
 mod autogen;
-mod config;
 mod entities;
 mod files;
 mod inspect;

@@ -11,9 +11,9 @@ use sealift_entity::{LowerOptions, Lowered};
 use sealift_ir::{Dialect, Schema};
 
 use crate::args::{CheckArgs, DiffArgs, DiffFormat, PolicyArgs};
-use crate::config::Project;
 use crate::report::{self, Style};
 use crate::{entities, progress};
+use sealift_workflow::config::Project;
 
 /// Exit code of `check` when the database drifts from the entities.
 const EXIT_DRIFT: u8 = 1;
@@ -30,7 +30,10 @@ pub struct Planned {
 
 /// Prints the plan in the requested format; exit 0 whatever it holds.
 pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project)?.with_policy(&args.policy);
+    let project = Project::load(&args.project.inputs())?.with_policy(
+        args.policy.compare_server_defaults,
+        args.policy.drop_unknown_tables,
+    );
     let plan = plan(&project, &args.policy).await?.plan;
     let text = match args.format {
         DiffFormat::Text if plan.is_empty() => {
@@ -52,7 +55,10 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
 
 /// Exit 0 in sync, 1 on drift (printing the plan).
 pub async fn check(args: CheckArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project)?.with_policy(&args.policy);
+    let project = Project::load(&args.project.inputs())?.with_policy(
+        args.policy.compare_server_defaults,
+        args.policy.drop_unknown_tables,
+    );
     crate::workflow::require_head(&project, &project.database_url()?, "check").await?;
     let plan = plan(&project, &args.policy).await?.plan;
     if plan.is_empty() {

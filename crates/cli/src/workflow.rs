@@ -15,9 +15,9 @@ use sealift_workflow::{Direction, MigrationCrate, Progress, Status, Target};
 use crate::args::{
     DialectArg, DowngradeArgs, Format, HistoryArgs, ProjectArgs, StampArgs, StatusArgs, UpgradeArgs,
 };
-use crate::config::Project;
 use crate::files;
 use crate::plan::print;
+use sealift_workflow::config::Project;
 
 /// Exit code when the database is behind or inconsistent (`current`), or a downgrade that
 /// would drop data was not confirmed.
@@ -25,7 +25,7 @@ const EXIT_NOT_AT_HEAD: u8 = 1;
 
 /// The project's migration crate, read.
 fn load(project: &ProjectArgs) -> Result<(Project, MigrationCrate)> {
-    let project = Project::load(project)?;
+    let project = Project::load(&project.inputs())?;
     let krate = MigrationCrate::load(&project.migration_dir)?;
     Ok((project, krate))
 }

@@ -114,16 +114,29 @@ async fn autogen_writes_and_registers_a_migration_then_finds_nothing_more() {
         "{file}"
     );
 
-    // Check and diff still see the drift: the migration is written, not applied.
+    // Written, not applied: check and a second autogen stop and say what to run, and diff
+    // still previews the drift.
     let check = p.run(Some(&db.url()), &["check"]);
-    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stdout));
-    assert!(text(&check.stdout).starts_with("Drift: the database differs"));
+    assert_eq!(check.status.code(), Some(2), "{}", text(&check.stdout));
+    let err = text(&check.stderr);
+    assert!(
+        err.contains("not up to date: 1 migration pending") && err.contains(&name),
+        "{err}"
+    );
+    let again = p.run(Some(&db.url()), &["autogen", "Again"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("run `sealift upgrade` first"));
+    assert_eq!(p.migrations().len(), 1);
+    let diff = p.run(Some(&db.url()), &["diff"]);
+    assert!(text(&diff.stdout).contains("+ create table main.post"));
 
-    // Once the table exists, autogen has nothing to do and writes nothing.
+    // The table made by hand and the history stamped: nothing more to do, nothing written.
     db.execute(r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#)
         .await;
+    let stamp = p.run(Some(&db.url()), &["stamp", "head"]);
+    assert!(stamp.status.success(), "{}", text(&stamp.stderr));
     let again = p.run(Some(&db.url()), &["autogen", "Again"]);
-    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
     assert_eq!(text(&again.stdout), "No changes detected\n");
     assert_eq!(p.migrations().len(), 1);
     let check = p.run(Some(&db.url()), &["check"]);

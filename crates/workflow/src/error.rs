@@ -3,6 +3,9 @@
 /// A workflow failure. Every message is one line a user can act on; none holds a password.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The inputs (flags, `sealift.toml`, `.env`) are incomplete or invalid.
+    #[error("{0}")]
+    Config(String),
     /// The migration crate or one of its files cannot be used.
     #[error("{0}")]
     Crate(String),

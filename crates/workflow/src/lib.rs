@@ -3,6 +3,8 @@
 //! (`stamp`), offline SQL, parallel branches (`heads`, `merge`), and the lock that keeps two
 //! runs from applying a migration twice.
 //!
+//! - [`config`] finds the project's inputs: flags, the environment and `.env`, `sealift.toml`,
+//!   the usual folders of a SeaORM project.
 //! - [`migrations`] reads the crate (lib.rs order, files, headers, checksums) without building it.
 //! - [`history`] reads and writes the history table sea-orm-migration keeps, per backend, and
 //!   holds the lock. The catalog crate stays read-only; this is the one that writes.
@@ -10,6 +12,7 @@
 //!   target means out.
 //! - [`runner`] builds and runs the small crate through which the user's migration code runs.
 
+pub mod config;
 pub mod error;
 pub mod history;
 pub mod migrations;

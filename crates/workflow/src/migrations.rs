@@ -172,12 +172,25 @@ impl Header {
         header
     }
 
-    /// The tables the `Changes:` list names (`... on public.post`, `create table public.post`).
+    /// The tables the `Changes:` list names (`... on public.post`, `create table public.post`,
+    /// `add column public.post.title ...`).
     pub fn tables(&self) -> Vec<String> {
         let mut tables: Vec<String> = self
             .changes
             .iter()
             .filter_map(|c| {
+                let column = [
+                    "add column ",
+                    "drop column ",
+                    "alter column ",
+                    "rename column ",
+                ]
+                .iter()
+                .find_map(|p| c.strip_prefix(p));
+                if let Some(rest) = column {
+                    let qualified = rest.split_whitespace().next()?;
+                    return qualified.rsplit_once('.').map(|(t, _)| t.to_owned());
+                }
                 let after = c
                     .split_once(" on ")
                     .map(|(_, t)| t)

@@ -367,3 +367,153 @@ pub fn merge_plan(krate: &MigrationCrate) -> Vec<Repoint> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrations::Migration;
+
+    /// A crate of migrations `(name, revises, changes)`.
+    fn krate(ms: &[(&str, Option<&str>, &[&str])]) -> MigrationCrate {
+        MigrationCrate {
+            dir: "m".into(),
+            migrator: "Migrator".into(),
+            history_table: "seaql_migrations".into(),
+            migrations: ms
+                .iter()
+                .map(|(name, revises, changes)| Migration {
+                    name: (*name).into(),
+                    file: format!("m/src/{name}.rs").into(),
+                    checksum: format!("sum_{name}"),
+                    header: Header {
+                        revises: revises.map(str::to_owned),
+                        changes: changes.iter().map(|c| (*c).to_owned()).collect(),
+                        ..Header::default()
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    fn applied(name: &str, at: i64, checksum: Option<&str>) -> Applied {
+        Applied {
+            version: name.into(),
+            applied_at: at,
+            checksum: checksum.map(str::to_owned),
+        }
+    }
+
+    fn names(entries: Vec<&Entry>) -> Vec<&str> {
+        entries.into_iter().map(|e| e.name.as_str()).collect()
+    }
+
+    #[test]
+    fn targets_pick_the_right_steps() {
+        let k = krate(&[
+            ("m20260101_000000_a", None, &[]),
+            ("m20260102_000000_b", None, &[]),
+            ("m20260103_000000_c", None, &[]),
+        ]);
+        let s = Status::new(&k, &[applied("m20260101_000000_a", 1, None)]);
+        assert_eq!(s.current().unwrap().name, "m20260101_000000_a");
+        assert_eq!(
+            names(s.upgrade_steps(&Target::Head).unwrap()),
+            ["m20260102_000000_b", "m20260103_000000_c"]
+        );
+        assert_eq!(
+            names(s.upgrade_steps(&Target::Relative(1)).unwrap()),
+            ["m20260102_000000_b"]
+        );
+        assert!(s.upgrade_steps(&Target::Relative(3)).is_err());
+        assert_eq!(
+            names(s.upgrade_steps(&"20260102".parse().unwrap()).unwrap()),
+            ["m20260102_000000_b"]
+        );
+        assert!(s.resolve("m2026").is_err(), "ambiguous");
+        assert!(s.resolve("x").is_err(), "unknown");
+        assert!(s.upgrade_steps(&Target::Base).is_err());
+        let all = Status::new(
+            &k,
+            &[
+                applied("m20260101_000000_a", 1, None),
+                applied("m20260102_000000_b", 2, None),
+                applied("m20260103_000000_c", 3, None),
+            ],
+        );
+        assert!(all.at_head() && all.consistent());
+        assert_eq!(
+            names(all.downgrade_steps(&Target::Relative(-2)).unwrap()),
+            ["m20260103_000000_c", "m20260102_000000_b"]
+        );
+        assert_eq!(
+            names(all.downgrade_steps(&"m20260101".parse().unwrap()).unwrap()),
+            ["m20260103_000000_c", "m20260102_000000_b"]
+        );
+        assert_eq!(all.downgrade_steps(&Target::Base).unwrap().len(), 3);
+        assert_eq!(all.range(None, &Target::Relative(2)).unwrap(), 0..2);
+        assert_eq!(
+            all.range(Some(&Target::Head), &"m20260101".parse().unwrap())
+                .unwrap(),
+            1..3
+        );
+        assert!("+0".parse::<Target>().is_err());
+        assert_eq!("-3".parse::<Target>().unwrap(), Target::Relative(-3));
+    }
+
+    #[test]
+    fn inconsistencies_are_found() {
+        let k = krate(&[
+            ("m1_a", None, &[]),
+            ("m2_b", None, &[]),
+            ("m3_c", None, &[]),
+        ]);
+        let s = Status::new(
+            &k,
+            &[
+                applied("m1_a", 1, Some("other")),
+                applied("m3_c", 2, Some("sum_m3_c")),
+                applied("m0_gone", 0, None),
+            ],
+        );
+        assert!(s.entries[0].edited && !s.entries[2].edited);
+        assert!(s.entries[1].out_of_order);
+        assert_eq!(s.missing.len(), 1);
+        assert!(!s.at_head() && !s.consistent());
+    }
+
+    #[test]
+    fn two_branches_make_two_heads_and_merge_relinks_the_later() {
+        let k = krate(&[
+            (
+                "m1_root",
+                Some("base"),
+                &["create table public.a (1 columns)"],
+            ),
+            (
+                "m2_left",
+                Some("m1_root"),
+                &["add column public.post.x int4"],
+            ),
+            (
+                "m3_right",
+                Some("m1_root"),
+                &["add index i on public.post (y)"],
+            ),
+            ("m4_right2", Some("m3_right"), &[]),
+        ]);
+        assert_eq!(heads(&k), ["m2_left", "m4_right2"]);
+        let plan = merge_plan(&k);
+        assert_eq!(
+            plan,
+            [Repoint {
+                name: "m3_right".into(),
+                onto: "m2_left".into(),
+                overlap: vec!["public.post".into()]
+            }]
+        );
+        // Files without a Revises line follow the one before them: one head.
+        let legacy = krate(&[("m1", None, &[]), ("m2", None, &[])]);
+        assert_eq!(heads(&legacy), ["m2"]);
+        assert!(merge_plan(&legacy).is_empty());
+    }
+}

@@ -5,12 +5,46 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Schema;
 
-use crate::args::{PolicyArgs, ProjectArgs};
+use crate::error::{Error, Result};
+
+/// What the command line says about the inputs; each unset field falls back to the
+/// environment, `sealift.toml`, then the usual places. Its `Debug` hides the URL's password.
+#[derive(Clone, Default)]
+pub struct Inputs {
+    /// The config file (default: ./sealift.toml when it exists).
+    pub config: Option<PathBuf>,
+    /// The database URL.
+    pub database_url: Option<String>,
+    /// Entity folders.
+    pub entities: Vec<PathBuf>,
+    /// The migration crate.
+    pub migration_dir: Option<PathBuf>,
+    /// Namespaces to compare.
+    pub schemas: Vec<String>,
+}
+
+impl std::fmt::Debug for Inputs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inputs")
+            .field("config", &self.config)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(sealift_catalog::redact),
+            )
+            .field("entities", &self.entities)
+            .field("migration_dir", &self.migration_dir)
+            .field("schemas", &self.schemas)
+            .finish()
+    }
+}
+
+fn config_error(message: String) -> Error {
+    Error::Config(message)
+}
 
 /// The config file looked for in the current folder.
 pub const CONFIG_FILE: &str = "sealift.toml";
@@ -87,7 +121,7 @@ impl std::fmt::Debug for Project {
 
 impl Project {
     /// Reads the config file and `.env`, then lets the flags override them.
-    pub fn load(args: &ProjectArgs) -> Result<Project> {
+    pub fn load(args: &Inputs) -> Result<Project> {
         let (file, base) = match &args.config {
             Some(path) => (read(path)?, parent(path)),
             None if Path::new(CONFIG_FILE).is_file() => {
@@ -139,18 +173,22 @@ impl Project {
     }
 
     /// The same, with the policy flags of `diff`, `check` and `autogen` on top.
-    pub fn with_policy(mut self, policy: &PolicyArgs) -> Project {
-        self.compare_server_defaults |= policy.compare_server_defaults;
-        self.drop_unknown_tables |= policy.drop_unknown_tables;
+    pub fn with_policy(
+        mut self,
+        compare_server_defaults: bool,
+        drop_unknown_tables: bool,
+    ) -> Project {
+        self.compare_server_defaults |= compare_server_defaults;
+        self.drop_unknown_tables |= drop_unknown_tables;
         self
     }
 
     /// The database, or an error saying how to name one.
     pub fn database_url(&self) -> Result<DatabaseUrl> {
         let Some(raw) = self.database_url.as_deref() else {
-            bail!(
+            return Err(config_error(format!(
                 "no database URL given; pass --database-url URL, set DATABASE_URL (or put it in .env), or set database_url in {CONFIG_FILE}"
-            );
+            )));
         };
         Ok(DatabaseUrl::parse(raw)?)
     }
@@ -158,10 +196,10 @@ impl Project {
     /// The entity folders, or an error saying where they were looked for.
     pub fn entity_dirs(&self) -> Result<&[PathBuf]> {
         if self.entities.is_empty() {
-            bail!(
+            return Err(config_error(format!(
                 "no entities folder found (looked for {}); pass --entities DIR or set entities in {CONFIG_FILE}",
                 ENTITY_PLACES.join(", ")
-            );
+            )));
         }
         Ok(&self.entities)
     }
@@ -186,7 +224,7 @@ impl Project {
 
 /// A `.env` problem without the text of the line: dotenvy's own message quotes the whole line,
 /// which may hold a password.
-fn dotenv_error(path: &Path, e: dotenvy::Error) -> anyhow::Error {
+fn dotenv_error(path: &Path, e: dotenvy::Error) -> Error {
     match e {
         dotenvy::Error::LineParse(line, at) => {
             let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -195,28 +233,28 @@ fn dotenv_error(path: &Path, e: dotenvy::Error) -> anyhow::Error {
                 .position(|l| !l.is_empty() && line.starts_with(l))
                 .map(|i| format!("line {}", i + 1))
                 .unwrap_or_else(|| "a line".to_owned());
-            anyhow::anyhow!(
+            config_error(format!(
                 "cannot read {}: {number} is not KEY=VALUE (at character {}); quote the value or fix the line",
                 path.display(),
                 at + 1
-            )
+            ))
         }
-        other => anyhow::Error::new(other).context(format!("cannot read {}", path.display())),
+        other => config_error(format!("cannot read {}: {other}", path.display())),
     }
 }
 
 fn read(path: &Path) -> Result<File> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!(
-            "cannot read the config file {}; check the path given to --config",
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config_error(format!(
+            "cannot read the config file {}; check the path given to --config: {e}",
             path.display()
-        )
+        ))
     })?;
-    toml::from_str(&text).with_context(|| {
-        format!(
-            "{} is not a valid sealift config; fix the key named below (see README.md, Configuration)",
+    toml::from_str(&text).map_err(|e| {
+        config_error(format!(
+            "{} is not a valid sealift config; fix the key named below (see README.md, Configuration): {e}",
             path.display()
-        )
+        ))
     })
 }
 
@@ -287,11 +325,15 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>> {
     }
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p).with_context(|| {
-            format!("invalid table glob `{p}` in {CONFIG_FILE}; use * and ? (e.g. audit_*)")
+        b.add(Glob::new(p).map_err(|e| {
+            config_error(format!(
+                "invalid table glob `{p}` in {CONFIG_FILE}; use * and ? (e.g. audit_*): {e}"
+            ))
         })?);
     }
-    Ok(Some(b.build()?))
+    b.build()
+        .map(Some)
+        .map_err(|e| config_error(format!("invalid table globs in {CONFIG_FILE}: {e}")))
 }
 
 /// The text `sealift init` writes next to the migration crate; `schemas` are those the
@@ -386,12 +428,12 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_password() {
-        let args = ProjectArgs {
+        let args = Inputs {
             database_url: Some("postgres://app:hunter2@db/app".into()),
-            ..ProjectArgs::default()
+            ..Inputs::default()
         };
         assert!(!format!("{args:?}").contains("hunter2"));
-        let project = Project::load(&ProjectArgs {
+        let project = Project::load(&Inputs {
             config: Some(PathBuf::from("/nonexistent/sealift.toml")),
             ..args.clone()
         });
