@@ -139,16 +139,8 @@ pub struct ProjectArgs {
 
 impl std::fmt::Debug for ProjectArgs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProjectArgs")
-            .field("config", &self.config)
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(sealift_catalog::redact),
-            )
-            .field("entities", &self.entities)
-            .field("migration_dir", &self.migration_dir)
-            .field("schemas", &self.schemas)
-            .finish()
+        // The workflow's inputs print the URL without its password.
+        self.inputs().fmt(f)
     }
 }
 
