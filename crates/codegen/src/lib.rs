@@ -126,7 +126,12 @@ pub fn migrator_type(lib_rs: &str) -> Option<String> {
             }) =>
         {
             let ty = &i.self_ty;
-            Some(quote!(#ty).to_string().replace(' ', ""))
+            let path = quote!(#ty).to_string().replace(' ', "");
+            Some(
+                path.trim_start_matches("crate::")
+                    .trim_start_matches("self::")
+                    .to_owned(),
+            )
         }
         _ => None,
     })

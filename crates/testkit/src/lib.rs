@@ -6,7 +6,7 @@
 
 mod cargo;
 
-pub use cargo::{TempDir, cargo, seed_lockfile, workspace_dir};
+pub use cargo::{TempDir, cargo, e2e_env, seed_lockfile, workspace_dir};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};

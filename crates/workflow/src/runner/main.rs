@@ -52,7 +52,10 @@ async fn run(args: &[String]) -> Result<(), String> {
             }
             Ok(())
         }
-        Some("apply") if args.len() >= 2 => apply(&args[1], &steps(&args[2..])?).await,
+        Some("apply") if args.len() >= 2 => {
+            same_table(&args[1])?;
+            apply(&args[1], &steps(&args[2..])?).await
+        }
         Some("sql") if args.len() >= 3 => {
             let backend = match args[1].as_str() {
                 "postgres" => DbBackend::Postgres,
@@ -60,10 +63,22 @@ async fn run(args: &[String]) -> Result<(), String> {
                 "mysql" => DbBackend::MySql,
                 other => return Err(format!("unknown backend {other}")),
             };
+            same_table(&args[2])?;
             sql(backend, &args[2], &steps(&args[3..])?).await
         }
         _ => Err("usage: list | apply TABLE STEP... | sql BACKEND TABLE STEP...".to_owned()),
     }
+}
+
+/// sealift reads the history table's name from lib.rs; it must be the one `Migrator` uses.
+fn same_table(table: &str) -> Result<(), String> {
+    let actual = Migrator::migration_table_name().to_string();
+    if actual == table {
+        return Ok(());
+    }
+    Err(format!(
+        "sealift read the history table `{table}` from lib.rs, but Migrator::migration_table_name() is `{actual}`; return a string literal there (e.g. \"{actual}\".into_iden())"
+    ))
 }
 
 /// One migration to run: up (with the checksum to record) or down.
