@@ -51,15 +51,23 @@ pub struct UpgradeArgs {
     /// with --sql, FROM:TO.
     #[arg(default_value = "head", allow_hyphen_values = true)]
     pub target: String,
+    /// --sql and --dialect.
+    #[command(flatten)]
+    pub offline: OfflineArgs,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// Offline SQL instead of running anything.
+#[derive(Debug, Args)]
+pub struct OfflineArgs {
     /// Print the SQL instead of running it, without connecting to a database.
     #[arg(long)]
     pub sql: bool,
     /// With --sql: the backend to write SQL for (default: the database URL's).
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
-    /// Where the inputs are.
-    #[command(flatten)]
-    pub project: ProjectArgs,
 }
 
 /// `sealift downgrade`.
@@ -72,12 +80,9 @@ pub struct DowngradeArgs {
     /// Roll back even though it drops tables or columns, or goes to base.
     #[arg(long)]
     pub yes: bool,
-    /// Print the SQL instead of running it, without connecting to a database.
-    #[arg(long)]
-    pub sql: bool,
-    /// With --sql: the backend to write SQL for (default: the database URL's).
-    #[arg(long, value_enum)]
-    pub dialect: Option<DialectArg>,
+    /// --sql and --dialect.
+    #[command(flatten)]
+    pub offline: OfflineArgs,
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,

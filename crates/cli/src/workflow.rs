@@ -33,8 +33,14 @@ fn load(project: &ProjectArgs) -> Result<(Project, MigrationCrate)> {
 /// `sealift upgrade [TARGET]`.
 pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
-    if args.sql {
-        return offline(&project, &krate, Direction::Up, &args.target, args.dialect);
+    if args.offline.sql {
+        return offline(
+            &project,
+            &krate,
+            Direction::Up,
+            &args.target,
+            args.offline.dialect,
+        );
     }
     let target: Target = args.target.parse()?;
     let url = project.database_url()?;
@@ -61,13 +67,13 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
 /// `sealift downgrade [TARGET]`.
 pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
-    if args.sql {
+    if args.offline.sql {
         return offline(
             &project,
             &krate,
             Direction::Down,
             &args.target,
-            args.dialect,
+            args.offline.dialect,
         );
     }
     let target: Target = args.target.parse()?;

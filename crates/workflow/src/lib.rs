@@ -117,10 +117,7 @@ async fn run_locked(
     let steps: Vec<Step> = plan(&now, direction, target)?
         .into_iter()
         .map(|name| Step {
-            checksum: krate
-                .get(&name)
-                .map(|m| m.checksum.clone())
-                .unwrap_or_default(),
+            checksum: krate.checksum(&name),
             up: direction == Direction::Up,
             name,
         })
@@ -162,13 +159,7 @@ pub async fn stamp(
         let add: Vec<(String, String)> = now.entries[..end]
             .iter()
             .filter(|e| !e.is_applied())
-            .map(|e| {
-                let checksum = krate
-                    .get(&e.name)
-                    .map(|m| m.checksum.clone())
-                    .unwrap_or_default();
-                (e.name.clone(), checksum)
-            })
+            .map(|e| (e.name.clone(), krate.checksum(&e.name)))
             .collect();
         let mut remove: Vec<String> = now.entries[end..]
             .iter()

@@ -112,9 +112,11 @@ impl MigrationCrate {
         self.migrations.iter().find(|m| m.name == name)
     }
 
-    /// The last migration `lib.rs` lists: what a new migration is written on top of.
-    pub fn last(&self) -> Option<&Migration> {
-        self.migrations.last()
+    /// The checksum of the migration `name` (empty when the crate has no such migration).
+    pub fn checksum(&self, name: &str) -> String {
+        self.get(name)
+            .map(|m| m.checksum.clone())
+            .unwrap_or_default()
     }
 }
 

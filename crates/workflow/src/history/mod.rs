@@ -113,6 +113,33 @@ impl Store {
     }
 }
 
+/// The statements `stamp` runs, for one backend's spelling of `applied_at`'s type and of the
+/// n-th bind parameter; both backends quote names with `"`.
+struct StampSql {
+    create: String,
+    delete: String,
+    insert: String,
+}
+
+impl StampSql {
+    fn new(table: &str, bigint: &str, param: fn(usize) -> String) -> StampSql {
+        let t = quote(table);
+        StampSql {
+            create: format!(
+                "CREATE TABLE IF NOT EXISTS {t} (\"version\" varchar NOT NULL PRIMARY KEY, \"applied_at\" {bigint} NOT NULL)"
+            ),
+            delete: format!("DELETE FROM {t} WHERE \"version\" = {}", param(1)),
+            insert: format!(
+                "INSERT INTO {t} (\"version\", \"applied_at\", {}) VALUES ({}, {}, {})",
+                quote(CHECKSUM_COLUMN),
+                param(1),
+                param(2),
+                param(3)
+            ),
+        }
+    }
+}
+
 /// `name` as a quoted SQL identifier (both backends quote with `"`).
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

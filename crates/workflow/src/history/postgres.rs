@@ -7,7 +7,7 @@ use sealift_catalog::DatabaseUrl;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, CHECKSUM_COLUMN, connect_with_timeout, now, quote};
+use super::{Applied, CHECKSUM_COLUMN, StampSql, connect_with_timeout, now, quote};
 use crate::error::{Error, Result};
 
 /// One pinned connection: the advisory lock belongs to it.
@@ -102,37 +102,31 @@ impl Session {
         add: &[(String, String)],
         remove: &[String],
     ) -> sqlx::Result<()> {
-        let t = quote(table);
+        let sql = StampSql::new(table, "bigint", |n| format!("${n}"));
         let mut tx = self.conn.begin().await?;
+        sqlx::query(AssertSqlSafe(sql.create))
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(AssertSqlSafe(format!(
-            "CREATE TABLE IF NOT EXISTS {t} (\"version\" varchar NOT NULL PRIMARY KEY, \"applied_at\" bigint NOT NULL)"
-        )))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {} varchar(64)",
+            "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} varchar(64)",
+            quote(table),
             quote(CHECKSUM_COLUMN)
         )))
         .execute(&mut *tx)
         .await?;
         for name in remove {
-            sqlx::query(AssertSqlSafe(format!(
-                "DELETE FROM {t} WHERE \"version\" = $1"
-            )))
-            .bind(name)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(AssertSqlSafe(sql.delete.as_str()))
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
         }
         for (name, checksum) in add {
-            sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {t} (\"version\", \"applied_at\", {}) VALUES ($1, $2, $3)",
-                quote(CHECKSUM_COLUMN)
-            )))
-            .bind(name)
-            .bind(now())
-            .bind(checksum)
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(AssertSqlSafe(sql.insert.as_str()))
+                .bind(name)
+                .bind(now())
+                .bind(checksum)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await
     }

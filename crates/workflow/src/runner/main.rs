@@ -3,7 +3,7 @@
 //! recording each in the migration history table in the same transaction; or prints the SQL they
 //! would run, without a database. Do not edit: sealift rewrites it.
 //!
-//! Usage: `list`, `apply TABLE STEP...` (DATABASE_URL), `sql BACKEND TABLE STEP...`, where STEP
+//! Usage: `apply TABLE STEP...` (DATABASE_URL), `sql BACKEND TABLE STEP...`, where STEP
 //! is `up:NAME:CHECKSUM` or `down:NAME`.
 
 use std::io::Write;
@@ -41,17 +41,6 @@ fn main() -> ExitCode {
 
 async fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
-        Some("list") => {
-            for m in Migrator::migrations() {
-                let txn = match m.use_transaction() {
-                    None => "default",
-                    Some(true) => "true",
-                    Some(false) => "false",
-                };
-                println!("migration\t{}\t{txn}", m.name());
-            }
-            Ok(())
-        }
         Some("apply") if args.len() >= 2 => {
             same_table(&args[1])?;
             apply(&args[1], &steps(&args[2..])?).await
@@ -66,7 +55,7 @@ async fn run(args: &[String]) -> Result<(), String> {
             same_table(&args[2])?;
             sql(backend, &args[2], &steps(&args[3..])?).await
         }
-        _ => Err("usage: list | apply TABLE STEP... | sql BACKEND TABLE STEP...".to_owned()),
+        _ => Err("usage: apply TABLE STEP... | sql BACKEND TABLE STEP...".to_owned()),
     }
 }
 
