@@ -14,9 +14,16 @@
 //! 4. after running its down, the catalog equals the one before up (columns compared by name:
 //!    `ADD COLUMN` appends, so a column down re-adds comes back last on PostgreSQL).
 //!
-//! Every case's migration file is compiled into one crate (warnings denied) and run from there,
-//! so the corpus checks the code users run, not only the SQL `sealift diff --format sql` shows.
-//! The SQL text is round-tripped by the property test in `crates/diff/tests/roundtrip.rs`.
+//! Every case's migration file, from both dialects, is compiled into one crate (warnings
+//! denied) and run from there, so the corpus checks the code users run. Then:
+//!
+//! 5. the preview is what runs: each migration's up and down, run on a recording connection
+//!    (sea-orm's mock database) of every backend, execute statement for statement what
+//!    `sealift diff --format sql` shows for that backend (up to an error a step returns where
+//!    it cannot run);
+//! 6. one migration runs everywhere: generated against each dialect S and run on the other T
+//!    (T's before state created from the case's before entities), up leaves nothing for
+//!    `sealift check` with the after entities on T, and down gives back T's before catalog.
 
 use std::path::Path;
 use std::process::Command;
@@ -96,12 +103,12 @@ fn options(case: &Path, dialect: Dialect) -> (DiffOptions, bool, bool) {
 fn snapshot_text(plan: &Plan) -> String {
     let mut s = plan.to_text();
     s.push_str("-- up\n");
-    for stmt in render_steps(&plan.up, plan.dialect) {
+    for stmt in render_steps(&plan.up, &plan.target()) {
         s.push_str(&stmt);
         s.push_str(";\n");
     }
     s.push_str("-- down\n");
-    for stmt in render_steps(&plan.down, plan.dialect) {
+    for stmt in render_steps(&plan.down, &plan.target()) {
         s.push_str(&stmt);
         s.push_str(";\n");
     }
@@ -111,10 +118,13 @@ fn snapshot_text(plan: &Plan) -> String {
 /// A case with its database in the before state and its plan, waiting for its migration to run.
 struct Prepared {
     name: String,
+    case: std::path::PathBuf,
+    dialect: Dialect,
     db: TestDb,
     current: Schema,
     after: Schema,
     opts: DiffOptions,
+    plan: Plan,
 }
 
 /// Steps 1 and 2: the before state, the plan and the migration file, snapshotted.
@@ -124,23 +134,8 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
     if !runs {
         return None;
     }
-    let db = TestDb::create(&name, dialect).await;
-    let empty = reflect_db(&db).await;
-
     // 1. The before state, created by sealift itself; re-diffing it is empty.
-    let before = entities(&case.join("before"), dialect);
-    let create = diff(&before, &empty, &DiffOptions::new(dialect));
-    db.run(&render_steps(&create.up, dialect)).await;
-    let again = diff(&before, &reflect_db(&db).await, &DiffOptions::new(dialect));
-    assert!(
-        again.is_empty(),
-        "{name} on {dialect}: creating the before state left a diff:\n{}",
-        again.to_text()
-    );
-    if let Ok(setup) = std::fs::read_to_string(case.join(format!("setup.{}.sql", dialect.as_str())))
-    {
-        db.run(&[setup]).await;
-    }
+    let db = before_state(case, &name, dialect).await;
 
     // 2. The plan, and the migration file `sealift autogen` writes for it.
     let current = reflect_db(&db).await;
@@ -163,7 +158,6 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
     let file = migration_file(
         &plan,
         &MigrationOptions {
-            default_schema: default_schema(dialect).to_owned(),
             command: "sealift autogen Case".to_owned(),
             findings: Vec::new(),
         },
@@ -172,27 +166,46 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
     Some((
         Prepared {
             name,
+            case: case.to_owned(),
+            dialect,
             db,
             current,
             after,
             opts,
+            plan,
         },
         file,
     ))
 }
 
-fn default_schema(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Postgres => "public",
-        _ => "main",
+/// A database of `dialect` holding the case's before state: created with sealift's own SQL
+/// from the before entities, then the case's `setup.<dialect>.sql`.
+async fn before_state(case: &Path, name: &str, dialect: Dialect) -> TestDb {
+    let db = TestDb::create(name, dialect).await;
+    let empty = reflect_db(&db).await;
+    let before = entities(&case.join("before"), dialect);
+    let create = diff(&before, &empty, &DiffOptions::new(dialect));
+    db.run(&render_steps(&create.up, &create.target())).await;
+    let again = diff(&before, &reflect_db(&db).await, &DiffOptions::new(dialect));
+    assert!(
+        again.is_empty(),
+        "{name} on {dialect}: creating the before state left a diff:\n{}",
+        again.to_text()
+    );
+    if let Ok(setup) = std::fs::read_to_string(case.join(format!("setup.{}.sql", dialect.as_str())))
+    {
+        db.run(&[setup]).await;
     }
+    db
 }
 
 /// Steps 3 and 4, running the generated migration's `up` and `down`.
-async fn run(p: &Prepared, runner: &Path, dialect: Dialect) {
+async fn run(p: &Prepared, runner: &Path) {
     let name = &p.name;
+    let dialect = p.dialect;
+    let m = module(name, dialect);
     // 3. Up, then nothing is left to do.
-    migrate(runner, name, "up", &p.db.url());
+    migrate(runner, &m, "up", &p.db.url()).unwrap();
     let upgraded = reflect_db(&p.db).await;
     let rest = diff(&p.after, &upgraded, &p.opts);
     assert!(
@@ -202,7 +215,7 @@ async fn run(p: &Prepared, runner: &Path, dialect: Dialect) {
     );
 
     // 4. Down restores the catalog exactly.
-    migrate(runner, name, "down", &p.db.url());
+    migrate(runner, &m, "down", &p.db.url()).unwrap();
     let restored = reflect_db(&p.db).await;
     assert_eq!(
         dump_unordered(&restored),
@@ -211,26 +224,163 @@ async fn run(p: &Prepared, runner: &Path, dialect: Dialect) {
     );
 }
 
-fn migrate(runner: &Path, case: &str, direction: &str, url: &str) {
+/// Runs one migration of the corpus crate; the error holds what it printed.
+fn migrate(runner: &Path, module: &str, direction: &str, url: &str) -> Result<String, String> {
     let out = Command::new(runner)
-        .args([&module(case), direction, url])
+        .args([module, direction, url])
         .output()
         .expect("run the corpus runner");
-    assert!(
-        out.status.success(),
-        "{case}: the generated migration's {direction} failed\n{}{}",
+    let printed = format!(
+        "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    if out.status.success() {
+        Ok(printed)
+    } else {
+        Err(format!(
+            "{module}: the generated migration's {direction} failed\n{printed}"
+        ))
+    }
 }
 
-fn module(case: &str) -> String {
-    format!("case_{case}")
+fn module(case: &str, dialect: Dialect) -> String {
+    format!("case_{case}_{}", dialect.as_str())
 }
+
+/// Step 5: on every backend, the statements the migration executes on a recording connection
+/// are those the preview shows for that backend. A step that cannot run there returns an
+/// error, which stands where the preview says `-- cannot run on ..`.
+fn preview_is_execution(p: &Prepared, runner: &Path) -> Vec<String> {
+    let mut failures = Vec::new();
+    for backend in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let target = p.plan.target().on(backend);
+        for (direction, steps) in [("up", &p.plan.up), ("down", &p.plan.down)] {
+            let mut expected = Vec::new();
+            for stmt in render_steps(steps, &target) {
+                if stmt.starts_with("-- cannot run on") {
+                    expected.push("ERROR".to_owned());
+                    break;
+                }
+                // Foreign keys are switched off around a rebuild, which runs in a transaction.
+                expected.push(normalize(&stmt));
+            }
+            let recorded = migrate(
+                runner,
+                &module(&p.name, p.dialect),
+                &format!("record-{direction}"),
+                backend.as_str(),
+            )
+            .unwrap();
+            let got: Vec<String> = recorded
+                .split("\n;;\n")
+                .filter(|s| !s.is_empty() && *s != "BEGIN" && *s != "COMMIT")
+                .map(|s| {
+                    if s.starts_with("ERROR") {
+                        "ERROR".to_owned()
+                    } else {
+                        normalize(s)
+                    }
+                })
+                .collect();
+            if got != expected {
+                failures.push(format!(
+                    "{} (made on {}) {direction} on {backend}: the migration ran\n  {}\nthe preview shows\n  {}",
+                    p.name,
+                    p.dialect,
+                    got.join("\n  "),
+                    expected.join("\n  ")
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// One statement on one line, with single spaces: the preview lays `CREATE TABLE` out one
+/// column per line.
+fn normalize(sql: &str) -> String {
+    sql.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( ", "(")
+        .replace(" )", ")")
+}
+
+/// Step 6: the migration made on the case's dialect, run on `backend`.
+async fn portable(p: &Prepared, runner: &Path, backend: Dialect) -> Result<(), String> {
+    let (opts, runs, blocked) = options(&p.case, backend);
+    // A setup file makes objects no entity states, differently per backend: a plan made
+    // against one backend's cannot know the other's.
+    let setup = ["postgres", "sqlite"]
+        .iter()
+        .any(|d| p.case.join(format!("setup.{d}.sql")).exists());
+    if !runs || blocked || setup {
+        return Ok(());
+    }
+    let name = &p.name;
+    let db = before_state(&p.case, name, backend).await;
+    let before = reflect_db(&db).await;
+    let m = module(name, p.dialect);
+    migrate(runner, &m, "up", &db.url())?;
+    let after = entities(&p.case.join("after"), backend);
+    let rest = diff(&after, &reflect_db(&db).await, &opts);
+    if !rest.is_empty() {
+        return Err(format!(
+            "{name}: made on {}, after up on {backend} the plan is not empty:\n{}",
+            p.dialect,
+            rest.to_text()
+        ));
+    }
+    migrate(runner, &m, "down", &db.url())?;
+    let restored = comparable(reflect_db(&db).await);
+    let before = comparable(before);
+    if restored != before {
+        return Err(format!(
+            "{name}: made on {}, down on {backend} did not restore the catalog:\n{restored}\nexpected:\n{before}",
+            p.dialect,
+        ));
+    }
+    Ok(())
+}
+
+/// A catalog's dump with checks in their normal form: a check a migration made elsewhere
+/// restores is the same check, as its own backend would not spell it.
+fn comparable(mut schema: Schema) -> String {
+    for ns in schema.namespaces.values_mut() {
+        for t in ns.tables.values_mut() {
+            for c in &mut t.checks {
+                c.expression = sealift_diff::normal_form(&c.expression);
+            }
+        }
+    }
+    dump_unordered(&schema)
+}
+
+/// Cases whose migration, made on one backend, cannot carry the change to the other, and why.
+/// The matrix fails when one of them starts to work, so the list only shrinks.
+const NOT_PORTABLE: &[(&str, Dialect, &str)] = &[
+    (
+        "long_names",
+        Dialect::Postgres,
+        "PostgreSQL cuts names at 63 bytes and the plan names what it cut; SQLite keeps them whole",
+    ),
+    (
+        "several_changes_one_table",
+        Dialect::Sqlite,
+        "SQLite's catalog spells i32 and i64 both `integer`: a change between them is not seen there",
+    ),
+    (
+        "type_change_under_foreign_key_and_default",
+        Dialect::Sqlite,
+        "PostgreSQL needs the foreign key dropped around the type change; a plan made on SQLite rebuilds the table instead",
+    ),
+];
 
 /// One crate holding every case's generated migration and a `main` that runs one of them:
 /// `runner <module> up|down <url>`, inside a transaction on PostgreSQL as sea-orm-migration's
-/// migrator does.
+/// migrator does; or `runner <module> record-up|record-down <backend>`, which runs it on a
+/// recording connection and prints each statement executed, then `ERROR ..` if it failed.
 fn write_runner(dir: &Path, krate: &str, files: &[(String, String)]) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     // The dependencies `sealift init` writes, for a binary-only crate.
@@ -240,17 +390,21 @@ fn write_runner(dir: &Path, krate: &str, files: &[(String, String)]) {
         .unwrap()
         .1;
     let deps = &manifest[manifest.find("[dependencies]").unwrap()..];
+    let deps = deps.replacen(
+        "[dependencies]\n",
+        "[dependencies]\nsea-orm = { version = \"2\", default-features = false, features = [\"mock\"] }\n",
+        1,
+    );
     std::fs::write(
         dir.join("Cargo.toml"),
         format!("[package]\nname = \"{krate}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n{deps}"),
     )
     .unwrap();
     let mut main = String::from(
-        "use sea_orm_migration::prelude::*;\nuse sea_orm_migration::sea_orm::{Database, DbBackend, TransactionTrait};\n\n",
+        "use sea_orm_migration::prelude::*;\nuse sea_orm_migration::sea_orm::{Database, DbBackend, MockDatabase, MockExecResult, TransactionTrait};\n\n",
     );
     let mut arms = String::new();
-    for (case, text) in files {
-        let m = module(case);
+    for (m, text) in files {
         std::fs::write(dir.join("src").join(format!("{m}.rs")), text).unwrap();
         main.push_str(&format!("mod {m};\n"));
         arms.push_str(&format!("        \"{m}\" => Box::new({m}::Migration),\n"));
@@ -267,6 +421,25 @@ async fn main() -> Result<(), DbErr> {{
     let migration: Box<dyn MigrationTrait> = match args[1].as_str() {{
 {arms}        other => panic!("no case {{other}}"),
     }};
+    if let Some(direction) = args[2].strip_prefix("record-") {{
+        let backend = match args[3].as_str() {{
+            "postgres" => DbBackend::Postgres,
+            "mysql" => DbBackend::MySql,
+            _ => DbBackend::Sqlite,
+        }};
+        let results = std::iter::repeat_with(|| MockExecResult {{ last_insert_id: 0, rows_affected: 0 }}).take(10_000);
+        let db = MockDatabase::new(backend).append_exec_results(results).into_connection();
+        let result = run(migration.as_ref(), &SchemaManager::new(&db), direction == "up").await;
+        for t in db.into_transaction_log() {{
+            for s in t.statements() {{
+                print!("{{s}}\n;;\n");
+            }}
+        }}
+        if let Err(e) = result {{
+            print!("ERROR {{e}}\n;;\n");
+        }}
+        return Ok(());
+    }}
     let up = args[2] == "up";
     let db = Database::connect(args[3].as_str()).await?;
     if db.get_database_backend() == DbBackend::Postgres {{
@@ -282,30 +455,91 @@ async fn main() -> Result<(), DbErr> {{
     std::fs::write(dir.join("src/main.rs"), main).unwrap();
 }
 
-/// The corpus on one dialect: every case prepared, their migrations built in one crate, then
-/// each run up and down against its own database.
-async fn corpus(dialect: Dialect) {
-    let mut prepared = Vec::new();
-    let mut files = Vec::new();
-    for case in cases() {
-        if let Some((p, file)) = prepare(&case, dialect).await {
-            files.push((p.name.clone(), file));
-            prepared.push(p);
-        }
-    }
-    let krate = format!("corpus_{}", dialect.as_str());
-    let dir = TempDir::new(&krate);
-    write_runner(dir.path(), &krate, &files);
+/// The whole corpus: every case prepared on both dialects, their migrations built in one
+/// crate, then each run on its own database (steps 3 and 4), recorded on every backend (step
+/// 5) and run on the other dialect (step 6).
+async fn corpus() {
+    let (pg, sqlite) = tokio::join!(prepare_all(Dialect::Postgres), prepare_all(Dialect::Sqlite));
+    let (mut prepared, mut files) = pg;
+    prepared.extend(sqlite.0);
+    files.extend(sqlite.1);
+    let krate = "corpus";
+    let dir = TempDir::new(krate);
+    write_runner(dir.path(), krate, &files);
     cargo(
         dir.path(),
         &["build", "--quiet"],
         None,
         "build the corpus migrations",
     );
-    let runner = workspace_dir().join("target/e2e/debug").join(&krate);
-    for p in &prepared {
-        run(p, &runner, dialect).await;
+    let runner = workspace_dir().join("target/e2e/debug").join(krate);
+    let (pg, sqlite): (Vec<&Prepared>, Vec<&Prepared>) = prepared
+        .iter()
+        .partition(|p| p.dialect == Dialect::Postgres);
+    tokio::join!(
+        async {
+            for p in &pg {
+                run(p, &runner).await;
+            }
+        },
+        async {
+            for p in &sqlite {
+                run(p, &runner).await;
+            }
+        }
+    );
+    let mut failures: Vec<String> = prepared
+        .iter()
+        .flat_map(|p| preview_is_execution(p, &runner))
+        .collect();
+    let (a, b) = tokio::join!(
+        async {
+            let mut out = Vec::new();
+            for p in &pg {
+                out.push((p, portable(p, &runner, Dialect::Sqlite).await));
+            }
+            out
+        },
+        async {
+            let mut out = Vec::new();
+            for p in &sqlite {
+                out.push((p, portable(p, &runner, Dialect::Postgres).await));
+            }
+            out
+        }
+    );
+    for (p, result) in a.into_iter().chain(b) {
+        let known = NOT_PORTABLE
+            .iter()
+            .any(|(case, made_on, _)| *case == p.name && *made_on == p.dialect);
+        match (result, known) {
+            (Err(e), false) => failures.push(e),
+            (Ok(()), true) => failures.push(format!(
+                "{} made on {} now runs on the other backend: take it off NOT_PORTABLE",
+                p.name, p.dialect
+            )),
+            _ => {}
+        }
     }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// Every case prepared on one dialect, with the migration files to build.
+async fn prepare_all(dialect: Dialect) -> (Vec<Prepared>, Vec<(String, String)>) {
+    let mut prepared = Vec::new();
+    let mut files = Vec::new();
+    for case in cases() {
+        if let Some((p, file)) = prepare(&case, dialect).await {
+            files.push((module(&p.name, dialect), file));
+            prepared.push(p);
+        }
+    }
+    (prepared, files)
 }
 
 fn cases() -> Vec<std::path::PathBuf> {
@@ -320,12 +554,7 @@ fn cases() -> Vec<std::path::PathBuf> {
     dirs
 }
 
-#[tokio::test]
-async fn postgres_cases() {
-    corpus(Dialect::Postgres).await;
-}
-
-#[tokio::test]
-async fn sqlite_cases() {
-    corpus(Dialect::Sqlite).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn cases_on_postgres_and_sqlite() {
+    corpus().await;
 }

@@ -99,7 +99,7 @@ async fn bench(args: Args) -> Result<()> {
         &Schema::new(dialect),
         &DiffOptions::new(dialect),
     );
-    let statements = render_steps(&create.up, dialect);
+    let statements = render_steps(&create.up, &create.target());
     let (db, url) = match args.backend {
         Backend::Postgres => {
             let db = PgDb::create("bench").await;
@@ -173,8 +173,8 @@ async fn bench(args: Args) -> Result<()> {
     let plan = sealift_diff::diff(&desired, &current, &options);
     let render = median(args.runs, || {
         let t = Instant::now();
-        let up = render_steps(&plan.up, dialect);
-        let down = render_steps(&plan.down, dialect);
+        let up = render_steps(&plan.up, &plan.target());
+        let down = render_steps(&plan.down, &plan.target());
         let file = sealift_codegen::migration_file(&plan, &Default::default());
         std::hint::black_box((up, down, file));
         Ok(t.elapsed())

@@ -60,7 +60,6 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         &sealift_codegen::migration_file(
             plan,
             &sealift_codegen::MigrationOptions {
-                default_schema: planned.default_schema.clone(),
                 command,
                 findings: findings.clone(),
             },

@@ -24,8 +24,6 @@ pub struct Planned {
     pub plan: Plan,
     /// The database it was planned against.
     pub url: DatabaseUrl,
-    /// The namespace tables are in unless they say otherwise.
-    pub default_schema: String,
 }
 
 /// Prints the plan in the requested format; exit 0 whatever it holds.
@@ -131,17 +129,14 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
         compare_server_defaults: project.compare_server_defaults,
         drop_unknown_tables: project.drop_unknown_tables,
         renames,
+        default_schema,
         ..DiffOptions::new(dialect)
     };
     let plan = sealift_diff::diff(&desired, &current, &options);
     // The inputs are not needed again and the process ends soon: freeing tens of thousands of
     // small allocations one by one would cost more than the diff (docs/performance.md).
     std::mem::forget((desired, current));
-    Ok(Planned {
-        plan,
-        url,
-        default_schema,
-    })
+    Ok(Planned { plan, url })
 }
 
 /// What [`reflect`] read.
@@ -243,11 +238,11 @@ pub fn notes_suffix(plan: &Plan) -> String {
 
 fn sql(plan: &Plan) -> String {
     let mut out = String::from("-- up\n");
-    for stmt in render_steps(&plan.up, plan.dialect) {
+    for stmt in render_steps(&plan.up, &plan.target()) {
         let _ = writeln!(out, "{stmt};");
     }
     out.push_str("-- down\n");
-    for stmt in render_steps(&plan.down, plan.dialect) {
+    for stmt in render_steps(&plan.down, &plan.target()) {
         let _ = writeln!(out, "{stmt};");
     }
     out

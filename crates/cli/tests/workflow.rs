@@ -626,3 +626,110 @@ async fn bad_input_is_one_line_and_exit_2() {
         .unwrap();
     assert_eq!(text(&out.stdout).trim(), "0", "{}", text(&out.stderr));
 }
+
+const PAGE: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "page_status")]
+pub enum Status {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "live")]
+    Live,
+}
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "page")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub visits: i64,
+    pub price: Decimal,
+    pub meta: Json,
+    pub status: Status,
+    #[sea_orm(default_value = "untitled")]
+    pub title: String,
+    pub author_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::author::Entity", from = "Column::AuthorId", to = "super::author::Column::Id")]
+    Author,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn made_on_sqlite_runs_on_postgres() {
+    one_migration_everywhere(Dialect::Sqlite, Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn made_on_postgres_runs_on_sqlite() {
+    one_migration_everywhere(Dialect::Postgres, Dialect::Sqlite).await;
+}
+
+/// The initial migration of entities holding `i64`, `Decimal`, `Json`, an active enum, a
+/// default, a unique column and a foreign key, written against one backend, applied to the
+/// other: `check` there finds nothing to do, `i64` is a 64-bit integer, and down empties it.
+async fn one_migration_everywhere(made_on: Dialect, runs_on: Dialect) {
+    let source = TestDb::create("wf_portable_src", made_on).await;
+    let target = TestDb::create("wf_portable_dst", runs_on).await;
+    let p = Project::new(
+        &format!("wf_portable_{}_{}", label(made_on), label(runs_on)),
+        &source.url(),
+    );
+    p.entity("page.rs", PAGE);
+    p.ok(&["autogen", "Initial"]);
+    let file = std::fs::read_to_string(
+        p.migration
+            .join("src")
+            .join(format!("{}.rs", p.migrations()[0])),
+    )
+    .unwrap();
+    for call in [
+        ".big_integer()",
+        ".decimal()",
+        ".json()",
+        ".enumeration(\"page_status\", [\"draft\", \"live\"])",
+        ".default(\"untitled\")",
+    ] {
+        assert!(file.contains(call), "{call} missing from\n{file}");
+    }
+    let empty = catalog(&target.url()).await;
+
+    let up = p.sealift_with(&target.url(), &["upgrade"]);
+    assert!(
+        up.status.success(),
+        "{}{}",
+        text(&up.stdout),
+        text(&up.stderr)
+    );
+    let check = p.sealift_with(&target.url(), &["check"]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "made on {made_on}, check on {runs_on}:\n{}{}\n{file}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    let applied = catalog(&target.url()).await;
+    let visits = match runs_on {
+        Dialect::Postgres => "column visits int8 not null",
+        _ => "column visits integer not null",
+    };
+    assert!(applied.contains(visits), "{applied}");
+
+    let down = p.sealift_with(&target.url(), &["downgrade", "base", "--yes"]);
+    assert!(
+        down.status.success(),
+        "{}{}",
+        text(&down.stdout),
+        text(&down.stderr)
+    );
+    assert_eq!(catalog(&target.url()).await, empty);
+}

@@ -1,34 +1,28 @@
 //! A plan as a sea-orm-migration file: `up` and `down` written with sea-query's builders,
 //! formatted with prettyplease.
 //!
-//! Every builder call here mirrors what `sealift_diff::render` builds for the same change, so
-//! the file runs exactly the statements `sealift diff --format sql` shows. Where sea-query has
-//! no statement (type changes, constraints added to existing tables, comments, enum re-casts,
-//! SQLite rebuilds) the file runs that SQL text through `execute_unprepared`. Steps that only
-//! mean something on one backend (PostgreSQL enum types, SQLite rebuilds) are wrapped in a
-//! branch on `manager.get_database_backend()`.
+//! Each step's statements come from `sealift_diff::statements`, the values the SQL preview
+//! renders, so the file runs on the plan's backend exactly what `sealift diff --format sql`
+//! shows. They are worked out for every backend SeaORM supports: columns use SeaORM's logical
+//! types (`.big_integer()`, `.string_len(45)`), so most steps are the same code everywhere;
+//! where the backends differ (PostgreSQL enum types, SQLite rebuilds, SQL text quoted per
+//! backend) the step branches on `manager.get_database_backend()`, with an arm for each
+//! backend: statements, a comment saying why there is nothing to do, or an error naming the
+//! step and the backend. Never a silent no-op.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
-use sea_query::{
-    Alias, ColumnDef, ColumnType, MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder,
-    StringLen, Table as SqTable,
+use sealift_diff::{
+    Change, ColumnSpec, CreateTable, ForeignKeySpec, HazardKind, Name, Plan, SchemaStatement,
+    Statement, Step, Target,
 };
-use sealift_diff::{Change, EnumPosition, HazardKind, Plan, Step};
-use sealift_ir::{
-    Column, DataType, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, Table, TypeKind,
-    normalize_pg_type_name, sqlite_declared_type,
-};
+use sealift_ir::{Dialect, FkAction, LogicalDefault, LogicalType};
 
 /// What the file is written for, besides the plan.
 #[derive(Debug, Clone, Default)]
 pub struct MigrationOptions {
-    /// The namespace tables live in unless they say otherwise (PostgreSQL: the current schema);
-    /// tables in it are named without a schema, so the migration follows the search path.
-    pub default_schema: String,
     /// The command that wrote the file, for the header (`sealift autogen AddUserTable`).
     pub command: String,
     /// Findings about the live data to show the reviewer (row and NULL counts), one per line.
@@ -38,14 +32,13 @@ pub struct MigrationOptions {
 /// The migration file for `plan`: header comment, `up` and `down`.
 pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
     let mut g = Gen {
-        d: plan.dialect,
-        default_schema: &options.default_schema,
+        target: plan.target(),
         comments: Vec::new(),
-        types: HashMap::new(),
         uses_type: false,
+        uses_other_backend: false,
     };
-    let up = g.body(&plan.up);
-    let down = g.body(&plan.down);
+    let up = g.body(&plan.up, "up");
+    let down = g.body(&plan.down, "down");
     // A direction with nothing to run on this backend must not warn about its parameter.
     let param = |body: &TokenStream| {
         if body.to_string().contains("manager") {
@@ -89,8 +82,23 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         "\n\n    async fn down(",
         1,
     );
+    let helper = if g.uses_other_backend {
+        format!(
+            "\n{}",
+            unparse(quote! {
+                /// A backend this file has no statements for.
+                fn other_backend(direction: &str, step: usize) -> DbErr {
+                    DbErr::Migration(format!(
+                        "step {step} of {direction} is written for PostgreSQL, MySQL and SQLite only"
+                    ))
+                }
+            })
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{}\n{uses}\n{migration}\n{implementation}",
+        "{}\n{uses}\n{migration}\n{implementation}{helper}",
         header(plan, options)
     )
 }
@@ -107,6 +115,31 @@ fn header(plan: &Plan, options: &MigrationOptions) -> String {
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
         let _ = writeln!(out, "//! - {}", s.change);
+    }
+    let mut elsewhere = Vec::new();
+    for (direction, steps) in [("up", &plan.up), ("down", &plan.down)] {
+        for (i, step) in steps.iter().enumerate() {
+            for (d, _) in BACKENDS {
+                let target = plan.target().on(d);
+                for stmt in sealift_diff::step_statements(step, &target) {
+                    if let Statement::Unsupported(why) = stmt {
+                        elsewhere.push(format!(
+                            "//! - {} step {} on {}: {why}",
+                            direction,
+                            i + 1,
+                            dialect_name(d)
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if !elsewhere.is_empty() {
+        out.push_str("//!\n//! Runs on PostgreSQL, MySQL and SQLite, but for these steps, which return an error:\n");
+        for line in elsewhere {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     let hazards: Vec<_> = plan.hazards().collect();
     if !hazards.is_empty() {
@@ -168,24 +201,29 @@ pub(crate) fn space_items(code: &str) -> String {
 /// The marker a step comment stands on until prettyplease has laid the code out.
 const COMMENT_MARKER: &str = "__sealift_comment!(";
 
+/// Every backend a migration may run on, as the generated code names it.
+const BACKENDS: [(Dialect, &str); 3] = [
+    (Dialect::Postgres, "Postgres"),
+    (Dialect::Mysql, "MySql"),
+    (Dialect::Sqlite, "Sqlite"),
+];
+
 struct Gen<'a> {
-    d: Dialect,
-    default_schema: &'a str,
+    target: Target<'a>,
     comments: Vec<String>,
-    /// Each type's builder call, worked out once.
-    types: HashMap<DataType, TokenStream>,
     uses_type: bool,
+    uses_other_backend: bool,
 }
 
 impl Gen<'_> {
     /// The statements of one direction, each step under a comment naming it.
-    fn body(&mut self, steps: &[Step]) -> TokenStream {
+    fn body(&mut self, steps: &[Step], direction: &str) -> TokenStream {
         let mut steps_code = TokenStream::new();
         for (i, s) in steps.iter().enumerate() {
-            let n = Literal::usize_unsuffixed(self.comments.len());
-            self.comments.push(format!("{}. {}", i + 1, s.change));
+            let label = format!("{}. {}", i + 1, s.change);
+            let n = self.comment(label.clone());
             steps_code.extend(quote! { __sealift_comment!(#n); });
-            steps_code.extend(self.step(&s.change));
+            steps_code.extend(self.step(s, &label, (direction, i + 1)));
         }
         // The connection is named only when some statement runs as text.
         let db = steps_code
@@ -193,6 +231,12 @@ impl Gen<'_> {
             .contains("db . execute_unprepared")
             .then(|| quote! { let db = manager.get_connection(); });
         quote! { #db #steps_code Ok(()) }
+    }
+
+    fn comment(&mut self, text: String) -> Literal {
+        let n = Literal::usize_unsuffixed(self.comments.len());
+        self.comments.push(text);
+        n
     }
 
     /// Replaces each marker line with its comment, at the marker's indentation.
@@ -212,435 +256,444 @@ impl Gen<'_> {
         out
     }
 
-    /// The SQL text a change needs beyond its builder statement (or instead of it).
-    fn raw_statements(&self, c: &Change) -> Vec<String> {
-        use Change::*;
-        let d = self.d;
-        match c {
-            CreateTable { schema, table } => self.create_table_extras(schema, table),
-            AddColumn {
-                schema,
-                table,
-                column,
-            } if column.comment.is_some() && d == Dialect::Postgres => {
-                column_comment(schema, table, column, d)
+    /// The code of one change: the same on every backend, or a branch per backend.
+    fn step(&mut self, step: &Step, label: &str, (direction, n): (&str, usize)) -> TokenStream {
+        let per_backend: Vec<(Dialect, &str, Vec<Statement>)> = BACKENDS
+            .iter()
+            .map(|&(d, name)| {
+                let stmts = sealift_diff::step_statements(step, &self.target.on(d));
+                (d, name, stmts)
+            })
+            .collect();
+        // The change SQLite runs: a rebuild may stand in for the step.
+        let c = match &step.on_sqlite {
+            Some(sealift_diff::OnSqlite::Instead(c)) => c.as_ref(),
+            _ => &step.change,
+        };
+        if per_backend.iter().all(|(_, _, s)| *s == per_backend[0].2) {
+            return self.statements(c, per_backend[0].0, &per_backend[0].2, label);
+        }
+        // Backends with the same statements share an arm, in the order above.
+        let mut arms: Vec<(Vec<&str>, Dialect, &Vec<Statement>)> = Vec::new();
+        for (d, name, stmts) in &per_backend {
+            match arms.iter_mut().find(|(_, _, s)| *s == stmts) {
+                Some(arm) => arm.0.push(name),
+                None => arms.push((vec![name], *d, stmts)),
             }
-            AddColumn { .. } => Vec::new(),
-            AlterColumn { .. } if d == Dialect::Mysql => Vec::new(),
-            AddIndex { index, .. } if sealift_diff::is_plain_index(index) => Vec::new(),
-            AddForeignKey { fk, .. } if sealift_diff::inline_foreign_key(fk, Dialect::Postgres) => {
-                Vec::new()
+        }
+        let mut code = TokenStream::new();
+        for (names, d, stmts) in arms {
+            let patterns = names.iter().map(|n| {
+                let n = proc_macro2::Ident::new(n, proc_macro2::Span::call_site());
+                quote!(DbBackend::#n)
+            });
+            let body = self.statements(c, d, stmts, label);
+            code.extend(quote! { #(#patterns)|* => { #body } });
+        }
+        self.uses_other_backend = true;
+        let n = Literal::usize_unsuffixed(n);
+        quote! {
+            match manager.get_database_backend() {
+                #code
+                _ => return Err(other_backend(#direction, #n)),
             }
-            CreateEnum { .. }
-            | DropEnum { .. }
-            | AddEnumValue { .. }
-            | DropTable { .. }
-            | RenameTable { .. }
-            | DropColumn { .. }
-            | RenameColumn { .. }
-            | DropIndex { .. }
-            | DropForeignKey { .. } => Vec::new(),
-            _ => sealift_diff::render(c, d),
         }
     }
 
-    /// The code of one change.
-    fn step(&mut self, c: &Change) -> TokenStream {
-        use Change::*;
-        let d = self.d;
-        match c {
-            CreateEnum { def, .. } if def.values.is_empty() => {
-                postgres_only(execute(&sealift_diff::render(c, d)))
+    /// The statements of one change on backend `d`.
+    fn statements(
+        &mut self,
+        c: &Change,
+        d: Dialect,
+        stmts: &[Statement],
+        label: &str,
+    ) -> TokenStream {
+        if d == Dialect::Sqlite && matches!(c, Change::RebuildTable { .. }) && !stmts.is_empty() {
+            let texts: Vec<String> = stmts.iter().map(|s| s.to_sql(d)).collect();
+            return sqlite_rebuild(&texts);
+        }
+        let mut out = TokenStream::new();
+        for s in stmts {
+            out.extend(match s {
+                Statement::Schema(s) => self.schema(s),
+                Statement::Sql(text) => execute(text),
+                Statement::Nothing(why) => {
+                    let n = self.comment(format!("Nothing to do here: {why}."));
+                    quote! { __sealift_comment!(#n); }
+                }
+                Statement::Unsupported(why) => {
+                    let msg = format!("{label}: {why}");
+                    quote! { return Err(DbErr::Migration(#msg.to_owned())); }
+                }
+            });
+        }
+        out
+    }
+
+    /// A sea-query statement, run through `SchemaManager`.
+    fn schema(&mut self, s: &SchemaStatement) -> TokenStream {
+        match s {
+            SchemaStatement::CreateTable(t) => {
+                let stmt = create_table(t);
+                quote! { manager.create_table(#stmt).await?; }
             }
-            CreateEnum { schema, def } => {
-                self.uses_type = true;
-                let name = self.table_ref(schema, &def.name);
-                let values = &def.values;
-                postgres_only(quote! {
-                    manager
-                        .create_type(Type::create().as_enum(#name).values([#(#values),*]).to_owned())
-                        .await?;
-                })
-            }
-            DropEnum { schema, def } => {
-                self.uses_type = true;
-                let name = self.table_ref(schema, &def.name);
-                postgres_only(quote! {
-                    manager.drop_type(Type::drop().name(#name).to_owned()).await?;
-                })
-            }
-            AddEnumValue {
-                schema,
-                def,
-                value,
-                position,
-                ..
-            } => {
-                self.uses_type = true;
-                let name = self.table_ref(schema, &def.name);
-                let place = match position {
-                    EnumPosition::Before(v) => quote!(.before(#v)),
-                    EnumPosition::After(v) => quote!(.after(#v)),
-                };
-                postgres_only(quote! {
-                    manager
-                        .alter_type(Type::alter().name(#name).add_value(#value) #place .to_owned())
-                        .await?;
-                })
-            }
-            ReplaceEnum { .. } => postgres_only(execute(&self.raw_statements(c))),
-            RebuildTable { .. } => sqlite_rebuild(&self.raw_statements(c)),
-            // sea-query writes no parentheses for a table without columns.
-            CreateTable { table, .. } if table.columns.is_empty() => {
-                execute(&sealift_diff::render(c, d))
-            }
-            CreateTable { schema, table } => {
-                let stmt = self.create_table(schema, table);
-                let mut out = quote! { manager.create_table(#stmt).await?; };
-                out.extend(execute(&self.raw_statements(c)));
-                out
-            }
-            DropTable { schema, table } => {
-                let t = self.table_ref(schema, &table.name);
+            SchemaStatement::DropTable(t) => {
+                let t = name(t);
                 quote! { manager.drop_table(Table::drop().table(#t).to_owned()).await?; }
             }
-            RenameTable { schema, from, to } => {
-                let t = self.table_ref(schema, from);
+            SchemaStatement::RenameTable { table, to } => {
+                let t = name(table);
                 quote! { manager.rename_table(Table::rename().table(#t, #to).to_owned()).await?; }
             }
-            AddColumn {
-                schema,
-                table,
-                column,
-            } => {
-                let t = self.table_ref(schema, table);
-                let col = self.column(column, false);
-                let mut out = quote! {
+            SchemaStatement::AddColumn { table, column } => {
+                let t = name(table);
+                let col = column_def(column);
+                quote! {
                     manager
                         .alter_table(Table::alter().table(#t).add_column(#col).to_owned())
                         .await?;
-                };
-                out.extend(execute(&self.raw_statements(c)));
-                out
+                }
             }
-            DropColumn {
-                schema,
-                table,
-                column,
-            } => {
-                let t = self.table_ref(schema, table);
-                let name = &column.name;
+            SchemaStatement::DropColumn { table, column } => {
+                let t = name(table);
                 quote! {
                     manager
-                        .alter_table(Table::alter().table(#t).drop_column(#name).to_owned())
+                        .alter_table(Table::alter().table(#t).drop_column(#column).to_owned())
                         .await?;
                 }
             }
-            RenameColumn {
-                schema,
-                table,
-                from,
-                to,
-            } => {
-                let t = self.table_ref(schema, table);
+            SchemaStatement::RenameColumn { table, from, to } => {
+                let t = name(table);
                 quote! {
                     manager
                         .alter_table(Table::alter().table(#t).rename_column(#from, #to).to_owned())
                         .await?;
                 }
             }
-            AlterColumn {
-                schema, table, to, ..
-            } if d == Dialect::Mysql => {
-                let t = self.table_ref(schema, table);
-                let col = self.column(to, false);
+            SchemaStatement::ModifyColumn { table, column } => {
+                let t = name(table);
+                let col = column_def(column);
                 quote! {
                     manager
                         .alter_table(Table::alter().table(#t).modify_column(#col).to_owned())
                         .await?;
                 }
             }
-            AddIndex {
-                schema,
-                table,
-                index,
-            } if sealift_diff::is_plain_index(index) => {
-                let stmt = self.index(schema, table, index);
-                quote! { manager.create_index(#stmt.to_owned()).await?; }
-            }
-            DropIndex {
-                schema,
-                table,
-                index,
-            } => {
-                let t = self.table_ref(schema, table);
-                let name = &index.name;
-                quote! {
-                    manager.drop_index(Index::drop().name(#name).table(#t).to_owned()).await?;
-                }
-            }
-            AddForeignKey { schema, table, fk }
-                if sealift_diff::inline_foreign_key(fk, Dialect::Postgres) =>
-            {
-                let stmt = self.foreign_key(schema, table, fk);
-                quote! { manager.create_foreign_key(#stmt.to_owned()).await?; }
-            }
-            DropForeignKey { schema, table, fk } => {
-                let t = self.table_ref(schema, table);
-                let name = fk.name.as_deref().unwrap_or_default();
+            SchemaStatement::CreateIndex { table, index } => {
+                let t = name(table);
+                let n = &index.name;
+                let unique = index.unique.then(|| quote!(.unique()));
+                let cols = index.columns.iter().map(|(c, desc)| {
+                    if *desc {
+                        quote!(.col((#c, IndexOrder::Desc)))
+                    } else {
+                        quote!(.col(#c))
+                    }
+                });
                 quote! {
                     manager
-                        .drop_foreign_key(ForeignKey::drop().name(#name).table(#t).to_owned())
+                        .create_index(Index::create().name(#n).table(#t) #unique #(#cols)* .to_owned())
                         .await?;
                 }
             }
-            _ => execute(&self.raw_statements(c)),
+            SchemaStatement::DropIndex { table, name: n } => {
+                let t = name(table);
+                quote! {
+                    manager.drop_index(Index::drop().name(#n).table(#t).to_owned()).await?;
+                }
+            }
+            SchemaStatement::CreateForeignKey(fk) => {
+                let stmt = foreign_key(fk);
+                quote! { manager.create_foreign_key(#stmt.to_owned()).await?; }
+            }
+            SchemaStatement::DropForeignKey { table, name: n } => {
+                let t = name(table);
+                quote! {
+                    manager
+                        .drop_foreign_key(ForeignKey::drop().name(#n).table(#t).to_owned())
+                        .await?;
+                }
+            }
+            SchemaStatement::CreateEnum { name: n, values } => {
+                self.uses_type = true;
+                let n = name(n);
+                quote! {
+                    manager
+                        .create_type(Type::create().as_enum(#n).values([#(#values),*]).to_owned())
+                        .await?;
+                }
+            }
+            SchemaStatement::DropEnum(n) => {
+                self.uses_type = true;
+                let n = name(n);
+                quote! { manager.drop_type(Type::drop().name(#n).to_owned()).await?; }
+            }
+            SchemaStatement::AddEnumValue {
+                name: n,
+                value,
+                before,
+                next_to,
+            } => {
+                self.uses_type = true;
+                let n = name(n);
+                let place = if *before {
+                    quote!(.before(#next_to))
+                } else {
+                    quote!(.after(#next_to))
+                };
+                quote! {
+                    manager
+                        .alter_type(Type::alter().name(#n).add_value(#value) #place .to_owned())
+                        .await?;
+                }
+            }
         }
     }
+}
 
-    /// `Table::create()` with columns, keys, uniques, checks and foreign keys, as
-    /// `sealift_diff`'s `create_table` builds it.
-    fn create_table(&mut self, schema: &str, t: &Table) -> TokenStream {
-        let inline_pk = self.d == Dialect::Sqlite
-            && t.columns
-                .iter()
-                .any(|c| c.identity == Some(Identity::AutoIncrement))
-            && t.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1);
-        let name = self.table_ref(schema, &t.name);
-        let mut out = quote! { Table::create().table(#name) };
-        for c in &t.columns {
-            let col = self.column(c, inline_pk);
-            out.extend(quote! { .col(#col) });
-        }
-        if let Some(pk) = t.primary_key.as_ref().filter(|_| !inline_pk) {
-            let name = pk.name.as_ref().map(|n| quote!(.name(#n)));
-            let cols = &pk.columns;
-            out.extend(quote! { .primary_key(Index::create() #name #(.col(#cols))*) });
-        }
-        for u in &t.uniques {
-            let name = u.name.as_ref().map(|n| quote!(.name(#n)));
-            let nnd = u.nulls_not_distinct.then(|| quote!(.nulls_not_distinct()));
-            let cols = &u.columns;
-            out.extend(quote! { .index(Index::create().unique() #nnd #name #(.col(#cols))*) });
-        }
-        for c in t
-            .checks
-            .iter()
-            .filter(|c| sealift_diff::inline_check(c, self.d))
-        {
-            let e = &c.expression;
-            out.extend(match &c.name {
-                Some(n) => quote! { .check((#n, Expr::cust(#e))) },
-                None => quote! { .check(Expr::cust(#e)) },
-            });
-        }
-        for fk in &t.foreign_keys {
-            if sealift_diff::inline_foreign_key(fk, self.d) {
-                let stmt = self.foreign_key(schema, &t.name, fk);
-                out.extend(quote! { .foreign_key(#stmt) });
-            }
-        }
-        out.extend(quote! { .to_owned() });
-        out
+/// A table or type name: bare, or `(schema, name)`.
+fn name(n: &Name) -> TokenStream {
+    let t = &n.name;
+    match &n.schema {
+        Some(s) => quote!((#s, #t)),
+        None => quote!(#t),
     }
+}
 
-    /// What follows a created table: `NOT VALID` checks, deferrable or `NOT VALID` foreign keys,
-    /// indexes, triggers, comments.
-    fn create_table_extras(&self, schema: &str, t: &Table) -> Vec<String> {
-        let d = self.d;
-        let mut out = Vec::new();
-        for check in t
-            .checks
-            .iter()
-            .filter(|c| !sealift_diff::inline_check(c, d))
-        {
-            out.extend(sealift_diff::render(
-                &Change::AddCheck {
-                    schema: schema.to_owned(),
-                    table: t.name.clone(),
-                    check: check.clone(),
-                },
-                d,
-            ));
-        }
-        for fk in &t.foreign_keys {
-            if !sealift_diff::inline_foreign_key(fk, d) {
-                out.extend(sealift_diff::render(
-                    &Change::AddForeignKey {
-                        schema: schema.to_owned(),
-                        table: t.name.clone(),
-                        fk: fk.clone(),
-                    },
-                    d,
-                ));
-            }
-        }
-        for i in &t.indexes {
-            out.extend(sealift_diff::render(
-                &Change::AddIndex {
-                    schema: schema.to_owned(),
-                    table: t.name.clone(),
-                    index: i.clone(),
-                },
-                d,
-            ));
-        }
-        out.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
-        if d == Dialect::Postgres {
-            if t.comment.is_some() {
-                out.extend(sealift_diff::render(
-                    &Change::SetTableComment {
-                        schema: schema.to_owned(),
-                        table: t.name.clone(),
-                        from: None,
-                        to: t.comment.clone(),
-                    },
-                    d,
-                ));
-            }
-            for c in &t.columns {
-                out.extend(column_comment(schema, &t.name, c, d));
-            }
-        }
-        out
+/// `Table::create()` with columns, keys, uniques, checks and foreign keys.
+fn create_table(t: &CreateTable) -> TokenStream {
+    let table = name(&t.table);
+    let mut out = quote! { Table::create().table(#table) };
+    for c in &t.columns {
+        let col = column_def(c);
+        out.extend(quote! { .col(#col) });
     }
+    if let Some((n, cols)) = &t.primary_key {
+        let n = n.as_ref().map(|n| quote!(.name(#n)));
+        out.extend(quote! { .primary_key(Index::create() #n #(.col(#cols))*) });
+    }
+    for (n, cols, nnd) in &t.uniques {
+        let n = n.as_ref().map(|n| quote!(.name(#n)));
+        let nnd = nnd.then(|| quote!(.nulls_not_distinct()));
+        out.extend(quote! { .index(Index::create().unique() #nnd #n #(.col(#cols))*) });
+    }
+    for (n, e) in &t.checks {
+        out.extend(match n {
+            Some(n) => quote! { .check((#n, Expr::cust(#e))) },
+            None => quote! { .check(Expr::cust(#e)) },
+        });
+    }
+    for fk in &t.foreign_keys {
+        let stmt = foreign_key(fk);
+        out.extend(quote! { .foreign_key(#stmt) });
+    }
+    out.extend(quote! { .to_owned() });
+    out
+}
 
-    /// `ColumnDef::new(..)` with type, NOT NULL, default, identity and generation, as
-    /// `sealift_diff`'s `sq_column` builds it.
-    fn column(&mut self, c: &Column, inline_pk: bool) -> TokenStream {
-        let d = self.d;
-        let name = &c.name;
-        let ty = self.column_type(c);
-        // sea-query writes an auto-increment integer as an identity on PostgreSQL.
-        let integer = [". integer ()", ". big_integer ()", ". small_integer ()"]
-            .contains(&ty.to_string().as_str());
-        let mut out = quote! { ColumnDef::new(#name) #ty };
-        if !c.nullable {
-            out.extend(quote!(.not_null()));
+/// `ColumnDef::new(..)` with SeaORM's type call, NOT NULL, default, key, auto-increment,
+/// extra, generation and comment.
+fn column_def(c: &ColumnSpec) -> TokenStream {
+    let n = &c.name;
+    let mut out = match type_call(&c.ty) {
+        Some(ty) => quote! { ColumnDef::new(#n) #ty },
+        None => {
+            let ct = column_type(&c.ty);
+            quote! { ColumnDef::new_with_type(#n, #ct) }
         }
-        let serial = matches!(c.identity, Some(Identity::Serial { .. }));
-        if let Some(default) = c
-            .default
-            .as_ref()
-            .filter(|_| !serial && c.generated.is_none())
-        {
-            out.extend(quote!(.default(Expr::cust(#default))));
-        }
-        match (&c.identity, d) {
-            (Some(Identity::Always), Dialect::Postgres) => {
-                out.extend(quote!(.extra("GENERATED ALWAYS AS IDENTITY")));
-            }
-            (Some(Identity::ByDefault), Dialect::Postgres) if integer => {
-                out.extend(quote!(.auto_increment()));
-            }
-            (Some(Identity::ByDefault), Dialect::Postgres) => {
-                out.extend(quote!(.extra("GENERATED BY DEFAULT AS IDENTITY")));
-            }
-            (Some(Identity::AutoIncrement), Dialect::Sqlite) if inline_pk => {
-                out.extend(quote!(.primary_key().auto_increment()));
-            }
-            (Some(Identity::AutoIncrement), Dialect::Mysql) => {
-                out.extend(quote!(.auto_increment()));
-            }
-            _ => {}
-        }
-        if let Some(g) = &c.generated {
-            let stored = d != Dialect::Sqlite;
-            out.extend(quote!(.generated(Expr::cust(#g), #stored)));
-        }
-        if let (Some(text), Dialect::Mysql) = (&c.comment, d) {
-            out.extend(quote!(.comment(#text)));
-        }
-        out
+    };
+    if c.not_null {
+        out.extend(quote!(.not_null()));
     }
+    if let Some(d) = &c.default {
+        let d = default(d);
+        out.extend(quote!(.default(#d)));
+    }
+    if c.primary_key {
+        out.extend(quote!(.primary_key()));
+    }
+    if c.auto_increment {
+        out.extend(quote!(.auto_increment()));
+    }
+    if let Some(e) = &c.extra {
+        out.extend(quote!(.extra(#e)));
+    }
+    if let Some((g, stored)) = &c.generated {
+        out.extend(quote!(.generated(Expr::cust(#g), #stored)));
+    }
+    if let Some(text) = &c.comment {
+        out.extend(quote!(.comment(#text)));
+    }
+    out
+}
 
-    /// The type call: a portable one (`.integer()`, `.string_len(45)`) when sea-query renders
-    /// it as exactly this type on this backend, else `.custom(..)` with the SQL spelling.
-    fn column_type(&mut self, c: &Column) -> TokenStream {
-        let d = self.d;
-        let serial = matches!(c.identity, Some(Identity::Serial { .. }));
-        if c.collation.is_none() && !serial {
-            if let Some(t) = self.types.get(&c.data_type) {
-                return t.clone();
+/// SeaORM's builder call for a column type (`.big_integer()`, `.string_len(45)`), where it
+/// has one.
+fn type_call(t: &LogicalType) -> Option<TokenStream> {
+    use LogicalType as L;
+    Some(match t {
+        L::Char(None) => quote!(.char()),
+        L::Char(Some(n)) => quote!(.char_len(#n)),
+        L::String(None) => quote!(.string()),
+        L::String(Some(n)) => quote!(.string_len(#n)),
+        L::Text => quote!(.text()),
+        L::TinyInteger => quote!(.tiny_integer()),
+        L::SmallInteger => quote!(.small_integer()),
+        L::Integer => quote!(.integer()),
+        L::BigInteger => quote!(.big_integer()),
+        L::TinyUnsigned => quote!(.tiny_unsigned()),
+        L::SmallUnsigned => quote!(.small_unsigned()),
+        L::Unsigned => quote!(.unsigned()),
+        L::BigUnsigned => quote!(.big_unsigned()),
+        L::Float => quote!(.float()),
+        L::Double => quote!(.double()),
+        L::Decimal(None) => quote!(.decimal()),
+        L::Decimal(Some((p, s))) => quote!(.decimal_len(#p, #s)),
+        L::Money(None) => quote!(.money()),
+        L::Money(Some((p, s))) => quote!(.money_len(#p, #s)),
+        L::DateTime => quote!(.date_time()),
+        L::Timestamp => quote!(.timestamp()),
+        L::TimestampWithTimeZone => quote!(.timestamp_with_time_zone()),
+        L::Time => quote!(.time()),
+        L::Date => quote!(.date()),
+        L::Year => quote!(.year()),
+        L::Interval => quote!(.interval(None, None)),
+        L::Binary(n) => quote!(.binary_len(#n)),
+        L::VarBinary(Some(n)) => quote!(.var_binary(#n)),
+        L::Blob => quote!(.blob()),
+        L::Bit(None) => quote!(.bit(None)),
+        L::Bit(Some(n)) => quote!(.bit(Some(#n))),
+        L::VarBit(n) => quote!(.varbit(#n)),
+        L::Boolean => quote!(.boolean()),
+        L::Json => quote!(.json()),
+        L::JsonBinary => quote!(.json_binary()),
+        L::Uuid => quote!(.uuid()),
+        L::Cidr => quote!(.cidr()),
+        L::Inet => quote!(.inet()),
+        L::MacAddr => quote!(.mac_address()),
+        L::LTree => quote!(.ltree()),
+        L::Vector(None) => quote!(.vector(None)),
+        L::Vector(Some(n)) => quote!(.vector(Some(#n))),
+        L::Custom(text) => quote!(.custom(#text)),
+        L::Enum { name, variants } => quote!(.enumeration(#name, [#(#variants),*])),
+        L::Array(inner) => {
+            let inner = column_type(inner);
+            quote!(.array(#inner))
+        }
+        L::VarBinary(None) => return None,
+    })
+}
+
+/// A `ColumnType` value, for array elements and types without a builder call of their own.
+fn column_type(t: &LogicalType) -> TokenStream {
+    use LogicalType as L;
+    let len = |n: &Option<u32>| match n {
+        Some(n) => quote!(StringLen::N(#n)),
+        None => quote!(StringLen::None),
+    };
+    let opt = |n: &Option<u32>| match n {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    };
+    let pair = |p: &Option<(u32, u32)>| match p {
+        Some((a, b)) => quote!(Some((#a, #b))),
+        None => quote!(None),
+    };
+    match t {
+        L::Char(n) => {
+            let n = opt(n);
+            quote!(ColumnType::Char(#n))
+        }
+        L::String(n) => {
+            let n = len(n);
+            quote!(ColumnType::String(#n))
+        }
+        L::VarBinary(n) => {
+            let n = len(n);
+            quote!(ColumnType::VarBinary(#n))
+        }
+        L::Decimal(p) => {
+            let p = pair(p);
+            quote!(ColumnType::Decimal(#p))
+        }
+        L::Money(p) => {
+            let p = pair(p);
+            quote!(ColumnType::Money(#p))
+        }
+        L::Bit(n) => {
+            let n = opt(n);
+            quote!(ColumnType::Bit(#n))
+        }
+        L::Vector(n) => {
+            let n = opt(n);
+            quote!(ColumnType::Vector(#n))
+        }
+        L::Binary(n) => quote!(ColumnType::Binary(#n)),
+        L::VarBit(n) => quote!(ColumnType::VarBit(#n)),
+        L::Interval => quote!(ColumnType::Interval(None, None)),
+        L::Custom(text) => quote!(ColumnType::custom(#text)),
+        L::Enum { name, variants } => quote! {
+            ColumnType::Enum {
+                name: #name.into_iden(),
+                variants: vec![#(#variants.into_iden()),*],
             }
-            let found = portable_type(&c.data_type, d);
-            if let Some(t) = found {
-                self.types.insert(c.data_type.clone(), t.clone());
-                return t;
+        },
+        L::Array(inner) => {
+            let inner = column_type(inner);
+            quote!(ColumnType::Array(RcOrArc::new(#inner)))
+        }
+        unit => {
+            let name = format!("{unit:?}");
+            let ident = proc_macro2::Ident::new(&name, proc_macro2::Span::call_site());
+            quote!(ColumnType::#ident)
+        }
+    }
+}
+
+/// A default as SeaORM's builder takes it: a value, or an expression written as it is.
+fn default(d: &LogicalDefault) -> TokenStream {
+    match d {
+        LogicalDefault::Str(s) => quote!(#s),
+        LogicalDefault::Int(i) => match i64::try_from(*i) {
+            Ok(i) if i32::try_from(i).is_ok() => {
+                let lit = Literal::i64_unsuffixed(i);
+                quote!(#lit)
             }
-        }
-        let mut text = sealift_diff::column_type_sql(c, d);
-        // A user type in the default schema with a plain lowercase name reads as written
-        // (`mood`), found through the search path like the tables around it.
-        if let Some(schema) = &c.data_type.schema {
-            let name = &c.data_type.name;
-            let plain = name
-                .chars()
-                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
-                && !name.starts_with(|ch: char| ch.is_ascii_digit());
-            if plain && self.implicit(schema) {
-                text = text.replacen(&format!("\"{schema}\".\"{name}\""), name, 1);
+            Ok(i) => {
+                let lit = Literal::i64_suffixed(i);
+                quote!(#lit)
             }
+            Err(_) => {
+                let text = i.to_string();
+                quote!(Expr::custom_keyword(#text))
+            }
+        },
+        LogicalDefault::Bool(b) => quote!(#b),
+        LogicalDefault::Float(text) | LogicalDefault::Keyword(text) => {
+            quote!(Expr::custom_keyword(#text))
         }
-        quote!(.custom(#text))
+        LogicalDefault::Sql(text) => quote!(Expr::cust(#text)),
     }
+}
 
-    fn index(&self, schema: &str, table: &str, i: &Index) -> TokenStream {
-        let name = &i.name;
-        let t = self.table_ref(schema, table);
-        let mut out = quote! { Index::create().name(#name).table(#t) };
-        if i.unique {
-            out.extend(quote!(.unique()));
-        }
-        for p in &i.parts {
-            let IndexKey::Column(c) = &p.key else {
-                continue;
-            };
-            out.extend(if p.descending {
-                quote!(.col((#c, IndexOrder::Desc)))
-            } else {
-                quote!(.col(#c))
-            });
-        }
-        out
+fn foreign_key(fk: &ForeignKeySpec) -> TokenStream {
+    let n = fk.name.as_ref().map(|n| quote!(.name(#n)));
+    let from = name(&fk.from);
+    let to = name(&fk.to);
+    let cols = &fk.columns;
+    let ref_cols = &fk.referenced;
+    let mut out = quote! {
+        ForeignKey::create() #n .from_tbl(#from) #(.from_col(#cols))* .to_tbl(#to) #(.to_col(#ref_cols))*
+    };
+    if let Some(a) = fk.on_update {
+        let a = action(a);
+        out.extend(quote!(.on_update(ForeignKeyAction::#a)));
     }
-
-    fn foreign_key(&self, schema: &str, table: &str, fk: &ForeignKey) -> TokenStream {
-        let name = fk.name.as_ref().map(|n| quote!(.name(#n)));
-        let from = self.table_ref(schema, table);
-        let target_schema = fk.referenced_table.schema.as_deref().unwrap_or(schema);
-        let to = self.table_ref(target_schema, &fk.referenced_table.name);
-        let cols = &fk.columns;
-        let ref_cols = &fk.referenced_columns;
-        let mut out = quote! {
-            ForeignKey::create() #name .from_tbl(#from) #(.from_col(#cols))* .to_tbl(#to) #(.to_col(#ref_cols))*
-        };
-        if fk.on_update != FkAction::NoAction {
-            let a = action(fk.on_update);
-            out.extend(quote!(.on_update(ForeignKeyAction::#a)));
-        }
-        if fk.on_delete != FkAction::NoAction {
-            let a = action(fk.on_delete);
-            out.extend(quote!(.on_delete(ForeignKeyAction::#a)));
-        }
-        out
+    if let Some(a) = fk.on_delete {
+        let a = action(a);
+        out.extend(quote!(.on_delete(ForeignKeyAction::#a)));
     }
-
-    /// A table or type name: bare in the default namespace, `(schema, name)` elsewhere.
-    fn table_ref(&self, schema: &str, name: &str) -> TokenStream {
-        if self.implicit(schema) {
-            quote!(#name)
-        } else {
-            quote!((#schema, #name))
-        }
-    }
-
-    fn implicit(&self, schema: &str) -> bool {
-        schema.is_empty()
-            || schema == self.default_schema
-            || (self.d == Dialect::Sqlite && schema == "main")
-            || self.d == Dialect::Mysql
-    }
+    out
 }
 
 fn action(a: FkAction) -> proc_macro2::Ident {
@@ -654,32 +707,10 @@ fn action(a: FkAction) -> proc_macro2::Ident {
     proc_macro2::Ident::new(name, proc_macro2::Span::call_site())
 }
 
-fn column_comment(schema: &str, table: &str, c: &Column, d: Dialect) -> Vec<String> {
-    let mut from = c.clone();
-    from.comment = None;
-    sealift_diff::render(
-        &Change::AlterColumn {
-            schema: schema.to_owned(),
-            table: table.to_owned(),
-            from,
-            to: c.clone(),
-        },
-        d,
-    )
-}
-
-/// Statements run as text, in order.
-fn execute(statements: &[String]) -> TokenStream {
-    let lits = statements.iter().map(|s| raw_literal(s));
-    quote! { #(db.execute_unprepared(#lits).await?;)* }
-}
-
-fn postgres_only(body: TokenStream) -> TokenStream {
-    quote! {
-        if manager.get_database_backend() == DbBackend::Postgres {
-            #body
-        }
-    }
+/// One statement run as text.
+fn execute(statement: &str) -> TokenStream {
+    let lit = raw_literal(statement);
+    quote! { db.execute_unprepared(#lit).await?; }
 }
 
 /// SQLite batch mode: foreign keys off (only possible outside a transaction), the rebuild in a
@@ -694,13 +725,11 @@ fn sqlite_rebuild(statements: &[String]) -> TokenStream {
         })
         .collect();
     quote! {
-        if manager.get_database_backend() == DbBackend::Sqlite {
-            db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-            let txn = manager.begin().await?;
-            #(#inner)*
-            txn.commit().await?;
-            db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-        }
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+        let txn = manager.begin().await?;
+        #(#inner)*
+        txn.commit().await?;
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
     }
 }
 
@@ -715,109 +744,24 @@ fn raw_literal(text: &str) -> Literal {
         .expect("a raw string literal")
 }
 
-/// The portable sea-query type call for `t`, if one renders as exactly `t` on `d`.
-fn portable_type(t: &DataType, d: Dialect) -> Option<TokenStream> {
-    if t.kind != TypeKind::Builtin || t.schema.is_some() || t.array_dims > 0 {
-        return None;
-    }
-    let m = &t.modifiers;
-    let one = m.first().copied();
-    let two = (m.len() == 2).then(|| (m[0], m[1]));
-    let mut candidates: Vec<(ColumnType, TokenStream)> = vec![
-        (ColumnType::Integer, quote!(.integer())),
-        (ColumnType::BigInteger, quote!(.big_integer())),
-        (ColumnType::SmallInteger, quote!(.small_integer())),
-        (ColumnType::TinyInteger, quote!(.tiny_integer())),
-        (ColumnType::Text, quote!(.text())),
-        (ColumnType::String(StringLen::None), quote!(.string())),
-        (ColumnType::Char(None), quote!(.char())),
-        (ColumnType::Boolean, quote!(.boolean())),
-        (ColumnType::Float, quote!(.float())),
-        (ColumnType::Double, quote!(.double())),
-        (ColumnType::Decimal(None), quote!(.decimal())),
-        (ColumnType::DateTime, quote!(.date_time())),
-        (ColumnType::Timestamp, quote!(.timestamp())),
-        (
-            ColumnType::TimestampWithTimeZone,
-            quote!(.timestamp_with_time_zone()),
-        ),
-        (ColumnType::Date, quote!(.date())),
-        (ColumnType::Time, quote!(.time())),
-        (ColumnType::Blob, quote!(.blob())),
-        (ColumnType::Json, quote!(.json())),
-        (ColumnType::JsonBinary, quote!(.json_binary())),
-        (ColumnType::Uuid, quote!(.uuid())),
-    ];
-    if let Some(n) = one {
-        candidates.push((ColumnType::String(StringLen::N(n)), quote!(.string_len(#n))));
-        candidates.push((ColumnType::Char(Some(n)), quote!(.char_len(#n))));
-    }
-    if let Some((p, s)) = two {
-        candidates.push((
-            ColumnType::Decimal(Some((p, s))),
-            quote!(.decimal_len(#p, #s)),
-        ));
-    }
-    candidates
-        .into_iter()
-        .find(|(ct, _)| rendered_type(ct.clone(), d).as_ref() == Some(t))
-        .map(|(_, tokens)| tokens)
-}
-
-/// The model type sea-query's backend writes for a column type.
-fn rendered_type(ct: ColumnType, d: Dialect) -> Option<DataType> {
-    let stmt = SqTable::create()
-        .table(Alias::new("t"))
-        .col(ColumnDef::new_with_type(Alias::new("c"), ct))
-        .to_owned();
-    let sql = match d {
-        Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-        Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
-        Dialect::Mysql => stmt.to_string(MysqlQueryBuilder),
-    };
-    let open = sql.find("( ")? + 2;
-    let text = sql[open..].strip_suffix(" )")?;
-    let text = text.split_once(' ')?.1;
-    let mut t = sqlite_declared_type(text);
-    if d == Dialect::Postgres {
-        t.name = normalize_pg_type_name(&t.name);
-    }
-    Some(t)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn portable(t: DataType, d: Dialect) -> String {
-        portable_type(&t, d)
-            .map(|t| t.to_string())
-            .unwrap_or_default()
-    }
-
     #[test]
-    fn portable_types_render_as_the_same_type() {
-        let b = DataType::builtin;
-        let pg = Dialect::Postgres;
-        assert_eq!(portable(b("int4"), pg), ". integer ()");
+    fn type_calls_are_seaorms_own() {
+        let call = |t: LogicalType| type_call(&t).unwrap().to_string();
+        assert_eq!(call(LogicalType::BigInteger), ". big_integer ()");
+        assert_eq!(call(LogicalType::String(Some(45))), ". string_len (45u32)");
         assert_eq!(
-            portable(b("varchar").with_modifiers([45]), pg),
-            ". string_len (45u32)"
-        );
-        assert_eq!(
-            portable(b("numeric").with_modifiers([10, 2]), pg),
+            call(LogicalType::Decimal(Some((10, 2)))),
             ". decimal_len (10u32 , 2u32)"
         );
+        assert_eq!(call(LogicalType::JsonBinary), ". json_binary ()");
         assert_eq!(
-            portable(b("timestamptz"), pg),
-            ". timestamp_with_time_zone ()"
+            call(LogicalType::Array(Box::new(LogicalType::Text))),
+            ". array (ColumnType :: Text)"
         );
-        assert_eq!(portable(b("float8"), pg), ". double ()");
-        assert_eq!(portable(b("inet"), pg), "");
-        let sqlite = Dialect::Sqlite;
-        assert_eq!(portable(b("integer"), sqlite), ". integer ()");
-        assert_eq!(portable(b("datetime_text"), sqlite), ". date_time ()");
-        assert_eq!(portable(b("int"), sqlite), "");
     }
 
     #[test]

@@ -153,11 +153,13 @@ pub enum Change {
         to: Option<String>,
     },
     /// SQLite batch mode: create the new table, copy the rows, drop the old, rename, recreate
-    /// indexes. Stands for every change SQLite cannot make in place on one table.
+    /// indexes. Stands for every change SQLite cannot make in place on one table: `changes`,
+    /// which the other backends run instead.
     RebuildTable {
         schema: String,
         from: Table,
         to: Table,
+        changes: Vec<Change>,
     },
 }
 
@@ -324,10 +326,16 @@ impl Change {
                 from: to,
                 to: from,
             },
-            RebuildTable { schema, from, to } => RebuildTable {
+            RebuildTable {
+                schema,
+                from,
+                to,
+                changes,
+            } => RebuildTable {
                 schema,
                 from: to,
                 to: from,
+                changes: changes.iter().rev().map(Change::inverse).collect(),
             },
         }
     }

@@ -417,6 +417,12 @@ impl Cx<'_> {
                 to.collation = want.collation.clone();
             }
             if to != *have {
+                // How the entity writes the column, for backends other than this one; the
+                // default only where the entity's is the one set.
+                to.logical = want.logical.as_ref().map(|l| sealift_ir::Logical {
+                    ty: l.ty.clone(),
+                    default: l.default.clone().filter(|_| to.default == want.default),
+                });
                 self.changes.push(Change::AlterColumn {
                     schema: ns.into(),
                     table: t.clone(),

@@ -338,6 +338,51 @@ pub fn normal_form(expression: &str) -> String {
     normal_form_renamed(expression, &std::collections::BTreeMap::new())
 }
 
+/// The first name in an expression that is neither a keyword nor a function: the column
+/// PostgreSQL names a check after.
+pub fn first_identifier(expression: &str) -> Option<String> {
+    const KEYWORDS: &[&str] = &[
+        "and", "or", "not", "in", "is", "null", "between", "like", "ilike", "true", "false",
+        "case", "when", "then", "else", "end", "any", "all", "array", "some", "escape",
+    ];
+    let toks = tokens(expression);
+    toks.iter().enumerate().find_map(|(i, t)| {
+        let call = is_sym(toks.get(i + 1), "(");
+        match t {
+            Token::Quoted(q) if !call => Some(q.clone()),
+            Token::Word(w)
+                if !call
+                    && !KEYWORDS.contains(&w.as_str())
+                    && !w.starts_with(|c: char| c.is_ascii_digit())
+                    && !(i > 0 && is_sym(toks.get(i - 1), "::")) =>
+            {
+                Some(w.clone())
+            }
+            _ => None,
+        }
+    })
+}
+
+/// The expression with PostgreSQL's casts taken off (`((name)::text <> ''::text)` ->
+/// `( ( name ) <> '' )`), for another backend; the rest as it was.
+pub fn without_casts(expression: &str) -> String {
+    let toks = tokens(expression);
+    let mut out = Vec::with_capacity(toks.len());
+    let mut i = 0;
+    while i < toks.len() {
+        if is_sym(toks.get(i), "::") {
+            i = skip_cast(&toks, i).max(i + 1);
+            continue;
+        }
+        out.push(match &toks[i] {
+            Token::Quoted(q) => format!("\"{}\"", q.replace('"', "\"\"")),
+            Token::Word(w) | Token::Literal(w) | Token::Symbol(w) => w.clone(),
+        });
+        i += 1;
+    }
+    out.join(" ")
+}
+
 /// [`normal_form`] with names renamed (old name -> new name) first.
 pub fn normal_form_renamed(
     expression: &str,
@@ -430,6 +475,25 @@ pub fn normal_form_renamed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_check_is_named_after_its_first_column() {
+        assert_eq!(first_identifier("price > 0").as_deref(), Some("price"));
+        assert_eq!(
+            first_identifier("lower(\"Name\") <> ''").as_deref(),
+            Some("Name")
+        );
+        assert_eq!(first_identifier("1 < 2"), None);
+    }
+
+    #[test]
+    fn casts_come_off_for_another_backend() {
+        assert_eq!(
+            without_casts("((name)::text <> ''::text)"),
+            "( ( name ) <> '' )"
+        );
+        assert_eq!(without_casts("price > 0"), "price > 0");
+    }
 
     #[test]
     fn checks_equal_what_postgresql_prints_back() {

@@ -13,14 +13,21 @@ mod hazard;
 mod plan;
 mod probe;
 mod sql;
+mod statement;
 
 pub use change::{Change, EnumColumn, EnumPosition};
 pub use compare::types_equal;
+pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};
-pub use plan::{Plan, Step, apply};
+pub use plan::{OnSqlite, Plan, Step, apply};
 pub use probe::{Probe, probes};
 pub use sql::{
-    column_type_sql, inline_check, inline_foreign_key, is_plain_index, render, render_steps,
+    Target, column_spec, inline_check, inline_foreign_key, is_plain_index, logical_of, render,
+    render_steps, statements, step_statements,
+};
+pub use statement::{
+    ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,
+    sea_default, sea_type,
 };
 
 use sealift_ir::{Dialect, Schema};
@@ -47,6 +54,9 @@ pub struct DiffOptions {
     pub drop_unknown_tables: bool,
     /// Renames to apply instead of drop + add.
     pub renames: Vec<Rename>,
+    /// The namespace the connection is set to (PostgreSQL's current schema): the plan names
+    /// tables in it without a schema, so its migration follows the search path.
+    pub default_schema: String,
 }
 
 impl DiffOptions {
@@ -57,6 +67,12 @@ impl DiffOptions {
             compare_server_defaults: false,
             drop_unknown_tables: false,
             renames: Vec::new(),
+            default_schema: match dialect {
+                Dialect::Postgres => "public",
+                Dialect::Sqlite => "main",
+                Dialect::Mysql => "",
+            }
+            .to_owned(),
         }
     }
 
@@ -87,5 +103,5 @@ pub struct Note {
 /// The plan that takes a database from `current` to `desired`.
 pub fn diff(desired: &Schema, current: &Schema, options: &DiffOptions) -> Plan {
     let (changes, notes) = compare::compare(desired, current, options);
-    plan::plan(changes, current, options.dialect, notes)
+    plan::plan(changes, current, options, notes)
 }

@@ -11,9 +11,9 @@ use std::fmt::Write;
 
 use sealift_ir::{Column, Dialect, Schema, Table};
 
-use crate::Note;
 use crate::change::Change;
 use crate::hazard::{Hazard, HazardKind};
+use crate::{DiffOptions, Note};
 
 /// One change with its hazards.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +22,21 @@ pub struct Step {
     pub change: Change,
     /// What can go wrong when it runs; empty when nothing can.
     pub hazards: Vec<Hazard>,
+    /// What SQLite runs instead, in a plan made elsewhere: SQLite alters little in place, so
+    /// the steps on such a table become one rebuild.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_sqlite: Option<OnSqlite>,
+}
+
+/// A step's stand-in on SQLite.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnSqlite {
+    /// Run this change instead: a table rebuild doing the table's steps, or a table created
+    /// or dropped with its foreign keys.
+    Instead(Box<Change>),
+    /// Nothing, for the reason given: another step does it.
+    Nothing(String),
 }
 
 /// An ordered, reversible plan.
@@ -35,9 +50,16 @@ pub struct Plan {
     pub down: Vec<Step>,
     /// What was found and deliberately left alone.
     pub notes: Vec<Note>,
+    /// The namespace the connection is set to: tables in it are named without a schema.
+    pub default_schema: String,
 }
 
 impl Plan {
+    /// Where the plan's own statements run: its dialect, in its default namespace.
+    pub fn target(&self) -> crate::Target<'_> {
+        crate::Target::native(self.dialect, &self.default_schema)
+    }
+
     /// True when there is nothing to do (notes do not count).
     pub fn is_empty(&self) -> bool {
         self.up.is_empty()
@@ -78,34 +100,141 @@ impl Plan {
     }
 }
 
+/// Marks, in a plan made for another backend, the steps SQLite replaces with a table rebuild:
+/// the table's last step rebuilds it (its renames run in place before), the others do nothing.
+fn mark_sqlite_rebuilds(up: &mut [Step], rebuilds: &[Change]) {
+    for r in rebuilds {
+        let Change::RebuildTable {
+            schema,
+            to,
+            changes,
+            ..
+        } = r
+        else {
+            continue;
+        };
+        let steps: Vec<usize> = up
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| changes.contains(&s.change))
+            .map(|(i, _)| i)
+            .collect();
+        let Some(&last) = steps.last() else {
+            continue;
+        };
+        for &i in &steps {
+            up[i].on_sqlite = Some(if i == last {
+                OnSqlite::Instead(Box::new(r.clone()))
+            } else {
+                OnSqlite::Nothing(format!(
+                    "SQLite rebuilds {schema}.{} in one go, in that table's last step",
+                    to.name
+                ))
+            });
+        }
+    }
+}
+
+/// The enum types the plan's new columns use, for a dialect that keeps enum values in the
+/// column (MySQL) or as text (SQLite): nothing runs there, but the same migration on
+/// PostgreSQL needs the type first (created unless it exists, dropped in the down once no
+/// column uses it).
+fn enum_types_for_postgres(changes: &[Change]) -> Vec<Change> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut add = |schema: &str, c: &Column| {
+        let Some(sealift_ir::Logical {
+            ty: sealift_ir::LogicalType::Enum { name, variants },
+            ..
+        }) = &c.logical
+        else {
+            return;
+        };
+        if seen.insert((schema.to_owned(), name.clone())) {
+            out.push(Change::CreateEnum {
+                schema: schema.to_owned(),
+                def: sealift_ir::Enum {
+                    name: name.clone(),
+                    values: variants.clone(),
+                },
+            });
+        }
+    };
+    for c in changes {
+        match c {
+            Change::CreateTable { schema, table } => {
+                table.columns.iter().for_each(|col| add(schema, col));
+            }
+            Change::AddColumn { schema, column, .. } => add(schema, column),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Orders the changes and builds both directions.
-pub fn plan(changes: Vec<Change>, current: &Schema, dialect: Dialect, notes: Vec<Note>) -> Plan {
+pub fn plan(
+    changes: Vec<Change>,
+    current: &Schema,
+    options: &DiffOptions,
+    notes: Vec<Note>,
+) -> Plan {
+    let dialect = options.dialect;
+    let mut changes = changes;
+    if dialect != Dialect::Postgres {
+        changes.extend(enum_types_for_postgres(&changes));
+    }
+    let sqlite_rebuilds = if dialect == Dialect::Sqlite {
+        Vec::new()
+    } else {
+        batch_sqlite(changes.clone(), current)
+            .into_iter()
+            .filter(|c| matches!(c, Change::RebuildTable { .. }))
+            .collect()
+    };
+    let (changes, split) = split_foreign_keys(changes);
     let changes = if dialect == Dialect::Sqlite {
         batch_sqlite(changes, current)
     } else {
-        split_foreign_keys(changes)
+        changes
     };
     let cx = HazardCx::new(&changes, Some(current), dialect);
     let mut keyed: Vec<(SortKey, Change)> =
         changes.into_iter().map(|c| (sort_key(&c), c)).collect();
     order_tables(&mut keyed);
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let up: Vec<Step> = keyed
+    let mut up: Vec<Step> = keyed
         .into_iter()
         .map(|(_, change)| {
             let hazards = hazards_of(&change, &cx);
-            Step { change, hazards }
+            Step {
+                change,
+                hazards,
+                on_sqlite: None,
+            }
         })
         .collect();
+    mark_sqlite_rebuilds(&mut up, &sqlite_rebuilds);
+    mark_split_tables(&mut up, &split);
     let inverses: Vec<Change> = up.iter().rev().map(|s| s.change.inverse()).collect();
     // The schema down starts from is the one up leaves, which is not at hand: down's hazards
     // are those of the changes themselves.
     let cx = HazardCx::new(&inverses, None, dialect);
+    // Down undoes a rebuild where up's last step on the table is undone: first.
     let down: Vec<Step> = inverses
         .into_iter()
-        .map(|change| {
+        .zip(up.iter().rev())
+        .map(|(change, up_step)| {
             let hazards = hazards_of(&change, &cx);
-            Step { change, hazards }
+            let on_sqlite = up_step.on_sqlite.as_ref().map(|o| match o {
+                OnSqlite::Instead(c) => OnSqlite::Instead(Box::new(c.inverse())),
+                other => other.clone(),
+            });
+            Step {
+                change,
+                hazards,
+                on_sqlite,
+            }
         })
         .collect();
     Plan {
@@ -113,6 +242,7 @@ pub fn plan(changes: Vec<Change>, current: &Schema, dialect: Dialect, notes: Vec
         up,
         down,
         notes,
+        default_schema: options.default_schema.clone(),
     }
 }
 
@@ -387,7 +517,7 @@ fn topological(tables: &[TableDeps]) -> Vec<TableKey> {
 /// (created later, in a cycle, or an existing table that gains columns or keys later in the
 /// plan), and out of dropped tables when they point at another dropped table, so tables can be
 /// created and dropped in any cycle.
-fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
+fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
     // Existing tables whose columns or keys change after tables are created.
     let growing: BTreeSet<TableKey> = changes
         .iter()
@@ -426,7 +556,9 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
         })
         .collect();
     let mut out = Vec::new();
+    let mut split = Vec::new();
     for c in changes {
+        let original = c.clone();
         match c {
             Change::CreateTable { schema, mut table } => {
                 let me = (schema.clone(), table.name.clone());
@@ -440,14 +572,24 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
                         }
                 });
                 table.foreign_keys = keep;
+                let mut keys = Vec::new();
                 for fk in later {
-                    out.push(Change::AddForeignKey {
+                    keys.push(Change::AddForeignKey {
                         schema: schema.clone(),
                         table: table.name.clone(),
                         fk,
                     });
                 }
-                out.push(Change::CreateTable { schema, table });
+                let reduced = Change::CreateTable { schema, table };
+                if !keys.is_empty() {
+                    split.push(SplitTable {
+                        reduced: reduced.clone(),
+                        original,
+                        keys: keys.clone(),
+                    });
+                }
+                out.extend(keys);
+                out.push(reduced);
             }
             Change::DropTable { schema, mut table } => {
                 let (later, keep): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
@@ -455,19 +597,61 @@ fn split_foreign_keys(changes: Vec<Change>) -> Vec<Change> {
                     target != (schema.clone(), table.name.clone()) && dropped.contains(&target)
                 });
                 table.foreign_keys = keep;
+                let mut keys = Vec::new();
                 for fk in later {
-                    out.push(Change::DropForeignKey {
+                    keys.push(Change::DropForeignKey {
                         schema: schema.clone(),
                         table: table.name.clone(),
                         fk,
                     });
                 }
-                out.push(Change::DropTable { schema, table });
+                let reduced = Change::DropTable { schema, table };
+                if !keys.is_empty() {
+                    split.push(SplitTable {
+                        reduced: reduced.clone(),
+                        original,
+                        keys: keys.clone(),
+                    });
+                }
+                out.extend(keys);
+                out.push(reduced);
             }
             other => out.push(other),
         }
     }
-    out
+    (out, split)
+}
+
+/// A created or dropped table whose foreign keys became steps of their own.
+struct SplitTable {
+    /// The table's step, without those keys.
+    reduced: Change,
+    /// The table's step as the diff made it: what SQLite runs (it checks no key's target when
+    /// a table is created or dropped, and changes no key in place).
+    original: Change,
+    /// The keys' steps, which do nothing on SQLite.
+    keys: Vec<Change>,
+}
+
+/// Marks the steps SQLite runs differently after foreign keys were split from their tables.
+fn mark_split_tables(up: &mut [Step], split: &[SplitTable]) {
+    for t in split {
+        for step in up.iter_mut() {
+            if step.change == t.reduced {
+                step.on_sqlite = Some(OnSqlite::Instead(Box::new(t.original.clone())));
+            } else if t.keys.contains(&step.change) {
+                let (schema, table) = step.change.subject();
+                step.on_sqlite = Some(OnSqlite::Nothing(format!(
+                    "SQLite {} this key with table {schema}.{table}",
+                    if matches!(t.original, Change::CreateTable { .. }) {
+                        "creates"
+                    } else {
+                        "drops"
+                    }
+                )));
+            }
+        }
+    }
 }
 
 fn fk_targets(schema: &str, table: &Table) -> Vec<TableKey> {
@@ -508,9 +692,23 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
         | Change::DropCheck { .. } => true,
         _ => false,
     };
+    // A table the plan creates or drops is never rebuilt: its foreign keys go with it.
+    let whole: BTreeSet<(String, String)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateTable { schema, table } | Change::DropTable { schema, table } => {
+                Some((schema.clone(), table.name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let rebuild: BTreeSet<(String, String)> = changes
         .iter()
         .filter(|c| needs_rebuild(c))
+        .filter(|c| {
+            let (s, t) = c.subject();
+            !whole.contains(&(s.to_owned(), t.to_owned()))
+        })
         .map(|c| {
             let (s, t) = c.subject();
             (s.to_owned(), t.to_owned())
@@ -558,7 +756,18 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
             }
         }
         to.sort();
-        out.push(Change::RebuildTable { schema, from, to });
+        // What the other backends run instead, in the order a plan for them would take.
+        let mut changes: Vec<Change> = group
+            .into_iter()
+            .filter(|c| !matches!(c, Change::RenameColumn { .. }))
+            .collect();
+        changes.sort_by_cached_key(sort_key);
+        out.push(Change::RebuildTable {
+            schema,
+            from,
+            to,
+            changes,
+        });
     }
     out
 }
@@ -668,7 +877,8 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 );
             }
         }
-        DropEnum { def, .. } => add(
+        // Where enums live in columns the type is only PostgreSQL's, dropped once unused.
+        DropEnum { def, .. } if cx.dialect == Dialect::Postgres => add(
             Destructive,
             format!("drops enum type {schema}.{}", def.name),
         ),

@@ -271,7 +271,9 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
             }
             out
         }
-        Change::RebuildTable { schema, from, to } => {
+        Change::RebuildTable {
+            schema, from, to, ..
+        } => {
             let mut out: Vec<(String, String)> = to
                 .columns
                 .iter()
@@ -395,7 +397,12 @@ mod tests {
     }
 
     fn sql_of(changes: Vec<Change>) -> Vec<String> {
-        let plan = crate::plan::plan(changes, &current(), Dialect::Postgres, Vec::new());
+        let plan = crate::plan::plan(
+            changes,
+            &current(),
+            &crate::DiffOptions::new(Dialect::Postgres),
+            Vec::new(),
+        );
         probes(&plan).into_iter().map(|p| p.sql).collect()
     }
 

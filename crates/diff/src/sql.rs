@@ -1,274 +1,451 @@
-//! SQL for a plan, per dialect: what `--sql` prints and what the round-trip tests run.
+//! The statements of each change, per backend: what `--sql` prints and what the migration file
+//! runs (the file writes the same [`Statement`] values as Rust, in `sealift-codegen`).
+//!
+//! A plan is made against one database (its dialect spells the plan's types and defaults); its
+//! migration runs on any backend SeaORM supports. So every change is turned into statements for
+//! a [`Target`]: the backend that runs them, the plan's dialect, and the namespace the
+//! connection is set to. Columns are written with SeaORM's logical types (`.big_integer()`), so
+//! sea-query spells them for the backend; a column known only from a catalog maps back to the
+//! closest logical type of its dialect. What a backend has no use for is [`Statement::Nothing`]
+//! with the reason; what cannot run there as planned is [`Statement::Unsupported`], which the
+//! migration returns as an error, never a silent no-op.
 //!
 //! Statements sea-query can build (tables, columns, indexes, foreign keys, PostgreSQL types)
-//! are built with sea-query's builders and rendered by its backend for the dialect. Text is
-//! written here only where sea-query has no statement: `ALTER COLUMN ... TYPE ... USING`,
-//! `ADD`/`DROP CONSTRAINT` for keys and checks, comments, renaming an enum type, indexes with
-//! expressions, operator classes, collations or NULLS order, and deferrable foreign keys.
+//! are [`Schema`] values; text is written here only where sea-query has no statement:
+//! `ALTER COLUMN ... TYPE ... USING`, `ADD`/`DROP CONSTRAINT` for keys and checks, comments,
+//! renaming an enum type, indexes with expressions, operator classes, collations or NULLS
+//! order, and deferrable foreign keys.
 //!
 //! SQLite changes that cannot be made in place arrive here as `RebuildTable` and are rendered
 //! as the batch-mode sequence: create the new table, copy the rows, drop the old one, rename,
-//! recreate its indexes.
+//! recreate its indexes. On the other backends the same step runs the plain changes it stands
+//! for.
 
-use sea_query::extension::postgres::Type;
-use sea_query::{
-    Alias, Check as SqCheck, ColumnDef, ColumnType, ConditionalStatement, Expr,
-    ForeignKey as SqForeignKey, ForeignKeyAction, Index as SqIndex, IndexOrder, IndexType,
-    IntoIden, IntoTableRef, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder,
-    SqliteQueryBuilder, Table as SqTable, TableRef,
-};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use sea_query::{Alias, ColumnDef, Table as SqTable};
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
-    Table, TypeKind,
+    LogicalDefault, LogicalType, Table, TypeKind, normalize_pg_type_name, pg_object_name,
+    sqlite_declared_type,
 };
 
 use crate::change::{Change, EnumPosition};
-use crate::plan::Step;
+use crate::plan::{OnSqlite, Step};
+use crate::statement::{
+    ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema, Statement, build,
+};
 
-/// The statements of a sequence of steps.
-pub fn render_steps(steps: &[Step], dialect: Dialect) -> Vec<String> {
+/// Where statements run.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The backend that runs them.
+    pub backend: Dialect,
+    /// The dialect the plan was made in: its types, defaults and expressions are spelled so.
+    pub plan: Dialect,
+    /// The namespace the connection is set to (PostgreSQL's current schema): tables in it are
+    /// named without a schema, so a migration follows the search path.
+    pub default_schema: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// The plan's own backend.
+    pub fn native(dialect: Dialect, default_schema: &'a str) -> Self {
+        Target {
+            backend: dialect,
+            plan: dialect,
+            default_schema,
+        }
+    }
+
+    /// The same plan on another backend.
+    pub fn on(self, backend: Dialect) -> Self {
+        Target { backend, ..self }
+    }
+
+    /// The target as if the plan had been made on its backend.
+    fn native_plan(self) -> Self {
+        Target {
+            plan: self.backend,
+            ..self
+        }
+    }
+
+    fn native_backend(&self) -> bool {
+        self.backend == self.plan
+    }
+
+    /// True for a name PostgreSQL gave (`default`) in a plan made there, running elsewhere:
+    /// the object has no name on the other backends.
+    fn foreign_pg_name(&self, name: &str, default: &str) -> bool {
+        self.plan == Dialect::Postgres && self.backend != Dialect::Postgres && name == default
+    }
+
+    /// An expression of the plan's catalog, as another backend reads it.
+    fn expression(&self, text: &str) -> String {
+        if self.plan == Dialect::Postgres && self.backend != Dialect::Postgres {
+            crate::expr::without_casts(text)
+        } else {
+            text.to_owned()
+        }
+    }
+
+    fn implicit(&self, schema: &str) -> bool {
+        schema.is_empty()
+            || schema == self.default_schema
+            || (self.plan == Dialect::Sqlite && schema == "main")
+            || self.plan == Dialect::Mysql
+            || self.backend == Dialect::Mysql
+    }
+
+    fn name(&self, schema: &str, name: &str) -> Name {
+        Name {
+            schema: (!self.implicit(schema)).then(|| schema.to_owned()),
+            name: name.to_owned(),
+        }
+    }
+
+    /// `"schema"."name"`, or the bare name in the connection's namespace.
+    fn table_ref(&self, schema: &str, name: &str) -> String {
+        if self.implicit(schema) {
+            quote(name, self.backend)
+        } else {
+            format!(
+                "{}.{}",
+                quote(schema, self.backend),
+                quote(name, self.backend)
+            )
+        }
+    }
+
+    fn quote(&self, name: &str) -> String {
+        quote(name, self.backend)
+    }
+}
+
+/// The SQL of a sequence of steps.
+pub fn render_steps(steps: &[Step], target: &Target) -> Vec<String> {
     steps
         .iter()
-        .flat_map(|s| render(&s.change, dialect))
+        .flat_map(|s| step_statements(s, target))
+        .filter(|s| !matches!(s, Statement::Nothing(_)))
+        .map(|s| s.to_sql(target.backend))
         .collect()
 }
 
-/// The statements of one change, without trailing semicolons.
-pub fn render(c: &Change, d: Dialect) -> Vec<String> {
+/// The statements of one step on the target's backend: its change, or on SQLite what stands
+/// in for it there (a table rebuild).
+pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
+    match (&step.on_sqlite, t.backend) {
+        (Some(OnSqlite::Instead(c)), Dialect::Sqlite) => statements(c, t),
+        (Some(OnSqlite::Nothing(why)), Dialect::Sqlite) => vec![Statement::Nothing(why.clone())],
+        _ => statements(&step.change, t),
+    }
+}
+
+/// The SQL of one change, without trailing semicolons.
+pub fn render(c: &Change, target: &Target) -> Vec<String> {
+    statements(c, target)
+        .iter()
+        .filter(|s| !matches!(s, Statement::Nothing(_)))
+        .map(|s| s.to_sql(target.backend))
+        .collect()
+}
+
+/// The statements of one change on the target's backend.
+pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
     use Change::*;
-    let q = |s: &str| quote(s, d);
-    let tbl = |schema: &str, t: &str| table_ref(schema, t, d);
+    let d = t.backend;
+    let q = |s: &str| t.quote(s);
+    let sql = |s: String| Statement::Sql(s);
+    let sea = Statement::Schema;
     match c {
-        CreateEnum { schema, def } => pg_only(d, || vec![create_enum(schema, def)]),
-        DropEnum { schema, def } => pg_only(d, || {
-            vec![
-                Type::drop()
-                    .name(type_name(schema, &def.name))
-                    .to_owned()
-                    .to_string(PostgresQueryBuilder),
-            ]
-        }),
+        // A plan made where enums live in columns does not know whether an earlier migration
+        // made the type: it is created unless it exists, and dropped only once no column uses
+        // it.
+        CreateEnum { schema, def } if d == Dialect::Postgres && t.plan != Dialect::Postgres => {
+            let create = statements(c, &t.on(Dialect::Postgres).native_plan())
+                .iter()
+                .map(|s| s.to_sql(d))
+                .collect::<String>();
+            vec![sql(format!(
+                "DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            ))]
+        }
+        DropEnum { schema, def } if d == Dialect::Postgres && t.plan != Dialect::Postgres => {
+            vec![sql(format!(
+                "DO $$ BEGIN DROP TYPE {}; EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$",
+                t.table_ref(schema, &def.name)
+            ))]
+        }
+        CreateEnum { schema, def } => match d {
+            Dialect::Postgres if def.values.is_empty() => vec![sql(format!(
+                "CREATE TYPE {} AS ENUM ()",
+                t.table_ref(schema, &def.name)
+            ))],
+            Dialect::Postgres => vec![sea(Schema::CreateEnum {
+                name: t.name(schema, &def.name),
+                values: def.values.clone(),
+            })],
+            _ => vec![enum_in_columns(d)],
+        },
+        DropEnum { schema, def } => match d {
+            Dialect::Postgres => vec![sea(Schema::DropEnum(t.name(schema, &def.name)))],
+            _ => vec![enum_in_columns(d)],
+        },
         AddEnumValue {
             schema,
             def,
             value,
             position,
             ..
-        } => pg_only(d, || {
-            let add = Type::alter()
-                .name(type_name(schema, &def.name))
-                .add_value(Alias::new(value));
-            let stmt = match position {
-                EnumPosition::Before(v) => add.before(Alias::new(v)),
-                EnumPosition::After(v) => add.after(Alias::new(v)),
-            };
-            vec![stmt.to_string(PostgresQueryBuilder)]
-        }),
+        } => match d {
+            Dialect::Postgres => {
+                let (before, next_to) = match position {
+                    EnumPosition::Before(v) => (true, v.clone()),
+                    EnumPosition::After(v) => (false, v.clone()),
+                };
+                vec![sea(Schema::AddEnumValue {
+                    name: t.name(schema, &def.name),
+                    value: value.clone(),
+                    before,
+                    next_to,
+                })]
+            }
+            Dialect::Mysql => vec![enum_columns_on_mysql(&def.name)],
+            Dialect::Sqlite => vec![enum_in_columns(d)],
+        },
         ReplaceEnum {
             schema,
             from,
             to,
             columns,
-        } => pg_only(d, || {
-            let ty = table_ref(schema, &to.name, d);
-            let old_name = old_type_name(&from.name);
-            let mut out = vec![
-                format!(
-                    "ALTER TYPE {} RENAME TO {}",
-                    table_ref(schema, &from.name, d),
-                    q(&old_name)
-                ),
-                create_enum(schema, to),
-            ];
-            // A default names the type: it goes before the re-cast and comes back after it,
-            // spelled as before, which now names the new type.
-            for col in columns.iter().filter(|c| c.default.is_some()) {
-                out.push(format!(
-                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-                    tbl(&col.schema, &col.table),
-                    q(&col.column)
-                ));
-            }
-            for col in columns {
-                let dims = "[]".repeat(col.array_dims as usize);
-                out.push(format!(
-                    "ALTER TABLE {} ALTER COLUMN {c} TYPE {ty}{dims} USING {c}::text{dims}::{ty}{dims}",
-                    tbl(&col.schema, &col.table),
-                    c = q(&col.column)
-                ));
-            }
-            for col in columns {
-                if let Some(default) = &col.default {
-                    out.push(format!(
-                        "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
-                        tbl(&col.schema, &col.table),
-                        q(&col.column)
-                    ));
-                }
-            }
-            out.push(
-                Type::drop()
-                    .name(type_name(schema, &old_name))
-                    .to_owned()
-                    .to_string(PostgresQueryBuilder),
-            );
-            out
-        }),
-        CreateTable { schema, table } => create_table(schema, table, d),
-        DropTable { schema, table } => vec![build(
-            SqTable::drop().table(sq_table(schema, &table.name, d)),
-            d,
-        )],
-        // The new name stays unqualified: a table is renamed within its schema.
-        RenameTable { schema, from, to } => {
-            vec![build(
-                SqTable::rename().table(sq_table(schema, from, d), Alias::new(to)),
-                d,
+        } => match d {
+            Dialect::Postgres => replace_enum(schema, from, to, columns, t),
+            Dialect::Mysql => vec![enum_columns_on_mysql(&to.name)],
+            Dialect::Sqlite => vec![enum_in_columns(d)],
+        },
+        CreateTable { table, .. } | DropTable { table, .. }
+            if table.columns.is_empty() && d == Dialect::Sqlite =>
+        {
+            vec![Statement::Nothing(
+                "SQLite has no tables without columns; the entity's table is not made there"
+                    .to_owned(),
             )]
         }
+        CreateTable { schema, table } => create_table(schema, table, t, &table.name),
+        DropTable { schema, table } => vec![sea(Schema::DropTable(t.name(schema, &table.name)))],
+        // The new name stays unqualified: a table is renamed within its schema.
+        RenameTable { schema, from, to } => vec![sea(Schema::RenameTable {
+            table: t.name(schema, from),
+            to: to.clone(),
+        })],
         AddColumn {
             schema,
             table,
             column,
         } => {
-            let mut def = sq_column(column, d, false);
-            let mut out = vec![build(
-                SqTable::alter()
-                    .table(sq_table(schema, table, d))
-                    .add_column(&mut def),
-                d,
-            )];
-            out.extend(column_comment(schema, table, column, d));
+            if d == Dialect::Sqlite
+                && (!column.nullable && column.default.is_none() || column.generated.is_some())
+            {
+                return vec![needs_rebuild("add this column")];
+            }
+            let mut out = vec![sea(Schema::AddColumn {
+                table: t.name(schema, table),
+                column: column_spec(column, t, false),
+            })];
+            out.extend(column_comment(schema, table, column, t));
             out
         }
         DropColumn {
             schema,
             table,
             column,
-        } => {
-            vec![build(
-                SqTable::alter()
-                    .table(sq_table(schema, table, d))
-                    .drop_column(Alias::new(&column.name)),
-                d,
-            )]
-        }
+        } => vec![sea(Schema::DropColumn {
+            table: t.name(schema, table),
+            column: column.name.clone(),
+        })],
         RenameColumn {
             schema,
             table,
             from,
             to,
-        } => vec![build(
-            SqTable::alter()
-                .table(sq_table(schema, table, d))
-                .rename_column(Alias::new(from), Alias::new(to)),
-            d,
-        )],
+        } => vec![sea(Schema::RenameColumn {
+            table: t.name(schema, table),
+            from: from.clone(),
+            to: to.clone(),
+        })],
         AlterColumn {
             schema,
             table,
             from,
             to,
-        } => alter_column(schema, table, from, to, d),
-        AddPrimaryKey { schema, table, key } => vec![format!(
-            "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
-            tbl(schema, table),
-            constraint_name(&key.name, d),
-            idents(&key.columns, d)
-        )],
-        DropPrimaryKey { schema, table, key } => vec![format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            tbl(schema, table),
-            q(key.name.as_deref().unwrap_or_default())
-        )],
+        } => match d {
+            Dialect::Mysql => vec![sea(Schema::ModifyColumn {
+                table: t.name(schema, table),
+                column: column_spec(to, t, false),
+            })],
+            Dialect::Sqlite => vec![needs_rebuild("alter a column")],
+            Dialect::Postgres => alter_column(schema, table, from, to, t)
+                .into_iter()
+                .map(sql)
+                .collect(),
+        },
+        AddPrimaryKey { schema, table, key } => match d {
+            Dialect::Sqlite => vec![needs_rebuild("add a primary key")],
+            _ => vec![sql(format!(
+                "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
+                t.table_ref(schema, table),
+                constraint_name(&key.name, d),
+                idents(&key.columns, d)
+            ))],
+        },
+        DropPrimaryKey { schema, table, key } => match d {
+            Dialect::Sqlite => vec![needs_rebuild("drop a primary key")],
+            _ => vec![sql(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                t.table_ref(schema, table),
+                // A key SQLite keeps unnamed has the server's name here.
+                q(&key
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| pg_primary_key_name(table)))
+            ))],
+        },
         AddUnique {
             schema,
             table,
             unique,
-        } => vec![format!(
-            "ALTER TABLE {} ADD {}UNIQUE {}({})",
-            tbl(schema, table),
-            constraint_name(&unique.name, d),
-            if unique.nulls_not_distinct {
-                "NULLS NOT DISTINCT "
-            } else {
-                ""
-            },
-            idents(&unique.columns, d)
-        )],
+        } => match d {
+            Dialect::Sqlite => vec![needs_rebuild("add a unique constraint")],
+            _ => vec![sql(format!(
+                "ALTER TABLE {} ADD {}UNIQUE {}({})",
+                t.table_ref(schema, table),
+                constraint_name(&unique.name, d),
+                if unique.nulls_not_distinct && d == Dialect::Postgres {
+                    "NULLS NOT DISTINCT "
+                } else {
+                    ""
+                },
+                idents(&unique.columns, d)
+            ))],
+        },
         DropUnique {
             schema,
             table,
             unique,
-        } => vec![format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            tbl(schema, table),
-            q(unique.name.as_deref().unwrap_or_default())
-        )],
+        } => match d {
+            Dialect::Sqlite => vec![needs_rebuild("drop a unique constraint")],
+            _ => vec![sql(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                t.table_ref(schema, table),
+                // A key SQLite keeps unnamed has the server's name here.
+                q(&unique.name.clone().unwrap_or_else(|| pg_object_name(
+                    table,
+                    Some(&unique.columns.join("_")),
+                    "key"
+                )))
+            ))],
+        },
         AddIndex {
             schema,
             table,
             index,
-        } => vec![create_index(schema, table, index, d)],
+        } => vec![create_index(schema, table, index, t)],
         DropIndex {
             schema,
             table,
             index,
-        } => {
-            vec![build(
-                SqIndex::drop()
-                    .name(&index.name)
-                    .table(sq_table(schema, table, d)),
-                d,
-            )]
+        } => vec![sea(Schema::DropIndex {
+            table: t.name(schema, table),
+            name: index.name.clone(),
+        })],
+        AddForeignKey { .. } | DropForeignKey { .. } if d == Dialect::Sqlite => {
+            vec![needs_rebuild("change a foreign key")]
         }
-        AddForeignKey { schema, table, fk } if fk.deferrable == Deferrable::No && !fk.not_valid => {
-            vec![build(&sq_foreign_key(schema, table, fk, d), d)]
+        AddForeignKey { schema, table, fk } if inline_foreign_key(fk, d) => {
+            vec![sea(Schema::CreateForeignKey(foreign_key_spec(
+                schema, table, fk, t,
+            )))]
         }
-        AddForeignKey { schema, table, fk } => {
-            vec![format!(
-                "ALTER TABLE {} ADD {}",
-                tbl(schema, table),
-                foreign_key_text(schema, fk, d)
-            )]
+        AddForeignKey { schema, table, fk } => vec![sql(format!(
+            "ALTER TABLE {} ADD {}",
+            t.table_ref(schema, table),
+            foreign_key_text(schema, table, fk, t)
+        ))],
+        DropForeignKey { schema, table, fk } => vec![sea(Schema::DropForeignKey {
+            table: t.name(schema, table),
+            name: fk_name(table, fk, d).unwrap_or_default(),
+        })],
+        AddCheck { .. } | DropCheck { .. } if d == Dialect::Sqlite => {
+            vec![needs_rebuild("change a check constraint")]
         }
-        DropForeignKey { schema, table, fk } => vec![build(
-            SqForeignKey::drop()
-                .name(fk.name.as_deref().unwrap_or_default())
-                .table(sq_table(schema, table, d)),
-            d,
-        )],
         AddCheck {
             schema,
             table,
             check,
-        } => vec![check_text(schema, table, check, d)],
+        } => vec![sql(check_text(schema, table, check, t))],
         DropCheck {
             schema,
             table,
             check,
-        } => vec![format!(
+        } => vec![sql(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
-            tbl(schema, table),
-            q(check.name.as_deref().unwrap_or_default())
-        )],
+            t.table_ref(schema, table),
+            q(&check
+                .name
+                .clone()
+                .unwrap_or_else(|| pg_check_name(table, &check.expression)))
+        ))],
         SetTableComment {
             schema, table, to, ..
         } => match d {
-            Dialect::Postgres => vec![format!(
+            Dialect::Postgres => vec![sql(format!(
                 "COMMENT ON TABLE {} IS {}",
-                tbl(schema, table),
+                t.table_ref(schema, table),
                 comment_literal(to)
-            )],
-            Dialect::Mysql => vec![format!(
+            ))],
+            Dialect::Mysql => vec![sql(format!(
                 "ALTER TABLE {} COMMENT = {}",
-                tbl(schema, table),
+                t.table_ref(schema, table),
                 literal(to.as_deref().unwrap_or(""))
+            ))],
+            Dialect::Sqlite => vec![Statement::Nothing(
+                "SQLite keeps no table comments".to_owned(),
             )],
-            Dialect::Sqlite => Vec::new(),
         },
-        RebuildTable { schema, from, to } => rebuild(schema, from, to, d),
+        RebuildTable {
+            schema,
+            from,
+            to,
+            changes,
+        } => match d {
+            Dialect::Sqlite => rebuild(schema, from, to, t).into_iter().map(sql).collect(),
+            _ => changes.iter().flat_map(|c| statements(c, t)).collect(),
+        },
     }
+}
+
+fn enum_in_columns(d: Dialect) -> Statement {
+    Statement::Nothing(match d {
+        Dialect::Mysql => "MySQL keeps an enum's values in each column's type".to_owned(),
+        _ => "SQLite keeps enum values as text".to_owned(),
+    })
+}
+
+fn enum_columns_on_mysql(name: &str) -> Statement {
+    Statement::Unsupported(format!(
+        "on MySQL the values of enum `{name}` live in each column that uses it, and this \
+         migration was not made against MySQL; regenerate it with `sealift autogen` against MySQL"
+    ))
+}
+
+fn needs_rebuild(what: &str) -> Statement {
+    Statement::Unsupported(format!(
+        "SQLite cannot {what} in place, and this migration was not made against SQLite; \
+         regenerate it with `sealift autogen` against SQLite, which rebuilds the table"
+    ))
 }
 
 /// The name an enum type has while it is replaced: `{name}_old`, short enough that
@@ -281,50 +458,64 @@ fn old_type_name(name: &str) -> String {
     format!("{}_old", &name[..end])
 }
 
-/// `CREATE TYPE .. AS ENUM (..)`; sea-query leaves out the parentheses of an enum with no
-/// labels, which PostgreSQL allows and needs them for.
-fn create_enum(schema: &str, def: &sealift_ir::Enum) -> String {
-    if def.values.is_empty() {
-        return format!(
-            "CREATE TYPE {} AS ENUM ()",
-            table_ref(schema, &def.name, Dialect::Postgres)
-        );
+/// PostgreSQL: rename the old type, create the new one, re-cast every column (defaults off
+/// and on around it), drop the old type.
+fn replace_enum(
+    schema: &str,
+    from: &sealift_ir::Enum,
+    to: &sealift_ir::Enum,
+    columns: &[crate::change::EnumColumn],
+    t: &Target,
+) -> Vec<Statement> {
+    let ty = t.table_ref(schema, &to.name);
+    let old_name = old_type_name(&from.name);
+    let mut out = vec![format!(
+        "ALTER TYPE {} RENAME TO {}",
+        t.table_ref(schema, &from.name),
+        t.quote(&old_name)
+    )];
+    out.extend(
+        statements(
+            &Change::CreateEnum {
+                schema: schema.to_owned(),
+                def: to.clone(),
+            },
+            t,
+        )
+        .iter()
+        .map(|s| s.to_sql(t.backend)),
+    );
+    // A default names the type: it goes before the re-cast and comes back after it, spelled
+    // as before, which now names the new type.
+    for col in columns.iter().filter(|c| c.default.is_some()) {
+        out.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+            t.table_ref(&col.schema, &col.table),
+            t.quote(&col.column)
+        ));
     }
-    Type::create()
-        .as_enum(type_name(schema, &def.name))
-        .values(def.values.iter().map(Alias::new).collect::<Vec<_>>())
-        .to_owned()
-        .to_string(PostgresQueryBuilder)
-}
-
-fn pg_only(d: Dialect, f: impl FnOnce() -> Vec<String>) -> Vec<String> {
-    if d == Dialect::Postgres {
-        f()
-    } else {
-        Vec::new()
+    for col in columns {
+        let dims = "[]".repeat(col.array_dims as usize);
+        out.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {c} TYPE {ty}{dims} USING {c}::text{dims}::{ty}{dims}",
+            t.table_ref(&col.schema, &col.table),
+            c = t.quote(&col.column)
+        ));
     }
-}
-
-/// Renders a sea-query schema statement with the dialect's backend.
-fn build(stmt: &impl SchemaStatementBuilder, d: Dialect) -> String {
-    match d {
-        Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
-        Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
-        Dialect::Mysql => stmt.to_string(MysqlQueryBuilder),
+    for col in columns {
+        if let Some(default) = &col.default {
+            out.push(format!(
+                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
+                t.table_ref(&col.schema, &col.table),
+                t.quote(&col.column)
+            ));
+        }
     }
-}
-
-/// A table reference for sea-query: qualified unless the namespace is implicit.
-fn sq_table(schema: &str, name: &str, d: Dialect) -> TableRef {
-    if implicit_schema(schema, d) {
-        Alias::new(name).into_table_ref()
-    } else {
-        (Alias::new(schema), Alias::new(name)).into_table_ref()
-    }
-}
-
-fn type_name(schema: &str, name: &str) -> (Alias, Alias) {
-    (Alias::new(schema), Alias::new(name))
+    let mut statements: Vec<Statement> = out.into_iter().map(Statement::Sql).collect();
+    statements.push(Statement::Schema(Schema::DropEnum(
+        t.name(schema, &old_name),
+    )));
+    statements
 }
 
 /// True when a foreign key can be written inside `CREATE TABLE` (sea-query's builder): not on
@@ -339,13 +530,13 @@ pub fn inline_check(c: &Check, d: Dialect) -> bool {
 }
 
 /// `ALTER TABLE .. ADD [CONSTRAINT ..] CHECK (..) [NOT VALID]`.
-fn check_text(schema: &str, table: &str, c: &Check, d: Dialect) -> String {
+fn check_text(schema: &str, table: &str, c: &Check, t: &Target) -> String {
     format!(
         "ALTER TABLE {} ADD {}CHECK ({}){}",
-        table_ref(schema, table, d),
-        constraint_name(&c.name, d),
-        c.expression,
-        if c.not_valid && d == Dialect::Postgres {
+        t.table_ref(schema, table),
+        constraint_name(&c.name, t.backend),
+        t.expression(&c.expression),
+        if c.not_valid && t.backend == Dialect::Postgres {
             " NOT VALID"
         } else {
             ""
@@ -353,185 +544,417 @@ fn check_text(schema: &str, table: &str, c: &Check, d: Dialect) -> String {
     )
 }
 
-fn create_table(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
-    let mut out = create_table_statements(schema, t, d);
-    for i in &t.indexes {
-        out.push(create_index(schema, &t.name, i, d));
-    }
-    out.extend(t.triggers.iter().map(|tr| tr.definition.clone()));
-    if d == Dialect::Postgres {
-        if let Some(c) = &t.comment {
-            out.push(format!(
-                "COMMENT ON TABLE {} IS {}",
-                table_ref(schema, &t.name, d),
-                literal(c)
-            ));
-        }
-        for c in &t.columns {
-            out.extend(column_comment(schema, &t.name, c, d));
-        }
-    }
-    out
-}
-
-/// `CREATE TABLE` and what must follow it at once (deferrable or `NOT VALID` constraints).
-fn create_table_statements(schema: &str, t: &Table, d: Dialect) -> Vec<String> {
-    if t.columns.is_empty() {
+/// `CREATE TABLE` and what follows it: constraints sea-query cannot state inline, indexes,
+/// triggers, comments. `named_for` is the table its key's default name comes from (a rebuild
+/// creates the table under a temporary name).
+fn create_table(schema: &str, table: &Table, t: &Target, named_for: &str) -> Vec<Statement> {
+    let d = t.backend;
+    if table.columns.is_empty() {
         // sea-query writes no parentheses for a table without columns; PostgreSQL wants `()`.
-        return vec![format!("CREATE TABLE {} ()", table_ref(schema, &t.name, d))];
+        return vec![Statement::Sql(format!(
+            "CREATE TABLE {} ()",
+            t.table_ref(schema, &table.name)
+        ))];
     }
-    let inline_pk = d == Dialect::Sqlite
-        && t.columns
+    let inline_pk = inline_primary_key(table, named_for);
+    let mut stmt = CreateTable {
+        table: t.name(schema, &table.name),
+        columns: table
+            .columns
             .iter()
-            .any(|c| c.identity == Some(Identity::AutoIncrement))
-        && t.primary_key.as_ref().is_some_and(|k| k.columns.len() == 1);
-    let mut stmt = SqTable::create();
-    stmt.table(sq_table(schema, &t.name, d));
-    for c in &t.columns {
-        stmt.col(sq_column(c, d, inline_pk));
-    }
-    if let Some(pk) = t.primary_key.as_ref().filter(|_| !inline_pk) {
-        let mut idx = SqIndex::create();
-        if let Some(n) = &pk.name {
-            idx.name(n);
-        }
-        for c in &pk.columns {
-            idx.col(Alias::new(c));
-        }
-        stmt.primary_key(&mut idx);
-    }
-    for u in &t.uniques {
-        let mut idx = SqIndex::create();
-        idx.unique();
-        if u.nulls_not_distinct {
-            idx.nulls_not_distinct();
-        }
-        if let Some(n) = &u.name {
-            idx.name(n);
-        }
-        for c in &u.columns {
-            idx.col(Alias::new(c));
-        }
-        stmt.index(&mut idx);
-    }
-    let mut deferred = Vec::new();
-    for c in &t.checks {
+            .map(|c| column_spec(c, t, inline_pk.as_deref() == Some(&c.name)))
+            .collect(),
+        primary_key: table
+            .primary_key
+            .as_ref()
+            .filter(|_| inline_pk.is_none())
+            .map(|pk| {
+                // PostgreSQL's default name is no name elsewhere.
+                let name = pk
+                    .name
+                    .clone()
+                    .filter(|n| !t.foreign_pg_name(n, &pg_primary_key_name(named_for)));
+                (name, pk.columns.clone())
+            }),
+        uniques: table
+            .uniques
+            .iter()
+            .map(|u| {
+                // PostgreSQL's default name is no name elsewhere.
+                let default = || pg_object_name(named_for, Some(&u.columns.join("_")), "key");
+                (
+                    u.name.clone().filter(|n| !t.foreign_pg_name(n, &default())),
+                    u.columns.clone(),
+                    u.nulls_not_distinct && d == Dialect::Postgres,
+                )
+            })
+            .collect(),
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+    };
+    let mut after = Vec::new();
+    for c in &table.checks {
         if inline_check(c, d) {
-            stmt.check(match &c.name {
-                Some(n) => SqCheck::named(Alias::new(n), Expr::cust(c.expression.clone())),
-                None => Expr::cust(c.expression.clone()).into(),
-            });
+            // PostgreSQL's default name is no name elsewhere.
+            let name = c
+                .name
+                .clone()
+                .filter(|n| !t.foreign_pg_name(n, &pg_check_name(named_for, &c.expression)));
+            stmt.checks.push((name, t.expression(&c.expression)));
         } else {
-            deferred.push(check_text(schema, &t.name, c, d));
+            after.push(Statement::Sql(check_text(schema, &table.name, c, t)));
         }
     }
-    for fk in &t.foreign_keys {
+    for fk in &table.foreign_keys {
         if inline_foreign_key(fk, d) {
-            stmt.foreign_key(&mut sq_foreign_key(schema, &t.name, fk, d));
+            stmt.foreign_keys
+                .push(foreign_key_spec(schema, &table.name, fk, t));
         } else {
             // sea-query cannot say DEFERRABLE or NOT VALID: add the key right after the table.
-            deferred.push(format!(
+            after.push(Statement::Sql(format!(
                 "ALTER TABLE {} ADD {}",
-                table_ref(schema, &t.name, d),
-                foreign_key_text(schema, fk, d)
-            ));
+                t.table_ref(schema, &table.name),
+                foreign_key_text(schema, &table.name, fk, t)
+            )));
         }
     }
-    let mut out = vec![one_item_per_line(&build(&stmt, d))];
-    out.extend(deferred);
+    let mut out = vec![Statement::Schema(Schema::CreateTable(stmt))];
+    out.extend(after);
+    for i in &table.indexes {
+        out.push(create_index(schema, &table.name, i, t));
+    }
+    for tr in &table.triggers {
+        out.push(if t.native_backend() {
+            Statement::Sql(tr.definition.clone())
+        } else {
+            Statement::Unsupported(format!(
+                "trigger `{}` is written in {}'s SQL; create it by hand on this backend",
+                tr.name, t.plan
+            ))
+        });
+    }
+    if d == Dialect::Postgres {
+        if let Some(c) = &table.comment {
+            out.push(Statement::Sql(format!(
+                "COMMENT ON TABLE {} IS {}",
+                t.table_ref(schema, &table.name),
+                literal(c)
+            )));
+        }
+        for c in &table.columns {
+            out.extend(column_comment(schema, &table.name, c, t));
+        }
+    }
     out
 }
 
-/// `CREATE TABLE t ( a, b )` -> one column or constraint per line, for reviewers.
-fn one_item_per_line(sql: &str) -> String {
-    let (Some(open), Some(close)) = (sql.find('('), sql.rfind(')')) else {
-        return sql.to_owned();
+/// The column whose definition says `PRIMARY KEY`, as SeaORM writes an auto-increment key: a
+/// one-column key on an auto-increment column, named as every backend names it by default.
+/// SQLite needs it so (`AUTOINCREMENT` only follows `PRIMARY KEY`), and the others make the
+/// same key from it.
+fn inline_primary_key(table: &Table, named_for: &str) -> Option<String> {
+    let pk = table.primary_key.as_ref()?;
+    let [col] = pk.columns.as_slice() else {
+        return None;
     };
-    let body = &sql[open + 1..close];
-    let mut items = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
-    for (i, ch) in body.char_indices() {
-        match (quote, ch) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(ch),
-            (None, '(') => depth += 1,
-            (None, ')') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                items.push(body[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    items.push(body[start..].trim());
-    format!(
-        "{}(\n  {}\n){}",
-        &sql[..open],
-        items.join(",\n  "),
-        &sql[close + 1..]
-    )
+    let column = table.column(col)?;
+    let auto = matches!(
+        column.identity,
+        Some(Identity::AutoIncrement | Identity::ByDefault)
+    );
+    let default_name = pk
+        .name
+        .as_deref()
+        .is_none_or(|n| n == "PRIMARY" || n == pg_primary_key_name(named_for));
+    (auto && default_name).then(|| col.clone())
 }
 
-fn column_comment(schema: &str, table: &str, c: &Column, d: Dialect) -> Vec<String> {
-    match (&c.comment, d) {
-        (Some(text), Dialect::Postgres) => vec![format!(
+/// PostgreSQL's name for a check made without one: `{table}_{column}_check`, after the first
+/// column the expression names.
+fn pg_check_name(table: &str, expression: &str) -> String {
+    let column = crate::expr::first_identifier(expression);
+    pg_object_name(table, column.as_deref(), "check")
+}
+
+/// PostgreSQL's name for a table's primary key: `{table}_pkey`, the table's name cut so that
+/// it fits 63 bytes.
+fn pg_primary_key_name(table: &str) -> String {
+    let mut end = table.len().min(63 - "_pkey".len());
+    while !table.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}_pkey", &table[..end])
+}
+
+fn column_comment(schema: &str, table: &str, c: &Column, t: &Target) -> Vec<Statement> {
+    match (&c.comment, t.backend) {
+        (Some(text), Dialect::Postgres) => vec![Statement::Sql(format!(
             "COMMENT ON COLUMN {}.{} IS {}",
-            table_ref(schema, table, d),
-            quote(&c.name, d),
+            t.table_ref(schema, table),
+            t.quote(&c.name),
             literal(text)
-        )],
+        ))],
         _ => Vec::new(),
     }
 }
 
-/// A column as a sea-query definition: the type spelled by [`type_sql`] (with its collation),
-/// NOT NULL, default, identity or auto-increment, generation.
-fn sq_column(c: &Column, d: Dialect, inline_pk: bool) -> ColumnDef {
-    let ty = column_type_sql(c, d);
-    let mut def = ColumnDef::new_with_type(Alias::new(&c.name), ColumnType::custom(Alias::new(ty)));
-    if !c.nullable {
-        def.not_null();
-    }
+/// A column as sea-query's builder writes it on the target: SeaORM's logical type (from the
+/// entity, or mapped back from the plan's catalog), NOT NULL, default, auto-increment,
+/// generation, comment.
+pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
+    let d = t.backend;
     let serial = matches!(c.identity, Some(Identity::Serial { .. }));
-    if let Some(default) = c
-        .default
-        .as_ref()
-        .filter(|_| !serial && c.generated.is_none())
+    let ty = column_type(c, t);
+    let auto_increment = match (&c.identity, d) {
+        (None, _) => false,
+        (Some(Identity::Always), Dialect::Postgres) => false,
+        (Some(Identity::Serial { .. }), Dialect::Postgres) if t.native_backend() => false,
+        // sea-query writes an identity only for the integer types.
+        (_, Dialect::Postgres) => matches!(
+            ty,
+            LogicalType::SmallInteger | LogicalType::Integer | LogicalType::BigInteger
+        ),
+        // AUTOINCREMENT follows PRIMARY KEY only.
+        (_, Dialect::Sqlite) => inline_pk,
+        (_, Dialect::Mysql) => true,
+    };
+    let extra = match (&c.identity, d) {
+        (Some(Identity::Always), Dialect::Postgres) => Some("GENERATED ALWAYS AS IDENTITY"),
+        (Some(Identity::ByDefault), Dialect::Postgres) if !auto_increment => {
+            Some("GENERATED BY DEFAULT AS IDENTITY")
+        }
+        _ => None,
+    };
+    let default = match &c.default {
+        _ if serial || c.generated.is_some() => None,
+        None => None,
+        Some(text) => Some(
+            c.logical
+                .as_ref()
+                .and_then(|l| l.default.clone())
+                .unwrap_or_else(|| catalog_default(text)),
+        ),
+    };
+    ColumnSpec {
+        name: c.name.clone(),
+        ty,
+        not_null: !c.nullable,
+        default,
+        auto_increment,
+        primary_key: inline_pk,
+        extra: extra.map(str::to_owned),
+        generated: c.generated.clone().map(|g| (g, d != Dialect::Sqlite)),
+        comment: c.comment.clone().filter(|_| d == Dialect::Mysql),
+    }
+}
+
+/// A default the catalog printed, as SeaORM would state it: a string literal (PostgreSQL's
+/// cast on it dropped, the server adds it back), a boolean, or the text as it is.
+fn catalog_default(text: &str) -> LogicalDefault {
+    let untyped = untyped_default(text);
+    if let Some(inner) = untyped
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .filter(|s| !s.replace("''", "").contains('\''))
     {
-        def.default(Expr::custom_keyword(Alias::new(default)));
+        return LogicalDefault::Str(inner.replace("''", "'"));
     }
-    match (&c.identity, d) {
-        (Some(Identity::Always), Dialect::Postgres) => {
-            def.extra("GENERATED ALWAYS AS IDENTITY");
-        }
-        (Some(Identity::ByDefault), Dialect::Postgres) => {
-            def.extra("GENERATED BY DEFAULT AS IDENTITY");
-        }
-        (Some(Identity::AutoIncrement), Dialect::Sqlite) if inline_pk => {
-            def.primary_key().auto_increment();
-        }
-        (Some(Identity::AutoIncrement), Dialect::Mysql) => {
-            def.auto_increment();
-        }
-        _ => {}
+    match text.to_ascii_lowercase().as_str() {
+        "true" => LogicalDefault::Bool(true),
+        "false" => LogicalDefault::Bool(false),
+        _ => LogicalDefault::Keyword(text.to_owned()),
     }
-    if let Some(g) = &c.generated {
-        def.generated(Expr::cust(g.clone()), d != Dialect::Sqlite);
+}
+
+/// The column's type on the target. On the plan's own backend: the logical type when
+/// sea-query renders it as exactly the column's type there, else the type as SQL text. On
+/// another backend: the logical type, the closest one to a catalog type, or the text.
+fn column_type(c: &Column, t: &Target) -> LogicalType {
+    let native = t.native_backend();
+    let serial = matches!(c.identity, Some(Identity::Serial { .. }));
+    if native && (c.collation.is_some() || serial) {
+        return LogicalType::Custom(column_type_sql(c, t));
     }
-    if let (Some(text), Dialect::Mysql) = (&c.comment, d) {
-        def.comment(text);
+    let logical = c
+        .logical
+        .as_ref()
+        .map(|l| l.ty.clone())
+        .or_else(|| logical_of(&c.data_type, t.plan));
+    match logical {
+        Some(LogicalType::Enum { name, variants }) => enum_type(c, name, variants, t)
+            .unwrap_or_else(|| LogicalType::Custom(type_sql(&c.data_type, None, t))),
+        Some(l) if !native || renders_as(&l, &c.data_type, t.backend) => l,
+        _ => LogicalType::Custom(type_sql(&c.data_type, None, t)),
     }
-    def
+}
+
+/// An enum column's type: SeaORM's enumeration where sea-query spells it right on the
+/// backend (PostgreSQL writes the type's name bare, so only a plain name in the connection's
+/// schema), none where the type must be named as text.
+fn enum_type(c: &Column, name: String, variants: Vec<String>, t: &Target) -> Option<LogicalType> {
+    if t.backend == Dialect::Postgres {
+        let plain = name
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+            && !name.starts_with(|ch: char| ch.is_ascii_digit());
+        let here = c.data_type.schema.as_deref().is_none_or(|s| t.implicit(s));
+        if !(plain && here) || (t.native_backend() && c.data_type.array_dims > 0) {
+            return None;
+        }
+    }
+    Some(LogicalType::Enum { name, variants })
+}
+
+/// The logical type a catalog type of `d` comes from, when one renders as it.
+pub fn logical_of(t: &DataType, d: Dialect) -> Option<LogicalType> {
+    use LogicalType as L;
+    if t.array_dims > 0 {
+        let inner = logical_of(&t.clone().array_of(t.array_dims - 1), d)?;
+        return Some(L::Array(Box::new(inner)));
+    }
+    if t.kind == TypeKind::Enum {
+        return Some(L::Enum {
+            name: t.name.clone(),
+            variants: Vec::new(),
+        });
+    }
+    if t.kind != TypeKind::Builtin {
+        return None;
+    }
+    let m = t.modifiers.as_slice();
+    let one = |f: fn(Option<u32>) -> L| match m {
+        [] => Some(f(None)),
+        [n] => Some(f(Some(*n))),
+        _ => None,
+    };
+    let pair = |f: fn(Option<(u32, u32)>) -> L| match m {
+        [] => Some(f(None)),
+        [p, s] => Some(f(Some((*p, *s)))),
+        _ => None,
+    };
+    let plain = |l: L| m.is_empty().then_some(l);
+    match (d, t.name.as_str()) {
+        (Dialect::Postgres, "int2") => plain(L::SmallInteger),
+        (Dialect::Postgres, "int4") => plain(L::Integer),
+        (Dialect::Postgres, "int8") => plain(L::BigInteger),
+        (Dialect::Postgres, "float4") => plain(L::Float),
+        (Dialect::Postgres, "float8") => plain(L::Double),
+        (Dialect::Postgres, "numeric") => pair(L::Decimal),
+        (Dialect::Postgres, "varchar") => one(L::String),
+        (Dialect::Postgres, "bpchar") => one(L::Char),
+        (Dialect::Postgres, "bool") => plain(L::Boolean),
+        (Dialect::Postgres, "timestamp") => plain(L::DateTime),
+        (Dialect::Postgres, "timestamptz") => plain(L::TimestampWithTimeZone),
+        (Dialect::Postgres, "time") => plain(L::Time),
+        (Dialect::Postgres, "date") => plain(L::Date),
+        (Dialect::Postgres, "interval") => plain(L::Interval),
+        (Dialect::Postgres, "bytea") => plain(L::Blob),
+        (Dialect::Postgres, "jsonb") => plain(L::JsonBinary),
+        (Dialect::Postgres, "money") => plain(L::Money(None)),
+        (Dialect::Postgres, "cidr") => plain(L::Cidr),
+        (Dialect::Postgres, "inet") => plain(L::Inet),
+        (Dialect::Postgres, "macaddr") => plain(L::MacAddr),
+        (Dialect::Sqlite, "integer" | "int") => plain(L::Integer),
+        (Dialect::Sqlite, "bigint") => plain(L::BigInteger),
+        (Dialect::Sqlite, "smallint") => plain(L::SmallInteger),
+        (Dialect::Sqlite, "tinyint") => plain(L::TinyInteger),
+        (Dialect::Sqlite, "varchar") => one(L::String),
+        (Dialect::Sqlite, "char") => one(L::Char),
+        (Dialect::Sqlite, "real") => pair(L::Decimal),
+        (Dialect::Sqlite, "real_decimal") => plain(L::Decimal(None)),
+        (Dialect::Sqlite, "real_money") => pair(L::Money),
+        (Dialect::Sqlite, "boolean") => plain(L::Boolean),
+        (Dialect::Sqlite, "datetime_text") => plain(L::DateTime),
+        (Dialect::Sqlite, "timestamp_text") => plain(L::Timestamp),
+        (Dialect::Sqlite, "timestamp_with_timezone_text") => plain(L::TimestampWithTimeZone),
+        (Dialect::Sqlite, "time_text") => plain(L::Time),
+        (Dialect::Sqlite, "date_text") => plain(L::Date),
+        (Dialect::Sqlite, "blob") => match m {
+            [] => Some(L::Blob),
+            [n] => Some(L::Binary(*n)),
+            _ => None,
+        },
+        (Dialect::Sqlite, "varbinary_blob") => one(L::VarBinary),
+        (Dialect::Sqlite, "json_text") => plain(L::Json),
+        (Dialect::Sqlite, "jsonb_text") => plain(L::JsonBinary),
+        (Dialect::Sqlite, "uuid_text") => plain(L::Uuid),
+        // The labels are not in SQLite's catalog: text is the closest.
+        (Dialect::Sqlite, "enum_text") => plain(L::Text),
+        (Dialect::Mysql, "int") => plain(L::Integer),
+        (Dialect::Mysql, "bigint") => plain(L::BigInteger),
+        (Dialect::Mysql, "smallint") => plain(L::SmallInteger),
+        (Dialect::Mysql, "tinyint") => plain(L::TinyInteger),
+        (Dialect::Mysql, "int unsigned") => plain(L::Unsigned),
+        (Dialect::Mysql, "bigint unsigned") => plain(L::BigUnsigned),
+        (Dialect::Mysql, "decimal") => pair(L::Decimal),
+        (Dialect::Mysql, "varchar") => one(L::String),
+        (Dialect::Mysql, "char") => one(L::Char),
+        (Dialect::Mysql, "datetime") => plain(L::DateTime),
+        (Dialect::Mysql, "timestamp") => plain(L::Timestamp),
+        (Dialect::Mysql, "bool") => plain(L::Boolean),
+        (_, "text") => plain(L::Text),
+        (_, "float") => plain(L::Float),
+        (_, "double") => plain(L::Double),
+        (_, "json") => plain(L::Json),
+        (_, "uuid") => plain(L::Uuid),
+        (_, "date") => plain(L::Date),
+        (_, "time") => plain(L::Time),
+        (_, "blob") => plain(L::Blob),
+        _ => None,
+    }
+}
+
+/// True when sea-query writes `l` as exactly `t` on `d` (worked out once per pair).
+fn renders_as(l: &LogicalType, t: &DataType, d: Dialect) -> bool {
+    thread_local! {
+        static RENDERED: RefCell<HashMap<(LogicalType, Dialect), Option<DataType>>> =
+            RefCell::new(HashMap::new());
+    }
+    let key = (l.clone(), d);
+    let rendered = RENDERED.with(|r| {
+        r.borrow_mut()
+            .entry(key)
+            .or_insert_with(|| rendered_type(l, d))
+            .clone()
+    });
+    rendered.as_ref() == Some(t)
+}
+
+/// The model type sea-query's backend writes for a logical type.
+fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
+    if matches!(l, LogicalType::Enum { .. } | LogicalType::Custom(_)) {
+        return None;
+    }
+    let stmt = SqTable::create()
+        .table(Alias::new("t"))
+        .col(ColumnDef::new_with_type(
+            Alias::new("c"),
+            crate::statement::sea_type(l),
+        ))
+        .to_owned();
+    // sea-query panics on a type a backend does not have (`Interval` on SQLite).
+    let sql = std::panic::catch_unwind(|| build(&stmt, d)).ok()?;
+    let open = sql.find("( ")? + 2;
+    let text = sql[open..].strip_suffix(" )")?;
+    let text = text.split_once(' ')?.1;
+    let (text, dims) = match text.strip_suffix("[]") {
+        Some(inner) => (inner, 1),
+        None => (text, 0),
+    };
+    let mut ty = sqlite_declared_type(text);
+    if d == Dialect::Postgres {
+        ty.name = normalize_pg_type_name(&ty.name);
+    }
+    Some(ty.array_of(dims))
 }
 
 /// A column's type as its definition spells it: the type (`serial` for a PostgreSQL serial) and
 /// its collation.
-pub fn column_type_sql(c: &Column, d: Dialect) -> String {
-    let mut ty = type_sql(&c.data_type, c.identity.as_ref(), d);
+fn column_type_sql(c: &Column, t: &Target) -> String {
+    let mut ty = type_sql(&c.data_type, c.identity.as_ref(), t);
     if let Some(coll) = &c.collation {
-        let coll = if d == Dialect::Postgres {
-            quote(coll, d)
+        let coll = if t.backend == Dialect::Postgres {
+            t.quote(coll)
         } else {
             coll.clone()
         };
@@ -556,139 +979,119 @@ pub fn is_plain_index(i: &Index) -> bool {
         && i.predicate.is_none()
 }
 
-/// An index: with sea-query when it is plain columns, as text when it has expressions,
-/// operator classes, collations or a NULLS order.
-fn create_index(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
-    let plain = i.parts.iter().all(|p| {
-        matches!(p.key, IndexKey::Column(_))
-            && p.opclass.is_none()
-            && p.collation.is_none()
-            && p.nulls_first.is_none()
-    }) && !i.nulls_not_distinct;
-    if !plain {
-        return create_index_text(schema, table, i, d);
+/// An index: with sea-query when it is plain columns, as text otherwise.
+fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
+    if !is_plain_index(i) {
+        return Statement::Sql(create_index_text(schema, table, i, t));
     }
-    let mut stmt = SqIndex::create();
-    stmt.name(&i.name).table(sq_table(schema, table, d));
-    if i.unique {
-        stmt.unique();
-    }
-    for p in &i.parts {
-        let IndexKey::Column(c) = &p.key else {
-            continue;
-        };
-        if p.descending {
-            stmt.col((Alias::new(c), IndexOrder::Desc));
-        } else {
-            stmt.col(Alias::new(c));
-        }
-    }
-    if let (Some(m), Dialect::Postgres) = (&i.method, d)
-        && m != "btree"
-    {
-        stmt.index_type(IndexType::Custom(Alias::new(m).into_iden()));
-    }
-    for c in &i.include {
-        stmt.include(Alias::new(c));
-    }
-    if let Some(p) = &i.predicate {
-        stmt.and_where(Expr::cust(p.clone()));
-    }
-    build(&stmt, d)
+    Statement::Schema(Schema::CreateIndex {
+        table: t.name(schema, table),
+        index: IndexSpec {
+            name: i.name.clone(),
+            unique: i.unique,
+            columns: i
+                .parts
+                .iter()
+                .filter_map(|p| match &p.key {
+                    IndexKey::Column(c) => Some((c.clone(), p.descending)),
+                    IndexKey::Expression(_) => None,
+                })
+                .collect(),
+        },
+    })
 }
 
-fn sq_action(a: FkAction) -> ForeignKeyAction {
-    match a {
-        FkAction::NoAction => ForeignKeyAction::NoAction,
-        FkAction::Restrict => ForeignKeyAction::Restrict,
-        FkAction::Cascade => ForeignKeyAction::Cascade,
-        FkAction::SetNull => ForeignKeyAction::SetNull,
-        FkAction::SetDefault => ForeignKeyAction::SetDefault,
+/// A foreign key's name on the backend: its own, or for a key SQLite keeps unnamed, SeaORM's
+/// (`fk-{table}-{columns}`), which the other backends keep.
+fn fk_name(table: &str, fk: &ForeignKey, d: Dialect) -> Option<String> {
+    match (&fk.name, d) {
+        (Some(n), _) => Some(n.clone()),
+        (None, Dialect::Sqlite) => None,
+        (None, _) => Some(format!("fk-{table}-{}", fk.columns.join("-"))),
     }
 }
 
-/// A foreign key as a sea-query statement (inline in CREATE TABLE, or ALTER TABLE ADD).
-fn sq_foreign_key(
-    schema: &str,
-    table: &str,
-    fk: &ForeignKey,
-    d: Dialect,
-) -> sea_query::ForeignKeyCreateStatement {
-    let mut stmt = SqForeignKey::create();
-    if let Some(n) = &fk.name {
-        stmt.name(n);
-    }
+fn foreign_key_spec(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> ForeignKeySpec {
     let target_schema = fk.referenced_table.schema.as_deref().unwrap_or(schema);
-    stmt.from_tbl(sq_table(schema, table, d)).to_tbl(sq_table(
-        target_schema,
-        &fk.referenced_table.name,
-        d,
-    ));
-    for c in &fk.columns {
-        stmt.from_col(Alias::new(c));
+    let action = |a: FkAction| (a != FkAction::NoAction).then_some(a);
+    ForeignKeySpec {
+        name: fk_name(table, fk, t.backend),
+        from: t.name(schema, table),
+        columns: fk.columns.clone(),
+        to: t.name(target_schema, &fk.referenced_table.name),
+        referenced: fk.referenced_columns.clone(),
+        on_update: action(fk.on_update),
+        on_delete: action(fk.on_delete),
     }
-    for c in &fk.referenced_columns {
-        stmt.to_col(Alias::new(c));
-    }
-    if fk.on_update != FkAction::NoAction {
-        stmt.on_update(sq_action(fk.on_update));
-    }
-    if fk.on_delete != FkAction::NoAction {
-        stmt.on_delete(sq_action(fk.on_delete));
-    }
-    stmt
 }
 
-/// The SQL spelling of a model type.
-fn type_sql(t: &DataType, identity: Option<&Identity>, d: Dialect) -> String {
-    if let (Some(Identity::Serial { .. }), Dialect::Postgres) = (identity, d) {
-        return match t.name.as_str() {
+/// The SQL spelling of a model type, in the plan's dialect.
+fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -> String {
+    if let (Some(Identity::Serial { .. }), Dialect::Postgres) = (identity, t.backend) {
+        return match ty.name.as_str() {
             "int2" => "smallserial".into(),
             "int8" => "bigserial".into(),
             _ => "serial".into(),
         };
     }
-    let mut s = match (&t.schema, &t.kind) {
+    let mut s = match (&ty.schema, &ty.kind) {
         (Some(schema), TypeKind::Enum | TypeKind::Domain { .. } | TypeKind::Other) => {
-            table_ref(schema, &t.name, d)
+            t.table_ref(schema, &ty.name)
         }
-        _ => t.name.clone(),
+        _ => ty.name.clone(),
     };
-    if !t.modifiers.is_empty() {
-        let mods: Vec<String> = t.modifiers.iter().map(u32::to_string).collect();
+    if !ty.modifiers.is_empty() {
+        let mods: Vec<String> = ty.modifiers.iter().map(u32::to_string).collect();
         s.push_str(&format!("({})", mods.join(", ")));
     }
-    for _ in 0..t.array_dims {
+    for _ in 0..ty.array_dims {
         s.push_str("[]");
     }
     s
 }
 
-fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialect) -> Vec<String> {
-    let t = table_ref(schema, table, d);
-    let c = quote(&to.name, d);
-    if d == Dialect::Mysql {
-        let mut def = sq_column(to, d, false);
-        return vec![build(
-            SqTable::alter()
-                .table(sq_table(schema, table, d))
-                .modify_column(&mut def),
-            d,
-        )];
-    }
-    let mut out = Vec::new();
-    if from.data_type != to.data_type || from.collation != to.collation {
-        let mut ty = type_sql(&to.data_type, None, d);
-        if let Some(coll) = &to.collation {
-            ty.push_str(&format!(" COLLATE {}", quote(coll, d)));
+/// A column's type as SQL text on the target: the plan's spelling on its own backend, else
+/// how sea-query writes the column's logical type there.
+fn target_type_sql(c: &Column, t: &Target) -> String {
+    match column_type(c, t) {
+        LogicalType::Custom(text) => text,
+        l => {
+            let stmt = SqTable::create()
+                .table(Alias::new("t"))
+                .col(ColumnDef::new_with_type(
+                    Alias::new("c"),
+                    crate::statement::sea_type(&l),
+                ))
+                .to_owned();
+            let sql = build(&stmt, t.backend);
+            sql.find("( \"c\" ")
+                .and_then(|i| sql[i + 6..].strip_suffix(" )"))
+                .unwrap_or(&sql)
+                .to_owned()
         }
-        // A direct cast between numbers keeps rounding semantics; anything else goes through
-        // text, which PostgreSQL accepts for every pair of types (rows decide).
+    }
+}
+
+fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, t: &Target) -> Vec<String> {
+    let tbl = t.table_ref(schema, table);
+    let c = t.quote(&to.name);
+    let mut out = Vec::new();
+    // Families are the plan's: on another backend every type change goes through text.
+    let across = |a: &DataType, b: &DataType| !t.native_backend() || family(a) != family(b);
+    if from.data_type != to.data_type || from.collation != to.collation {
+        let target = if t.native_backend() {
+            type_sql(&to.data_type, None, t)
+        } else {
+            target_type_sql(to, t)
+        };
+        let mut ty = target.clone();
+        if let Some(coll) = to.collation.as_ref().filter(|_| t.native_backend()) {
+            ty.push_str(&format!(" COLLATE {}", t.quote(coll)));
+        }
         // Within a family PostgreSQL's assignment cast applies: it rejects values that do not
         // fit instead of truncating them, and skips the rewrite for in-place widenings. Across
         // families there is no assignment cast, so the value goes through text.
-        let target = type_sql(&to.data_type, None, d);
-        let across = family(&from.data_type) != family(&to.data_type);
+        let across = across(&from.data_type, &to.data_type);
         let using = if across {
             format!(" USING {c}::text::{target}")
         } else {
@@ -700,36 +1103,40 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, d: Dialec
         let (restore, before) = match (&from.default, across) {
             (Some(_), true) => (
                 to.default.as_deref().map(untyped_default),
-                Some(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")),
+                Some(format!("ALTER TABLE {tbl} ALTER COLUMN {c} DROP DEFAULT")),
             ),
             _ => (None, None),
         };
         out.extend(before);
-        out.push(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty}{using}"));
+        out.push(format!(
+            "ALTER TABLE {tbl} ALTER COLUMN {c} TYPE {ty}{using}"
+        ));
         if from.default == to.default
             && let Some(default) = restore
         {
             out.push(format!(
-                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}"
+                "ALTER TABLE {tbl} ALTER COLUMN {c} SET DEFAULT {default}"
             ));
         }
     }
     if from.nullable != to.nullable {
         let verb = if to.nullable { "DROP" } else { "SET" };
-        out.push(format!("ALTER TABLE {t} ALTER COLUMN {c} {verb} NOT NULL"));
+        out.push(format!(
+            "ALTER TABLE {tbl} ALTER COLUMN {c} {verb} NOT NULL"
+        ));
     }
     let dropped_for_type = from.data_type != to.data_type
         && from.default.is_some()
-        && family(&from.data_type) != family(&to.data_type);
+        && across(&from.data_type, &to.data_type);
     if from.default != to.default && !(dropped_for_type && to.default.is_none()) {
         out.push(match &to.default {
-            Some(def) => format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {def}"),
-            None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+            Some(def) => format!("ALTER TABLE {tbl} ALTER COLUMN {c} SET DEFAULT {def}"),
+            None => format!("ALTER TABLE {tbl} ALTER COLUMN {c} DROP DEFAULT"),
         });
     }
     if from.comment != to.comment {
         out.push(format!(
-            "COMMENT ON COLUMN {t}.{c} IS {}",
+            "COMMENT ON COLUMN {tbl}.{c} IS {}",
             comment_literal(&to.comment)
         ));
     }
@@ -769,34 +1176,38 @@ fn family(t: &DataType) -> String {
 }
 
 /// SQLite batch mode for one table.
-fn rebuild(schema: &str, from: &Table, to: &Table, d: Dialect) -> Vec<String> {
+fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<String> {
     let temp = format!("_sealift_new_{}", to.name);
     let mut staging = to.clone();
     staging.name = temp.clone();
     staging.indexes.clear();
     staging.triggers.clear();
     let mut out = vec!["PRAGMA foreign_keys = OFF".to_owned()];
-    out.extend(create_table(schema, &staging, d));
+    out.extend(
+        create_table(schema, &staging, t, &to.name)
+            .iter()
+            .map(|s| s.to_sql(t.backend)),
+    );
     let kept: Vec<&Column> = to
         .columns
         .iter()
         .filter(|c| c.generated.is_none() && from.columns.iter().any(|f| f.name == c.name))
         .collect();
-    let cols: Vec<String> = kept.iter().map(|c| quote(&c.name, d)).collect();
+    let cols: Vec<String> = kept.iter().map(|c| t.quote(&c.name)).collect();
     out.push(format!(
         "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
-        table_ref(schema, &temp, d),
-        table_ref(schema, &from.name, d),
+        t.table_ref(schema, &temp),
+        t.table_ref(schema, &from.name),
         cols = cols.join(", ")
     ));
-    out.push(format!("DROP TABLE {}", table_ref(schema, &from.name, d)));
+    out.push(format!("DROP TABLE {}", t.table_ref(schema, &from.name)));
     out.push(format!(
         "ALTER TABLE {} RENAME TO {}",
-        table_ref(schema, &temp, d),
-        quote(&to.name, d)
+        t.table_ref(schema, &temp),
+        t.quote(&to.name)
     ));
     for i in &to.indexes {
-        out.push(create_index(schema, &to.name, i, d));
+        out.push(create_index(schema, &to.name, i, t).to_sql(t.backend));
     }
     // Dropping the old table dropped its triggers: create them again on the new one.
     out.extend(to.triggers.iter().map(|tr| tr.definition.clone()));
@@ -850,7 +1261,8 @@ fn comment_literal(c: &Option<String>) -> String {
         .unwrap_or_else(|| "NULL".to_owned())
 }
 
-fn create_index_text(schema: &str, table: &str, i: &Index, d: Dialect) -> String {
+fn create_index_text(schema: &str, table: &str, i: &Index, t: &Target) -> String {
+    let d = t.backend;
     let parts: Vec<String> = i
         .parts
         .iter()
@@ -885,7 +1297,7 @@ fn create_index_text(schema: &str, table: &str, i: &Index, d: Dialect) -> String
         "CREATE {}INDEX {} ON {}{method} ({})",
         if i.unique { "UNIQUE " } else { "" },
         quote(&i.name, d),
-        table_ref(schema, table, d),
+        t.table_ref(schema, table),
         parts.join(", ")
     );
     if !i.include.is_empty() {
@@ -926,15 +1338,16 @@ fn parenthesized(text: &str) -> bool {
     depth == 0
 }
 
-fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
+fn foreign_key_text(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> String {
+    let d = t.backend;
     let target = match (&fk.referenced_table.schema, d) {
         (_, Dialect::Sqlite) => quote(&fk.referenced_table.name, d),
-        (Some(s), _) => table_ref(s, &fk.referenced_table.name, d),
-        (None, _) => table_ref(schema, &fk.referenced_table.name, d),
+        (Some(s), _) => t.table_ref(s, &fk.referenced_table.name),
+        (None, _) => t.table_ref(schema, &fk.referenced_table.name),
     };
     let mut s = format!(
         "{}FOREIGN KEY ({}) REFERENCES {target} ({})",
-        constraint_name(&fk.name, d),
+        constraint_name(&fk_name(table, fk, d), d),
         idents(&fk.columns, d),
         idents(&fk.referenced_columns, d)
     );
@@ -957,7 +1370,7 @@ fn foreign_key_text(schema: &str, fk: &ForeignKey, d: Dialect) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::one_item_per_line;
+    use crate::statement::one_item_per_line;
 
     #[test]
     fn a_replaced_enum_keeps_a_name_of_its_own_while_it_goes() {

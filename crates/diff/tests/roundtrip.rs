@@ -202,8 +202,8 @@ async fn round_trip(current: Schema, desired: Schema, dialect: Dialect) -> Resul
     options.drop_unknown_tables = true;
     let db = TestDb::create("prop", dialect).await;
     let empty = reflect_db(&db).await;
-    db.run(&render_steps(&diff(&current, &empty, &options).up, dialect))
-        .await;
+    let create = diff(&current, &empty, &options);
+    db.run(&render_steps(&create.up, &create.target())).await;
     let start = reflect_db(&db).await;
     if sealift_ir::dump(&start) != sealift_ir::dump(&current) {
         return Err(format!(
@@ -213,7 +213,7 @@ async fn round_trip(current: Schema, desired: Schema, dialect: Dialect) -> Resul
         ));
     }
     let plan = diff(&desired, &start, &options);
-    db.run(&render_steps(&plan.up, dialect)).await;
+    db.run(&render_steps(&plan.up, &plan.target())).await;
     let after_up = diff(&desired, &reflect_db(&db).await, &options);
     if !after_up.is_empty() {
         return Err(format!(
@@ -222,7 +222,7 @@ async fn round_trip(current: Schema, desired: Schema, dialect: Dialect) -> Resul
             plan.to_text()
         ));
     }
-    db.run(&render_steps(&plan.down, dialect)).await;
+    db.run(&render_steps(&plan.down, &plan.target())).await;
     let restored = reflect_db(&db).await;
     if dump_unordered(&restored) != dump_unordered(&start) {
         return Err(format!(

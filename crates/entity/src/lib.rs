@@ -24,8 +24,9 @@ use rayon::prelude::*;
 use sealift_ir::Schema;
 
 pub use diagnostic::{Diagnostic, Pos, Severity};
-pub use lower::{LowerOptions, pg_object_name};
+pub use lower::LowerOptions;
 pub use model::{ColType, ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
+pub use sealift_ir::pg_object_name;
 pub use type_index::{TypeIndex, Unresolved, UserType, UserTypeKind};
 
 /// One entity source file: its path (for diagnostics and the module name) and its text.

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use sealift_ir::{
     Check, Column, DataType, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart,
-    Namespace, PrimaryKey, QualifiedName, Schema, Table, TypeKind, Unique, normalize_pg_type_name,
-    sqlite_declared_type,
+    Logical, Namespace, PrimaryKey, QualifiedName, Schema, Table, TypeKind, Unique,
+    normalize_pg_type_name, pg_object_name, sqlite_declared_type,
 };
 
 use crate::diagnostic::{Diagnostic, Pos};
@@ -186,6 +186,10 @@ pub fn lower(
                 .default
                 .as_ref()
                 .map(|d| default_text(d, &col.data_type, options.dialect));
+            col.logical = Some(Logical {
+                ty: ct.clone(),
+                default: c.default.clone(),
+            });
             if options.dialect == Dialect::Mysql {
                 col.comment = match (&c.comment, &c.renamed_from) {
                     (Some(cm), Some(r)) => Some(format!("{cm}; renamed_from \"{r}\"")),
@@ -579,29 +583,6 @@ fn check_of(extra: &str) -> Option<String> {
         .map(|_| t[5..].trim())?;
     let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
     Some(inner.trim().to_owned())
-}
-
-/// PostgreSQL's `makeObjectName`: `{name1}_{name2}_{label}`, shortening the longer of the two
-/// names until it fits in 63 bytes.
-pub fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
-    let overhead = label.len() + 1 + usize::from(name2.is_some());
-    let avail = PG_MAX_IDENT.saturating_sub(overhead);
-    let mut n1 = name1.len();
-    let mut n2 = name2.map_or(0, str::len);
-    while n1 + n2 > avail {
-        if n1 > n2 { n1 -= 1 } else { n2 -= 1 }
-    }
-    let cut = |s: &str, n: usize| {
-        let mut end = n.min(s.len());
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
-        s[..end].to_owned()
-    };
-    match name2 {
-        Some(n) => format!("{}_{}_{label}", cut(name1, n1), cut(n, n2)),
-        None => format!("{}_{label}", cut(name1, n1)),
-    }
 }
 
 /// The column type in the dialect's normalized spelling (what reflection reports).

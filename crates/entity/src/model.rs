@@ -20,55 +20,8 @@ pub enum Format {
     CompactModel,
 }
 
-/// SeaORM's `ColumnType`, as far as DDL goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum ColType {
-    Char(Option<u32>),
-    String(Option<u32>),
-    Text,
-    TinyInteger,
-    SmallInteger,
-    Integer,
-    BigInteger,
-    TinyUnsigned,
-    SmallUnsigned,
-    Unsigned,
-    BigUnsigned,
-    Float,
-    Double,
-    Decimal(Option<(u32, u32)>),
-    Money(Option<(u32, u32)>),
-    DateTime,
-    Timestamp,
-    TimestampWithTimeZone,
-    Time,
-    Date,
-    Year,
-    Interval,
-    Binary(u32),
-    VarBinary(Option<u32>),
-    Blob,
-    Bit(Option<u32>),
-    VarBit(u32),
-    Boolean,
-    Json,
-    JsonBinary,
-    Uuid,
-    Cidr,
-    Inet,
-    MacAddr,
-    LTree,
-    Vector(Option<u32>),
-    /// A type name written verbatim.
-    Custom(String),
-    /// An enum: its type name and labels in order.
-    Enum {
-        name: String,
-        variants: Vec<String>,
-    },
-    Array(Box<ColType>),
-}
+/// SeaORM's `ColumnType`, as far as DDL goes (the model's logical type).
+pub use sealift_ir::LogicalType as ColType;
 
 /// A column's type as declared: a SeaORM column type, or a Rust type still to resolve against
 /// the crate's user types.
@@ -82,22 +35,8 @@ pub enum TypeRef {
     DbTypeOf(String),
 }
 
-/// A default as declared.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DefaultDef {
-    /// `default_value = ...`, `.default_value(...)`: a literal.
-    Str(String),
-    /// An integer literal.
-    Int(i128),
-    /// A float literal, as written.
-    Float(String),
-    /// A boolean literal.
-    Bool(bool),
-    /// `Expr::current_timestamp()` and friends: an SQL keyword.
-    Keyword(String),
-    /// `Expr::cust("...")`: SQL text, which sea-query writes in parentheses.
-    Sql(String),
-}
+/// A default as declared (the model's logical default).
+pub use sealift_ir::LogicalDefault as DefaultDef;
 
 /// One column.
 #[derive(Debug, Clone, PartialEq)]

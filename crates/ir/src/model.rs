@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::logical::Logical;
 use crate::types::DataType;
 
 /// The database family a schema belongs to; type names are spelled in its normalized space.
@@ -279,6 +280,11 @@ pub struct Column {
     /// The name this column had before (desired side only: an entity's `renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// How SeaORM writes the column (desired side only: the entity's column type and
+    /// default), so that a migration builds it for whichever backend runs it. Not part of
+    /// what the column is: the diff compares the lowered fields above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logical: Option<Logical>,
 }
 
 impl Column {
@@ -294,6 +300,7 @@ impl Column {
             collation: None,
             comment: None,
             renamed_from: None,
+            logical: None,
         }
     }
 }

@@ -294,6 +294,7 @@ fn column(c: ColumnRow, types: &TypeResolver<'_>) -> Column {
         collation: c.collation,
         comment: c.comment,
         renamed_from: None,
+        logical: None,
     }
 }
 
