@@ -401,7 +401,7 @@ fn the_quickstart_example_autogenerates_from_its_config() {
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(
         stdout.starts_with(
-            "main.post\n  + create table main.post (5 columns)\nmain.user\n  ~ rebuild table main.user (SQLite batch mode)\n"
+            "main.post\n  + create table main.post (5 columns)\n  + add foreign key main.post (user_id) -> main.user (id)\nmain.user\n  ~ rebuild table main.user (SQLite batch mode)\n"
         ),
         "{stdout}"
     );

@@ -351,10 +351,10 @@ pub fn first_identifier(expression: &str) -> Option<String> {
         match t {
             Token::Quoted(q) if !call => Some(q.clone()),
             Token::Word(w)
-                if !call
-                    && !KEYWORDS.contains(&w.as_str())
-                    && !w.starts_with(|c: char| c.is_ascii_digit())
-                    && !(i > 0 && is_sym(toks.get(i - 1), "::")) =>
+                if !(call
+                    || KEYWORDS.contains(&w.as_str())
+                    || w.starts_with(|c: char| c.is_ascii_digit())
+                    || (i > 0 && is_sym(toks.get(i - 1), "::"))) =>
             {
                 Some(w.clone())
             }

@@ -159,7 +159,7 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
     let d = t.backend;
     let q = |s: &str| t.quote(s);
     let sql = |s: String| Statement::Sql(s);
-    let sea = Statement::Schema;
+    let sea = |s: Schema| Statement::Schema(Box::new(s));
     match c {
         // A plan made where enums live in columns does not know whether an earlier migration
         // made the type: it is created unless it exists, and dropped only once no column uses
@@ -512,9 +512,9 @@ fn replace_enum(
         }
     }
     let mut statements: Vec<Statement> = out.into_iter().map(Statement::Sql).collect();
-    statements.push(Statement::Schema(Schema::DropEnum(
+    statements.push(Statement::Schema(Box::new(Schema::DropEnum(
         t.name(schema, &old_name),
-    )));
+    ))));
     statements
 }
 
@@ -618,7 +618,7 @@ fn create_table(schema: &str, table: &Table, t: &Target, named_for: &str) -> Vec
             )));
         }
     }
-    let mut out = vec![Statement::Schema(Schema::CreateTable(stmt))];
+    let mut out = vec![Statement::Schema(Box::new(Schema::CreateTable(stmt)))];
     out.extend(after);
     for i in &table.indexes {
         out.push(create_index(schema, &table.name, i, t));
@@ -984,7 +984,7 @@ fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
     if !is_plain_index(i) {
         return Statement::Sql(create_index_text(schema, table, i, t));
     }
-    Statement::Schema(Schema::CreateIndex {
+    Statement::Schema(Box::new(Schema::CreateIndex {
         table: t.name(schema, table),
         index: IndexSpec {
             name: i.name.clone(),
@@ -998,7 +998,7 @@ fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
                 })
                 .collect(),
         },
-    })
+    }))
 }
 
 /// A foreign key's name on the backend: its own, or for a key SQLite keeps unnamed, SeaORM's

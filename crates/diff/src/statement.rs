@@ -19,7 +19,7 @@ use sealift_ir::{Dialect, FkAction, LogicalDefault, LogicalType};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {
     /// A sea-query schema statement: the migration calls `SchemaManager` with it.
-    Schema(Schema),
+    Schema(Box<Schema>),
     /// SQL text, run as it is (`execute_unprepared`).
     Sql(String),
     /// Nothing to run on this backend, for the reason given (SQLite keeps no comments).
@@ -191,7 +191,7 @@ impl Schema {
             Schema::AddColumn { table, column } => build(
                 SqTable::alter()
                     .table(table.to_sea())
-                    .add_column(&mut column.to_sea()),
+                    .add_column(column.to_sea()),
                 d,
             ),
             Schema::DropColumn { table, column } => build(
@@ -209,7 +209,7 @@ impl Schema {
             Schema::ModifyColumn { table, column } => build(
                 SqTable::alter()
                     .table(table.to_sea())
-                    .modify_column(&mut column.to_sea()),
+                    .modify_column(column.to_sea()),
                 d,
             ),
             Schema::CreateIndex { table, index } => {
