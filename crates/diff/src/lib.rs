@@ -8,6 +8,7 @@
 
 mod change;
 mod compare;
+mod dialect;
 mod expr;
 mod hazard;
 mod plan;
@@ -17,13 +18,14 @@ mod statement;
 
 pub use change::{Change, EnumColumn, EnumPosition};
 pub use compare::types_equal;
+pub use dialect::logical_of;
 pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};
 pub use plan::{OnSqlite, Plan, Step, apply};
 pub use probe::{Probe, probes};
 pub use sql::{
-    Target, column_spec, inline_check, inline_foreign_key, is_plain_index, logical_of, render,
-    render_steps, statements, step_statements,
+    Target, column_spec, inline_check, inline_foreign_key, is_plain_index, render, render_steps,
+    statements, step_statements,
 };
 pub use statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,

@@ -676,22 +676,11 @@ fn fk_target(schema: &str, fk: &sealift_ir::ForeignKey) -> TableKey {
 /// SQLite alters little in place: every table with a change it cannot make is rebuilt once, to
 /// the table with all its changes applied (the migrations guide's batch mode).
 fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
-    let needs_rebuild = |c: &Change| match c {
-        Change::AddColumn { column, .. } => {
-            !column.nullable && column.default.is_none() || column.generated.is_some()
-        }
-        Change::DropColumn { .. }
-        | Change::AlterColumn { .. }
-        | Change::AddPrimaryKey { .. }
-        | Change::DropPrimaryKey { .. }
-        | Change::AddUnique { .. }
-        | Change::DropUnique { .. }
-        | Change::AddForeignKey { .. }
-        | Change::DropForeignKey { .. }
-        | Change::AddCheck { .. }
-        | Change::DropCheck { .. } => true,
-        _ => false,
-    };
+    // What SQLite cannot change in place, and dropped columns: `DROP COLUMN` refuses a column
+    // a key, index or constraint uses, so a plan made here rebuilds for it too.
+    let sqlite = crate::dialect::backend(Dialect::Sqlite);
+    let needs_rebuild =
+        |c: &Change| matches!(c, Change::DropColumn { .. }) || sqlite.in_place(c).is_err();
     // A table the plan creates or drops is never rebuilt: its foreign keys go with it.
     let whole: BTreeSet<(String, String)> = changes
         .iter()
@@ -1133,7 +1122,7 @@ fn enum_blockers(c: &Change, cx: &HazardCx<'_>, add: &mut impl FnMut(HazardKind,
             );
         }
         if let Some(default) = &col.default {
-            let literal = crate::sql::untyped_default(default);
+            let literal = crate::dialect::untyped_default(default);
             let value = literal
                 .strip_prefix('\'')
                 .and_then(|l| l.strip_suffix('\''))
@@ -1189,13 +1178,13 @@ fn type_change_hazards(
     }
     if let Some(default) = &from.default
         && from.default == to.default
-        && crate::sql::family_changes(&from.data_type, &to.data_type)
+        && crate::dialect::family_changes(&from.data_type, &to.data_type)
     {
         add(
             HazardKind::DataDependent,
             format!(
                 "the default {default} of {col} is dropped for the change and set again as {}: fails if it is not a valid {}",
-                crate::sql::untyped_default(default),
+                crate::dialect::untyped_default(default),
                 to.data_type
             ),
         );

@@ -31,7 +31,8 @@ use sealift_ir::{
     sqlite_declared_type,
 };
 
-use crate::change::{Change, EnumPosition};
+use crate::change::Change;
+use crate::dialect::{backend, needs_rebuild};
 use crate::plan::{OnSqlite, Step};
 use crate::statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema, Statement, build,
@@ -65,14 +66,14 @@ impl<'a> Target<'a> {
     }
 
     /// The target as if the plan had been made on its backend.
-    fn native_plan(self) -> Self {
+    pub(crate) fn native_plan(self) -> Self {
         Target {
             plan: self.backend,
             ..self
         }
     }
 
-    fn native_backend(&self) -> bool {
+    pub(crate) fn native_backend(&self) -> bool {
         self.backend == self.plan
     }
 
@@ -83,7 +84,7 @@ impl<'a> Target<'a> {
     }
 
     /// An expression of the plan's catalog, as another backend reads it.
-    fn expression(&self, text: &str) -> String {
+    pub(crate) fn expression(&self, text: &str) -> String {
         if self.plan == Dialect::Postgres && self.backend != Dialect::Postgres {
             crate::expr::without_casts(text)
         } else {
@@ -91,7 +92,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    fn implicit(&self, schema: &str) -> bool {
+    pub(crate) fn implicit(&self, schema: &str) -> bool {
         schema.is_empty()
             || schema == self.default_schema
             || (self.plan == Dialect::Sqlite && schema == "main")
@@ -99,7 +100,7 @@ impl<'a> Target<'a> {
             || self.backend == Dialect::Mysql
     }
 
-    fn name(&self, schema: &str, name: &str) -> Name {
+    pub(crate) fn name(&self, schema: &str, name: &str) -> Name {
         Name {
             schema: (!self.implicit(schema)).then(|| schema.to_owned()),
             name: name.to_owned(),
@@ -107,7 +108,7 @@ impl<'a> Target<'a> {
     }
 
     /// `"schema"."name"`, or the bare name in the connection's namespace.
-    fn table_ref(&self, schema: &str, name: &str) -> String {
+    pub(crate) fn table_ref(&self, schema: &str, name: &str) -> String {
         if self.implicit(schema) {
             quote(name, self.backend)
         } else {
@@ -119,7 +120,7 @@ impl<'a> Target<'a> {
         }
     }
 
-    fn quote(&self, name: &str) -> String {
+    pub(crate) fn quote(&self, name: &str) -> String {
         quote(name, self.backend)
     }
 }
@@ -160,79 +161,22 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
     let q = |s: &str| t.quote(s);
     let sql = |s: String| Statement::Sql(s);
     let sea = |s: Schema| Statement::Schema(Box::new(s));
+    if let Err(what) = backend(d).in_place(c) {
+        return vec![needs_rebuild(what)];
+    }
     match c {
-        // A plan made where enums live in columns does not know whether an earlier migration
-        // made the type: it is created unless it exists, and dropped only once no column uses
-        // it.
-        CreateEnum { schema, def } if d == Dialect::Postgres && t.plan != Dialect::Postgres => {
-            let create = statements(c, &t.on(Dialect::Postgres).native_plan())
-                .iter()
-                .map(|s| s.to_sql(d))
-                .collect::<String>();
-            vec![sql(format!(
-                "DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-            ))]
+        CreateEnum { .. } | DropEnum { .. } | AddEnumValue { .. } | ReplaceEnum { .. } => {
+            backend(d).enum_change(c, t)
         }
-        DropEnum { schema, def } if d == Dialect::Postgres && t.plan != Dialect::Postgres => {
-            vec![sql(format!(
-                "DO $$ BEGIN DROP TYPE {}; EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$",
-                t.table_ref(schema, &def.name)
-            ))]
-        }
-        CreateEnum { schema, def } => match d {
-            Dialect::Postgres if def.values.is_empty() => vec![sql(format!(
-                "CREATE TYPE {} AS ENUM ()",
-                t.table_ref(schema, &def.name)
-            ))],
-            Dialect::Postgres => vec![sea(Schema::CreateEnum {
-                name: t.name(schema, &def.name),
-                values: def.values.clone(),
-            })],
-            _ => vec![enum_in_columns(d)],
-        },
-        DropEnum { schema, def } => match d {
-            Dialect::Postgres => vec![sea(Schema::DropEnum(t.name(schema, &def.name)))],
-            _ => vec![enum_in_columns(d)],
-        },
-        AddEnumValue {
-            schema,
-            def,
-            value,
-            position,
-            ..
-        } => match d {
-            Dialect::Postgres => {
-                let (before, next_to) = match position {
-                    EnumPosition::Before(v) => (true, v.clone()),
-                    EnumPosition::After(v) => (false, v.clone()),
-                };
-                vec![sea(Schema::AddEnumValue {
-                    name: t.name(schema, &def.name),
-                    value: value.clone(),
-                    before,
-                    next_to,
-                })]
+        CreateTable { table, .. } | DropTable { table, .. } if table.columns.is_empty() => {
+            match backend(d).no_columns() {
+                Some(why) => vec![Statement::Nothing(why.to_owned())],
+                None if matches!(c, CreateTable { .. }) => vec![sql(format!(
+                    "CREATE TABLE {} ()",
+                    t.table_ref(c.subject().0, &table.name)
+                ))],
+                None => vec![sea(Schema::DropTable(t.name(c.subject().0, &table.name)))],
             }
-            Dialect::Mysql => vec![enum_columns_on_mysql(&def.name)],
-            Dialect::Sqlite => vec![enum_in_columns(d)],
-        },
-        ReplaceEnum {
-            schema,
-            from,
-            to,
-            columns,
-        } => match d {
-            Dialect::Postgres => replace_enum(schema, from, to, columns, t),
-            Dialect::Mysql => vec![enum_columns_on_mysql(&to.name)],
-            Dialect::Sqlite => vec![enum_in_columns(d)],
-        },
-        CreateTable { table, .. } | DropTable { table, .. }
-            if table.columns.is_empty() && d == Dialect::Sqlite =>
-        {
-            vec![Statement::Nothing(
-                "SQLite has no tables without columns; the entity's table is not made there"
-                    .to_owned(),
-            )]
         }
         CreateTable { schema, table } => create_table(schema, table, t, &table.name),
         DropTable { schema, table } => vec![sea(Schema::DropTable(t.name(schema, &table.name)))],
@@ -246,11 +190,6 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             table,
             column,
         } => {
-            if d == Dialect::Sqlite
-                && (!column.nullable && column.default.is_none() || column.generated.is_some())
-            {
-                return vec![needs_rebuild("add this column")];
-            }
             let mut out = vec![sea(Schema::AddColumn {
                 table: t.name(schema, table),
                 column: column_spec(column, t, false),
@@ -281,73 +220,51 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             table,
             from,
             to,
-        } => match d {
-            Dialect::Mysql => vec![sea(Schema::ModifyColumn {
-                table: t.name(schema, table),
-                column: column_spec(to, t, false),
-            })],
-            Dialect::Sqlite => vec![needs_rebuild("alter a column")],
-            Dialect::Postgres => alter_column(schema, table, from, to, t)
-                .into_iter()
-                .map(sql)
-                .collect(),
-        },
-        AddPrimaryKey { schema, table, key } => match d {
-            Dialect::Sqlite => vec![needs_rebuild("add a primary key")],
-            _ => vec![sql(format!(
-                "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
-                t.table_ref(schema, table),
-                constraint_name(&key.name, d),
-                idents(&key.columns, d)
-            ))],
-        },
-        DropPrimaryKey { schema, table, key } => match d {
-            Dialect::Sqlite => vec![needs_rebuild("drop a primary key")],
-            _ => vec![sql(format!(
-                "ALTER TABLE {} DROP CONSTRAINT {}",
-                t.table_ref(schema, table),
-                // A key SQLite keeps unnamed has the server's name here.
-                q(&key
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| pg_primary_key_name(table)))
-            ))],
-        },
+        } => backend(d).alter_column(schema, table, from, to, t),
+        AddPrimaryKey { schema, table, key } => vec![sql(format!(
+            "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
+            t.table_ref(schema, table),
+            constraint_name(&key.name, d),
+            idents(&key.columns, d)
+        ))],
+        DropPrimaryKey { schema, table, key } => vec![sql(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            t.table_ref(schema, table),
+            // A key SQLite keeps unnamed has the server's name here.
+            q(&key
+                .name
+                .clone()
+                .unwrap_or_else(|| pg_primary_key_name(table)))
+        ))],
         AddUnique {
             schema,
             table,
             unique,
-        } => match d {
-            Dialect::Sqlite => vec![needs_rebuild("add a unique constraint")],
-            _ => vec![sql(format!(
-                "ALTER TABLE {} ADD {}UNIQUE {}({})",
-                t.table_ref(schema, table),
-                constraint_name(&unique.name, d),
-                if unique.nulls_not_distinct && d == Dialect::Postgres {
-                    "NULLS NOT DISTINCT "
-                } else {
-                    ""
-                },
-                idents(&unique.columns, d)
-            ))],
-        },
+        } => vec![sql(format!(
+            "ALTER TABLE {} ADD {}UNIQUE {}({})",
+            t.table_ref(schema, table),
+            constraint_name(&unique.name, d),
+            if unique.nulls_not_distinct && d == Dialect::Postgres {
+                "NULLS NOT DISTINCT "
+            } else {
+                ""
+            },
+            idents(&unique.columns, d)
+        ))],
         DropUnique {
             schema,
             table,
             unique,
-        } => match d {
-            Dialect::Sqlite => vec![needs_rebuild("drop a unique constraint")],
-            _ => vec![sql(format!(
-                "ALTER TABLE {} DROP CONSTRAINT {}",
-                t.table_ref(schema, table),
-                // A key SQLite keeps unnamed has the server's name here.
-                q(&unique.name.clone().unwrap_or_else(|| pg_object_name(
-                    table,
-                    Some(&unique.columns.join("_")),
-                    "key"
-                )))
-            ))],
-        },
+        } => vec![sql(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            t.table_ref(schema, table),
+            // A key SQLite keeps unnamed has the server's name here.
+            q(&unique.name.clone().unwrap_or_else(|| pg_object_name(
+                table,
+                Some(&unique.columns.join("_")),
+                "key"
+            )))
+        ))],
         AddIndex {
             schema,
             table,
@@ -361,9 +278,6 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             table: t.name(schema, table),
             name: index.name.clone(),
         })],
-        AddForeignKey { .. } | DropForeignKey { .. } if d == Dialect::Sqlite => {
-            vec![needs_rebuild("change a foreign key")]
-        }
         AddForeignKey { schema, table, fk } if inline_foreign_key(fk, d) => {
             vec![sea(Schema::CreateForeignKey(foreign_key_spec(
                 schema, table, fk, t,
@@ -378,9 +292,6 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             table: t.name(schema, table),
             name: fk_name(table, fk, d).unwrap_or_default(),
         })],
-        AddCheck { .. } | DropCheck { .. } if d == Dialect::Sqlite => {
-            vec![needs_rebuild("change a check constraint")]
-        }
         AddCheck {
             schema,
             table,
@@ -400,122 +311,14 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
         ))],
         SetTableComment {
             schema, table, to, ..
-        } => match d {
-            Dialect::Postgres => vec![sql(format!(
-                "COMMENT ON TABLE {} IS {}",
-                t.table_ref(schema, table),
-                comment_literal(to)
-            ))],
-            Dialect::Mysql => vec![sql(format!(
-                "ALTER TABLE {} COMMENT = {}",
-                t.table_ref(schema, table),
-                literal(to.as_deref().unwrap_or(""))
-            ))],
-            Dialect::Sqlite => vec![Statement::Nothing(
-                "SQLite keeps no table comments".to_owned(),
-            )],
-        },
+        } => backend(d).table_comment(schema, table, to.as_deref(), t),
         RebuildTable {
             schema,
             from,
             to,
             changes,
-        } => match d {
-            Dialect::Sqlite => rebuild(schema, from, to, t).into_iter().map(sql).collect(),
-            _ => changes.iter().flat_map(|c| statements(c, t)).collect(),
-        },
+        } => backend(d).rebuild(schema, from, to, changes, t),
     }
-}
-
-fn enum_in_columns(d: Dialect) -> Statement {
-    Statement::Nothing(match d {
-        Dialect::Mysql => "MySQL keeps an enum's values in each column's type".to_owned(),
-        _ => "SQLite keeps enum values as text".to_owned(),
-    })
-}
-
-fn enum_columns_on_mysql(name: &str) -> Statement {
-    Statement::Unsupported(format!(
-        "on MySQL the values of enum `{name}` live in each column that uses it, and this \
-         migration was not made against MySQL; regenerate it with `sealift autogen` against MySQL"
-    ))
-}
-
-fn needs_rebuild(what: &str) -> Statement {
-    Statement::Unsupported(format!(
-        "SQLite cannot {what} in place, and this migration was not made against SQLite; \
-         regenerate it with `sealift autogen` against SQLite, which rebuilds the table"
-    ))
-}
-
-/// The name an enum type has while it is replaced: `{name}_old`, short enough that
-/// PostgreSQL keeps it whole (cut at 63 bytes it could be the name itself again).
-fn old_type_name(name: &str) -> String {
-    let mut end = name.len().min(59);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}_old", &name[..end])
-}
-
-/// PostgreSQL: rename the old type, create the new one, re-cast every column (defaults off
-/// and on around it), drop the old type.
-fn replace_enum(
-    schema: &str,
-    from: &sealift_ir::Enum,
-    to: &sealift_ir::Enum,
-    columns: &[crate::change::EnumColumn],
-    t: &Target,
-) -> Vec<Statement> {
-    let ty = t.table_ref(schema, &to.name);
-    let old_name = old_type_name(&from.name);
-    let mut out = vec![format!(
-        "ALTER TYPE {} RENAME TO {}",
-        t.table_ref(schema, &from.name),
-        t.quote(&old_name)
-    )];
-    out.extend(
-        statements(
-            &Change::CreateEnum {
-                schema: schema.to_owned(),
-                def: to.clone(),
-            },
-            t,
-        )
-        .iter()
-        .map(|s| s.to_sql(t.backend)),
-    );
-    // A default names the type: it goes before the re-cast and comes back after it, spelled
-    // as before, which now names the new type.
-    for col in columns.iter().filter(|c| c.default.is_some()) {
-        out.push(format!(
-            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
-            t.table_ref(&col.schema, &col.table),
-            t.quote(&col.column)
-        ));
-    }
-    for col in columns {
-        let dims = "[]".repeat(col.array_dims as usize);
-        out.push(format!(
-            "ALTER TABLE {} ALTER COLUMN {c} TYPE {ty}{dims} USING {c}::text{dims}::{ty}{dims}",
-            t.table_ref(&col.schema, &col.table),
-            c = t.quote(&col.column)
-        ));
-    }
-    for col in columns {
-        if let Some(default) = &col.default {
-            out.push(format!(
-                "ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {default}",
-                t.table_ref(&col.schema, &col.table),
-                t.quote(&col.column)
-            ));
-        }
-    }
-    let mut statements: Vec<Statement> = out.into_iter().map(Statement::Sql).collect();
-    statements.push(Statement::Schema(Box::new(Schema::DropEnum(
-        t.name(schema, &old_name),
-    ))));
-    statements
 }
 
 /// True when a foreign key can be written inside `CREATE TABLE` (sea-query's builder): not on
@@ -547,7 +350,12 @@ fn check_text(schema: &str, table: &str, c: &Check, t: &Target) -> String {
 /// `CREATE TABLE` and what follows it: constraints sea-query cannot state inline, indexes,
 /// triggers, comments. `named_for` is the table its key's default name comes from (a rebuild
 /// creates the table under a temporary name).
-fn create_table(schema: &str, table: &Table, t: &Target, named_for: &str) -> Vec<Statement> {
+pub(crate) fn create_table(
+    schema: &str,
+    table: &Table,
+    t: &Target,
+    named_for: &str,
+) -> Vec<Statement> {
     let d = t.backend;
     if table.columns.is_empty() {
         // sea-query writes no parentheses for a table without columns; PostgreSQL wants `()`.
@@ -751,7 +559,7 @@ pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
 /// A default the catalog printed, as SeaORM would state it: a string literal (PostgreSQL's
 /// cast on it dropped, the server adds it back), a boolean, or the text as it is.
 fn catalog_default(text: &str) -> LogicalDefault {
-    let untyped = untyped_default(text);
+    let untyped = crate::dialect::untyped_default(text);
     if let Some(inner) = untyped
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
@@ -779,7 +587,7 @@ fn column_type(c: &Column, t: &Target) -> LogicalType {
         .logical
         .as_ref()
         .map(|l| l.ty.clone())
-        .or_else(|| logical_of(&c.data_type, t.plan));
+        .or_else(|| crate::dialect::logical_of(&c.data_type, t.plan));
     match logical {
         Some(LogicalType::Enum { name, variants }) => enum_type(c, name, variants, t)
             .unwrap_or_else(|| LogicalType::Custom(type_sql(&c.data_type, None, t))),
@@ -803,105 +611,6 @@ fn enum_type(c: &Column, name: String, variants: Vec<String>, t: &Target) -> Opt
         }
     }
     Some(LogicalType::Enum { name, variants })
-}
-
-/// The logical type a catalog type of `d` comes from, when one renders as it.
-pub fn logical_of(t: &DataType, d: Dialect) -> Option<LogicalType> {
-    use LogicalType as L;
-    if t.array_dims > 0 {
-        let inner = logical_of(&t.clone().array_of(t.array_dims - 1), d)?;
-        return Some(L::Array(Box::new(inner)));
-    }
-    if t.kind == TypeKind::Enum {
-        return Some(L::Enum {
-            name: t.name.clone(),
-            variants: Vec::new(),
-        });
-    }
-    if t.kind != TypeKind::Builtin {
-        return None;
-    }
-    let m = t.modifiers.as_slice();
-    let one = |f: fn(Option<u32>) -> L| match m {
-        [] => Some(f(None)),
-        [n] => Some(f(Some(*n))),
-        _ => None,
-    };
-    let pair = |f: fn(Option<(u32, u32)>) -> L| match m {
-        [] => Some(f(None)),
-        [p, s] => Some(f(Some((*p, *s)))),
-        _ => None,
-    };
-    let plain = |l: L| m.is_empty().then_some(l);
-    match (d, t.name.as_str()) {
-        (Dialect::Postgres, "int2") => plain(L::SmallInteger),
-        (Dialect::Postgres, "int4") => plain(L::Integer),
-        (Dialect::Postgres, "int8") => plain(L::BigInteger),
-        (Dialect::Postgres, "float4") => plain(L::Float),
-        (Dialect::Postgres, "float8") => plain(L::Double),
-        (Dialect::Postgres, "numeric") => pair(L::Decimal),
-        (Dialect::Postgres, "varchar") => one(L::String),
-        (Dialect::Postgres, "bpchar") => one(L::Char),
-        (Dialect::Postgres, "bool") => plain(L::Boolean),
-        (Dialect::Postgres, "timestamp") => plain(L::DateTime),
-        (Dialect::Postgres, "timestamptz") => plain(L::TimestampWithTimeZone),
-        (Dialect::Postgres, "time") => plain(L::Time),
-        (Dialect::Postgres, "date") => plain(L::Date),
-        (Dialect::Postgres, "interval") => plain(L::Interval),
-        (Dialect::Postgres, "bytea") => plain(L::Blob),
-        (Dialect::Postgres, "jsonb") => plain(L::JsonBinary),
-        (Dialect::Postgres, "money") => plain(L::Money(None)),
-        (Dialect::Postgres, "cidr") => plain(L::Cidr),
-        (Dialect::Postgres, "inet") => plain(L::Inet),
-        (Dialect::Postgres, "macaddr") => plain(L::MacAddr),
-        (Dialect::Sqlite, "integer" | "int") => plain(L::Integer),
-        (Dialect::Sqlite, "bigint") => plain(L::BigInteger),
-        (Dialect::Sqlite, "smallint") => plain(L::SmallInteger),
-        (Dialect::Sqlite, "tinyint") => plain(L::TinyInteger),
-        (Dialect::Sqlite, "varchar") => one(L::String),
-        (Dialect::Sqlite, "char") => one(L::Char),
-        (Dialect::Sqlite, "real") => pair(L::Decimal),
-        (Dialect::Sqlite, "real_decimal") => plain(L::Decimal(None)),
-        (Dialect::Sqlite, "real_money") => pair(L::Money),
-        (Dialect::Sqlite, "boolean") => plain(L::Boolean),
-        (Dialect::Sqlite, "datetime_text") => plain(L::DateTime),
-        (Dialect::Sqlite, "timestamp_text") => plain(L::Timestamp),
-        (Dialect::Sqlite, "timestamp_with_timezone_text") => plain(L::TimestampWithTimeZone),
-        (Dialect::Sqlite, "time_text") => plain(L::Time),
-        (Dialect::Sqlite, "date_text") => plain(L::Date),
-        (Dialect::Sqlite, "blob") => match m {
-            [] => Some(L::Blob),
-            [n] => Some(L::Binary(*n)),
-            _ => None,
-        },
-        (Dialect::Sqlite, "varbinary_blob") => one(L::VarBinary),
-        (Dialect::Sqlite, "json_text") => plain(L::Json),
-        (Dialect::Sqlite, "jsonb_text") => plain(L::JsonBinary),
-        (Dialect::Sqlite, "uuid_text") => plain(L::Uuid),
-        // The labels are not in SQLite's catalog: text is the closest.
-        (Dialect::Sqlite, "enum_text") => plain(L::Text),
-        (Dialect::Mysql, "int") => plain(L::Integer),
-        (Dialect::Mysql, "bigint") => plain(L::BigInteger),
-        (Dialect::Mysql, "smallint") => plain(L::SmallInteger),
-        (Dialect::Mysql, "tinyint") => plain(L::TinyInteger),
-        (Dialect::Mysql, "int unsigned") => plain(L::Unsigned),
-        (Dialect::Mysql, "bigint unsigned") => plain(L::BigUnsigned),
-        (Dialect::Mysql, "decimal") => pair(L::Decimal),
-        (Dialect::Mysql, "varchar") => one(L::String),
-        (Dialect::Mysql, "char") => one(L::Char),
-        (Dialect::Mysql, "datetime") => plain(L::DateTime),
-        (Dialect::Mysql, "timestamp") => plain(L::Timestamp),
-        (Dialect::Mysql, "bool") => plain(L::Boolean),
-        (_, "text") => plain(L::Text),
-        (_, "float") => plain(L::Float),
-        (_, "double") => plain(L::Double),
-        (_, "json") => plain(L::Json),
-        (_, "uuid") => plain(L::Uuid),
-        (_, "date") => plain(L::Date),
-        (_, "time") => plain(L::Time),
-        (_, "blob") => plain(L::Blob),
-        _ => None,
-    }
 }
 
 /// True when sea-query writes `l` as exactly `t` on `d` (worked out once per pair).
@@ -980,7 +689,7 @@ pub fn is_plain_index(i: &Index) -> bool {
 }
 
 /// An index: with sea-query when it is plain columns, as text otherwise.
-fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
+pub(crate) fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
     if !is_plain_index(i) {
         return Statement::Sql(create_index_text(schema, table, i, t));
     }
@@ -1026,7 +735,7 @@ fn foreign_key_spec(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> F
 }
 
 /// The SQL spelling of a model type, in the plan's dialect.
-fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -> String {
+pub(crate) fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -> String {
     if let (Some(Identity::Serial { .. }), Dialect::Postgres) = (identity, t.backend) {
         return match ty.name.as_str() {
             "int2" => "smallserial".into(),
@@ -1052,7 +761,7 @@ fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -> String {
 
 /// A column's type as SQL text on the target: the plan's spelling on its own backend, else
 /// how sea-query writes the column's logical type there.
-fn target_type_sql(c: &Column, t: &Target) -> String {
+pub(crate) fn target_type_sql(c: &Column, t: &Target) -> String {
     match column_type(c, t) {
         LogicalType::Custom(text) => text,
         l => {
@@ -1072,149 +781,6 @@ fn target_type_sql(c: &Column, t: &Target) -> String {
     }
 }
 
-fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, t: &Target) -> Vec<String> {
-    let tbl = t.table_ref(schema, table);
-    let c = t.quote(&to.name);
-    let mut out = Vec::new();
-    // Families are the plan's: on another backend every type change goes through text.
-    let across = |a: &DataType, b: &DataType| !t.native_backend() || family(a) != family(b);
-    if from.data_type != to.data_type || from.collation != to.collation {
-        let target = if t.native_backend() {
-            type_sql(&to.data_type, None, t)
-        } else {
-            target_type_sql(to, t)
-        };
-        let mut ty = target.clone();
-        if let Some(coll) = to.collation.as_ref().filter(|_| t.native_backend()) {
-            ty.push_str(&format!(" COLLATE {}", t.quote(coll)));
-        }
-        // Within a family PostgreSQL's assignment cast applies: it rejects values that do not
-        // fit instead of truncating them, and skips the rewrite for in-place widenings. Across
-        // families there is no assignment cast, so the value goes through text.
-        let across = across(&from.data_type, &to.data_type);
-        let using = if across {
-            format!(" USING {c}::text::{target}")
-        } else {
-            String::new()
-        };
-        // PostgreSQL converts a default only with an assignment cast, which no pair of
-        // families has: the default goes before the change and comes back after it, as an
-        // untyped literal when it is one (PostgreSQL then reads it as the new type).
-        let (restore, before) = match (&from.default, across) {
-            (Some(_), true) => (
-                to.default.as_deref().map(untyped_default),
-                Some(format!("ALTER TABLE {tbl} ALTER COLUMN {c} DROP DEFAULT")),
-            ),
-            _ => (None, None),
-        };
-        out.extend(before);
-        out.push(format!(
-            "ALTER TABLE {tbl} ALTER COLUMN {c} TYPE {ty}{using}"
-        ));
-        if from.default == to.default
-            && let Some(default) = restore
-        {
-            out.push(format!(
-                "ALTER TABLE {tbl} ALTER COLUMN {c} SET DEFAULT {default}"
-            ));
-        }
-    }
-    if from.nullable != to.nullable {
-        let verb = if to.nullable { "DROP" } else { "SET" };
-        out.push(format!(
-            "ALTER TABLE {tbl} ALTER COLUMN {c} {verb} NOT NULL"
-        ));
-    }
-    let dropped_for_type = from.data_type != to.data_type
-        && from.default.is_some()
-        && across(&from.data_type, &to.data_type);
-    if from.default != to.default && !(dropped_for_type && to.default.is_none()) {
-        out.push(match &to.default {
-            Some(def) => format!("ALTER TABLE {tbl} ALTER COLUMN {c} SET DEFAULT {def}"),
-            None => format!("ALTER TABLE {tbl} ALTER COLUMN {c} DROP DEFAULT"),
-        });
-    }
-    if from.comment != to.comment {
-        out.push(format!(
-            "COMMENT ON COLUMN {tbl}.{c} IS {}",
-            comment_literal(&to.comment)
-        ));
-    }
-    out
-}
-
-/// A default with the cast PostgreSQL printed on its literal taken off: `'5'::text` -> `'5'`,
-/// `'{}'::jsonb` -> `'{}'`. Other expressions are kept as they are.
-pub(crate) fn untyped_default(default: &str) -> String {
-    let d = default.trim();
-    if d.starts_with('\'')
-        && let Some(end) = d.rfind("'::").filter(|e| *e > 0)
-        && !d[1..end].replace("''", "").contains('\'')
-    {
-        return d[..=end].to_owned();
-    }
-    d.to_owned()
-}
-
-/// True when PostgreSQL has no assignment cast from one type to the other (different
-/// families): the change goes through text with `USING`, and a default does not follow.
-pub(crate) fn family_changes(from: &DataType, to: &DataType) -> bool {
-    family(from) != family(to)
-}
-
-/// Types PostgreSQL converts between with an assignment cast.
-fn family(t: &DataType) -> String {
-    let name = match t.name.as_str() {
-        "int2" | "int4" | "int8" | "float4" | "float8" | "numeric" => "number",
-        "varchar" | "text" | "bpchar" => "text",
-        // No assignment cast reaches `time` from a date, nor a date from `time`.
-        "timestamp" | "timestamptz" | "date" => "datetime",
-        "time" | "timetz" => "clock",
-        other => other,
-    };
-    format!("{name}{}", "[]".repeat(t.array_dims as usize))
-}
-
-/// SQLite batch mode for one table.
-fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<String> {
-    let temp = format!("_sealift_new_{}", to.name);
-    let mut staging = to.clone();
-    staging.name = temp.clone();
-    staging.indexes.clear();
-    staging.triggers.clear();
-    let mut out = vec!["PRAGMA foreign_keys = OFF".to_owned()];
-    out.extend(
-        create_table(schema, &staging, t, &to.name)
-            .iter()
-            .map(|s| s.to_sql(t.backend)),
-    );
-    let kept: Vec<&Column> = to
-        .columns
-        .iter()
-        .filter(|c| c.generated.is_none() && from.columns.iter().any(|f| f.name == c.name))
-        .collect();
-    let cols: Vec<String> = kept.iter().map(|c| t.quote(&c.name)).collect();
-    out.push(format!(
-        "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
-        t.table_ref(schema, &temp),
-        t.table_ref(schema, &from.name),
-        cols = cols.join(", ")
-    ));
-    out.push(format!("DROP TABLE {}", t.table_ref(schema, &from.name)));
-    out.push(format!(
-        "ALTER TABLE {} RENAME TO {}",
-        t.table_ref(schema, &temp),
-        t.quote(&to.name)
-    ));
-    for i in &to.indexes {
-        out.push(create_index(schema, &to.name, i, t).to_sql(t.backend));
-    }
-    // Dropping the old table dropped its triggers: create them again on the new one.
-    out.extend(to.triggers.iter().map(|tr| tr.definition.clone()));
-    out.push("PRAGMA foreign_keys = ON".to_owned());
-    out
-}
-
 fn constraint_name(name: &Option<String>, d: Dialect) -> String {
     name.as_ref()
         .map(|n| format!("CONSTRAINT {} ", quote(n, d)))
@@ -1231,10 +797,7 @@ fn idents(names: &[String], d: Dialect) -> String {
 
 /// An identifier, quoted for the dialect.
 pub(crate) fn quote(name: &str, d: Dialect) -> String {
-    match d {
-        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
-        _ => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
+    backend(d).quote(name)
 }
 
 /// True when a name needs no schema: SQLite's `main`, MySQL's current database.
@@ -1251,11 +814,11 @@ pub(crate) fn table_ref(schema: &str, name: &str, d: Dialect) -> String {
     }
 }
 
-fn literal(text: &str) -> String {
+pub(crate) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-fn comment_literal(c: &Option<String>) -> String {
+pub(crate) fn comment_literal(c: &Option<String>) -> String {
     c.as_deref()
         .map(literal)
         .unwrap_or_else(|| "NULL".to_owned())
@@ -1371,36 +934,6 @@ fn foreign_key_text(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> S
 #[cfg(test)]
 mod tests {
     use crate::statement::one_item_per_line;
-
-    #[test]
-    fn a_replaced_enum_keeps_a_name_of_its_own_while_it_goes() {
-        let long = "e".repeat(63);
-        let old = super::old_type_name(&long);
-        assert!(old.len() <= 63 && old != long[..old.len()], "{old}");
-        assert_eq!(super::old_type_name("mood"), "mood_old");
-    }
-
-    #[test]
-    fn defaults_lose_the_cast_on_their_literal_only() {
-        use super::untyped_default;
-        assert_eq!(untyped_default("'5'::text"), "'5'");
-        assert_eq!(untyped_default("'it''s'::character varying"), "'it''s'");
-        assert_eq!(untyped_default("now()"), "now()");
-        assert_eq!(untyped_default("'::x'"), "'::x'");
-        assert_eq!(
-            untyped_default("'a'::text || 'b'::text"),
-            "'a'::text || 'b'::text"
-        );
-    }
-
-    #[test]
-    fn time_is_not_in_the_date_family() {
-        use sealift_ir::DataType;
-        let b = DataType::builtin;
-        assert!(super::family_changes(&b("date"), &b("time")));
-        assert!(!super::family_changes(&b("date"), &b("timestamp")));
-        assert!(!super::family_changes(&b("int4"), &b("int8")));
-    }
 
     #[test]
     fn expressions_are_parenthesized_once() {

@@ -1,0 +1,84 @@
+//! MySQL and MariaDB: backquoted names, enum values inline in each column's type, a column
+//! changed with `MODIFY COLUMN` and its whole definition, table comments with `ALTER TABLE`.
+
+use sealift_ir::{Column, DataType, LogicalType};
+
+use super::{Backend, plain, with_length, with_precision};
+use crate::change::Change;
+use crate::sql::{Target, column_spec, literal};
+use crate::statement::{Schema, Statement};
+
+pub(crate) struct Mysql;
+
+impl Backend for Mysql {
+    fn types_equal(&self, w: &DataType, h: &DataType, modifiers_agree: bool) -> bool {
+        w.name == h.name && modifiers_agree
+    }
+
+    fn logical_of(&self, t: &DataType) -> Option<LogicalType> {
+        use LogicalType as L;
+        match t.name.as_str() {
+            "int" => plain(t, L::Integer),
+            "bigint" => plain(t, L::BigInteger),
+            "smallint" => plain(t, L::SmallInteger),
+            "tinyint" => plain(t, L::TinyInteger),
+            "int unsigned" => plain(t, L::Unsigned),
+            "bigint unsigned" => plain(t, L::BigUnsigned),
+            "decimal" => with_precision(t, L::Decimal),
+            "varchar" => with_length(t, L::String),
+            "char" => with_length(t, L::Char),
+            "datetime" => plain(t, L::DateTime),
+            "timestamp" => plain(t, L::Timestamp),
+            "bool" => plain(t, L::Boolean),
+            _ => None,
+        }
+    }
+
+    fn quote(&self, name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+
+    fn enum_change(&self, c: &Change, _t: &Target) -> Vec<Statement> {
+        match c {
+            Change::AddEnumValue { def, .. } | Change::ReplaceEnum { to: def, .. } => {
+                vec![Statement::Unsupported(format!(
+                    "on MySQL the values of enum `{}` live in each column that uses it, and this \
+                     migration was not made against MySQL; regenerate it with `sealift autogen` \
+                     against MySQL",
+                    def.name
+                ))]
+            }
+            _ => vec![Statement::Nothing(
+                "MySQL keeps an enum's values in each column's type".to_owned(),
+            )],
+        }
+    }
+
+    fn alter_column(
+        &self,
+        schema: &str,
+        table: &str,
+        _from: &Column,
+        to: &Column,
+        t: &Target,
+    ) -> Vec<Statement> {
+        vec![Statement::Schema(Box::new(Schema::ModifyColumn {
+            table: t.name(schema, table),
+            column: column_spec(to, t, false),
+        }))]
+    }
+
+    fn table_comment(
+        &self,
+        schema: &str,
+        table: &str,
+        to: Option<&str>,
+        t: &Target,
+    ) -> Vec<Statement> {
+        vec![Statement::Sql(format!(
+            "ALTER TABLE {} COMMENT = {}",
+            t.table_ref(schema, table),
+            literal(to.unwrap_or(""))
+        ))]
+    }
+}

@@ -1,0 +1,202 @@
+//! SQLite: declared type names compared by type affinity where sea-query did not write them,
+//! enum values as text, no comments, and little altered in place: a table with such a change
+//! is rebuilt (batch mode).
+
+use sealift_ir::{Column, DataType, LogicalType, Table};
+
+use super::{Backend, needs_rebuild, plain, with_length, with_precision};
+use crate::change::Change;
+use crate::sql::{Target, create_index, create_table};
+use crate::statement::Statement;
+
+pub(crate) struct Sqlite;
+
+impl Backend for Sqlite {
+    fn types_equal(&self, w: &DataType, h: &DataType, modifiers_agree: bool) -> bool {
+        if w.name == h.name {
+            return modifiers_agree;
+        }
+        // A table sea-query made has its exact names; one made otherwise compares by SQLite's
+        // type affinity.
+        if is_sea_query_name(&w.name) && is_sea_query_name(&h.name) {
+            return false;
+        }
+        affinity(&base_of(w)) == affinity(&base_of(h)) && modifiers_agree
+    }
+
+    fn logical_of(&self, t: &DataType) -> Option<LogicalType> {
+        use LogicalType as L;
+        match t.name.as_str() {
+            "integer" | "int" => plain(t, L::Integer),
+            "bigint" => plain(t, L::BigInteger),
+            "smallint" => plain(t, L::SmallInteger),
+            "tinyint" => plain(t, L::TinyInteger),
+            "varchar" => with_length(t, L::String),
+            "char" => with_length(t, L::Char),
+            "real" => with_precision(t, L::Decimal),
+            "real_decimal" => plain(t, L::Decimal(None)),
+            "real_money" => with_precision(t, L::Money),
+            "boolean" => plain(t, L::Boolean),
+            "datetime_text" => plain(t, L::DateTime),
+            "timestamp_text" => plain(t, L::Timestamp),
+            "timestamp_with_timezone_text" => plain(t, L::TimestampWithTimeZone),
+            "time_text" => plain(t, L::Time),
+            "date_text" => plain(t, L::Date),
+            "varbinary_blob" => with_length(t, L::VarBinary),
+            "json_text" => plain(t, L::Json),
+            "jsonb_text" => plain(t, L::JsonBinary),
+            "uuid_text" => plain(t, L::Uuid),
+            "enum_text" => plain(t, L::Text),
+            "blob" => match t.modifiers.as_slice() {
+                [] => Some(L::Blob),
+                [n] => Some(L::Binary(*n)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn in_place(&self, c: &Change) -> Result<(), &'static str> {
+        match c {
+            Change::AddColumn { column, .. }
+                if !column.nullable && column.default.is_none() || column.generated.is_some() =>
+            {
+                Err("add this column")
+            }
+            Change::AlterColumn { .. } => Err("alter a column"),
+            Change::AddPrimaryKey { .. } => Err("add a primary key"),
+            Change::DropPrimaryKey { .. } => Err("drop a primary key"),
+            Change::AddUnique { .. } => Err("add a unique constraint"),
+            Change::DropUnique { .. } => Err("drop a unique constraint"),
+            Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => {
+                Err("change a foreign key")
+            }
+            Change::AddCheck { .. } | Change::DropCheck { .. } => Err("change a check constraint"),
+            _ => Ok(()),
+        }
+    }
+
+    fn no_columns(&self) -> Option<&'static str> {
+        Some("SQLite has no tables without columns; the entity's table is not made there")
+    }
+
+    fn enum_change(&self, _c: &Change, _t: &Target) -> Vec<Statement> {
+        vec![Statement::Nothing(
+            "SQLite keeps enum values as text".to_owned(),
+        )]
+    }
+
+    fn alter_column(
+        &self,
+        _schema: &str,
+        _table: &str,
+        _from: &Column,
+        _to: &Column,
+        _t: &Target,
+    ) -> Vec<Statement> {
+        vec![needs_rebuild("alter a column")]
+    }
+
+    fn table_comment(&self, _: &str, _: &str, _: Option<&str>, _: &Target) -> Vec<Statement> {
+        vec![Statement::Nothing(
+            "SQLite keeps no table comments".to_owned(),
+        )]
+    }
+
+    fn rebuild(
+        &self,
+        schema: &str,
+        from: &Table,
+        to: &Table,
+        _changes: &[Change],
+        t: &Target,
+    ) -> Vec<Statement> {
+        rebuild(schema, from, to, t)
+            .into_iter()
+            .map(Statement::Sql)
+            .collect()
+    }
+}
+
+/// SQLite batch mode for one table.
+fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<String> {
+    let temp = format!("_sealift_new_{}", to.name);
+    let mut staging = to.clone();
+    staging.name = temp.clone();
+    staging.indexes.clear();
+    staging.triggers.clear();
+    let mut out = vec!["PRAGMA foreign_keys = OFF".to_owned()];
+    out.extend(
+        create_table(schema, &staging, t, &to.name)
+            .iter()
+            .map(|s| s.to_sql(t.backend)),
+    );
+    let kept: Vec<&Column> = to
+        .columns
+        .iter()
+        .filter(|c| c.generated.is_none() && from.columns.iter().any(|f| f.name == c.name))
+        .collect();
+    let cols: Vec<String> = kept.iter().map(|c| t.quote(&c.name)).collect();
+    out.push(format!(
+        "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+        t.table_ref(schema, &temp),
+        t.table_ref(schema, &from.name),
+        cols = cols.join(", ")
+    ));
+    out.push(format!("DROP TABLE {}", t.table_ref(schema, &from.name)));
+    out.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        t.table_ref(schema, &temp),
+        t.quote(&to.name)
+    ));
+    for i in &to.indexes {
+        out.push(create_index(schema, &to.name, i, t).to_sql(t.backend));
+    }
+    // Dropping the old table dropped its triggers: create them again on the new one.
+    out.extend(to.triggers.iter().map(|tr| tr.definition.clone()));
+    out.push("PRAGMA foreign_keys = ON".to_owned());
+    out
+}
+
+/// True for a type name only sea-query writes (`datetime_text`, `real_decimal`).
+fn is_sea_query_name(name: &str) -> bool {
+    name.ends_with("_text") || name.ends_with("_blob") || name.starts_with("real_")
+}
+
+/// Like [`base`], knowing that sea-query spells `Decimal(p, s)` as `real(p, s)`.
+fn base_of(t: &DataType) -> String {
+    if t.name == "real" && t.modifiers.len() == 2 {
+        "decimal".into()
+    } else {
+        base(&t.name)
+    }
+}
+
+/// A sea-query SQLite name as the plain declared type it stands for (`datetime_text` ->
+/// `datetime`, `enum_text` -> `text`, `real_decimal` -> `decimal`).
+fn base(name: &str) -> String {
+    let base = name.trim_end_matches("_text").trim_end_matches("_blob");
+    match base {
+        "timestamp_with_timezone" => "timestamp".into(),
+        "real_decimal" | "real_money" => "decimal".into(),
+        "enum" => "text".into(),
+        "varbinary" => "blob".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// SQLite's type affinity rules (datatype3.html, section 3.1).
+fn affinity(name: &str) -> &'static str {
+    let n = name.to_ascii_uppercase();
+    if n.contains("INT") {
+        "INTEGER"
+    } else if n.contains("CHAR") || n.contains("CLOB") || n.contains("TEXT") {
+        "TEXT"
+    } else if n.contains("BLOB") || n.is_empty() {
+        "BLOB"
+    } else if n.contains("REAL") || n.contains("FLOA") || n.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
