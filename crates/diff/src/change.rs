@@ -340,6 +340,44 @@ impl Change {
         }
     }
 
+    /// What tells two changes of one kind on one subject apart, for ordering: the names of
+    /// the column, key, index or value they touch, in that order.
+    pub fn object_key(&self) -> Vec<&str> {
+        use Change::*;
+        fn opt(n: &Option<String>) -> &str {
+            n.as_deref().unwrap_or_default()
+        }
+        fn cols(c: &[String]) -> Vec<&str> {
+            c.iter().map(String::as_str).collect()
+        }
+        match self {
+            CreateEnum { .. } | DropEnum { .. } | ReplaceEnum { .. } => Vec::new(),
+            AddEnumValue { value, .. } => vec![value],
+            CreateTable { .. } | DropTable { .. } | RebuildTable { .. } => Vec::new(),
+            RenameTable { from, .. } => vec![from],
+            AddColumn { column, .. } | DropColumn { column, .. } => vec![&column.name],
+            RenameColumn { from, .. } => vec![from],
+            AlterColumn { to, .. } => vec![&to.name],
+            AddPrimaryKey { key, .. } | DropPrimaryKey { key, .. } => cols(&key.columns),
+            AddUnique { unique, .. } | DropUnique { unique, .. } => {
+                let mut k = vec![opt(&unique.name)];
+                k.extend(cols(&unique.columns));
+                k
+            }
+            AddIndex { index, .. } | DropIndex { index, .. } => vec![&index.name],
+            AddForeignKey { fk, .. } | DropForeignKey { fk, .. } => {
+                let mut k = vec![opt(&fk.name)];
+                k.extend(cols(&fk.columns));
+                k.push(&fk.referenced_table.name);
+                k
+            }
+            AddCheck { check, .. } | DropCheck { check, .. } => {
+                vec![opt(&check.name), &check.expression]
+            }
+            SetTableComment { .. } => Vec::new(),
+        }
+    }
+
     /// The namespace and table the change is about (the enum's name for enum changes).
     pub fn subject(&self) -> (&str, &str) {
         use Change::*;

@@ -396,7 +396,8 @@ type TableKey = (String, String);
 /// A table and the tables its foreign keys point at.
 type TableDeps = (String, String, Vec<TableKey>);
 
-type SortKey = (u8, usize, String, String, String);
+/// Phase, dependency order, namespace, subject, kind of change, the objects it touches.
+type SortKey = (u8, usize, String, String, u8, Vec<String>);
 
 fn phase(c: &Change) -> u8 {
     use Change::*;
@@ -417,10 +418,30 @@ fn phase(c: &Change) -> u8 {
     }
 }
 
+/// Which of a phase's kinds of change comes first on one subject.
+fn kind(c: &Change) -> u8 {
+    use Change::*;
+    match c {
+        DropCheck { .. } | AddEnumValue { .. } | AlterColumn { .. } | AddCheck { .. } => 0,
+        DropIndex { .. } | CreateEnum { .. } | RebuildTable { .. } | AddIndex { .. } => 1,
+        DropPrimaryKey { .. } | ReplaceEnum { .. } | SetTableComment { .. } => 2,
+        AddPrimaryKey { .. } => 2,
+        DropUnique { .. } | AddUnique { .. } => 3,
+        _ => 0,
+    }
+}
+
 fn sort_key(c: &Change) -> SortKey {
     let (schema, subject) = c.subject();
-    let detail = c.to_string();
-    (phase(c), 0, schema.to_owned(), subject.to_owned(), detail)
+    let object = c.object_key().into_iter().map(str::to_owned).collect();
+    (
+        phase(c),
+        0,
+        schema.to_owned(),
+        subject.to_owned(),
+        kind(c),
+        object,
+    )
 }
 
 /// Puts created tables in dependency order and dropped tables in reverse dependency order, by
