@@ -12,6 +12,7 @@
 mod attrs;
 mod coltype;
 mod diagnostic;
+mod dialect;
 mod formats;
 mod lower;
 mod model;

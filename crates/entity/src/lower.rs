@@ -7,13 +7,12 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sealift_ir::{
-    Check, Column, DataType, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart,
-    Logical, Namespace, PrimaryKey, QualifiedName, Schema, Table, TypeKind, Unique,
-    normalize_pg_type_name, pg_object_name, sqlite_declared_type,
+    Check, Column, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart, Logical,
+    Namespace, PrimaryKey, QualifiedName, Schema, Table, Unique, pg_object_name,
 };
 
 use crate::diagnostic::{Diagnostic, Pos};
-use crate::model::{ColType, ColumnDef, DefaultDef, EntityDef};
+use crate::model::{ColType, ColumnDef, EntityDef};
 use crate::modpath::{self, Found};
 use crate::type_index::{TypeIndex, Unresolved};
 
@@ -144,7 +143,7 @@ pub fn lower(
                     }
                 }
             }
-            let data_type = match data_type(&ct, &ns_name, options) {
+            let data_type = match crate::dialect::data_type(&ct, &ns_name, options) {
                 Ok(t) => t,
                 Err(why) => {
                     diags.push(Diagnostic::error(
@@ -185,7 +184,7 @@ pub fn lower(
             col.default = c
                 .default
                 .as_ref()
-                .map(|d| default_text(d, &col.data_type, options.dialect));
+                .map(|d| crate::dialect::default_text(d, &col.data_type, options.dialect));
             col.logical = Some(Logical {
                 ty: ct.clone(),
                 default: c.default.clone(),
@@ -583,263 +582,6 @@ fn check_of(extra: &str) -> Option<String> {
         .map(|_| t[5..].trim())?;
     let inner = rest.strip_prefix('(')?.strip_suffix(')')?;
     Some(inner.trim().to_owned())
-}
-
-/// The column type in the dialect's normalized spelling (what reflection reports).
-/// `namespace` is the entity's, where its enums live.
-fn data_type(ct: &ColType, namespace: &str, options: &LowerOptions) -> Result<DataType, String> {
-    match options.dialect {
-        Dialect::Postgres => pg_type(ct, namespace, &options.default_schema),
-        Dialect::Sqlite => sqlite_type(ct),
-        Dialect::Mysql => mysql_type(ct),
-    }
-}
-
-/// User types in `schema`, enums in `enum_schema`.
-fn pg_type(ct: &ColType, enum_schema: &str, schema: &str) -> Result<DataType, String> {
-    let b = |n: &str| DataType::builtin(n);
-    Ok(match ct {
-        ColType::Char(n) => b("bpchar").with_modifiers([n.unwrap_or(1)]),
-        ColType::String(Some(n)) => b("varchar").with_modifiers([*n]),
-        ColType::String(None) => b("varchar"),
-        ColType::Text => b("text"),
-        ColType::TinyInteger | ColType::TinyUnsigned | ColType::SmallInteger => b("int2"),
-        ColType::Integer | ColType::SmallUnsigned => b("int4"),
-        ColType::BigInteger | ColType::Unsigned | ColType::BigUnsigned => b("int8"),
-        ColType::Float => b("float4"),
-        ColType::Double => b("float8"),
-        ColType::Decimal(Some((p, s))) => b("numeric").with_modifiers([*p, *s]),
-        ColType::Decimal(None) => b("numeric"),
-        ColType::Money(_) => b("money"),
-        ColType::DateTime | ColType::Timestamp => b("timestamp"),
-        ColType::TimestampWithTimeZone => b("timestamptz"),
-        ColType::Time => b("time"),
-        ColType::Date => b("date"),
-        ColType::Interval => b("interval"),
-        ColType::Binary(_) | ColType::VarBinary(_) | ColType::Blob => b("bytea"),
-        ColType::Bit(n) => b("bit").with_modifiers([n.unwrap_or(1)]),
-        ColType::VarBit(n) => b("varbit").with_modifiers([*n]),
-        ColType::Boolean => b("bool"),
-        ColType::Json => b("json"),
-        ColType::JsonBinary => b("jsonb"),
-        ColType::Uuid => b("uuid"),
-        ColType::Cidr => b("cidr"),
-        ColType::Inet => b("inet"),
-        ColType::MacAddr => b("macaddr"),
-        ColType::Year => return Err("the Year type is not available on PostgreSQL".into()),
-        ColType::LTree => user_type("ltree", schema, TypeKind::Other),
-        ColType::Vector(n) => user_type("vector", schema, TypeKind::Other)
-            .with_modifiers(n.map(|n| vec![n]).unwrap_or_default()),
-        ColType::Custom(name) => {
-            let normalized = normalize_pg_type_name(name);
-            if PG_BUILTINS.contains(&normalized.as_str()) {
-                b(&normalized)
-            } else {
-                user_type(name, schema, TypeKind::Other)
-            }
-        }
-        ColType::Enum { name, .. } => user_type(name, enum_schema, TypeKind::Enum),
-        ColType::Array(inner) => {
-            let t = pg_type(inner, enum_schema, schema)?;
-            let dims = t.array_dims + 1;
-            t.array_of(dims)
-        }
-    })
-}
-
-/// Built-in PostgreSQL type names a `Custom` column type may spell.
-const PG_BUILTINS: &[&str] = &[
-    "int2",
-    "int4",
-    "int8",
-    "float4",
-    "float8",
-    "numeric",
-    "text",
-    "varchar",
-    "bpchar",
-    "bool",
-    "date",
-    "time",
-    "timetz",
-    "timestamp",
-    "timestamptz",
-    "interval",
-    "bytea",
-    "json",
-    "jsonb",
-    "uuid",
-    "inet",
-    "cidr",
-    "macaddr",
-    "money",
-    "xml",
-    "tsvector",
-    "tsquery",
-    "oid",
-    "point",
-];
-
-fn user_type(name: &str, schema: &str, kind: TypeKind) -> DataType {
-    DataType {
-        schema: Some(schema.to_owned()),
-        kind,
-        ..DataType::builtin(name)
-    }
-}
-
-fn sqlite_type(ct: &ColType) -> Result<DataType, String> {
-    let b = |n: &str| DataType::builtin(n);
-    let with = |name: &str, m: Option<u32>| match m {
-        Some(n) => b(name).with_modifiers([n]),
-        None => b(name),
-    };
-    let pair = |name: &str, p: &Option<(u32, u32)>, none: &str| match p {
-        Some((p, s)) => b(name).with_modifiers([*p, *s]),
-        None => b(none),
-    };
-    Ok(match ct {
-        ColType::Char(n) => with("char", *n),
-        ColType::String(n) => with("varchar", *n),
-        ColType::Text => b("text"),
-        ColType::TinyInteger | ColType::TinyUnsigned => b("tinyint"),
-        ColType::SmallInteger | ColType::SmallUnsigned => b("smallint"),
-        ColType::Integer | ColType::Unsigned | ColType::BigInteger | ColType::BigUnsigned => {
-            b("integer")
-        }
-        ColType::Float => b("float"),
-        ColType::Double => b("double"),
-        ColType::Decimal(p) => pair("real", p, "real_decimal"),
-        ColType::Money(p) => pair("real_money", p, "real_money"),
-        ColType::DateTime => b("datetime_text"),
-        ColType::Timestamp => b("timestamp_text"),
-        ColType::TimestampWithTimeZone => b("timestamp_with_timezone_text"),
-        ColType::Time => b("time_text"),
-        ColType::Date => b("date_text"),
-        ColType::Binary(n) => b("blob").with_modifiers([*n]),
-        ColType::VarBinary(n) => with("varbinary_blob", *n),
-        ColType::Blob => b("blob"),
-        ColType::Boolean => b("boolean"),
-        ColType::Json => b("json_text"),
-        ColType::JsonBinary => b("jsonb_text"),
-        ColType::Uuid => b("uuid_text"),
-        ColType::Custom(name) => sqlite_declared_type(name),
-        ColType::Enum { .. } => b("enum_text"),
-        other => return Err(format!("{other:?} is not available on SQLite")),
-    })
-}
-
-fn mysql_type(ct: &ColType) -> Result<DataType, String> {
-    let b = |n: &str| DataType::builtin(n);
-    Ok(match ct {
-        ColType::Char(n) => b("char").with_modifiers([n.unwrap_or(1)]),
-        ColType::String(n) => b("varchar").with_modifiers([n.unwrap_or(255)]),
-        ColType::Text => b("text"),
-        ColType::TinyInteger => b("tinyint"),
-        ColType::SmallInteger => b("smallint"),
-        ColType::Integer => b("int"),
-        ColType::BigInteger => b("bigint"),
-        ColType::TinyUnsigned => b("tinyint unsigned"),
-        ColType::SmallUnsigned => b("smallint unsigned"),
-        ColType::Unsigned => b("int unsigned"),
-        ColType::BigUnsigned => b("bigint unsigned"),
-        ColType::Float => b("float"),
-        ColType::Double => b("double"),
-        ColType::Decimal(Some((p, s))) | ColType::Money(Some((p, s))) => {
-            b("decimal").with_modifiers([*p, *s])
-        }
-        ColType::Decimal(None) | ColType::Money(None) => b("decimal"),
-        ColType::DateTime => b("datetime"),
-        ColType::Timestamp | ColType::TimestampWithTimeZone => b("timestamp"),
-        ColType::Time => b("time"),
-        ColType::Date => b("date"),
-        ColType::Year => b("year"),
-        ColType::Binary(n) => b("binary").with_modifiers([*n]),
-        ColType::VarBinary(n) => b("varbinary").with_modifiers([n.unwrap_or(255)]),
-        ColType::Blob => b("blob"),
-        ColType::Bit(n) => b("bit").with_modifiers(n.map(|n| vec![n]).unwrap_or_default()),
-        ColType::VarBit(n) => b("bit").with_modifiers([*n]),
-        ColType::Boolean => b("bool"),
-        ColType::Json | ColType::JsonBinary => b("json"),
-        ColType::Uuid => b("binary").with_modifiers([16]),
-        ColType::Custom(name) => b(&sealift_ir::fold_type_name(name)),
-        ColType::Enum { variants, .. } => {
-            let quoted: Vec<String> = variants
-                .iter()
-                .map(|v| format!("'{}'", v.replace('\'', "''")))
-                .collect();
-            b(&format!("enum({})", quoted.join(",")))
-        }
-        other => return Err(format!("{other:?} is not available on MySQL")),
-    })
-}
-
-/// The default as the database reports it back after sea-query wrote it.
-fn default_text(d: &DefaultDef, t: &DataType, dialect: Dialect) -> String {
-    let quoted = |s: &str| format!("'{}'", s.replace('\'', "''"));
-    match dialect {
-        Dialect::Postgres => {
-            let cast = pg_cast_name(t);
-            match d {
-                DefaultDef::Str(s) => format!("{}::{cast}", quoted(s)),
-                // A negative literal keeps its own type in the stored expression.
-                DefaultDef::Int(i) if *i < 0 => {
-                    let literal = if i32::try_from(*i).is_ok() {
-                        "integer"
-                    } else {
-                        "bigint"
-                    };
-                    format!("'{i}'::{literal}")
-                }
-                DefaultDef::Int(i) => i.to_string(),
-                DefaultDef::Float(f) if f.starts_with('-') => format!("'{f}'::numeric"),
-                DefaultDef::Float(f) => f.clone(),
-                DefaultDef::Bool(b) => b.to_string(),
-                DefaultDef::Keyword(k) => k.clone(),
-                DefaultDef::Sql(s) => s.clone(),
-            }
-        }
-        Dialect::Sqlite | Dialect::Mysql => match d {
-            DefaultDef::Str(s) => quoted(s),
-            DefaultDef::Int(i) => i.to_string(),
-            DefaultDef::Float(f) => f.clone(),
-            DefaultDef::Bool(b) => (if *b { "TRUE" } else { "FALSE" }).to_owned(),
-            DefaultDef::Keyword(k) => k.clone(),
-            DefaultDef::Sql(s) => format!("({s})"),
-        },
-    }
-}
-
-/// How PostgreSQL spells a type in a cast it prints (`format_type`).
-fn pg_cast_name(t: &DataType) -> String {
-    let base = match t.name.as_str() {
-        "varchar" => "character varying",
-        "bpchar" => "bpchar",
-        "int2" => "smallint",
-        "int4" => "integer",
-        "int8" => "bigint",
-        "float4" => "real",
-        "float8" => "double precision",
-        "bool" => "boolean",
-        "timestamp" => "timestamp without time zone",
-        "timestamptz" => "timestamp with time zone",
-        "time" => "time without time zone",
-        "timetz" => "time with time zone",
-        other => other,
-    };
-    let plain = base
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ' ');
-    let base = if plain {
-        base.to_owned()
-    } else {
-        format!("\"{base}\"")
-    };
-    if t.array_dims > 0 {
-        format!("{base}[]")
-    } else {
-        base
-    }
 }
 
 #[cfg(test)]
