@@ -310,12 +310,7 @@ fn normalize(sql: &str) -> String {
 /// Step 6: the migration made on the case's dialect, run on `backend`.
 async fn portable(p: &Prepared, runner: &Path, backend: Dialect) -> Result<(), String> {
     let (opts, runs, blocked) = options(&p.case, backend);
-    // A setup file makes objects no entity states, differently per backend: a plan made
-    // against one backend's cannot know the other's.
-    let setup = ["postgres", "sqlite"]
-        .iter()
-        .any(|d| p.case.join(format!("setup.{d}.sql")).exists());
-    if !runs || blocked || setup {
+    if !runs || blocked {
         return Ok(());
     }
     let name = &p.name;
@@ -369,6 +364,21 @@ const NOT_PORTABLE: &[(&str, Dialect, &str)] = &[
         "several_changes_one_table",
         Dialect::Sqlite,
         "SQLite's catalog spells i32 and i64 both `integer`: a change between them is not seen there",
+    ),
+    (
+        "drop_column_used_by_left_alone_objects",
+        Dialect::Postgres,
+        "down re-creates a NULLS NOT DISTINCT index the setup SQL made on PostgreSQL, which SQLite does not have: the step refuses there",
+    ),
+    (
+        "drop_column_used_by_left_alone_objects",
+        Dialect::Sqlite,
+        "the setup SQL makes objects on PostgreSQL that SQLite has no counterpart for (a NULLS NOT DISTINCT index, a NOT VALID foreign key); a plan made on SQLite cannot know them, PostgreSQL drops them with the column, and down cannot bring them back",
+    ),
+    (
+        "rebuild_keeps_triggers",
+        Dialect::Postgres,
+        "the rebuild would re-create a trigger written in PostgreSQL's SQL: the migration refuses on SQLite before it changes anything",
     ),
     (
         "type_change_under_foreign_key_and_default",

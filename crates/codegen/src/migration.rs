@@ -308,7 +308,13 @@ impl Gen<'_> {
         stmts: &[Statement],
         label: &str,
     ) -> TokenStream {
-        if d == Dialect::Sqlite && matches!(c, Change::RebuildTable { .. }) && !stmts.is_empty() {
+        if d == Dialect::Sqlite
+            && matches!(c, Change::RebuildTable { .. })
+            && !stmts.is_empty()
+            && stmts
+                .iter()
+                .all(|s| matches!(s, Statement::Sql(_) | Statement::Schema(_)))
+        {
             let texts: Vec<String> = stmts.iter().map(|s| s.to_sql(d)).collect();
             return sqlite_rebuild(&texts);
         }

@@ -690,6 +690,12 @@ pub fn is_plain_index(i: &Index) -> bool {
 
 /// An index: with sea-query when it is plain columns, as text otherwise.
 pub(crate) fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
+    if i.nulls_not_distinct && t.backend != Dialect::Postgres {
+        return Statement::Unsupported(format!(
+            "index `{}` treats NULLs as equal (NULLS NOT DISTINCT), which only PostgreSQL has",
+            i.name
+        ));
+    }
     if !is_plain_index(i) {
         return Statement::Sql(create_index_text(schema, table, i, t));
     }
@@ -832,8 +838,8 @@ fn create_index_text(schema: &str, table: &str, i: &Index, t: &Target) -> String
         .map(|p| {
             let mut s = match &p.key {
                 IndexKey::Column(c) => quote(c, d),
-                IndexKey::Expression(e) if parenthesized(e) => e.clone(),
-                IndexKey::Expression(e) => format!("({e})"),
+                IndexKey::Expression(e) if parenthesized(e) => t.expression(e),
+                IndexKey::Expression(e) => format!("({})", t.expression(e)),
             };
             if let Some(coll) = &p.collation {
                 s.push_str(&format!(" COLLATE {coll}"));
@@ -870,7 +876,7 @@ fn create_index_text(schema: &str, table: &str, i: &Index, t: &Target) -> String
         s.push_str(" NULLS NOT DISTINCT");
     }
     if let Some(p) = &i.predicate {
-        s.push_str(&format!(" WHERE {p}"));
+        s.push_str(&format!(" WHERE {}", t.expression(p)));
     }
     s
 }

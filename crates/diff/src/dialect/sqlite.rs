@@ -111,50 +111,63 @@ impl Backend for Sqlite {
         _changes: &[Change],
         t: &Target,
     ) -> Vec<Statement> {
-        rebuild(schema, from, to, t)
-            .into_iter()
-            .map(Statement::Sql)
-            .collect()
+        // A trigger is SQL of the backend that made it: refuse before anything runs.
+        if let Some(tr) = to.triggers.first().filter(|_| !t.native_backend()) {
+            return vec![Statement::Unsupported(format!(
+                "rebuilding {} would re-create trigger `{}`, written in {}'s SQL; \
+                 regenerate this migration against SQLite",
+                to.name, tr.name, t.plan
+            ))];
+        }
+        let statements = rebuild(schema, from, to, t);
+        // A part that cannot run here refuses the whole rebuild, before anything runs.
+        match statements
+            .iter()
+            .find(|s| matches!(s, Statement::Unsupported(_)))
+        {
+            Some(refusal) => vec![refusal.clone()],
+            None => statements,
+        }
     }
 }
 
 /// SQLite batch mode for one table.
-fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<String> {
+fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement> {
+    let sql = |text: String| Statement::Sql(text);
     let temp = format!("_sealift_new_{}", to.name);
     let mut staging = to.clone();
     staging.name = temp.clone();
     staging.indexes.clear();
     staging.triggers.clear();
-    let mut out = vec!["PRAGMA foreign_keys = OFF".to_owned()];
-    out.extend(
-        create_table(schema, &staging, t, &to.name)
-            .iter()
-            .map(|s| s.to_sql(t.backend)),
-    );
+    let mut out = vec![sql("PRAGMA foreign_keys = OFF".to_owned())];
+    out.extend(create_table(schema, &staging, t, &to.name));
     let kept: Vec<&Column> = to
         .columns
         .iter()
         .filter(|c| c.generated.is_none() && from.columns.iter().any(|f| f.name == c.name))
         .collect();
     let cols: Vec<String> = kept.iter().map(|c| t.quote(&c.name)).collect();
-    out.push(format!(
+    out.push(sql(format!(
         "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
         t.table_ref(schema, &temp),
         t.table_ref(schema, &from.name),
         cols = cols.join(", ")
-    ));
-    out.push(format!("DROP TABLE {}", t.table_ref(schema, &from.name)));
-    out.push(format!(
+    )));
+    out.push(sql(format!(
+        "DROP TABLE {}",
+        t.table_ref(schema, &from.name)
+    )));
+    out.push(sql(format!(
         "ALTER TABLE {} RENAME TO {}",
         t.table_ref(schema, &temp),
         t.quote(&to.name)
-    ));
+    )));
     for i in &to.indexes {
-        out.push(create_index(schema, &to.name, i, t).to_sql(t.backend));
+        out.push(create_index(schema, &to.name, i, t));
     }
     // Dropping the old table dropped its triggers: create them again on the new one.
-    out.extend(to.triggers.iter().map(|tr| tr.definition.clone()));
-    out.push("PRAGMA foreign_keys = ON".to_owned());
+    out.extend(to.triggers.iter().map(|tr| sql(tr.definition.clone())));
+    out.push(sql("PRAGMA foreign_keys = ON".to_owned()));
     out
 }
 
