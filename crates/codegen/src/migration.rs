@@ -36,6 +36,7 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         comments: Vec::new(),
         uses_type: false,
         uses_other_backend: false,
+        refusals: Vec::new(),
     };
     let up = g.body(&plan.up, "up");
     let down = g.body(&plan.down, "down");
@@ -99,12 +100,13 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
     };
     format!(
         "{}\n{uses}\n{migration}\n{implementation}{helper}",
-        header(plan, options)
+        header(plan, options, &g.refusals)
     )
 }
 
 /// The reviewer's summary: what changes, what can go wrong, what the data says.
-fn header(plan: &Plan, options: &MigrationOptions) -> String {
+/// `elsewhere` lists the steps that return an error on some backend, as the bodies found them.
+fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -116,29 +118,10 @@ fn header(plan: &Plan, options: &MigrationOptions) -> String {
     for s in &plan.up {
         let _ = writeln!(out, "//! - {}", s.change);
     }
-    let mut elsewhere = Vec::new();
-    for (direction, steps) in [("up", &plan.up), ("down", &plan.down)] {
-        for (i, step) in steps.iter().enumerate() {
-            for (d, _) in BACKENDS {
-                let target = plan.target().on(d);
-                for stmt in sealift_diff::step_statements(step, &target) {
-                    if let Statement::Unsupported(why) = stmt {
-                        elsewhere.push(format!(
-                            "//! - {} step {} on {}: {why}",
-                            direction,
-                            i + 1,
-                            dialect_name(d)
-                        ));
-                    }
-                }
-            }
-        }
-    }
     if !elsewhere.is_empty() {
         out.push_str("//!\n//! Runs on PostgreSQL, MySQL and SQLite, but for these steps, which return an error:\n");
         for line in elsewhere {
-            out.push_str(&line);
-            out.push('\n');
+            let _ = writeln!(out, "//! - {line}");
         }
     }
     let hazards: Vec<_> = plan.hazards().collect();
@@ -213,6 +196,8 @@ struct Gen<'a> {
     comments: Vec<String>,
     uses_type: bool,
     uses_other_backend: bool,
+    /// Steps that return an error on some backend, for the header.
+    refusals: Vec<String>,
 }
 
 impl Gen<'_> {
@@ -265,6 +250,16 @@ impl Gen<'_> {
                 (d, name, stmts)
             })
             .collect();
+        for (d, _, stmts) in &per_backend {
+            for stmt in stmts {
+                if let Statement::Unsupported(why) = stmt {
+                    self.refusals.push(format!(
+                        "{direction} step {n} on {}: {why}",
+                        dialect_name(*d)
+                    ));
+                }
+            }
+        }
         // The change SQLite runs: a rebuild may stand in for the step.
         let c = match &step.on_sqlite {
             Some(sealift_diff::OnSqlite::Instead(c)) => c.as_ref(),

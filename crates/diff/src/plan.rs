@@ -187,7 +187,19 @@ pub fn plan(
     let sqlite_rebuilds = if dialect == Dialect::Sqlite {
         Vec::new()
     } else {
-        batch_sqlite(changes.clone(), current)
+        // Only the changes of tables SQLite rebuilds, and the renames a rebuild follows: most
+        // plans have none, and a plan of thousands of new tables is not copied.
+        let tables = sqlite_rebuild_tables(&changes);
+        let involved: Vec<Change> = changes
+            .iter()
+            .filter(|c| {
+                let (s, t) = c.subject();
+                matches!(c, Change::RenameTable { .. })
+                    || tables.contains(&(s.to_owned(), t.to_owned()))
+            })
+            .cloned()
+            .collect();
+        batch_sqlite(involved, current)
             .into_iter()
             .filter(|c| matches!(c, Change::RebuildTable { .. }))
             .collect()
@@ -602,15 +614,7 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
                     });
                 }
                 let reduced = Change::CreateTable { schema, table };
-                if !keys.is_empty() {
-                    split.push(SplitTable {
-                        reduced: reduced.clone(),
-                        original,
-                        keys: keys.clone(),
-                    });
-                }
-                out.extend(keys);
-                out.push(reduced);
+                push_split(&mut out, &mut split, original, reduced, keys);
             }
             Change::DropTable { schema, mut table } => {
                 let (later, keep): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
@@ -627,20 +631,31 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
                     });
                 }
                 let reduced = Change::DropTable { schema, table };
-                if !keys.is_empty() {
-                    split.push(SplitTable {
-                        reduced: reduced.clone(),
-                        original,
-                        keys: keys.clone(),
-                    });
-                }
-                out.extend(keys);
-                out.push(reduced);
+                push_split(&mut out, &mut split, original, reduced, keys);
             }
             other => out.push(other),
         }
     }
     (out, split)
+}
+
+/// Pushes a table's step after the key steps split from it, remembering the split.
+fn push_split(
+    out: &mut Vec<Change>,
+    split: &mut Vec<SplitTable>,
+    original: Change,
+    reduced: Change,
+    keys: Vec<Change>,
+) {
+    if !keys.is_empty() {
+        split.push(SplitTable {
+            reduced: reduced.clone(),
+            original,
+            keys: keys.clone(),
+        });
+    }
+    out.extend(keys);
+    out.push(reduced);
 }
 
 /// A created or dropped table whose foreign keys became steps of their own.
@@ -694,36 +709,37 @@ fn fk_target(schema: &str, fk: &sealift_ir::ForeignKey) -> TableKey {
     )
 }
 
-/// SQLite alters little in place: every table with a change it cannot make is rebuilt once, to
-/// the table with all its changes applied (the migrations guide's batch mode).
-fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
-    // What SQLite cannot change in place, and dropped columns: `DROP COLUMN` refuses a column
-    // a key, index or constraint uses, so a plan made here rebuilds for it too.
+/// The tables SQLite rebuilds for these changes: those with a change it cannot make in place,
+/// or a dropped column (`DROP COLUMN` refuses a column a key, index or constraint uses, so a
+/// plan made here rebuilds for it too). A table the plan creates or drops is never rebuilt:
+/// its foreign keys go with it.
+fn sqlite_rebuild_tables(changes: &[Change]) -> BTreeSet<TableKey> {
     let sqlite = crate::dialect::backend(Dialect::Sqlite);
     let needs_rebuild =
         |c: &Change| matches!(c, Change::DropColumn { .. }) || sqlite.in_place(c).is_err();
-    // A table the plan creates or drops is never rebuilt: its foreign keys go with it.
-    let whole: BTreeSet<(String, String)> = changes
+    let whole: BTreeSet<(&str, &str)> = changes
         .iter()
         .filter_map(|c| match c {
             Change::CreateTable { schema, table } | Change::DropTable { schema, table } => {
-                Some((schema.clone(), table.name.clone()))
+                Some((schema.as_str(), table.name.as_str()))
             }
             _ => None,
         })
         .collect();
-    let rebuild: BTreeSet<(String, String)> = changes
+    changes
         .iter()
-        .filter(|c| needs_rebuild(c))
-        .filter(|c| {
-            let (s, t) = c.subject();
-            !whole.contains(&(s.to_owned(), t.to_owned()))
-        })
+        .filter(|c| needs_rebuild(c) && !whole.contains(&c.subject()))
         .map(|c| {
             let (s, t) = c.subject();
             (s.to_owned(), t.to_owned())
         })
-        .collect();
+        .collect()
+}
+
+/// SQLite alters little in place: every table with a change it cannot make is rebuilt once, to
+/// the table with all its changes applied (the migrations guide's batch mode).
+fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
+    let rebuild = sqlite_rebuild_tables(&changes);
     let mut grouped: BTreeMap<(String, String), Vec<Change>> = BTreeMap::new();
     let mut out = Vec::new();
     for c in changes {

@@ -634,18 +634,8 @@ fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
     if matches!(l, LogicalType::Enum { .. } | LogicalType::Custom(_)) {
         return None;
     }
-    let stmt = SqTable::create()
-        .table(Alias::new("t"))
-        .col(ColumnDef::new_with_type(
-            Alias::new("c"),
-            crate::statement::sea_type(l),
-        ))
-        .to_owned();
-    // sea-query panics on a type a backend does not have (`Interval` on SQLite).
-    let sql = std::panic::catch_unwind(|| build(&stmt, d)).ok()?;
-    let open = sql.find("( ")? + 2;
-    let text = sql[open..].strip_suffix(" )")?;
-    let text = text.split_once(' ')?.1;
+    let text = type_text(l, d)?;
+    let text = text.as_str();
     let (text, dims) = match text.strip_suffix("[]") {
         Some(inner) => (inner, 1),
         None => (text, 0),
@@ -655,6 +645,22 @@ fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
         ty.name = normalize_pg_type_name(&ty.name);
     }
     Some(ty.array_of(dims))
+}
+
+/// How sea-query spells a logical type on `d` in a column definition; none for a type the
+/// backend does not have (sea-query panics on `Interval` for SQLite).
+fn type_text(l: &LogicalType, d: Dialect) -> Option<String> {
+    let stmt = SqTable::create()
+        .table(Alias::new("t"))
+        .col(ColumnDef::new_with_type(
+            Alias::new("c"),
+            crate::statement::sea_type(l),
+        ))
+        .to_owned();
+    let sql = std::panic::catch_unwind(|| build(&stmt, d)).ok()?;
+    let open = sql.find("( ")? + 2;
+    let column = sql[open..].strip_suffix(" )")?;
+    Some(column.split_once(' ')?.1.to_owned())
 }
 
 /// A column's type as its definition spells it: the type (`serial` for a PostgreSQL serial) and
@@ -770,20 +776,7 @@ pub(crate) fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -
 pub(crate) fn target_type_sql(c: &Column, t: &Target) -> String {
     match column_type(c, t) {
         LogicalType::Custom(text) => text,
-        l => {
-            let stmt = SqTable::create()
-                .table(Alias::new("t"))
-                .col(ColumnDef::new_with_type(
-                    Alias::new("c"),
-                    crate::statement::sea_type(&l),
-                ))
-                .to_owned();
-            let sql = build(&stmt, t.backend);
-            sql.find("( \"c\" ")
-                .and_then(|i| sql[i + 6..].strip_suffix(" )"))
-                .unwrap_or(&sql)
-                .to_owned()
-        }
+        l => type_text(&l, t.backend).unwrap_or_else(|| type_sql(&c.data_type, None, t)),
     }
 }
 
