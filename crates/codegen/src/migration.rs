@@ -112,7 +112,7 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
         out,
         "//! Written by `{}` for {}. Review it before applying.",
         options.command,
-        dialect_name(plan.dialect)
+        plan.dialect.product()
     );
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
@@ -143,14 +143,6 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
         }
     }
     out
-}
-
-fn dialect_name(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Postgres => "PostgreSQL",
-        Dialect::Sqlite => "SQLite",
-        Dialect::Mysql => "MySQL",
-    }
 }
 
 fn unparse(tokens: TokenStream) -> String {
@@ -253,10 +245,8 @@ impl Gen<'_> {
         for (d, _, stmts) in &per_backend {
             for stmt in stmts {
                 if let Statement::Unsupported(why) = stmt {
-                    self.refusals.push(format!(
-                        "{direction} step {n} on {}: {why}",
-                        dialect_name(*d)
-                    ));
+                    self.refusals
+                        .push(format!("{direction} step {n} on {}: {why}", *d.product()));
                 }
             }
         }

@@ -25,10 +25,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use sea_query::{Alias, ColumnDef, Table as SqTable};
+use sealift_dialect::{postgres as pg, sqlite};
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
-    LogicalDefault, LogicalType, Table, TypeKind, normalize_pg_type_name, pg_object_name,
-    sqlite_declared_type,
+    LogicalDefault, LogicalType, Table, TypeKind,
 };
 
 use crate::change::Change;
@@ -259,7 +259,7 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             "ALTER TABLE {} DROP CONSTRAINT {}",
             t.table_ref(schema, table),
             // A key SQLite keeps unnamed has the server's name here.
-            q(&unique.name.clone().unwrap_or_else(|| pg_object_name(
+            q(&unique.name.clone().unwrap_or_else(|| pg::object_name(
                 table,
                 Some(&unique.columns.join("_")),
                 "key"
@@ -389,7 +389,7 @@ pub(crate) fn create_table(
             .iter()
             .map(|u| {
                 // PostgreSQL's default name is no name elsewhere.
-                let default = || pg_object_name(named_for, Some(&u.columns.join("_")), "key");
+                let default = || pg::object_name(named_for, Some(&u.columns.join("_")), "key");
                 (
                     u.name.clone().filter(|n| !t.foreign_pg_name(n, &default())),
                     u.columns.clone(),
@@ -481,7 +481,7 @@ fn inline_primary_key(table: &Table, named_for: &str) -> Option<String> {
 /// column the expression names.
 fn pg_check_name(table: &str, expression: &str) -> String {
     let column = crate::expr::first_identifier(expression);
-    pg_object_name(table, column.as_deref(), "check")
+    pg::object_name(table, column.as_deref(), "check")
 }
 
 /// PostgreSQL's name for a table's primary key: `{table}_pkey`, the table's name cut so that
@@ -640,9 +640,9 @@ fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
         Some(inner) => (inner, 1),
         None => (text, 0),
     };
-    let mut ty = sqlite_declared_type(text);
+    let mut ty = sqlite::declared_type(text);
     if d == Dialect::Postgres {
-        ty.name = normalize_pg_type_name(&ty.name);
+        ty.name = pg::normalize_type_name(&ty.name);
     }
     Some(ty.array_of(dims))
 }

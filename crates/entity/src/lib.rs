@@ -27,7 +27,6 @@ use sealift_ir::Schema;
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use lower::LowerOptions;
 pub use model::{ColType, ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
-pub use sealift_ir::pg_object_name;
 pub use type_index::{TypeIndex, Unresolved, UserType, UserTypeKind};
 
 /// One entity source file: its path (for diagnostics and the module name) and its text.

@@ -8,16 +8,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use sealift_ir::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart, Logical,
-    Namespace, PrimaryKey, QualifiedName, Schema, Table, Unique, pg_object_name,
+    Namespace, PrimaryKey, QualifiedName, Schema, Table, Unique,
 };
 
 use crate::diagnostic::{Diagnostic, Pos};
+use crate::dialect::{Target, target};
 use crate::model::{ColType, ColumnDef, EntityDef};
 use crate::modpath::{self, Found};
 use crate::type_index::{TypeIndex, Unresolved};
-
-/// PostgreSQL's limit on identifier length (NAMEDATALEN - 1).
-const PG_MAX_IDENT: usize = 63;
 
 /// How to lower.
 #[derive(Debug, Clone)]
@@ -33,14 +31,9 @@ impl LowerOptions {
     /// The usual default namespace for a dialect: `public`, `main`, or `default` on MySQL
     /// (where the real name is the database's).
     pub fn new(dialect: Dialect) -> Self {
-        let default_schema = match dialect {
-            Dialect::Postgres => "public",
-            Dialect::Sqlite => "main",
-            Dialect::Mysql => "default",
-        };
         LowerOptions {
             dialect,
-            default_schema: default_schema.to_owned(),
+            default_schema: target(dialect).default_schema().to_owned(),
         }
     }
 }
@@ -52,8 +45,9 @@ pub fn lower(
     options: &LowerOptions,
 ) -> (Schema, Vec<Diagnostic>) {
     let mut diags = Vec::new();
+    let backend = target(options.dialect);
     let fitted;
-    let entities = match fit_names(entities, options.dialect, &mut diags) {
+    let entities = match fit_names(entities, backend, &mut diags) {
         Some(shortened) => {
             fitted = shortened;
             &fitted[..]
@@ -81,7 +75,7 @@ pub fn lower(
             .unwrap_or_else(|| options.default_schema.clone());
         let mut table = Table::new(e.table_name.clone());
         table.columns.reserve_exact(e.columns.len());
-        if options.dialect == Dialect::Mysql {
+        if backend.comments() {
             table.comment = e.comment.clone();
         }
         let primary: Vec<&ColumnDef> = e
@@ -107,16 +101,18 @@ pub fn lower(
                     continue;
                 }
             };
-            let ct = match fit_enum(ct, options.dialect) {
+            let ct = match fit_enum(ct, backend) {
                 Ok(ct) => ct,
                 Err(label) => {
                     diags.push(Diagnostic::error(
                         &e.file,
                         c.pos,
                         format!(
-                            "the enum value `{label}` of column `{}` is {} bytes; PostgreSQL allows {PG_MAX_IDENT}",
+                            "the enum value `{label}` of column `{}` is {} bytes; {} allows {}",
                             c.name,
-                            label.len()
+                            label.len(),
+                            options.dialect.product(),
+                            backend.max_identifier().unwrap_or_default(),
                         ),
                         "shorten its string_value",
                     ));
@@ -124,7 +120,7 @@ pub fn lower(
                 }
             };
             if let ColType::Enum { name, variants } = enum_of(&ct)
-                && options.dialect == Dialect::Postgres
+                && backend.enum_types()
             {
                 let new = Enum {
                     name: name.clone(),
@@ -143,7 +139,7 @@ pub fn lower(
                     }
                 }
             }
-            let data_type = match crate::dialect::data_type(&ct, &ns_name, options) {
+            let data_type = match backend.data_type(&ct, &ns_name, &options.default_schema) {
                 Ok(t) => t,
                 Err(why) => {
                     diags.push(Diagnostic::error(
@@ -156,27 +152,19 @@ pub fn lower(
                 }
             };
             let mut col = Column::new(c.name.clone(), data_type);
-            col.nullable = c.nullable && !(c.primary_key && options.dialect != Dialect::Sqlite);
+            col.nullable = c.nullable && (!c.primary_key || backend.nullable_key_columns());
             if c.primary_key && auto_increment {
-                col.identity = Some(match options.dialect {
-                    Dialect::Postgres
-                        if matches!(
-                            ct,
-                            ColType::SmallInteger | ColType::Integer | ColType::BigInteger
-                        ) =>
-                    {
-                        Identity::ByDefault
-                    }
-                    Dialect::Postgres => {
+                col.identity = Some(match backend.identity(&ct) {
+                    Ok(identity) => identity,
+                    Err(wanted) => {
                         diags.push(Diagnostic::error(
                             &e.file,
                             c.pos,
-                            format!("auto-increment key `{}` must be i16, i32 or i64 on PostgreSQL", c.name),
+                            format!("auto-increment key `{}` must be {wanted} on {}", c.name, options.dialect.product()),
                             "use a signed integer type, or set #[sea_orm(primary_key, auto_increment = false)]",
                         ));
                         Identity::ByDefault
                     }
-                    _ => Identity::AutoIncrement,
                 });
                 col.nullable = false;
             }
@@ -184,12 +172,12 @@ pub fn lower(
             col.default = c
                 .default
                 .as_ref()
-                .map(|d| crate::dialect::default_text(d, &col.data_type, options.dialect));
+                .map(|d| backend.default_text(d, &col.data_type));
             col.logical = Some(Logical {
                 ty: ct.clone(),
                 default: c.default.clone(),
             });
-            if options.dialect == Dialect::Mysql {
+            if backend.comments() {
                 col.comment = match (&c.comment, &c.renamed_from) {
                     (Some(cm), Some(r)) => Some(format!("{cm}; renamed_from \"{r}\"")),
                     (None, Some(r)) => Some(format!("renamed_from \"{r}\"")),
@@ -198,11 +186,9 @@ pub fn lower(
             }
             if let Some(extra) = &c.extra {
                 match check_of(extra) {
-                    Some(expr) => table.checks.push(Check::new(
-                        (options.dialect == Dialect::Postgres)
-                            .then(|| pg_object_name(&e.table_name, Some(&c.name), "check")),
-                        expr,
-                    )),
+                    Some(expr) => table
+                        .checks
+                        .push(Check::new(backend.check_name(&e.table_name, &c.name), expr)),
                     None => diags.push(Diagnostic::warning(
                         &e.file,
                         c.pos,
@@ -218,16 +204,10 @@ pub fn lower(
             // (sea-query writes `PRIMARY KEY ... UNIQUE`). SQLite and MySQL create both;
             // PostgreSQL drops a unique constraint that repeats the primary key.
             if c.unique
-                && !(c.primary_key && primary.len() == 1 && options.dialect == Dialect::Postgres)
+                && !(c.primary_key && primary.len() == 1 && !backend.unique_beside_primary_key())
             {
                 table.uniques.push(Unique::new(
-                    match options.dialect {
-                        Dialect::Postgres => {
-                            Some(pg_object_name(&e.table_name, Some(&c.name), "key"))
-                        }
-                        Dialect::Mysql => Some(c.name.clone()),
-                        Dialect::Sqlite => None,
-                    },
+                    backend.unique_name(&e.table_name, &c.name),
                     vec![c.name.clone()],
                 ));
             }
@@ -235,13 +215,13 @@ pub fn lower(
                 table.indexes.push(index(
                     fit_derived(
                         format!("idx-{}-{}", e.table_name, c.name),
-                        options.dialect,
+                        backend,
                         (&e.file, c.pos),
                         &mut derived,
                     ),
                     false,
                     vec![c.name.clone()],
-                    options.dialect,
+                    backend,
                 ));
             }
             if let Some(key) = &c.unique_key {
@@ -256,29 +236,29 @@ pub fn lower(
             table.indexes.push(index(
                 fit_derived(
                     format!("idx-{}-{key}", e.table_name),
-                    options.dialect,
+                    backend,
                     (&e.file, e.pos),
                     &mut derived,
                 ),
                 true,
                 cols,
-                options.dialect,
+                backend,
             ));
         }
 
         if !primary.is_empty() {
             table.primary_key = Some(PrimaryKey {
-                name: match (options.dialect, primary.len()) {
-                    (Dialect::Mysql, _) => Some("PRIMARY".into()),
-                    (_, n) if n > 1 => Some(fit_derived(
-                        format!("pk-{}", e.table_name),
-                        options.dialect,
-                        (&e.file, e.pos),
-                        &mut derived,
-                    )),
-                    (Dialect::Postgres, _) => Some(pg_object_name(&e.table_name, None, "pkey")),
-                    (Dialect::Sqlite, _) => None,
-                },
+                name: backend.primary_key_name(
+                    &e.table_name,
+                    (primary.len() > 1).then(|| {
+                        fit_derived(
+                            format!("pk-{}", e.table_name),
+                            backend,
+                            (&e.file, e.pos),
+                            &mut derived,
+                        )
+                    }),
+                ),
                 columns: primary.iter().map(|c| c.name.clone()).collect(),
             });
         }
@@ -358,13 +338,13 @@ pub fn lower(
                         Some(n) => n.clone(),
                         None => fit_derived(
                             format!("fk-{}-{}", e.table_name, from.join("-")),
-                            options.dialect,
+                            backend,
                             (&e.file, r.pos),
                             &mut derived,
                         ),
                     };
                     table.foreign_keys.push(ForeignKey {
-                        name: (options.dialect != Dialect::Sqlite).then_some(name),
+                        name: backend.names_foreign_keys().then_some(name),
                         columns: from,
                         referenced_table: QualifiedName::new(
                             target
@@ -408,8 +388,9 @@ pub fn lower(
         let mut summary = first.clone();
         if derived.len() > 1 {
             summary.message = format!(
-                "{} (and {} more name(s) SeaORM derives over {PG_MAX_IDENT} bytes, cut the same way)",
+                "{} (and {} more name(s) SeaORM derives over {} bytes, cut the same way)",
                 first.message,
+                backend.max_identifier().unwrap_or_default(),
                 derived.len() - 1
             );
         }
@@ -425,13 +406,14 @@ pub fn lower(
     (schema, diags)
 }
 
-/// A name as PostgreSQL keeps it: at most 63 bytes, cut at a character boundary (the server
-/// truncates longer identifiers, with only a NOTICE). Other databases keep names as they are.
-fn fit(name: String, dialect: Dialect) -> String {
-    if dialect != Dialect::Postgres || name.len() <= PG_MAX_IDENT {
+/// A name as the server keeps it: on PostgreSQL at most 63 bytes, cut at a character boundary
+/// (the server truncates longer identifiers, with only a NOTICE). Other databases keep names as
+/// they are.
+fn fit(name: String, target: &dyn Target) -> String {
+    let Some(max) = target.max_identifier().filter(|max| name.len() > *max) else {
         return name;
-    }
-    let mut end = PG_MAX_IDENT;
+    };
+    let mut end = max;
     while !name.is_char_boundary(end) {
         end -= 1;
     }
@@ -442,18 +424,19 @@ fn fit(name: String, dialect: Dialect) -> String {
 /// when it is cut.
 fn fit_derived(
     name: String,
-    dialect: Dialect,
+    target: &dyn Target,
     (file, pos): (&std::path::Path, Pos),
     diags: &mut Vec<Diagnostic>,
 ) -> String {
-    let kept = fit(name.clone(), dialect);
+    let kept = fit(name.clone(), target);
     if kept != name {
         diags.push(Diagnostic::warning(
             file,
             pos,
             format!(
-                "SeaORM names this `{name}` ({} bytes); PostgreSQL keeps the first {PG_MAX_IDENT}: `{kept}`",
-                name.len()
+                "SeaORM names this `{name}` ({} bytes); PostgreSQL keeps the first {}: `{kept}`",
+                name.len(),
+                target.max_identifier().unwrap_or_default()
             ),
             "shorter table or column names give names PostgreSQL keeps whole",
         ));
@@ -465,10 +448,10 @@ fn fit_derived(
 /// warning for each name cut; `None` when no name is too long (the common case: no copy).
 fn fit_names(
     entities: &[EntityDef],
-    dialect: Dialect,
+    target: &dyn Target,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<EntityDef>> {
-    let too_long = |n: &str| dialect == Dialect::Postgres && n.len() > PG_MAX_IDENT;
+    let too_long = |n: &str| target.max_identifier().is_some_and(|max| n.len() > max);
     let any = entities.iter().any(|e| {
         too_long(&e.table_name)
             || e.schema_name.as_deref().is_some_and(too_long)
@@ -482,13 +465,14 @@ fn fit_names(
     }
     let mut warn = |file: &std::path::Path, pos, what: &str, name: &mut String| {
         if too_long(name) {
-            let kept = fit(name.clone(), dialect);
+            let kept = fit(name.clone(), target);
             diags.push(Diagnostic::warning(
                 file,
                 pos,
                 format!(
-                    "the {what} `{name}` is {} bytes; PostgreSQL keeps the first {PG_MAX_IDENT}: `{kept}`",
-                    name.len()
+                    "the {what} `{name}` is {} bytes; PostgreSQL keeps the first {}: `{kept}`",
+                    name.len(),
+                    target.max_identifier().unwrap_or_default()
                 ),
                 "shorten it in the entity; sealift compares and names it as PostgreSQL does",
             ));
@@ -516,18 +500,19 @@ fn fit_names(
 
 /// An enum column type with its type name cut as PostgreSQL keeps it; a label over the limit
 /// (which PostgreSQL rejects) is the error.
-fn fit_enum(ct: ColType, dialect: Dialect) -> Result<ColType, String> {
+fn fit_enum(ct: ColType, target: &dyn Target) -> Result<ColType, String> {
     match ct {
-        ColType::Enum { name, variants } if dialect == Dialect::Postgres => {
-            if let Some(long) = variants.iter().find(|v| v.len() > PG_MAX_IDENT) {
+        ColType::Enum { name, variants } if target.enum_types() => {
+            let max = target.max_identifier().unwrap_or(usize::MAX);
+            if let Some(long) = variants.iter().find(|v| v.len() > max) {
                 return Err(long.clone());
             }
             Ok(ColType::Enum {
-                name: fit(name, dialect),
+                name: fit(name, target),
                 variants,
             })
         }
-        ColType::Array(inner) => Ok(ColType::Array(Box::new(fit_enum(*inner, dialect)?))),
+        ColType::Array(inner) => Ok(ColType::Array(Box::new(fit_enum(*inner, target)?))),
         other => Ok(other),
     }
 }
@@ -561,12 +546,12 @@ fn enum_of(ct: &ColType) -> &ColType {
     }
 }
 
-fn index(name: String, unique: bool, columns: Vec<String>, dialect: Dialect) -> Index {
+fn index(name: String, unique: bool, columns: Vec<String>, target: &dyn Target) -> Index {
     Index {
         name,
         unique,
         parts: columns.into_iter().map(IndexPart::column).collect(),
-        method: (dialect == Dialect::Postgres).then(|| "btree".to_owned()),
+        method: target.index_method().map(str::to_owned),
         predicate: None,
         include: Vec::new(),
         nulls_not_distinct: false,
@@ -587,16 +572,6 @@ fn check_of(extra: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postgres_shortens_long_generated_names_like_make_object_name() {
-        assert_eq!(pg_object_name("cake", Some("name"), "key"), "cake_name_key");
-        assert_eq!(pg_object_name("cake", None, "pkey"), "cake_pkey");
-        let long = "a".repeat(40);
-        let name = pg_object_name(&long, Some(&"b".repeat(40)), "key");
-        assert_eq!(name.len(), 63);
-        assert_eq!(name, format!("{}_{}_key", "a".repeat(29), "b".repeat(29)));
-    }
 
     #[test]
     fn checks_come_from_extra() {

@@ -9,11 +9,9 @@
 mod dump;
 mod logical;
 mod model;
-mod names;
 mod types;
 
 pub use dump::dump;
 pub use logical::{Logical, LogicalDefault, LogicalType};
 pub use model::*;
-pub use names::pg_object_name;
-pub use types::{DataType, TypeKind, fold_type_name, normalize_pg_type_name, sqlite_declared_type};
+pub use types::{DataType, TypeKind};

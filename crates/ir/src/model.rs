@@ -29,6 +29,15 @@ impl Dialect {
             Dialect::Mysql => "mysql",
         }
     }
+
+    /// The product name, for messages: `PostgreSQL`, `SQLite`, `MySQL`.
+    pub fn product(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::Sqlite => "SQLite",
+            Dialect::Mysql => "MySQL",
+        }
+    }
 }
 
 impl fmt::Display for Dialect {

@@ -92,98 +92,9 @@ impl fmt::Display for DataType {
     }
 }
 
-/// A type name lowercased with runs of whitespace folded to one space: the spelling every
-/// dialect's normalization starts from (`Double  Precision` -> `double precision`).
-pub fn fold_type_name(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase()
-}
-
-/// A SQLite declared type in its normalized spelling: folded, with integer modifiers split off
-/// (`DECIMAL(4, 2)` -> `decimal` with `[4, 2]`, `real(10, 2)` -> `real` with `[10, 2]`).
-pub fn sqlite_declared_type(declared: &str) -> DataType {
-    let folded = fold_type_name(declared);
-    if let Some((base, rest)) = folded.split_once('(')
-        && let Some(args) = rest.strip_suffix(')')
-    {
-        let parsed: Option<Vec<u32>> = args.split(',').map(|a| a.trim().parse().ok()).collect();
-        if let Some(mods) = parsed {
-            return DataType::builtin(base.trim_end()).with_modifiers(mods);
-        }
-    }
-    DataType::builtin(folded)
-}
-
-/// Maps any PostgreSQL spelling of a built-in type to its `pg_type.typname`.
-///
-/// `integer`, `int`, `serial` -> `int4`; `character varying` -> `varchar`;
-/// `timestamp with time zone` -> `timestamptz`; unknown names come back lowercased.
-pub fn normalize_pg_type_name(name: &str) -> String {
-    let folded = fold_type_name(name);
-    let canonical = match folded.as_str() {
-        "integer" | "int" | "serial" | "serial4" => "int4",
-        "smallint" | "smallserial" | "serial2" => "int2",
-        "bigint" | "bigserial" | "serial8" => "int8",
-        "real" => "float4",
-        "double precision" | "float" => "float8",
-        "character varying" => "varchar",
-        "character" | "char" => "bpchar",
-        "boolean" => "bool",
-        "decimal" => "numeric",
-        "timestamp without time zone" => "timestamp",
-        "timestamp with time zone" => "timestamptz",
-        "time without time zone" => "time",
-        "time with time zone" => "timetz",
-        "bit varying" => "varbit",
-        _ => return folded,
-    };
-    canonical.to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pg_spellings_of_one_type_normalize_to_one_name() {
-        for (spelling, want) in [
-            ("integer", "int4"),
-            ("INT", "int4"),
-            ("serial", "int4"),
-            ("int4", "int4"),
-            ("character  varying", "varchar"),
-            ("Timestamp With Time Zone", "timestamptz"),
-            ("double precision", "float8"),
-            ("bigserial", "int8"),
-            ("jsonb", "jsonb"),
-        ] {
-            assert_eq!(normalize_pg_type_name(spelling), want, "{spelling}");
-        }
-    }
-
-    #[test]
-    fn sqlite_declared_types_normalize() {
-        let t = sqlite_declared_type;
-        assert_eq!(
-            t("real(4, 2)"),
-            DataType::builtin("real").with_modifiers([4, 2])
-        );
-        assert_eq!(
-            t("DECIMAL(4,2)"),
-            DataType::builtin("decimal").with_modifiers([4, 2])
-        );
-        assert_eq!(
-            t("VARCHAR (45)"),
-            DataType::builtin("varchar").with_modifiers([45])
-        );
-        assert_eq!(t("datetime_text"), DataType::builtin("datetime_text"));
-        assert_eq!(
-            t("BLOB SUB_TYPE  TEXT"),
-            DataType::builtin("blob sub_type text")
-        );
-    }
 
     #[test]
     fn display_shows_schema_modifiers_and_dimensions() {

@@ -78,7 +78,10 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(&c.name))
         });
-        let mut col = Column::new(c.name, sealift_ir::sqlite_declared_type(&c.declared_type));
+        let mut col = Column::new(
+            c.name,
+            sealift_dialect::sqlite::declared_type(&c.declared_type),
+        );
         col.nullable = !c.not_null;
         // Hidden 2 and 3 are generated columns: their "default" is the generation expression.
         if c.hidden == 2 || c.hidden == 3 {

@@ -2,9 +2,36 @@
 
 use sealift_ir::DataType;
 
+use super::Target;
 use crate::model::ColType;
 
-pub(super) fn data_type(ct: &ColType) -> Result<DataType, String> {
+pub(super) struct Mysql;
+
+impl Target for Mysql {
+    /// The real name is the database's; the caller passes it when it knows it.
+    fn default_schema(&self) -> &'static str {
+        "default"
+    }
+
+    fn data_type(&self, ct: &ColType, _: &str, _: &str) -> Result<DataType, String> {
+        data_type(ct)
+    }
+
+    fn comments(&self) -> bool {
+        true
+    }
+
+    fn unique_name(&self, _: &str, column: &str) -> Option<String> {
+        Some(column.to_owned())
+    }
+
+    /// InnoDB calls every primary key `PRIMARY`.
+    fn primary_key_name(&self, _: &str, _: Option<String>) -> Option<String> {
+        Some("PRIMARY".into())
+    }
+}
+
+fn data_type(ct: &ColType) -> Result<DataType, String> {
     let b = |n: &str| DataType::builtin(n);
     Ok(match ct {
         ColType::Char(n) => b("char").with_modifiers([n.unwrap_or(1)]),
@@ -37,7 +64,7 @@ pub(super) fn data_type(ct: &ColType) -> Result<DataType, String> {
         ColType::Boolean => b("bool"),
         ColType::Json | ColType::JsonBinary => b("json"),
         ColType::Uuid => b("binary").with_modifiers([16]),
-        ColType::Custom(name) => b(&sealift_ir::fold_type_name(name)),
+        ColType::Custom(name) => b(&sealift_dialect::mysql::type_name(name)),
         ColType::Enum { variants, .. } => {
             let quoted: Vec<String> = variants
                 .iter()

@@ -1,10 +1,32 @@
 //! SQLite: the declared type names sea-query writes (`datetime_text`, `real(10, 2)`).
 
-use sealift_ir::{DataType, sqlite_declared_type};
+use sealift_dialect::sqlite::declared_type;
+use sealift_ir::DataType;
 
+use super::Target;
 use crate::model::ColType;
 
-pub(super) fn data_type(ct: &ColType) -> Result<DataType, String> {
+pub(super) struct Sqlite;
+
+impl Target for Sqlite {
+    fn default_schema(&self) -> &'static str {
+        "main"
+    }
+
+    fn data_type(&self, ct: &ColType, _: &str, _: &str) -> Result<DataType, String> {
+        data_type(ct)
+    }
+
+    fn nullable_key_columns(&self) -> bool {
+        true
+    }
+
+    fn names_foreign_keys(&self) -> bool {
+        false
+    }
+}
+
+fn data_type(ct: &ColType) -> Result<DataType, String> {
     let b = |n: &str| DataType::builtin(n);
     let with = |name: &str, m: Option<u32>| match m {
         Some(n) => b(name).with_modifiers([n]),
@@ -39,7 +61,7 @@ pub(super) fn data_type(ct: &ColType) -> Result<DataType, String> {
         ColType::Json => b("json_text"),
         ColType::JsonBinary => b("jsonb_text"),
         ColType::Uuid => b("uuid_text"),
-        ColType::Custom(name) => sqlite_declared_type(name),
+        ColType::Custom(name) => declared_type(name),
         ColType::Enum { .. } => b("enum_text"),
         other => return Err(format!("{other:?} is not available on SQLite")),
     })
