@@ -246,7 +246,7 @@ impl Gen<'_> {
             for stmt in stmts {
                 if let Statement::Unsupported(why) = stmt {
                     self.refusals
-                        .push(format!("{direction} step {n} on {}: {why}", *d.product()));
+                        .push(format!("{direction} step {n} on {}: {why}", d.product()));
                 }
             }
         }

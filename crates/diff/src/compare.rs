@@ -15,6 +15,7 @@ use sealift_ir::{
 };
 
 use crate::change::{Change, EnumColumn, EnumPosition};
+use crate::dialect::backend;
 use crate::expr;
 use crate::{DiffOptions, Note};
 
@@ -52,7 +53,7 @@ pub fn compare(
         cx.enums(ns_name, d, c);
         cx.tables(ns_name, d, c);
     }
-    if options.dialect == Dialect::Postgres {
+    if backend(options.dialect).features().foreign_keys_pin_types {
         cx.foreign_keys_around_type_changes();
     }
     (cx.changes, cx.notes)
@@ -158,7 +159,9 @@ impl Cx<'_> {
             }
             match have {
                 // PostgreSQL has tables without columns; SQLite and MySQL do not.
-                None if want.columns.is_empty() && self.options.dialect != Dialect::Postgres => {
+                None if want.columns.is_empty()
+                    && backend(self.options.dialect).no_columns().is_some() =>
+                {
                     self.note(
                         format!("{ns}.{name}"),
                         format!(
@@ -431,7 +434,9 @@ impl Cx<'_> {
                 });
             }
         }
-        if want.identity.is_some() != is_auto_increment(have) && dialect != Dialect::Sqlite {
+        if want.identity.is_some() != is_auto_increment(have)
+            && !backend(dialect).features().rowid_keys
+        {
             self.note(
                 subject(),
                 "auto-increment differs between entity and database; left alone",
@@ -912,7 +917,7 @@ fn is_auto_increment(c: &Column) -> bool {
 /// SQLite's single-column `INTEGER PRIMARY KEY` is the rowid, with or without AUTOINCREMENT:
 /// never NULL, whatever the declaration says.
 fn is_rowid_alias(table: &Table, c: &Column, dialect: Dialect) -> bool {
-    dialect == Dialect::Sqlite
+    backend(dialect).features().rowid_keys
         && c.data_type.name.eq_ignore_ascii_case("integer")
         && c.data_type.array_dims == 0
         && table

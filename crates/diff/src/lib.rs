@@ -69,12 +69,7 @@ impl DiffOptions {
             compare_server_defaults: false,
             drop_unknown_tables: false,
             renames: Vec::new(),
-            default_schema: match dialect {
-                Dialect::Postgres => "public",
-                Dialect::Sqlite => "main",
-                Dialect::Mysql => "",
-            }
-            .to_owned(),
+            default_schema: crate::dialect::backend(dialect).default_schema().to_owned(),
         }
     }
 

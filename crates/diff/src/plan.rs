@@ -180,11 +180,12 @@ pub fn plan(
     notes: Vec<Note>,
 ) -> Plan {
     let dialect = options.dialect;
+    let features = crate::dialect::backend(dialect).features();
     let mut changes = changes;
-    if dialect != Dialect::Postgres {
+    if !features.enum_types {
         changes.extend(enum_types_for_postgres(&changes));
     }
-    let sqlite_rebuilds = if dialect == Dialect::Sqlite {
+    let sqlite_rebuilds = if features.rebuilds_tables {
         Vec::new()
     } else {
         // Only the changes of tables SQLite rebuilds, and the renames a rebuild follows: most
@@ -205,7 +206,7 @@ pub fn plan(
             .collect()
     };
     let (changes, split) = split_foreign_keys(changes);
-    let changes = if dialect == Dialect::Sqlite {
+    let changes = if features.rebuilds_tables {
         batch_sqlite(changes, current)
     } else {
         changes
@@ -849,6 +850,7 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
     use Change::*;
     use HazardKind::*;
     let dialect = cx.dialect;
+    let features = crate::dialect::backend(dialect).features();
     let (schema, subject) = c.subject();
     let fresh = cx
         .created
@@ -904,7 +906,7 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
             }
         }
         // Where enums live in columns the type is only PostgreSQL's, dropped once unused.
-        DropEnum { def, .. } if cx.dialect == Dialect::Postgres => add(
+        DropEnum { def, .. } if features.enum_types => add(
             Destructive,
             format!("drops enum type {schema}.{}", def.name),
         ),
@@ -953,7 +955,7 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
             table, from, to, ..
         } => {
             alter_hazards(schema, table, from, to, dialect, &mut add);
-            if from.data_type != to.data_type && dialect == Dialect::Postgres {
+            if from.data_type != to.data_type && features.dependents_block_type_changes {
                 type_change_hazards(schema, table, from, to, cx, &mut add);
             }
         }
@@ -978,7 +980,7 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                     ),
                 );
             }
-            if dialect != Dialect::Sqlite {
+            if features.index_builds_block_writes {
                 add(
                     Blocking,
                     format!(
@@ -1243,8 +1245,9 @@ fn alter_hazards(
             format!("sets {col} NOT NULL: fails if any row holds NULL"),
         );
     }
+    let backend = crate::dialect::backend(dialect);
     if from.data_type != to.data_type {
-        if !is_widening(&from.data_type, &to.data_type) {
+        if !backend.widens(&from.data_type, &to.data_type) {
             add(
                 HazardKind::DataDependent,
                 format!(
@@ -1253,38 +1256,12 @@ fn alter_hazards(
                 ),
             );
         }
-        if dialect == Dialect::Postgres && !is_in_place(&from.data_type, &to.data_type) {
+        if backend.rewrites_table(&from.data_type, &to.data_type) {
             add(
                 HazardKind::Blocking,
                 format!("rewrites {schema}.{table} while holding an exclusive lock"),
             );
         }
-    }
-}
-
-/// A type change that keeps every value.
-fn is_widening(from: &sealift_ir::DataType, to: &sealift_ir::DataType) -> bool {
-    is_in_place(from, to)
-        || matches!(
-            (from.name.as_str(), to.name.as_str()),
-            ("int2", "int4")
-                | ("int2", "int8")
-                | ("int4", "int8")
-                | ("float4", "float8")
-                | ("bpchar", "text")
-        )
-}
-
-/// A type change PostgreSQL makes without rewriting the table (binary-coercible widening).
-fn is_in_place(from: &sealift_ir::DataType, to: &sealift_ir::DataType) -> bool {
-    match (from.name.as_str(), to.name.as_str()) {
-        ("varchar", "varchar") => {
-            to.modifiers.is_empty()
-                || (!from.modifiers.is_empty() && from.modifiers.first() <= to.modifiers.first())
-        }
-        ("varchar", "text") => true,
-        ("numeric", "numeric") => to.modifiers.is_empty(),
-        _ => false,
     }
 }
 

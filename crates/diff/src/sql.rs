@@ -32,7 +32,7 @@ use sealift_ir::{
 };
 
 use crate::change::Change;
-use crate::dialect::{backend, needs_rebuild};
+use crate::dialect::{Features, backend, needs_rebuild};
 use crate::plan::{OnSqlite, Step};
 use crate::statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema, Statement, build,
@@ -80,12 +80,22 @@ impl<'a> Target<'a> {
     /// True for a name PostgreSQL gave (`default`) in a plan made there, running elsewhere:
     /// the object has no name on the other backends.
     fn foreign_pg_name(&self, name: &str, default: &str) -> bool {
-        self.plan == Dialect::Postgres && self.backend != Dialect::Postgres && name == default
+        self.away() && backend(self.plan).features().names_unnamed && name == default
+    }
+
+    /// True when the plan runs on another backend than the one it was made on.
+    fn away(&self) -> bool {
+        self.plan != self.backend
+    }
+
+    /// What the target's backend can say.
+    pub(crate) fn features(&self) -> &'static Features {
+        backend(self.backend).features()
     }
 
     /// An expression of the plan's catalog, as another backend reads it.
     pub(crate) fn expression(&self, text: &str) -> String {
-        if self.plan == Dialect::Postgres && self.backend != Dialect::Postgres {
+        if self.away() && backend(self.plan).features().casts_in_expressions {
             crate::expr::without_casts(text)
         } else {
             text.to_owned()
@@ -95,9 +105,8 @@ impl<'a> Target<'a> {
     pub(crate) fn implicit(&self, schema: &str) -> bool {
         schema.is_empty()
             || schema == self.default_schema
-            || (self.plan == Dialect::Sqlite && schema == "main")
-            || self.plan == Dialect::Mysql
-            || self.backend == Dialect::Mysql
+            || backend(self.plan).implicit_schema(schema)
+            || backend(self.backend).implicit_schema(schema)
     }
 
     pub(crate) fn name(&self, schema: &str, name: &str) -> Name {
@@ -138,9 +147,11 @@ pub fn render_steps(steps: &[Step], target: &Target) -> Vec<String> {
 /// The statements of one step on the target's backend: its change, or on SQLite what stands
 /// in for it there (a table rebuild).
 pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
-    match (&step.on_sqlite, t.backend) {
-        (Some(OnSqlite::Instead(c)), Dialect::Sqlite) => statements(c, t),
-        (Some(OnSqlite::Nothing(why)), Dialect::Sqlite) => vec![Statement::Nothing(why.clone())],
+    match &step.on_sqlite {
+        Some(OnSqlite::Instead(c)) if t.features().rebuilds_tables => statements(c, t),
+        Some(OnSqlite::Nothing(why)) if t.features().rebuilds_tables => {
+            vec![Statement::Nothing(why.clone())]
+        }
         _ => statements(&step.change, t),
     }
 }
@@ -194,7 +205,7 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
                 table: t.name(schema, table),
                 column: column_spec(column, t, false),
             })];
-            out.extend(column_comment(schema, table, column, t));
+            out.extend(backend(d).column_comment(schema, table, column, t));
             out
         }
         DropColumn {
@@ -244,7 +255,7 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             "ALTER TABLE {} ADD {}UNIQUE {}({})",
             t.table_ref(schema, table),
             constraint_name(&unique.name, d),
-            if unique.nulls_not_distinct && d == Dialect::Postgres {
+            if unique.nulls_not_distinct && t.features().nulls_not_distinct {
                 "NULLS NOT DISTINCT "
             } else {
                 ""
@@ -321,15 +332,17 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
     }
 }
 
-/// True when a foreign key can be written inside `CREATE TABLE` (sea-query's builder): not on
-/// PostgreSQL when it is deferrable or `NOT VALID`, which only `ALTER TABLE` can say.
+/// True when a foreign key can be written inside `CREATE TABLE` (sea-query's builder): not
+/// when it is deferrable or `NOT VALID` on a backend that has those, which only `ALTER TABLE`
+/// can say.
 pub fn inline_foreign_key(fk: &ForeignKey, d: Dialect) -> bool {
-    d != Dialect::Postgres || (fk.deferrable == Deferrable::No && !fk.not_valid)
+    let f = backend(d).features();
+    !(f.deferrable && fk.deferrable != Deferrable::No || f.not_valid && fk.not_valid)
 }
 
-/// True when a check can be written inside `CREATE TABLE`: not a PostgreSQL `NOT VALID` one.
+/// True when a check can be written inside `CREATE TABLE`: not a `NOT VALID` one.
 pub fn inline_check(c: &Check, d: Dialect) -> bool {
-    d != Dialect::Postgres || !c.not_valid
+    !(backend(d).features().not_valid && c.not_valid)
 }
 
 /// `ALTER TABLE .. ADD [CONSTRAINT ..] CHECK (..) [NOT VALID]`.
@@ -339,7 +352,7 @@ fn check_text(schema: &str, table: &str, c: &Check, t: &Target) -> String {
         t.table_ref(schema, table),
         constraint_name(&c.name, t.backend),
         t.expression(&c.expression),
-        if c.not_valid && t.backend == Dialect::Postgres {
+        if c.not_valid && t.features().not_valid {
             " NOT VALID"
         } else {
             ""
@@ -393,7 +406,7 @@ pub(crate) fn create_table(
                 (
                     u.name.clone().filter(|n| !t.foreign_pg_name(n, &default())),
                     u.columns.clone(),
-                    u.nulls_not_distinct && d == Dialect::Postgres,
+                    u.nulls_not_distinct && t.features().nulls_not_distinct,
                 )
             })
             .collect(),
@@ -441,18 +454,7 @@ pub(crate) fn create_table(
             ))
         });
     }
-    if d == Dialect::Postgres {
-        if let Some(c) = &table.comment {
-            out.push(Statement::Sql(format!(
-                "COMMENT ON TABLE {} IS {}",
-                t.table_ref(schema, &table.name),
-                literal(c)
-            )));
-        }
-        for c in &table.columns {
-            out.extend(column_comment(schema, &table.name, c, t));
-        }
-    }
+    out.extend(backend(d).comments_after_create(schema, table, t));
     out
 }
 
@@ -494,44 +496,15 @@ fn pg_primary_key_name(table: &str) -> String {
     format!("{}_pkey", &table[..end])
 }
 
-fn column_comment(schema: &str, table: &str, c: &Column, t: &Target) -> Vec<Statement> {
-    match (&c.comment, t.backend) {
-        (Some(text), Dialect::Postgres) => vec![Statement::Sql(format!(
-            "COMMENT ON COLUMN {}.{} IS {}",
-            t.table_ref(schema, table),
-            t.quote(&c.name),
-            literal(text)
-        ))],
-        _ => Vec::new(),
-    }
-}
-
 /// A column as sea-query's builder writes it on the target: SeaORM's logical type (from the
 /// entity, or mapped back from the plan's catalog), NOT NULL, default, auto-increment,
 /// generation, comment.
 pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
-    let d = t.backend;
     let serial = matches!(c.identity, Some(Identity::Serial { .. }));
     let ty = column_type(c, t);
-    let auto_increment = match (&c.identity, d) {
-        (None, _) => false,
-        (Some(Identity::Always), Dialect::Postgres) => false,
-        (Some(Identity::Serial { .. }), Dialect::Postgres) if t.native_backend() => false,
-        // sea-query writes an identity only for the integer types.
-        (_, Dialect::Postgres) => matches!(
-            ty,
-            LogicalType::SmallInteger | LogicalType::Integer | LogicalType::BigInteger
-        ),
-        // AUTOINCREMENT follows PRIMARY KEY only.
-        (_, Dialect::Sqlite) => inline_pk,
-        (_, Dialect::Mysql) => true,
-    };
-    let extra = match (&c.identity, d) {
-        (Some(Identity::Always), Dialect::Postgres) => Some("GENERATED ALWAYS AS IDENTITY"),
-        (Some(Identity::ByDefault), Dialect::Postgres) if !auto_increment => {
-            Some("GENERATED BY DEFAULT AS IDENTITY")
-        }
-        _ => None,
+    let (auto_increment, extra) = match &c.identity {
+        None => (false, None),
+        Some(identity) => backend(t.backend).identity(identity, &ty, inline_pk, t.native_backend()),
     };
     let default = match &c.default {
         _ if serial || c.generated.is_some() => None,
@@ -551,8 +524,11 @@ pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
         auto_increment,
         primary_key: inline_pk,
         extra: extra.map(str::to_owned),
-        generated: c.generated.clone().map(|g| (g, d != Dialect::Sqlite)),
-        comment: c.comment.clone().filter(|_| d == Dialect::Mysql),
+        generated: c
+            .generated
+            .clone()
+            .map(|g| (g, t.features().stored_generated)),
+        comment: c.comment.clone().filter(|_| t.features().inline_comments),
     }
 }
 
@@ -600,7 +576,7 @@ fn column_type(c: &Column, t: &Target) -> LogicalType {
 /// backend (PostgreSQL writes the type's name bare, so only a plain name in the connection's
 /// schema), none where the type must be named as text.
 fn enum_type(c: &Column, name: String, variants: Vec<String>, t: &Target) -> Option<LogicalType> {
-    if t.backend == Dialect::Postgres {
+    if t.features().enum_types {
         let plain = name
             .chars()
             .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
@@ -641,9 +617,7 @@ fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
         None => (text, 0),
     };
     let mut ty = sqlite::declared_type(text);
-    if d == Dialect::Postgres {
-        ty.name = pg::normalize_type_name(&ty.name);
-    }
+    ty.name = backend(d).type_name(&ty.name);
     Some(ty.array_of(dims))
 }
 
@@ -668,7 +642,7 @@ fn type_text(l: &LogicalType, d: Dialect) -> Option<String> {
 fn column_type_sql(c: &Column, t: &Target) -> String {
     let mut ty = type_sql(&c.data_type, c.identity.as_ref(), t);
     if let Some(coll) = &c.collation {
-        let coll = if t.backend == Dialect::Postgres {
+        let coll = if t.features().quoted_collations {
             t.quote(coll)
         } else {
             coll.clone()
@@ -696,10 +670,11 @@ pub fn is_plain_index(i: &Index) -> bool {
 
 /// An index: with sea-query when it is plain columns, as text otherwise.
 pub(crate) fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> Statement {
-    if i.nulls_not_distinct && t.backend != Dialect::Postgres {
+    if i.nulls_not_distinct && !t.features().nulls_not_distinct {
         return Statement::Unsupported(format!(
-            "index `{}` treats NULLs as equal (NULLS NOT DISTINCT), which only PostgreSQL has",
-            i.name
+            "index `{}` treats NULLs as equal (NULLS NOT DISTINCT), which {} does not have",
+            i.name,
+            t.backend.product()
         ));
     }
     if !is_plain_index(i) {
@@ -725,10 +700,10 @@ pub(crate) fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> 
 /// A foreign key's name on the backend: its own, or for a key SQLite keeps unnamed, SeaORM's
 /// (`fk-{table}-{columns}`), which the other backends keep.
 fn fk_name(table: &str, fk: &ForeignKey, d: Dialect) -> Option<String> {
-    match (&fk.name, d) {
-        (Some(n), _) => Some(n.clone()),
-        (None, Dialect::Sqlite) => None,
-        (None, _) => Some(format!("fk-{table}-{}", fk.columns.join("-"))),
+    match &fk.name {
+        Some(n) => Some(n.clone()),
+        None if !backend(d).features().named_foreign_keys => None,
+        None => Some(format!("fk-{table}-{}", fk.columns.join("-"))),
     }
 }
 
@@ -748,12 +723,10 @@ fn foreign_key_spec(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> F
 
 /// The SQL spelling of a model type, in the plan's dialect.
 pub(crate) fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -> String {
-    if let (Some(Identity::Serial { .. }), Dialect::Postgres) = (identity, t.backend) {
-        return match ty.name.as_str() {
-            "int2" => "smallserial".into(),
-            "int8" => "bigserial".into(),
-            _ => "serial".into(),
-        };
+    if let Some(Identity::Serial { .. }) = identity
+        && let Some(serial) = backend(t.backend).serial_type(ty)
+    {
+        return serial.to_owned();
     }
     let mut s = match (&ty.schema, &ty.kind) {
         (Some(schema), TypeKind::Enum | TypeKind::Domain { .. } | TypeKind::Other) => {
@@ -801,7 +774,7 @@ pub(crate) fn quote(name: &str, d: Dialect) -> String {
 
 /// True when a name needs no schema: SQLite's `main`, MySQL's current database.
 fn implicit_schema(schema: &str, d: Dialect) -> bool {
-    schema.is_empty() || (d == Dialect::Sqlite && schema == "main") || d == Dialect::Mysql
+    schema.is_empty() || backend(d).implicit_schema(schema)
 }
 
 /// `"schema"."name"`; SQLite's `main` is left implicit.
@@ -851,8 +824,8 @@ fn create_index_text(schema: &str, table: &str, i: &Index, t: &Target) -> String
             s
         })
         .collect();
-    let method = match (&i.method, d) {
-        (Some(m), Dialect::Postgres) if m != "btree" => format!(" USING {m}"),
+    let method = match &i.method {
+        Some(m) if m != "btree" && t.features().index_methods => format!(" USING {m}"),
         _ => String::new(),
     };
     let mut s = format!(
@@ -902,10 +875,10 @@ fn parenthesized(text: &str) -> bool {
 
 fn foreign_key_text(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> String {
     let d = t.backend;
-    let target = match (&fk.referenced_table.schema, d) {
-        (_, Dialect::Sqlite) => quote(&fk.referenced_table.name, d),
-        (Some(s), _) => t.table_ref(s, &fk.referenced_table.name),
-        (None, _) => t.table_ref(schema, &fk.referenced_table.name),
+    let target = match &fk.referenced_table.schema {
+        _ if !t.features().qualified_references => quote(&fk.referenced_table.name, d),
+        Some(s) => t.table_ref(s, &fk.referenced_table.name),
+        None => t.table_ref(schema, &fk.referenced_table.name),
     };
     let mut s = format!(
         "{}FOREIGN KEY ({}) REFERENCES {target} ({})",
@@ -924,7 +897,7 @@ fn foreign_key_text(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> S
         Deferrable::InitiallyImmediate => s.push_str(" DEFERRABLE INITIALLY IMMEDIATE"),
         Deferrable::InitiallyDeferred => s.push_str(" DEFERRABLE INITIALLY DEFERRED"),
     }
-    if fk.not_valid && d == Dialect::Postgres {
+    if fk.not_valid && t.features().not_valid {
         s.push_str(" NOT VALID");
     }
     s

@@ -7,7 +7,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use sealift_ir::{Column, DataType, Dialect, LogicalType, Table, TypeKind};
+use sealift_ir::{Column, DataType, Dialect, Identity, LogicalType, Table, TypeKind};
 
 use crate::change::Change;
 use crate::sql::{Target, statements};
@@ -15,9 +15,118 @@ use crate::statement::Statement;
 
 pub(crate) use postgres::{family_changes, untyped_default};
 
+/// What a backend can say, as flags the generic statement code reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Features {
+    /// Constraints added `NOT VALID` (existing rows unchecked).
+    pub not_valid: bool,
+    /// `DEFERRABLE` foreign keys.
+    pub deferrable: bool,
+    /// `NULLS NOT DISTINCT` on unique keys and indexes.
+    pub nulls_not_distinct: bool,
+    /// Index access methods (`USING gin`).
+    pub index_methods: bool,
+    /// Comments in the column definition (`COMMENT '..'`), not in statements of their own.
+    pub inline_comments: bool,
+    /// Generated columns stored rather than virtual (SQLite adds only virtual ones).
+    pub stored_generated: bool,
+    /// Foreign keys referencing a table with its schema (SQLite references by bare name).
+    pub qualified_references: bool,
+    /// Foreign keys that keep a name (SQLite's catalog reports none).
+    pub named_foreign_keys: bool,
+    /// Expressions in the catalog carry casts (`'a'::text`) other backends cannot read.
+    pub casts_in_expressions: bool,
+    /// The server names a key or check made without a name (`{table}_pkey`); the name means
+    /// nothing on other backends.
+    pub names_unnamed: bool,
+    /// Collation names are identifiers, quoted (`COLLATE "C"`).
+    pub quoted_collations: bool,
+    /// Enums are types of their own, named in a schema (`CREATE TYPE`).
+    pub enum_types: bool,
+    /// Table changes it cannot make in place are made by rebuilding the table (SQLite).
+    pub rebuilds_tables: bool,
+    /// A one-column integer primary key is the rowid: never NULL, auto-increment or not, and
+    /// the catalog cannot tell which (SQLite).
+    pub rowid_keys: bool,
+    /// A column's type cannot change while a foreign key uses it: the key is dropped and
+    /// added again around the change.
+    pub foreign_keys_pin_types: bool,
+    /// `CREATE INDEX` blocks writes to the table while it builds (PostgreSQL without
+    /// `CONCURRENTLY`; InnoDB builds secondary indexes online).
+    pub index_builds_block_writes: bool,
+    /// Views, rules and policies stand in the way of a column type change (PostgreSQL).
+    pub dependents_block_type_changes: bool,
+}
+
 /// A backend's rules: how it compares types, which logical type a catalog type comes from,
 /// and the statements of the changes backends make differently.
 pub(crate) trait Backend: Sync {
+    /// What the backend can say.
+    fn features(&self) -> &'static Features;
+
+    /// The namespace a connection starts in, where it has one.
+    fn default_schema(&self) -> &'static str {
+        ""
+    }
+
+    /// True when a table in `schema` is named without it: SQLite's `main`, any database on
+    /// MySQL (a connection works in one).
+    fn implicit_schema(&self, schema: &str) -> bool {
+        let _ = schema;
+        false
+    }
+
+    /// A type name as the backend's catalog reports it, from how sea-query spells it.
+    fn type_name(&self, spelled: &str) -> String {
+        spelled.to_owned()
+    }
+
+    /// Whether sea-query's `auto_increment()` is asked for a column with `identity` of type
+    /// `ty`, and any text the definition needs instead (`GENERATED ALWAYS AS IDENTITY`).
+    /// `inline_pk` when the column's definition says `PRIMARY KEY`; `native` when the plan
+    /// was made on this backend.
+    fn identity(
+        &self,
+        identity: &Identity,
+        ty: &LogicalType,
+        inline_pk: bool,
+        native: bool,
+    ) -> (bool, Option<&'static str>) {
+        let _ = (identity, ty, inline_pk, native);
+        (true, None)
+    }
+
+    /// True when every value of `from` fits `to`: a longer string, or one without a limit.
+    fn widens(&self, from: &DataType, to: &DataType) -> bool {
+        from.name == to.name && lengthens(from, to)
+    }
+
+    /// True when changing a column from `from` to `to` rewrites the table under an
+    /// exclusive lock.
+    fn rewrites_table(&self, from: &DataType, to: &DataType) -> bool {
+        let _ = (from, to);
+        false
+    }
+
+    /// A serial column's type name (`serial`, `bigserial`), where the backend has them.
+    fn serial_type(&self, ty: &DataType) -> Option<&'static str> {
+        let _ = ty;
+        None
+    }
+
+    /// Statements that follow `CREATE TABLE` for its table and column comments, where the
+    /// backend states them apart.
+    fn comments_after_create(&self, schema: &str, table: &Table, t: &Target) -> Vec<Statement> {
+        let _ = (schema, table, t);
+        Vec::new()
+    }
+
+    /// The statement that comments a column just added, where the backend states it apart.
+    fn column_comment(&self, schema: &str, table: &str, c: &Column, t: &Target) -> Vec<Statement> {
+        let _ = (schema, table, c, t);
+        Vec::new()
+    }
+
     /// True when two types, resolved and with the same array dimensions, are the same in this
     /// backend's normalized space; `modifiers_agree` when lengths, precision and scale match
     /// or one side states none.
@@ -119,6 +228,15 @@ fn common_logical(t: &DataType) -> Option<LogicalType> {
             _ => return None,
         },
     )
+}
+
+/// True when `to` states no limit, or one at least `from`'s.
+fn lengthens(from: &DataType, to: &DataType) -> bool {
+    match (from.modifiers.as_slice(), to.modifiers.as_slice()) {
+        (_, []) => true,
+        ([f], [t]) => f <= t,
+        _ => false,
+    }
 }
 
 /// `l`, for a type stated without modifiers.

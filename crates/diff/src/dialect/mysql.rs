@@ -3,14 +3,43 @@
 
 use sealift_ir::{Column, DataType, LogicalType};
 
-use super::{Backend, plain, with_length, with_precision};
+use super::{Backend, Features, plain, with_length, with_precision};
 use crate::change::Change;
 use crate::sql::{Target, column_spec, literal};
 use crate::statement::{Schema, Statement};
 
 pub(crate) struct Mysql;
 
+static FEATURES: Features = Features {
+    not_valid: false,
+    deferrable: false,
+    nulls_not_distinct: false,
+    index_methods: false,
+    inline_comments: true,
+    stored_generated: true,
+    qualified_references: true,
+    named_foreign_keys: true,
+    casts_in_expressions: false,
+    names_unnamed: false,
+    quoted_collations: false,
+    enum_types: false,
+    rebuilds_tables: false,
+    rowid_keys: false,
+    foreign_keys_pin_types: true,
+    index_builds_block_writes: false,
+    dependents_block_type_changes: false,
+};
+
 impl Backend for Mysql {
+    fn features(&self) -> &'static Features {
+        &FEATURES
+    }
+
+    /// A connection works in one database; names are not qualified with it.
+    fn implicit_schema(&self, _: &str) -> bool {
+        true
+    }
+
     fn types_equal(&self, w: &DataType, h: &DataType, modifiers_agree: bool) -> bool {
         w.name == h.name && modifiers_agree
     }

@@ -4,14 +4,57 @@
 
 use sealift_ir::{Column, DataType, LogicalType, Table};
 
-use super::{Backend, needs_rebuild, plain, with_length, with_precision};
+use super::{Backend, Features, needs_rebuild, plain, with_length, with_precision};
 use crate::change::Change;
 use crate::sql::{Target, create_index, create_table};
 use crate::statement::Statement;
 
 pub(crate) struct Sqlite;
 
+static FEATURES: Features = Features {
+    not_valid: false,
+    deferrable: false,
+    nulls_not_distinct: false,
+    index_methods: false,
+    inline_comments: false,
+    stored_generated: false,
+    qualified_references: false,
+    named_foreign_keys: false,
+    casts_in_expressions: false,
+    names_unnamed: false,
+    quoted_collations: false,
+    enum_types: false,
+    rebuilds_tables: true,
+    rowid_keys: true,
+    foreign_keys_pin_types: false,
+    index_builds_block_writes: false,
+    dependents_block_type_changes: false,
+};
+
 impl Backend for Sqlite {
+    fn features(&self) -> &'static Features {
+        &FEATURES
+    }
+
+    fn default_schema(&self) -> &'static str {
+        "main"
+    }
+
+    fn implicit_schema(&self, schema: &str) -> bool {
+        schema == "main"
+    }
+
+    /// `AUTOINCREMENT` follows `PRIMARY KEY` only.
+    fn identity(
+        &self,
+        _: &sealift_ir::Identity,
+        _: &LogicalType,
+        inline_pk: bool,
+        _: bool,
+    ) -> (bool, Option<&'static str>) {
+        (inline_pk, None)
+    }
+
     fn types_equal(&self, w: &DataType, h: &DataType, modifiers_agree: bool) -> bool {
         if w.name == h.name {
             return modifiers_agree;
