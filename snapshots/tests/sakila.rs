@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
-use sealift_diff::{Change, DiffOptions, Plan, diff};
+use sealift_diff::{Change, DiffOptions, Part, Plan, TableOp, diff};
 use sealift_entity::{LowerOptions, SourceFile};
 use sealift_ir::{Dialect, Schema};
 use sealift_testkit::{PgDb, SqliteDb, fixture, fixture_files};
@@ -36,20 +36,40 @@ fn assert_only_fk_actions_differ(plan: &Plan) {
     let mut added = Vec::new();
     for step in &plan.up {
         match &step.change {
-            Change::DropForeignKey { table, fk, .. } => dropped.push((
+            Change::Table {
+                table,
+                op:
+                    TableOp::Remove {
+                        part: Part::ForeignKey(fk),
+                    },
+                ..
+            } => dropped.push((
                 table.clone(),
                 fk.columns.clone(),
                 fk.referenced_table.name.clone(),
             )),
-            Change::AddForeignKey { table, fk, .. } => added.push((
+            Change::Table {
+                table,
+                op: TableOp::Add {
+                    part: Part::ForeignKey(fk),
+                },
+                ..
+            } => added.push((
                 table.clone(),
                 fk.columns.clone(),
                 fk.referenced_table.name.clone(),
             )),
-            Change::RebuildTable { .. } => {}
+            Change::Table {
+                op: TableOp::Rebuild { .. },
+                ..
+            } => {}
             other => panic!("unexpected step {other}"),
         }
-        let Change::RebuildTable { from, to, .. } = &step.change else {
+        let Change::Table {
+            op: TableOp::Rebuild { from, to, .. },
+            ..
+        } = &step.change
+        else {
             continue;
         };
         let strip = |t: &sealift_ir::Table| {

@@ -111,25 +111,24 @@ pub fn plan_text(plan: &Plan, findings: &[String], style: Style) -> String {
 
 /// `+` adds, `-` removes, `~` changes.
 fn sign(c: &Change) -> char {
-    use Change::*;
+    use sealift_diff::{EnumOp, TableOp};
     match c {
-        CreateEnum { .. }
-        | AddEnumValue { .. }
-        | CreateTable { .. }
-        | AddColumn { .. }
-        | AddPrimaryKey { .. }
-        | AddUnique { .. }
-        | AddIndex { .. }
-        | AddForeignKey { .. }
-        | AddCheck { .. } => '+',
-        DropEnum { .. }
-        | DropTable { .. }
-        | DropColumn { .. }
-        | DropPrimaryKey { .. }
-        | DropUnique { .. }
-        | DropIndex { .. }
-        | DropForeignKey { .. }
-        | DropCheck { .. } => '-',
+        Change::Enum {
+            op: EnumOp::Create { .. } | EnumOp::AddValue { .. },
+            ..
+        }
+        | Change::Table {
+            op: TableOp::Create { .. } | TableOp::Add { .. },
+            ..
+        } => '+',
+        Change::Enum {
+            op: EnumOp::Drop { .. },
+            ..
+        }
+        | Change::Table {
+            op: TableOp::Drop { .. } | TableOp::Remove { .. },
+            ..
+        } => '-',
         _ => '~',
     }
 }

@@ -360,7 +360,12 @@ async fn diff_formats_and_create() {
     );
     let json = p.run(Some(&url), &["diff", "--format", "json"]).stdout;
     let plan: serde_json::Value = serde_json::from_slice(&json).unwrap();
-    assert_eq!(plan["up"][0]["change"]["op"], "create_table");
+    let first = &plan["up"][0]["change"];
+    assert_eq!(
+        (first["on"].as_str(), first["op"].as_str()),
+        (Some("table"), Some("create")),
+        "{first:#}"
+    );
 
     let out = p.run(None, &["create", "BackfillTitles"]);
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -16,7 +16,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use sealift_diff::{
     Change, ColumnSpec, CreateTable, ForeignKeySpec, HazardKind, Name, Plan, SchemaStatement,
-    Statement, Step, Target,
+    Statement, Step, TableOp, Target,
 };
 use sealift_ir::{Dialect, FkAction, LogicalDefault, LogicalType};
 
@@ -294,7 +294,13 @@ impl Gen<'_> {
         label: &str,
     ) -> TokenStream {
         if d == Dialect::Sqlite
-            && matches!(c, Change::RebuildTable { .. })
+            && matches!(
+                c,
+                Change::Table {
+                    op: TableOp::Rebuild { .. },
+                    ..
+                }
+            )
             && !stmts.is_empty()
             && stmts
                 .iter()

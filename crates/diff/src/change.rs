@@ -1,5 +1,6 @@
-//! The one closed vocabulary of schema changes. Every change knows its exact inverse: drops carry
-//! the full definition of what they drop, modifies carry both sides.
+//! The one closed vocabulary of schema changes, as structured operations: what a change is
+//! about (an enum type, a table), then what happens to it. Every change knows its exact
+//! inverse: drops carry the full definition of what they drop, modifies carry both sides.
 
 use std::fmt;
 
@@ -30,148 +31,332 @@ pub struct EnumColumn {
     pub default: Option<String>,
 }
 
-/// One schema change. `schema` is the namespace, `table` the table's name in it.
+/// One schema change: what it is about, then what happens to it. `schema` is the namespace.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[allow(missing_docs)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "on", rename_all = "snake_case")]
+// A plan holds a few thousand changes at most; boxing the columns would cost an allocation each
+// and save little.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
-    CreateEnum {
+    /// An enum type.
+    Enum {
+        /// The type's namespace.
         schema: String,
+        /// What happens to it.
+        #[serde(flatten)]
+        op: EnumOp,
+    },
+    /// A table.
+    Table {
+        /// The table's namespace.
+        schema: String,
+        /// Its name (after the change, for a rename).
+        table: String,
+        /// What happens to it.
+        #[serde(flatten)]
+        op: TableOp,
+    },
+}
+
+/// What happens to an enum type.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum EnumOp {
+    /// Created.
+    Create {
+        /// The type.
         def: Enum,
     },
-    DropEnum {
-        schema: String,
+    /// Dropped.
+    Drop {
+        /// The type.
         def: Enum,
     },
-    /// Adds one value in its position (PostgreSQL `ALTER TYPE ... ADD VALUE`). `columns` use
+    /// One value added in its position (PostgreSQL `ALTER TYPE ... ADD VALUE`). `columns` use
     /// the type, for the inverse, which must re-create it.
-    AddEnumValue {
-        schema: String,
+    AddValue {
+        /// The type before.
         def: Enum,
+        /// The new value.
         value: String,
+        /// Where it goes.
         position: EnumPosition,
+        /// The columns of this type.
         columns: Vec<EnumColumn>,
     },
-    /// Removes or reorders values: rename the old type, create the new one, re-cast the columns,
-    /// drop the old type. `columns` are the table columns using it, in any namespace.
-    ReplaceEnum {
-        schema: String,
+    /// Values removed or reordered: rename the old type, create the new one, re-cast the
+    /// columns, drop the old type. `columns` are the table columns using it, in any namespace.
+    Replace {
+        /// The type before.
         from: Enum,
+        /// The type after.
         to: Enum,
+        /// The columns of this type.
         columns: Vec<EnumColumn>,
     },
-    CreateTable {
-        schema: String,
-        table: Table,
+}
+
+/// What happens to a table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum TableOp {
+    /// Created with everything it holds.
+    Create {
+        /// The table.
+        def: Table,
     },
-    DropTable {
-        schema: String,
-        table: Table,
+    /// Dropped with everything it holds.
+    Drop {
+        /// The table.
+        def: Table,
     },
-    RenameTable {
-        schema: String,
+    /// Renamed from `from` to the change's `table`.
+    Rename {
+        /// The old name.
         from: String,
-        to: String,
     },
-    AddColumn {
-        schema: String,
-        table: String,
-        column: Column,
+    /// A column, key, index or check added.
+    Add {
+        /// What is added.
+        part: Part,
     },
-    DropColumn {
-        schema: String,
-        table: String,
-        column: Column,
+    /// A column, key, index or check dropped.
+    Remove {
+        /// What is dropped, whole.
+        part: Part,
     },
+    /// A column renamed.
     RenameColumn {
-        schema: String,
-        table: String,
+        /// The old name.
         from: String,
+        /// The new name.
         to: String,
     },
-    /// Type, nullability, default or comment; `from` and `to` are the whole column.
+    /// A column's type, nullability, default or comment changed; `from` and `to` are the
+    /// whole column.
     AlterColumn {
-        schema: String,
-        table: String,
+        /// The column before.
         from: Column,
+        /// The column after.
         to: Column,
     },
-    AddPrimaryKey {
-        schema: String,
-        table: String,
-        key: PrimaryKey,
-    },
-    DropPrimaryKey {
-        schema: String,
-        table: String,
-        key: PrimaryKey,
-    },
-    AddUnique {
-        schema: String,
-        table: String,
-        unique: Unique,
-    },
-    DropUnique {
-        schema: String,
-        table: String,
-        unique: Unique,
-    },
-    AddIndex {
-        schema: String,
-        table: String,
-        index: Index,
-    },
-    DropIndex {
-        schema: String,
-        table: String,
-        index: Index,
-    },
-    AddForeignKey {
-        schema: String,
-        table: String,
-        fk: ForeignKey,
-    },
-    DropForeignKey {
-        schema: String,
-        table: String,
-        fk: ForeignKey,
-    },
-    AddCheck {
-        schema: String,
-        table: String,
-        check: Check,
-    },
-    DropCheck {
-        schema: String,
-        table: String,
-        check: Check,
-    },
-    SetTableComment {
-        schema: String,
-        table: String,
+    /// The table's comment set or removed.
+    SetComment {
+        /// The comment before.
         from: Option<String>,
+        /// The comment after.
         to: Option<String>,
     },
     /// SQLite batch mode: create the new table, copy the rows, drop the old, rename, recreate
     /// indexes. Stands for every change SQLite cannot make in place on one table: `changes`,
     /// which the other backends run instead.
-    RebuildTable {
-        schema: String,
+    Rebuild {
+        /// The table before.
         from: Table,
+        /// The table after.
         to: Table,
+        /// The in-place changes it stands for.
         changes: Vec<Change>,
     },
 }
 
+/// A part of a table that is added or dropped on its own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs, clippy::large_enum_variant)]
+pub enum Part {
+    Column(Column),
+    PrimaryKey(PrimaryKey),
+    Unique(Unique),
+    Index(Index),
+    ForeignKey(ForeignKey),
+    Check(Check),
+}
+
+impl Part {
+    /// What tells two parts of one kind apart, for ordering: the names of the column, key,
+    /// index or check, and the columns they cover.
+    fn key(&self) -> Vec<&str> {
+        fn opt(n: &Option<String>) -> &str {
+            n.as_deref().unwrap_or_default()
+        }
+        fn cols(c: &[String]) -> Vec<&str> {
+            c.iter().map(String::as_str).collect()
+        }
+        match self {
+            Part::Column(c) => vec![&c.name],
+            Part::PrimaryKey(k) => cols(&k.columns),
+            Part::Unique(u) => {
+                let mut k = vec![opt(&u.name)];
+                k.extend(cols(&u.columns));
+                k
+            }
+            Part::Index(i) => vec![&i.name],
+            Part::ForeignKey(fk) => {
+                let mut k = vec![opt(&fk.name)];
+                k.extend(cols(&fk.columns));
+                k.push(&fk.referenced_table.name);
+                k
+            }
+            Part::Check(c) => vec![opt(&c.name), &c.expression],
+        }
+    }
+
+    /// `column`, `primary_key`, ...: the part's kind as the JSON output names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Part::Column(_) => "column",
+            Part::PrimaryKey(_) => "primary_key",
+            Part::Unique(_) => "unique",
+            Part::Index(_) => "index",
+            Part::ForeignKey(_) => "foreign_key",
+            Part::Check(_) => "check",
+        }
+    }
+}
+
 impl Change {
+    /// A change to table `table` in `schema`.
+    pub fn table(schema: impl Into<String>, table: impl Into<String>, op: TableOp) -> Change {
+        Change::Table {
+            schema: schema.into(),
+            table: table.into(),
+            op,
+        }
+    }
+
+    /// `part` added to a table.
+    pub fn add(schema: impl Into<String>, table: impl Into<String>, part: Part) -> Change {
+        Change::table(schema, table, TableOp::Add { part })
+    }
+
+    /// `part` dropped from a table.
+    pub fn remove(schema: impl Into<String>, table: impl Into<String>, part: Part) -> Change {
+        Change::table(schema, table, TableOp::Remove { part })
+    }
+
+    /// A table created.
+    pub fn create_table(schema: impl Into<String>, def: Table) -> Change {
+        Change::table(schema, def.name.clone(), TableOp::Create { def })
+    }
+
+    /// A table dropped.
+    pub fn drop_table(schema: impl Into<String>, def: Table) -> Change {
+        Change::table(schema, def.name.clone(), TableOp::Drop { def })
+    }
+
+    /// A change to an enum type in `schema`.
+    pub fn enum_type(schema: impl Into<String>, op: EnumOp) -> Change {
+        Change::Enum {
+            schema: schema.into(),
+            op,
+        }
+    }
+
     /// The change that undoes this one exactly.
     pub fn inverse(&self) -> Change {
-        use Change::*;
         match self.clone() {
-            CreateEnum { schema, def } => DropEnum { schema, def },
-            DropEnum { schema, def } => CreateEnum { schema, def },
-            AddEnumValue {
+            Change::Enum { schema, op } => Change::Enum {
                 schema,
+                op: op.inverse(),
+            },
+            Change::Table {
+                schema,
+                table,
+                op: TableOp::Rename { from },
+            } => Change::table(schema, from, TableOp::Rename { from: table }),
+            Change::Table { schema, table, op } => Change::Table {
+                schema,
+                table,
+                op: op.inverse(),
+            },
+        }
+    }
+
+    /// The namespace and table the change is about (the enum's name for enum changes).
+    pub fn subject(&self) -> (&str, &str) {
+        match self {
+            Change::Enum { schema, op } => (schema, &op.def().name),
+            Change::Table { schema, table, .. } => (schema, table),
+        }
+    }
+
+    /// The table operation, for a change to a table.
+    pub fn table_op(&self) -> Option<&TableOp> {
+        match self {
+            Change::Table { op, .. } => Some(op),
+            Change::Enum { .. } => None,
+        }
+    }
+
+    /// The part a change adds or drops.
+    pub fn part(&self) -> Option<&Part> {
+        match self.table_op()? {
+            TableOp::Add { part } | TableOp::Remove { part } => Some(part),
+            _ => None,
+        }
+    }
+
+    /// What tells two changes of one kind on one subject apart, for ordering: the names of
+    /// the column, key, index or value they touch, in that order.
+    pub fn object_key(&self) -> Vec<&str> {
+        match self {
+            Change::Enum {
+                op: EnumOp::AddValue { value, .. },
+                ..
+            } => vec![value],
+            Change::Enum { .. } => Vec::new(),
+            Change::Table { op, .. } => match op {
+                TableOp::Rename { from } | TableOp::RenameColumn { from, .. } => vec![from],
+                TableOp::AlterColumn { to, .. } => vec![&to.name],
+                TableOp::Add { part } | TableOp::Remove { part } => part.key(),
+                TableOp::Create { .. }
+                | TableOp::Drop { .. }
+                | TableOp::SetComment { .. }
+                | TableOp::Rebuild { .. } => Vec::new(),
+            },
+        }
+    }
+
+    /// The change's name as one word: `create_table`, `add_column`, `drop_foreign_key`,
+    /// `add_enum_value`, ...
+    pub fn name(&self) -> String {
+        match self {
+            Change::Enum { op, .. } => match op {
+                EnumOp::Create { .. } => "create_enum".into(),
+                EnumOp::Drop { .. } => "drop_enum".into(),
+                EnumOp::AddValue { .. } => "add_enum_value".into(),
+                EnumOp::Replace { .. } => "replace_enum".into(),
+            },
+            Change::Table { op, .. } => match op {
+                TableOp::Create { .. } => "create_table".into(),
+                TableOp::Drop { .. } => "drop_table".into(),
+                TableOp::Rename { .. } => "rename_table".into(),
+                TableOp::Add { part } => format!("add_{}", part.kind()),
+                TableOp::Remove { part } => format!("drop_{}", part.kind()),
+                TableOp::RenameColumn { .. } => "rename_column".into(),
+                TableOp::AlterColumn { .. } => "alter_column".into(),
+                TableOp::SetComment { .. } => "set_table_comment".into(),
+                TableOp::Rebuild { .. } => "rebuild_table".into(),
+            },
+        }
+    }
+}
+
+impl EnumOp {
+    /// The type the operation is about (after it, for a replacement).
+    pub fn def(&self) -> &Enum {
+        match self {
+            EnumOp::Create { def } | EnumOp::Drop { def } | EnumOp::AddValue { def, .. } => def,
+            EnumOp::Replace { to, .. } => to,
+        }
+    }
+
+    fn inverse(self) -> EnumOp {
+        match self {
+            EnumOp::Create { def } => EnumOp::Drop { def },
+            EnumOp::Drop { def } => EnumOp::Create { def },
+            EnumOp::AddValue {
                 def,
                 value,
                 position,
@@ -192,218 +377,38 @@ impl Change {
                         .map_or(from.values.len(), |i| i + 1),
                 };
                 from.values.insert(at, value);
-                ReplaceEnum {
-                    schema,
+                EnumOp::Replace {
                     from,
                     to: def,
                     columns,
                 }
             }
-            ReplaceEnum {
-                schema,
-                from,
-                to,
-                columns,
-            } => ReplaceEnum {
-                schema,
+            EnumOp::Replace { from, to, columns } => EnumOp::Replace {
                 from: to,
                 to: from,
                 columns,
             },
-            CreateTable { schema, table } => DropTable { schema, table },
-            DropTable { schema, table } => CreateTable { schema, table },
-            RenameTable { schema, from, to } => RenameTable {
-                schema,
-                from: to,
-                to: from,
-            },
-            AddColumn {
-                schema,
-                table,
-                column,
-            } => DropColumn {
-                schema,
-                table,
-                column,
-            },
-            DropColumn {
-                schema,
-                table,
-                column,
-            } => AddColumn {
-                schema,
-                table,
-                column,
-            },
-            RenameColumn {
-                schema,
-                table,
-                from,
-                to,
-            } => RenameColumn {
-                schema,
-                table,
-                from: to,
-                to: from,
-            },
-            AlterColumn {
-                schema,
-                table,
-                from,
-                to,
-            } => AlterColumn {
-                schema,
-                table,
-                from: to,
-                to: from,
-            },
-            AddPrimaryKey { schema, table, key } => DropPrimaryKey { schema, table, key },
-            DropPrimaryKey { schema, table, key } => AddPrimaryKey { schema, table, key },
-            AddUnique {
-                schema,
-                table,
-                unique,
-            } => DropUnique {
-                schema,
-                table,
-                unique,
-            },
-            DropUnique {
-                schema,
-                table,
-                unique,
-            } => AddUnique {
-                schema,
-                table,
-                unique,
-            },
-            AddIndex {
-                schema,
-                table,
-                index,
-            } => DropIndex {
-                schema,
-                table,
-                index,
-            },
-            DropIndex {
-                schema,
-                table,
-                index,
-            } => AddIndex {
-                schema,
-                table,
-                index,
-            },
-            AddForeignKey { schema, table, fk } => DropForeignKey { schema, table, fk },
-            DropForeignKey { schema, table, fk } => AddForeignKey { schema, table, fk },
-            AddCheck {
-                schema,
-                table,
-                check,
-            } => DropCheck {
-                schema,
-                table,
-                check,
-            },
-            DropCheck {
-                schema,
-                table,
-                check,
-            } => AddCheck {
-                schema,
-                table,
-                check,
-            },
-            SetTableComment {
-                schema,
-                table,
-                from,
-                to,
-            } => SetTableComment {
-                schema,
-                table,
-                from: to,
-                to: from,
-            },
-            RebuildTable {
-                schema,
-                from,
-                to,
-                changes,
-            } => RebuildTable {
-                schema,
+        }
+    }
+}
+
+impl TableOp {
+    /// The inverse of every operation but a rename (which moves the table's name).
+    fn inverse(self) -> TableOp {
+        match self {
+            TableOp::Create { def } => TableOp::Drop { def },
+            TableOp::Drop { def } => TableOp::Create { def },
+            TableOp::Rename { from } => TableOp::Rename { from },
+            TableOp::Add { part } => TableOp::Remove { part },
+            TableOp::Remove { part } => TableOp::Add { part },
+            TableOp::RenameColumn { from, to } => TableOp::RenameColumn { from: to, to: from },
+            TableOp::AlterColumn { from, to } => TableOp::AlterColumn { from: to, to: from },
+            TableOp::SetComment { from, to } => TableOp::SetComment { from: to, to: from },
+            TableOp::Rebuild { from, to, changes } => TableOp::Rebuild {
                 from: to,
                 to: from,
                 changes: changes.iter().rev().map(Change::inverse).collect(),
             },
-        }
-    }
-
-    /// What tells two changes of one kind on one subject apart, for ordering: the names of
-    /// the column, key, index or value they touch, in that order.
-    pub fn object_key(&self) -> Vec<&str> {
-        use Change::*;
-        fn opt(n: &Option<String>) -> &str {
-            n.as_deref().unwrap_or_default()
-        }
-        fn cols(c: &[String]) -> Vec<&str> {
-            c.iter().map(String::as_str).collect()
-        }
-        match self {
-            CreateEnum { .. } | DropEnum { .. } | ReplaceEnum { .. } => Vec::new(),
-            AddEnumValue { value, .. } => vec![value],
-            CreateTable { .. } | DropTable { .. } | RebuildTable { .. } => Vec::new(),
-            RenameTable { from, .. } => vec![from],
-            AddColumn { column, .. } | DropColumn { column, .. } => vec![&column.name],
-            RenameColumn { from, .. } => vec![from],
-            AlterColumn { to, .. } => vec![&to.name],
-            AddPrimaryKey { key, .. } | DropPrimaryKey { key, .. } => cols(&key.columns),
-            AddUnique { unique, .. } | DropUnique { unique, .. } => {
-                let mut k = vec![opt(&unique.name)];
-                k.extend(cols(&unique.columns));
-                k
-            }
-            AddIndex { index, .. } | DropIndex { index, .. } => vec![&index.name],
-            AddForeignKey { fk, .. } | DropForeignKey { fk, .. } => {
-                let mut k = vec![opt(&fk.name)];
-                k.extend(cols(&fk.columns));
-                k.push(&fk.referenced_table.name);
-                k
-            }
-            AddCheck { check, .. } | DropCheck { check, .. } => {
-                vec![opt(&check.name), &check.expression]
-            }
-            SetTableComment { .. } => Vec::new(),
-        }
-    }
-
-    /// The namespace and table the change is about (the enum's name for enum changes).
-    pub fn subject(&self) -> (&str, &str) {
-        use Change::*;
-        match self {
-            CreateEnum { schema, def }
-            | DropEnum { schema, def }
-            | AddEnumValue { schema, def, .. } => (schema, &def.name),
-            ReplaceEnum { schema, to, .. } => (schema, &to.name),
-            CreateTable { schema, table } | DropTable { schema, table } => (schema, &table.name),
-            RenameTable { schema, to, .. } => (schema, to),
-            RebuildTable { schema, to, .. } => (schema, &to.name),
-            AddColumn { schema, table, .. }
-            | DropColumn { schema, table, .. }
-            | RenameColumn { schema, table, .. }
-            | AlterColumn { schema, table, .. }
-            | AddPrimaryKey { schema, table, .. }
-            | DropPrimaryKey { schema, table, .. }
-            | AddUnique { schema, table, .. }
-            | DropUnique { schema, table, .. }
-            | AddIndex { schema, table, .. }
-            | DropIndex { schema, table, .. }
-            | AddForeignKey { schema, table, .. }
-            | DropForeignKey { schema, table, .. }
-            | AddCheck { schema, table, .. }
-            | DropCheck { schema, table, .. }
-            | SetTableComment { schema, table, .. } => (schema, table),
         }
     }
 }
@@ -415,80 +420,24 @@ fn name(n: &Option<String>) -> String {
 impl fmt::Display for Change {
     /// One line a reviewer reads, e.g. `add column public.cake.price numeric(10,2) not null`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use Change::*;
-        match self {
-            CreateEnum { schema, def } => write!(
+        let (schema, table, op) = match self {
+            Change::Enum { schema, op } => return fmt_enum(schema, op, f),
+            Change::Table { schema, table, op } => (schema, table, op),
+        };
+        match op {
+            TableOp::Create { def } => write!(
                 f,
-                "create enum {schema}.{} ({})",
-                def.name,
-                def.values.join(", ")
+                "create table {schema}.{table} ({} columns)",
+                def.columns.len()
             ),
-            DropEnum { schema, def } => write!(f, "drop enum {schema}.{}", def.name),
-            AddEnumValue {
-                schema,
-                def,
-                value,
-                position,
-                ..
-            } => {
-                let pos = match position {
-                    EnumPosition::Before(v) => format!("before '{v}'"),
-                    EnumPosition::After(v) => format!("after '{v}'"),
-                };
-                write!(f, "add value '{value}' to enum {schema}.{} {pos}", def.name)
+            TableOp::Drop { .. } => write!(f, "drop table {schema}.{table}"),
+            TableOp::Rename { from } => write!(f, "rename table {schema}.{from} to {table}"),
+            TableOp::Add { part } => fmt_add(schema, table, part, f),
+            TableOp::Remove { part } => fmt_remove(schema, table, part, f),
+            TableOp::RenameColumn { from, to } => {
+                write!(f, "rename column {schema}.{table}.{from} to {to}")
             }
-            ReplaceEnum {
-                schema, from, to, ..
-            } => write!(
-                f,
-                "replace enum {schema}.{} ({}) with ({})",
-                to.name,
-                from.values.join(", "),
-                to.values.join(", ")
-            ),
-            CreateTable { schema, table } => write!(
-                f,
-                "create table {schema}.{} ({} columns)",
-                table.name,
-                table.columns.len()
-            ),
-            DropTable { schema, table } => write!(f, "drop table {schema}.{}", table.name),
-            RenameTable { schema, from, to } => write!(f, "rename table {schema}.{from} to {to}"),
-            AddColumn {
-                schema,
-                table,
-                column,
-            } => {
-                write!(
-                    f,
-                    "add column {schema}.{table}.{} {}",
-                    column.name, column.data_type
-                )?;
-                if !column.nullable {
-                    f.write_str(" not null")?;
-                }
-                if let Some(d) = &column.default {
-                    write!(f, " default {d}")?;
-                }
-                Ok(())
-            }
-            DropColumn {
-                schema,
-                table,
-                column,
-            } => write!(f, "drop column {schema}.{table}.{}", column.name),
-            RenameColumn {
-                schema,
-                table,
-                from,
-                to,
-            } => write!(f, "rename column {schema}.{table}.{from} to {to}"),
-            AlterColumn {
-                schema,
-                table,
-                from,
-                to,
-            } => {
+            TableOp::AlterColumn { from, to } => {
                 let mut what = Vec::new();
                 if from.data_type != to.data_type {
                     what.push(format!("type {} -> {}", from.data_type, to.data_type));
@@ -517,89 +466,119 @@ impl fmt::Display for Change {
                     what.join(", ")
                 )
             }
-            AddPrimaryKey { schema, table, key } => write!(
-                f,
-                "add primary key{} on {schema}.{table} ({})",
-                name(&key.name),
-                key.columns.join(", ")
-            ),
-            DropPrimaryKey { schema, table, key } => {
-                write!(f, "drop primary key{} on {schema}.{table}", name(&key.name))
-            }
-            AddUnique {
-                schema,
-                table,
-                unique,
-            } => write!(
-                f,
-                "add unique{} on {schema}.{table} ({})",
-                name(&unique.name),
-                unique.columns.join(", ")
-            ),
-            DropUnique {
-                schema,
-                table,
-                unique,
-            } => write!(
-                f,
-                "drop unique{} on {schema}.{table} ({})",
-                name(&unique.name),
-                unique.columns.join(", ")
-            ),
-            AddIndex {
-                schema,
-                table,
-                index,
-            } => write!(
-                f,
-                "add {}index {} on {schema}.{table}",
-                if index.unique { "unique " } else { "" },
-                index.name
-            ),
-            DropIndex {
-                schema,
-                table,
-                index,
-            } => write!(f, "drop index {} on {schema}.{table}", index.name),
-            AddForeignKey { schema, table, fk } => write!(
-                f,
-                "add foreign key{} {schema}.{table} ({}) -> {} ({})",
-                name(&fk.name),
-                fk.columns.join(", "),
-                fk.referenced_table,
-                fk.referenced_columns.join(", ")
-            ),
-            DropForeignKey { schema, table, fk } => write!(
-                f,
-                "drop foreign key{} {schema}.{table} ({})",
-                name(&fk.name),
-                fk.columns.join(", ")
-            ),
-            AddCheck {
-                schema,
-                table,
-                check,
-            } => write!(
-                f,
-                "add check{} on {schema}.{table} ({})",
-                name(&check.name),
-                check.expression
-            ),
-            DropCheck {
-                schema,
-                table,
-                check,
-            } => write!(f, "drop check{} on {schema}.{table}", name(&check.name)),
-            SetTableComment {
-                schema, table, to, ..
-            } => write!(
+            TableOp::SetComment { to, .. } => write!(
                 f,
                 "set comment on {schema}.{table} to {}",
                 to.as_deref().unwrap_or("none")
             ),
-            RebuildTable { schema, to, .. } => {
-                write!(f, "rebuild table {schema}.{} (SQLite batch mode)", to.name)
+            TableOp::Rebuild { .. } => {
+                write!(f, "rebuild table {schema}.{table} (SQLite batch mode)")
             }
         }
+    }
+}
+
+fn fmt_enum(schema: &str, op: &EnumOp, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        EnumOp::Create { def } => write!(
+            f,
+            "create enum {schema}.{} ({})",
+            def.name,
+            def.values.join(", ")
+        ),
+        EnumOp::Drop { def } => write!(f, "drop enum {schema}.{}", def.name),
+        EnumOp::AddValue {
+            def,
+            value,
+            position,
+            ..
+        } => {
+            let pos = match position {
+                EnumPosition::Before(v) => format!("before '{v}'"),
+                EnumPosition::After(v) => format!("after '{v}'"),
+            };
+            write!(f, "add value '{value}' to enum {schema}.{} {pos}", def.name)
+        }
+        EnumOp::Replace { from, to, .. } => write!(
+            f,
+            "replace enum {schema}.{} ({}) with ({})",
+            to.name,
+            from.values.join(", "),
+            to.values.join(", ")
+        ),
+    }
+}
+
+fn fmt_add(schema: &str, table: &str, part: &Part, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match part {
+        Part::Column(column) => {
+            write!(
+                f,
+                "add column {schema}.{table}.{} {}",
+                column.name, column.data_type
+            )?;
+            if !column.nullable {
+                f.write_str(" not null")?;
+            }
+            if let Some(d) = &column.default {
+                write!(f, " default {d}")?;
+            }
+            Ok(())
+        }
+        Part::PrimaryKey(key) => write!(
+            f,
+            "add primary key{} on {schema}.{table} ({})",
+            name(&key.name),
+            key.columns.join(", ")
+        ),
+        Part::Unique(unique) => write!(
+            f,
+            "add unique{} on {schema}.{table} ({})",
+            name(&unique.name),
+            unique.columns.join(", ")
+        ),
+        Part::Index(index) => write!(
+            f,
+            "add {}index {} on {schema}.{table}",
+            if index.unique { "unique " } else { "" },
+            index.name
+        ),
+        Part::ForeignKey(fk) => write!(
+            f,
+            "add foreign key{} {schema}.{table} ({}) -> {} ({})",
+            name(&fk.name),
+            fk.columns.join(", "),
+            fk.referenced_table,
+            fk.referenced_columns.join(", ")
+        ),
+        Part::Check(check) => write!(
+            f,
+            "add check{} on {schema}.{table} ({})",
+            name(&check.name),
+            check.expression
+        ),
+    }
+}
+
+fn fmt_remove(schema: &str, table: &str, part: &Part, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match part {
+        Part::Column(column) => write!(f, "drop column {schema}.{table}.{}", column.name),
+        Part::PrimaryKey(key) => {
+            write!(f, "drop primary key{} on {schema}.{table}", name(&key.name))
+        }
+        Part::Unique(unique) => write!(
+            f,
+            "drop unique{} on {schema}.{table} ({})",
+            name(&unique.name),
+            unique.columns.join(", ")
+        ),
+        Part::Index(index) => write!(f, "drop index {} on {schema}.{table}", index.name),
+        Part::ForeignKey(fk) => write!(
+            f,
+            "drop foreign key{} {schema}.{table} ({})",
+            name(&fk.name),
+            fk.columns.join(", ")
+        ),
+        Part::Check(check) => write!(f, "drop check{} on {schema}.{table}", name(&check.name)),
     }
 }

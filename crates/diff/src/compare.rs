@@ -14,7 +14,7 @@ use sealift_ir::{
     Namespace, QualifiedName, Schema, Table, TableKind, TypeKind, Unique,
 };
 
-use crate::change::{Change, EnumColumn, EnumPosition};
+use crate::change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
 use crate::dialect::backend;
 use crate::expr;
 use crate::{DiffOptions, Note};
@@ -79,9 +79,9 @@ impl Cx<'_> {
         for (name, want) in &d.enums {
             let columns = enum_columns(self.current, ns, name);
             match c.enums.get(name) {
-                None => self.changes.push(Change::CreateEnum {
+                None => self.changes.push(Change::Enum {
                     schema: ns.into(),
-                    def: want.clone(),
+                    op: EnumOp::Create { def: want.clone() },
                 }),
                 Some(have) if have.values == want.values => {}
                 // Add the new labels one by one, each next to a label already there (a type
@@ -115,21 +115,25 @@ impl Cx<'_> {
                                 .map_or(present.len(), |i| i + 1),
                         };
                         present.insert(at, v.clone());
-                        self.changes.push(Change::AddEnumValue {
+                        self.changes.push(Change::Enum {
                             schema: ns.into(),
-                            def: before,
-                            value: v.clone(),
-                            position,
-                            columns: columns.clone(),
+                            op: EnumOp::AddValue {
+                                def: before,
+                                value: v.clone(),
+                                position,
+                                columns: columns.clone(),
+                            },
                         });
                     }
                 }
                 Some(have) => {
-                    self.changes.push(Change::ReplaceEnum {
+                    self.changes.push(Change::Enum {
                         schema: ns.into(),
-                        from: have.clone(),
-                        to: want.clone(),
-                        columns,
+                        op: EnumOp::Replace {
+                            from: have.clone(),
+                            to: want.clone(),
+                            columns,
+                        },
                     });
                 }
             }
@@ -150,10 +154,10 @@ impl Cx<'_> {
                 && let Some(old) = self.options.table_rename_to(name)
                 && let Some(t) = c.tables.get(old)
             {
-                self.changes.push(Change::RenameTable {
+                self.changes.push(Change::Table {
                     schema: ns.into(),
-                    from: old.into(),
-                    to: name.clone(),
+                    table: name.clone(),
+                    op: TableOp::Rename { from: old.into() },
                 });
                 have = Some(t);
             }
@@ -170,10 +174,7 @@ impl Cx<'_> {
                         ),
                     )
                 }
-                None => self.changes.push(Change::CreateTable {
-                    schema: ns.into(),
-                    table: want.clone(),
-                }),
+                None => self.changes.push(Change::create_table(ns, want.clone())),
                 Some(t) if t.kind.is_view() => {
                     matched.insert(&t.name);
                     self.note(
@@ -203,7 +204,7 @@ impl Cx<'_> {
                     self.note(format!("{ns}.{name}"), format!("partition of {parent}; left alone"));
                 }
                 _ if self.options.drop_unknown_tables => {
-                    self.changes.push(Change::DropTable { schema: ns.into(), table: t.clone() })
+                    self.changes.push(Change::drop_table(ns, t.clone()))
                 }
                 _ => self.note(
                     format!("{ns}.{name}"),
@@ -258,11 +259,13 @@ impl Cx<'_> {
                 if let Some(old) = old
                     && let Some(prev) = current.get(old).copied()
                 {
-                    self.changes.push(Change::RenameColumn {
+                    self.changes.push(Change::Table {
                         schema: ns.into(),
                         table: t.clone(),
-                        from: old.into(),
-                        to: col.name.clone(),
+                        op: TableOp::RenameColumn {
+                            from: old.into(),
+                            to: col.name.clone(),
+                        },
                     });
                     seen.insert(&prev.name);
                     let mut renamed = prev.clone();
@@ -272,11 +275,11 @@ impl Cx<'_> {
                 }
             }
             match existing {
-                None => self.changes.push(Change::AddColumn {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    column: without_rename(col),
-                }),
+                None => self.changes.push(Change::add(
+                    ns,
+                    t.clone(),
+                    Part::Column(without_rename(col)),
+                )),
                 Some(prev) => {
                     seen.insert(&prev.name);
                     self.column(ns, have, col, prev, in_kept_key(&prev.name));
@@ -301,11 +304,8 @@ impl Cx<'_> {
                 continue;
             }
             dropped.insert(&col.name);
-            self.changes.push(Change::DropColumn {
-                schema: ns.into(),
-                table: t.clone(),
-                column: col.clone(),
-            });
+            self.changes
+                .push(Change::remove(ns, t.clone(), Part::Column(col.clone())));
         }
         let uses_dropped = |cols: &[String]| cols.iter().any(|c| dropped.contains(c.as_str()));
 
@@ -321,28 +321,12 @@ impl Cx<'_> {
                 ),
             ),
             (Some(w), Some(h)) => {
-                self.changes.push(Change::DropPrimaryKey {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    key: h.clone(),
-                });
-                self.changes.push(Change::AddPrimaryKey {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    key: w.clone(),
-                });
+                self.changes.push(Change::remove(ns, t.clone(), Part::PrimaryKey(h.clone())));
+                self.changes.push(Change::add(ns, t.clone(), Part::PrimaryKey(w.clone())));
             }
-            (Some(w), None) => self.changes.push(Change::AddPrimaryKey {
-                schema: ns.into(),
-                table: t.clone(),
-                key: w.clone(),
-            }),
+            (Some(w), None) => self.changes.push(Change::add(ns, t.clone(), Part::PrimaryKey(w.clone()))),
             (None, Some(h)) if uses_dropped(&h.columns) => {
-                self.changes.push(Change::DropPrimaryKey {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    key: h.clone(),
-                })
+                self.changes.push(Change::remove(ns, t.clone(), Part::PrimaryKey(h.clone())))
             }
             (None, Some(_)) => self.note(
                 format!("{ns}.{t}"),
@@ -356,11 +340,13 @@ impl Cx<'_> {
         self.checks(ns, want, have, &dropped, &renames);
 
         if want.comment.is_some() && want.comment != have.comment {
-            self.changes.push(Change::SetTableComment {
+            self.changes.push(Change::Table {
                 schema: ns.into(),
                 table: t.clone(),
-                from: have.comment.clone(),
-                to: want.comment.clone(),
+                op: TableOp::SetComment {
+                    from: have.comment.clone(),
+                    to: want.comment.clone(),
+                },
             });
         }
     }
@@ -426,11 +412,13 @@ impl Cx<'_> {
                     ty: l.ty.clone(),
                     default: l.default.clone().filter(|_| to.default == want.default),
                 });
-                self.changes.push(Change::AlterColumn {
+                self.changes.push(Change::Table {
                     schema: ns.into(),
                     table: t.clone(),
-                    from: have.clone(),
-                    to,
+                    op: TableOp::AlterColumn {
+                        from: have.clone(),
+                        to,
+                    },
                 });
             }
         }
@@ -483,11 +471,7 @@ impl Cx<'_> {
         let mut adds = Vec::new();
         for u in &want.uniques {
             if !found_unique(names(&u.columns), self) {
-                adds.push(Change::AddUnique {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    unique: u.clone(),
-                });
+                adds.push(Change::add(ns, t.clone(), Part::Unique(u.clone())));
             }
         }
         let mut have_plain: Vec<&Index> = have
@@ -505,21 +489,16 @@ impl Cx<'_> {
                 p.map(|p| have_plain.remove(p)).is_some()
             };
             if !found {
-                adds.push(Change::AddIndex {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    index: i.clone(),
-                });
+                adds.push(Change::add(ns, t.clone(), Part::Index(i.clone())));
             }
         }
         self.changes.extend(adds);
         for (_, holder) in have_unique {
             match holder {
-                UniqueHolder::Constraint(u) => self.changes.push(Change::DropUnique {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    unique: u.clone(),
-                }),
+                UniqueHolder::Constraint(u) => {
+                    self.changes
+                        .push(Change::remove(ns, t.clone(), Part::Unique(u.clone())))
+                }
                 UniqueHolder::Index(i) => self.drop_or_note_index(ns, have, i, dropped),
             }
         }
@@ -541,11 +520,11 @@ impl Cx<'_> {
             .iter()
             .any(|c| dropped.contains(c.as_str()));
         if index.name.starts_with(SEAORM_INDEX_PREFIX) || uses_dropped {
-            self.changes.push(Change::DropIndex {
-                schema: ns.into(),
-                table: table.name.clone(),
-                index: index.clone(),
-            });
+            self.changes.push(Change::remove(
+                ns,
+                table.name.clone(),
+                Part::Index(index.clone()),
+            ));
         } else {
             self.note(
                 format!("{ns}.{}.{}", table.name, index.name),
@@ -574,11 +553,9 @@ impl Cx<'_> {
                 Some(p) => {
                     remaining.remove(p);
                 }
-                None => self.changes.push(Change::AddForeignKey {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    fk: fk.clone(),
-                }),
+                None => self
+                    .changes
+                    .push(Change::add(ns, t.clone(), Part::ForeignKey(fk.clone()))),
             }
         }
         for fk in remaining {
@@ -594,11 +571,8 @@ impl Cx<'_> {
                 });
             let column_dropped = fk.columns.iter().any(|c| dropped.contains(c.as_str()));
             if named || target_dropped || column_dropped {
-                self.changes.push(Change::DropForeignKey {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    fk: fk.clone(),
-                });
+                self.changes
+                    .push(Change::remove(ns, t.clone(), Part::ForeignKey(fk.clone())));
             } else {
                 self.note(
                     format!(
@@ -649,28 +623,19 @@ impl Cx<'_> {
             });
             if let Some(p) = edited {
                 let old = remaining.remove(p);
-                self.changes.push(Change::DropCheck {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    check: old.clone(),
-                });
+                self.changes
+                    .push(Change::remove(ns, t.clone(), Part::Check(old.clone())));
             }
-            self.changes.push(Change::AddCheck {
-                schema: ns.into(),
-                table: t.clone(),
-                check: c.clone(),
-            });
+            self.changes
+                .push(Change::add(ns, t.clone(), Part::Check(c.clone())));
         }
         for c in remaining {
             let uses_dropped = expr::columns_used(&c.expression, column_names())
                 .iter()
                 .any(|c| dropped.contains(c.as_str()));
             if uses_dropped {
-                self.changes.push(Change::DropCheck {
-                    schema: ns.into(),
-                    table: t.clone(),
-                    check: c.clone(),
-                });
+                self.changes
+                    .push(Change::remove(ns, t.clone(), Part::Check(c.clone())));
                 continue;
             }
             let label = c.name.clone().unwrap_or_else(|| c.expression.clone());
@@ -681,19 +646,18 @@ impl Cx<'_> {
         }
     }
 
-    /// PostgreSQL cannot change the type of a column a foreign key uses when the two sides
-    /// stop matching: every foreign key on a retyped column, from either side, is dropped
-    /// before the change and added again after it.
+    /// Where a foreign key pins its columns' types (PostgreSQL once the two sides stop
+    /// matching, MySQL always): every foreign key on a retyped column, from either side, is
+    /// dropped before the change and added again after it.
     fn foreign_keys_around_type_changes(&mut self) {
         let retyped: BTreeSet<(String, String, String)> = self
             .changes
             .iter()
             .filter_map(|c| match c {
-                Change::AlterColumn {
+                Change::Table {
                     schema,
                     table,
-                    from,
-                    to,
+                    op: TableOp::AlterColumn { from, to },
                 } if from.data_type != to.data_type => {
                     Some((schema.clone(), table.clone(), to.name.clone()))
                 }
@@ -720,7 +684,7 @@ impl Cx<'_> {
                         ))
                     });
                     let already = self.changes.iter().any(|c| {
-                        matches!(c, Change::DropForeignKey { schema, table, fk: f }
+                        matches!(c, Change::Table { schema, table, op: TableOp::Remove { part: Part::ForeignKey(f) } }
                             if *schema == ns.name && *table == t.name && f == fk)
                     });
                     if (outgoing || incoming) && !already {
@@ -730,13 +694,18 @@ impl Cx<'_> {
             }
         }
         for (schema, table, fk) in pairs {
-            self.changes.push(Change::DropForeignKey {
-                schema: schema.clone(),
-                table: table.clone(),
-                fk: fk.clone(),
+            self.changes.push(Change::remove(
+                schema.clone(),
+                table.clone(),
+                Part::ForeignKey(fk.clone()),
+            ));
+            self.changes.push(Change::Table {
+                schema,
+                table,
+                op: TableOp::Add {
+                    part: Part::ForeignKey(fk),
+                },
             });
-            self.changes
-                .push(Change::AddForeignKey { schema, table, fk });
         }
     }
 }

@@ -16,7 +16,7 @@ mod probe;
 mod sql;
 mod statement;
 
-pub use change::{Change, EnumColumn, EnumPosition};
+pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
 pub use compare::types_equal;
 pub use dialect::logical_of;
 pub use expr::normal_form;

@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use sealift_ir::{Column, Dialect, Schema, Table};
 
-use crate::change::Change;
+use crate::change::{Change, EnumOp, Part, TableOp};
 use crate::hazard::{Hazard, HazardKind};
 use crate::{DiffOptions, Note};
 
@@ -104,10 +104,9 @@ impl Plan {
 /// the table's last step rebuilds it (its renames run in place before), the others do nothing.
 fn mark_sqlite_rebuilds(up: &mut [Step], rebuilds: &[Change]) {
     for r in rebuilds {
-        let Change::RebuildTable {
+        let Change::Table {
             schema,
-            to,
-            changes,
+            op: TableOp::Rebuild { to, changes, .. },
             ..
         } = r
         else {
@@ -151,21 +150,33 @@ fn enum_types_for_postgres(changes: &[Change]) -> Vec<Change> {
             return;
         };
         if seen.insert((schema.to_owned(), name.clone())) {
-            out.push(Change::CreateEnum {
+            out.push(Change::Enum {
                 schema: schema.to_owned(),
-                def: sealift_ir::Enum {
-                    name: name.clone(),
-                    values: variants.clone(),
+                op: EnumOp::Create {
+                    def: sealift_ir::Enum {
+                        name: name.clone(),
+                        values: variants.clone(),
+                    },
                 },
             });
         }
     };
     for c in changes {
         match c {
-            Change::CreateTable { schema, table } => {
+            Change::Table {
+                schema,
+                op: TableOp::Create { def: table },
+                ..
+            } => {
                 table.columns.iter().for_each(|col| add(schema, col));
             }
-            Change::AddColumn { schema, column, .. } => add(schema, column),
+            Change::Table {
+                schema,
+                op: TableOp::Add {
+                    part: Part::Column(column),
+                },
+                ..
+            } => add(schema, column),
             _ => {}
         }
     }
@@ -195,14 +206,27 @@ pub fn plan(
             .iter()
             .filter(|c| {
                 let (s, t) = c.subject();
-                matches!(c, Change::RenameTable { .. })
-                    || tables.contains(&(s.to_owned(), t.to_owned()))
+                matches!(
+                    c,
+                    Change::Table {
+                        op: TableOp::Rename { .. },
+                        ..
+                    }
+                ) || tables.contains(&(s.to_owned(), t.to_owned()))
             })
             .cloned()
             .collect();
         batch_sqlite(involved, current)
             .into_iter()
-            .filter(|c| matches!(c, Change::RebuildTable { .. }))
+            .filter(|c| {
+                matches!(
+                    c,
+                    Change::Table {
+                        op: TableOp::Rebuild { .. },
+                        ..
+                    }
+                )
+            })
             .collect()
     };
     let (changes, split) = split_foreign_keys(changes);
@@ -289,29 +313,50 @@ impl<'a> HazardCx<'a> {
         };
         for c in changes {
             match c {
-                Change::CreateTable { schema, table } => {
+                Change::Table {
+                    schema,
+                    op: TableOp::Create { def: table },
+                    ..
+                } => {
                     cx.created.insert((schema.clone(), table.name.clone()));
                 }
-                Change::DropTable { schema, table } => {
+                Change::Table {
+                    schema,
+                    op: TableOp::Drop { def: table },
+                    ..
+                } => {
                     cx.dropped_tables
                         .insert((schema.clone(), table.name.clone()));
                 }
-                Change::DropColumn {
+                Change::Table {
                     schema,
                     table,
-                    column,
+                    op:
+                        TableOp::Remove {
+                            part: Part::Column(column),
+                        },
                 } => {
                     cx.dropped_columns
                         .insert((schema.clone(), table.clone(), column.name.clone()));
                 }
-                Change::DropForeignKey { schema, table, fk } => {
+                Change::Table {
+                    schema,
+                    table,
+                    op:
+                        TableOp::Remove {
+                            part: Part::ForeignKey(fk),
+                        },
+                } => {
                     cx.dropped_fks
                         .push((schema.clone(), table.clone(), fk.clone()));
                 }
-                Change::AddColumn {
+                Change::Table {
                     schema,
                     table,
-                    column,
+                    op:
+                        TableOp::Add {
+                            part: Part::Column(column),
+                        },
                 } => {
                     cx.added_columns.insert(
                         (schema.clone(), table.clone(), column.name.clone()),
@@ -413,33 +458,59 @@ type TableDeps = (String, String, Vec<TableKey>);
 type SortKey = (u8, usize, String, String, u8, Vec<String>);
 
 fn phase(c: &Change) -> u8 {
-    use Change::*;
-    match c {
-        DropForeignKey { .. } => 0,
-        DropIndex { .. } | DropUnique { .. } | DropCheck { .. } | DropPrimaryKey { .. } => 1,
-        CreateEnum { .. } | AddEnumValue { .. } | ReplaceEnum { .. } => 2,
-        RenameTable { .. } => 3,
-        RenameColumn { .. } => 4,
-        CreateTable { .. } => 5,
-        AddColumn { .. } => 6,
-        AlterColumn { .. } | SetTableComment { .. } | RebuildTable { .. } => 7,
-        AddPrimaryKey { .. } | AddUnique { .. } | AddIndex { .. } | AddCheck { .. } => 8,
-        AddForeignKey { .. } => 9,
-        DropColumn { .. } => 10,
-        DropTable { .. } => 11,
-        DropEnum { .. } => 12,
+    let op = match c {
+        Change::Enum { op, .. } => {
+            return match op {
+                EnumOp::Drop { .. } => 12,
+                _ => 2,
+            };
+        }
+        Change::Table { op, .. } => op,
+    };
+    match op {
+        TableOp::Remove {
+            part: Part::ForeignKey(_),
+        } => 0,
+        TableOp::Remove {
+            part: Part::Column(_),
+        } => 10,
+        TableOp::Remove { .. } => 1,
+        TableOp::Rename { .. } => 3,
+        TableOp::RenameColumn { .. } => 4,
+        TableOp::Create { .. } => 5,
+        TableOp::Add {
+            part: Part::Column(_),
+        } => 6,
+        TableOp::AlterColumn { .. } | TableOp::SetComment { .. } | TableOp::Rebuild { .. } => 7,
+        TableOp::Add {
+            part: Part::ForeignKey(_),
+        } => 9,
+        TableOp::Add { .. } => 8,
+        TableOp::Drop { .. } => 11,
     }
 }
 
 /// Which of a phase's kinds of change comes first on one subject.
 fn kind(c: &Change) -> u8 {
-    use Change::*;
-    match c {
-        DropCheck { .. } | AddEnumValue { .. } | AlterColumn { .. } | AddCheck { .. } => 0,
-        DropIndex { .. } | CreateEnum { .. } | RebuildTable { .. } | AddIndex { .. } => 1,
-        DropPrimaryKey { .. } | ReplaceEnum { .. } | SetTableComment { .. } => 2,
-        AddPrimaryKey { .. } => 2,
-        DropUnique { .. } | AddUnique { .. } => 3,
+    let op = match c {
+        Change::Enum { op, .. } => {
+            return match op {
+                EnumOp::Create { .. } => 1,
+                EnumOp::Replace { .. } => 2,
+                _ => 0,
+            };
+        }
+        Change::Table { op, .. } => op,
+    };
+    match op {
+        TableOp::Rebuild { .. } => 1,
+        TableOp::SetComment { .. } => 2,
+        TableOp::Add { part } | TableOp::Remove { part } => match part {
+            Part::Index(_) => 1,
+            Part::PrimaryKey(_) => 2,
+            Part::Unique(_) => 3,
+            _ => 0,
+        },
         _ => 0,
     }
 }
@@ -464,8 +535,22 @@ fn order_tables(keyed: &mut [(SortKey, Change)]) {
         let tables: Vec<TableDeps> = keyed
             .iter()
             .filter_map(|(_, c)| match (c, creating) {
-                (Change::CreateTable { schema, table }, true)
-                | (Change::DropTable { schema, table }, false) => Some((
+                (
+                    Change::Table {
+                        schema,
+                        op: TableOp::Create { def: table },
+                        ..
+                    },
+                    true,
+                )
+                | (
+                    Change::Table {
+                        schema,
+                        op: TableOp::Drop { def: table },
+                        ..
+                    },
+                    false,
+                ) => Some((
                     schema.clone(),
                     table.name.clone(),
                     fk_targets(schema, table),
@@ -476,10 +561,26 @@ fn order_tables(keyed: &mut [(SortKey, Change)]) {
         let order = positions(&topological(&tables));
         let len = order.len();
         for (key, c) in keyed.iter_mut() {
-            if matches!(c, Change::CreateTable { .. }) != creating {
+            if matches!(
+                c,
+                Change::Table {
+                    op: TableOp::Create { .. },
+                    ..
+                }
+            ) != creating
+            {
                 continue;
             }
-            let (Change::CreateTable { schema, table } | Change::DropTable { schema, table }) = &*c
+            let (Change::Table {
+                schema,
+                op: TableOp::Create { def: table },
+                ..
+            }
+            | Change::Table {
+                schema,
+                op: TableOp::Drop { def: table },
+                ..
+            }) = &*c
             else {
                 continue;
             };
@@ -558,11 +659,30 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
         .filter(|c| {
             matches!(
                 c,
-                Change::AddColumn { .. }
-                    | Change::AlterColumn { .. }
-                    | Change::AddPrimaryKey { .. }
-                    | Change::AddUnique { .. }
-                    | Change::AddIndex { .. }
+                Change::Table {
+                    op: TableOp::Add {
+                        part: Part::Column(..)
+                    },
+                    ..
+                } | Change::Table {
+                    op: TableOp::AlterColumn { .. },
+                    ..
+                } | Change::Table {
+                    op: TableOp::Add {
+                        part: Part::PrimaryKey(..)
+                    },
+                    ..
+                } | Change::Table {
+                    op: TableOp::Add {
+                        part: Part::Unique(..)
+                    },
+                    ..
+                } | Change::Table {
+                    op: TableOp::Add {
+                        part: Part::Index(..)
+                    },
+                    ..
+                }
             )
         })
         .map(|c| {
@@ -573,7 +693,11 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
     let creates: Vec<TableDeps> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateTable { schema, table } => Some((
+            Change::Table {
+                schema,
+                op: TableOp::Create { def: table },
+                ..
+            } => Some((
                 schema.clone(),
                 table.name.clone(),
                 fk_targets(schema, table),
@@ -585,7 +709,11 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
     let dropped: BTreeSet<(String, String)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::DropTable { schema, table } => Some((schema.clone(), table.name.clone())),
+            Change::Table {
+                schema,
+                op: TableOp::Drop { def: table },
+                ..
+            } => Some((schema.clone(), table.name.clone())),
             _ => None,
         })
         .collect();
@@ -594,7 +722,11 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
     for c in changes {
         let original = c.clone();
         match c {
-            Change::CreateTable { schema, mut table } => {
+            Change::Table {
+                schema,
+                op: TableOp::Create { def: mut table },
+                ..
+            } => {
                 let me = (schema.clone(), table.name.clone());
                 let pos = order.get(&me).copied().unwrap_or(0);
                 let (keep, later): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
@@ -608,16 +740,20 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
                 table.foreign_keys = keep;
                 let mut keys = Vec::new();
                 for fk in later {
-                    keys.push(Change::AddForeignKey {
-                        schema: schema.clone(),
-                        table: table.name.clone(),
-                        fk,
-                    });
+                    keys.push(Change::add(
+                        schema.clone(),
+                        table.name.clone(),
+                        Part::ForeignKey(fk),
+                    ));
                 }
-                let reduced = Change::CreateTable { schema, table };
+                let reduced = Change::create_table(schema, table);
                 push_split(&mut out, &mut split, original, reduced, keys);
             }
-            Change::DropTable { schema, mut table } => {
+            Change::Table {
+                schema,
+                op: TableOp::Drop { def: mut table },
+                ..
+            } => {
                 let (later, keep): (Vec<_>, Vec<_>) = table.foreign_keys.drain(..).partition(|f| {
                     let target = fk_target(&schema, f);
                     target != (schema.clone(), table.name.clone()) && dropped.contains(&target)
@@ -625,13 +761,13 @@ fn split_foreign_keys(changes: Vec<Change>) -> (Vec<Change>, Vec<SplitTable>) {
                 table.foreign_keys = keep;
                 let mut keys = Vec::new();
                 for fk in later {
-                    keys.push(Change::DropForeignKey {
-                        schema: schema.clone(),
-                        table: table.name.clone(),
-                        fk,
-                    });
+                    keys.push(Change::remove(
+                        schema.clone(),
+                        table.name.clone(),
+                        Part::ForeignKey(fk),
+                    ));
                 }
-                let reduced = Change::DropTable { schema, table };
+                let reduced = Change::drop_table(schema, table);
                 push_split(&mut out, &mut split, original, reduced, keys);
             }
             other => out.push(other),
@@ -680,7 +816,13 @@ fn mark_split_tables(up: &mut [Step], split: &[SplitTable]) {
                 let (schema, table) = step.change.subject();
                 step.on_sqlite = Some(OnSqlite::Nothing(format!(
                     "SQLite {} this key with table {schema}.{table}",
-                    if matches!(t.original, Change::CreateTable { .. }) {
+                    if matches!(
+                        t.original,
+                        Change::Table {
+                            op: TableOp::Create { .. },
+                            ..
+                        }
+                    ) {
                         "creates"
                     } else {
                         "drops"
@@ -716,14 +858,30 @@ fn fk_target(schema: &str, fk: &sealift_ir::ForeignKey) -> TableKey {
 /// its foreign keys go with it.
 fn sqlite_rebuild_tables(changes: &[Change]) -> BTreeSet<TableKey> {
     let sqlite = crate::dialect::backend(Dialect::Sqlite);
-    let needs_rebuild =
-        |c: &Change| matches!(c, Change::DropColumn { .. }) || sqlite.in_place(c).is_err();
+    let needs_rebuild = |c: &Change| {
+        matches!(
+            c,
+            Change::Table {
+                op: TableOp::Remove {
+                    part: Part::Column(..)
+                },
+                ..
+            }
+        ) || sqlite.in_place(c).is_err()
+    };
     let whole: BTreeSet<(&str, &str)> = changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateTable { schema, table } | Change::DropTable { schema, table } => {
-                Some((schema.as_str(), table.name.as_str()))
+            Change::Table {
+                schema,
+                op: TableOp::Create { def: table },
+                ..
             }
+            | Change::Table {
+                schema,
+                op: TableOp::Drop { def: table },
+                ..
+            } => Some((schema.as_str(), table.name.as_str())),
             _ => None,
         })
         .collect();
@@ -748,7 +906,16 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
         let key = (s.to_owned(), t.to_owned());
         let per_table = !matches!(
             c,
-            Change::CreateTable { .. } | Change::DropTable { .. } | Change::RenameTable { .. }
+            Change::Table {
+                op: TableOp::Create { .. },
+                ..
+            } | Change::Table {
+                op: TableOp::Drop { .. },
+                ..
+            } | Change::Table {
+                op: TableOp::Rename { .. },
+                ..
+            }
         );
         if per_table && rebuild.contains(&key) {
             grouped.entry(key).or_default().push(c);
@@ -764,7 +931,11 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
         let mut to = from.clone();
         let mut renames = Vec::new();
         for c in &group {
-            if let Change::RenameColumn { from, to, .. } = c {
+            if let Change::Table {
+                op: TableOp::RenameColumn { from, to },
+                ..
+            } = c
+            {
                 renames.push((from.clone(), to.clone()));
             }
             apply(&mut to, c);
@@ -772,11 +943,13 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
         let mut from = from;
         // Column renames happen in place first; the rebuild starts from the renamed table.
         for (old, new) in &renames {
-            out.push(Change::RenameColumn {
+            out.push(Change::Table {
                 schema: schema.clone(),
                 table: name.clone(),
-                from: old.clone(),
-                to: new.clone(),
+                op: TableOp::RenameColumn {
+                    from: old.clone(),
+                    to: new.clone(),
+                },
             });
             if let Some(col) = from.columns.iter_mut().find(|c| &c.name == old) {
                 col.name = new.clone();
@@ -786,15 +959,22 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
         // What the other backends run instead, in the order a plan for them would take.
         let mut changes: Vec<Change> = group
             .into_iter()
-            .filter(|c| !matches!(c, Change::RenameColumn { .. }))
+            .filter(|c| {
+                !matches!(
+                    c,
+                    Change::Table {
+                        op: TableOp::RenameColumn { .. },
+                        ..
+                    }
+                )
+            })
             .collect();
         changes.sort_by_cached_key(sort_key);
-        out.push(Change::RebuildTable {
+        out.push(Change::table(
             schema,
-            from,
-            to,
-            changes,
-        });
+            to.name.clone(),
+            TableOp::Rebuild { from, to, changes },
+        ));
     }
     out
 }
@@ -806,7 +986,11 @@ fn current_table(current: &Schema, schema: &str, name: &str, changes: &[Change])
         return Some(t.clone());
     }
     changes.iter().find_map(|c| match c {
-        Change::RenameTable { from, to, .. } if to == name => ns.tables.get(from).map(|t| Table {
+        Change::Table {
+            table: to,
+            op: TableOp::Rename { from },
+            ..
+        } if to == name => ns.tables.get(from).map(|t| Table {
             name: name.to_owned(),
             ..t.clone()
         }),
@@ -816,38 +1000,40 @@ fn current_table(current: &Schema, schema: &str, name: &str, changes: &[Change])
 
 /// Applies a per-table change to a table definition.
 pub fn apply(t: &mut Table, c: &Change) {
-    use Change::*;
-    match c {
-        AddColumn { column, .. } => t.columns.push(column.clone()),
-        DropColumn { column, .. } => t.columns.retain(|x| x.name != column.name),
-        RenameColumn { from, to, .. } => {
+    match c.table_op() {
+        Some(TableOp::Add { part }) => match part.clone() {
+            Part::Column(column) => t.columns.push(column),
+            Part::PrimaryKey(key) => t.primary_key = Some(key),
+            Part::Unique(unique) => t.uniques.push(unique),
+            Part::Index(index) => t.indexes.push(index),
+            Part::ForeignKey(fk) => t.foreign_keys.push(fk),
+            Part::Check(check) => t.checks.push(check),
+        },
+        Some(TableOp::Remove { part }) => match part {
+            Part::Column(column) => t.columns.retain(|x| x.name != column.name),
+            Part::PrimaryKey(_) => t.primary_key = None,
+            Part::Unique(unique) => t.uniques.retain(|x| x != unique),
+            Part::Index(index) => t.indexes.retain(|x| x.name != index.name),
+            Part::ForeignKey(fk) => t.foreign_keys.retain(|x| x != fk),
+            Part::Check(check) => t.checks.retain(|x| x != check),
+        },
+        Some(TableOp::RenameColumn { from, to }) => {
             for x in t.columns.iter_mut().filter(|x| &x.name == from) {
                 x.name = to.clone();
             }
         }
-        AlterColumn { to, .. } => {
+        Some(TableOp::AlterColumn { to, .. }) => {
             if let Some(x) = t.columns.iter_mut().find(|x| x.name == to.name) {
                 *x = to.clone();
             }
         }
-        AddPrimaryKey { key, .. } => t.primary_key = Some(key.clone()),
-        DropPrimaryKey { .. } => t.primary_key = None,
-        AddUnique { unique, .. } => t.uniques.push(unique.clone()),
-        DropUnique { unique, .. } => t.uniques.retain(|x| x != unique),
-        AddIndex { index, .. } => t.indexes.push(index.clone()),
-        DropIndex { index, .. } => t.indexes.retain(|x| x.name != index.name),
-        AddForeignKey { fk, .. } => t.foreign_keys.push(fk.clone()),
-        DropForeignKey { fk, .. } => t.foreign_keys.retain(|x| x != fk),
-        AddCheck { check, .. } => t.checks.push(check.clone()),
-        DropCheck { check, .. } => t.checks.retain(|x| x != check),
-        SetTableComment { to, .. } => t.comment = to.clone(),
+        Some(TableOp::SetComment { to, .. }) => t.comment = to.clone(),
         _ => {}
     }
 }
 
 /// The hazards of one change. `created` are tables this plan creates (they have no rows).
 fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
-    use Change::*;
     use HazardKind::*;
     let dialect = cx.dialect;
     let features = crate::dialect::backend(dialect).features();
@@ -858,7 +1044,10 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
     let mut out = Vec::new();
     let mut add = |k, m: String| out.push(Hazard::new(k, m));
     match c {
-        DropTable { table, .. } => {
+        Change::Table {
+            op: TableOp::Drop { def: table },
+            ..
+        } => {
             add(
                 Destructive,
                 format!("drops table {schema}.{} and every row in it", table.name),
@@ -890,7 +1079,13 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 );
             }
         }
-        DropColumn { table, column, .. } => {
+        Change::Table {
+            table,
+            op: TableOp::Remove {
+                part: Part::Column(column),
+            },
+            ..
+        } => {
             add(
                 Destructive,
                 format!("drops column {schema}.{table}.{} and its data", column.name),
@@ -906,11 +1101,17 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
             }
         }
         // Where enums live in columns the type is only PostgreSQL's, dropped once unused.
-        DropEnum { def, .. } if features.enum_types => add(
+        Change::Enum {
+            op: EnumOp::Drop { def },
+            ..
+        } if features.enum_types => add(
             Destructive,
             format!("drops enum type {schema}.{}", def.name),
         ),
-        ReplaceEnum { from, to, .. } => {
+        Change::Enum {
+            op: EnumOp::Replace { from, to, .. },
+            ..
+        } => {
             let gone: Vec<&String> = from
                 .values
                 .iter()
@@ -936,12 +1137,17 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
             );
             enum_blockers(c, cx, &mut add);
         }
-        AddColumn { table, column, .. }
-            if !fresh
-                && !column.nullable
-                && column.default.is_none()
-                && column.identity.is_none()
-                && column.generated.is_none() =>
+        Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Column(column),
+            },
+            ..
+        } if !fresh
+            && !column.nullable
+            && column.default.is_none()
+            && column.identity.is_none()
+            && column.generated.is_none() =>
         {
             add(
                 DataDependent,
@@ -951,26 +1157,36 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 ),
             )
         }
-        AlterColumn {
-            table, from, to, ..
+        Change::Table {
+            table,
+            op: TableOp::AlterColumn { from, to },
+            ..
         } => {
             alter_hazards(schema, table, from, to, dialect, &mut add);
             if from.data_type != to.data_type && features.dependents_block_type_changes {
                 type_change_hazards(schema, table, from, to, cx, &mut add);
             }
         }
-        AddUnique { table, unique, .. }
-            if !fresh && !cx.never_collides(schema, table, &unique.columns) =>
-        {
-            add(
-                DataDependent,
-                format!(
-                    "adds a unique constraint on {schema}.{table} ({}): fails if existing rows have duplicates",
-                    unique.columns.join(", ")
-                ),
-            )
-        }
-        AddIndex { table, index, .. } if !fresh => {
+        Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Unique(unique),
+            },
+            ..
+        } if !fresh && !cx.never_collides(schema, table, &unique.columns) => add(
+            DataDependent,
+            format!(
+                "adds a unique constraint on {schema}.{table} ({}): fails if existing rows have duplicates",
+                unique.columns.join(", ")
+            ),
+        ),
+        Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Index(index),
+            },
+            ..
+        } if !fresh => {
             if index.unique && !cx.never_collides(schema, table, &index.key_columns()) {
                 add(
                     DataDependent,
@@ -990,28 +1206,49 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 );
             }
         }
-        AddForeignKey { table, fk, .. } if !fresh => add(
+        Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::ForeignKey(fk),
+            },
+            ..
+        } if !fresh => add(
             DataDependent,
             format!(
                 "adds foreign key ({}) on {schema}.{table}: fails if existing rows violate it",
                 fk.columns.join(", ")
             ),
         ),
-        AddCheck { table, check, .. } if !fresh => add(
+        Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Check(check),
+            },
+            ..
+        } if !fresh => add(
             DataDependent,
             format!(
                 "adds check ({}) on {schema}.{table}: fails if existing rows violate it",
                 check.expression
             ),
         ),
-        AddPrimaryKey { table, key, .. } if !fresh => add(
+        Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::PrimaryKey(key),
+            },
+            ..
+        } if !fresh => add(
             DataDependent,
             format!(
                 "adds a primary key ({}) on {schema}.{table}: fails on duplicates or NULLs",
                 key.columns.join(", ")
             ),
         ),
-        RebuildTable { from, to, .. } => {
+        Change::Table {
+            op: TableOp::Rebuild { from, to, .. },
+            ..
+        } => {
             let lost: Vec<&str> = from
                 .columns
                 .iter()
@@ -1123,10 +1360,9 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
 /// A column re-cast to the new enum fails where a view, rule or policy uses it, and its
 /// default fails to come back when its value is gone from the enum.
 fn enum_blockers(c: &Change, cx: &HazardCx<'_>, add: &mut impl FnMut(HazardKind, String)) {
-    let Change::ReplaceEnum {
+    let Change::Enum {
         schema,
-        to,
-        columns,
+        op: EnumOp::Replace { to, columns, .. },
         ..
     } = c
     else {
@@ -1287,10 +1523,7 @@ mod tests {
         ns.tables.insert(t.name.clone(), t.clone());
         let mut current = Schema::new(Dialect::Postgres);
         current.namespaces.insert("public".into(), ns);
-        let drop = Change::DropTable {
-            schema: "public".into(),
-            table: t.clone(),
-        };
+        let drop = Change::drop_table("public", t.clone());
         let cx = HazardCx::new(
             std::slice::from_ref(&drop),
             Some(&current),

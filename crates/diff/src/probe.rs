@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sealift_ir::{Column, Dialect};
 
-use crate::change::Change;
+use crate::change::{Change, Part, TableOp};
 use crate::hazard::HazardKind;
 use crate::plan::Plan;
 use crate::sql::{quote, table_ref};
@@ -73,27 +73,36 @@ struct Now {
 impl Now {
     fn follow(&mut self, c: &Change) {
         match c {
-            Change::RenameTable { schema, from, to } => {
+            Change::Table {
+                schema,
+                table: to,
+                op: TableOp::Rename { from },
+            } => {
                 let old = self.table(schema, from);
                 self.tables.insert((schema.clone(), to.clone()), old);
             }
-            Change::RenameColumn {
+            Change::Table {
                 schema,
                 table,
-                from,
-                to,
+                op: TableOp::RenameColumn { from, to },
             } => {
                 let old = self.column(schema, table, from);
                 self.columns
                     .insert((schema.clone(), table.clone(), to.clone()), old);
             }
-            Change::CreateTable { schema, table } => {
+            Change::Table {
+                schema,
+                op: TableOp::Create { def: table },
+                ..
+            } => {
                 self.created.insert((schema.clone(), table.name.clone()));
             }
-            Change::AddColumn {
+            Change::Table {
                 schema,
                 table,
-                column,
+                op: TableOp::Add {
+                    part: Part::Column(column),
+                },
             } => {
                 self.added
                     .insert((schema.clone(), table.clone(), column.name.clone()));
@@ -144,21 +153,39 @@ impl Now {
             Some(())
         };
         match &mut c {
-            Change::AlterColumn { from, to, .. } => {
+            Change::Table {
+                op: TableOp::AlterColumn { from, to },
+                ..
+            } => {
                 col(&mut from.name)?;
                 to.name = from.name.clone();
             }
-            Change::AddUnique { unique, .. } => {
+            Change::Table {
+                op: TableOp::Add {
+                    part: Part::Unique(unique),
+                },
+                ..
+            } => {
                 unique.columns.iter_mut().try_for_each(col)?;
             }
-            Change::AddIndex { index, .. } => {
+            Change::Table {
+                op: TableOp::Add {
+                    part: Part::Index(index),
+                },
+                ..
+            } => {
                 for p in &mut index.parts {
                     if let sealift_ir::IndexKey::Column(name) = &mut p.key {
                         col(name)?;
                     }
                 }
             }
-            Change::AddForeignKey { fk, .. } => {
+            Change::Table {
+                op: TableOp::Add {
+                    part: Part::ForeignKey(fk),
+                },
+                ..
+            } => {
                 fk.columns.iter_mut().try_for_each(col)?;
                 let target_schema = fk
                     .referenced_table
@@ -180,7 +207,12 @@ impl Now {
                 }
                 fk.referenced_table.name = self.table(&target_schema, &target);
             }
-            Change::AddCheck { check, .. } => {
+            Change::Table {
+                op: TableOp::Add {
+                    part: Part::Check(check),
+                },
+                ..
+            } => {
                 // An expression is not rewritten: one naming a new or renamed column is not
                 // asked about.
                 let touched: Vec<&str> = self
@@ -194,7 +226,10 @@ impl Now {
                     return None;
                 }
             }
-            Change::RebuildTable { from, to, .. } => {
+            Change::Table {
+                op: TableOp::Rebuild { from, to, .. },
+                ..
+            } => {
                 // Rebuilds start from the table as renamed in place: ask about the old names.
                 for c in from.columns.iter_mut() {
                     let old = self.column(&schema, &table, &c.name);
@@ -220,13 +255,50 @@ impl Now {
 /// Points a per-table change at another name of its table.
 fn set_table(c: &mut Change, name: String) {
     match c {
-        Change::AlterColumn { table, .. }
-        | Change::AddColumn { table, .. }
-        | Change::AddUnique { table, .. }
-        | Change::AddIndex { table, .. }
-        | Change::AddForeignKey { table, .. }
-        | Change::AddCheck { table, .. } => *table = name,
-        Change::RebuildTable { from, .. } => from.name = name,
+        Change::Table {
+            table,
+            op: TableOp::AlterColumn { .. },
+            ..
+        }
+        | Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Column(..),
+            },
+            ..
+        }
+        | Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Unique(..),
+            },
+            ..
+        }
+        | Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Index(..),
+            },
+            ..
+        }
+        | Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::ForeignKey(..),
+            },
+            ..
+        }
+        | Change::Table {
+            table,
+            op: TableOp::Add {
+                part: Part::Check(..),
+            },
+            ..
+        } => *table = name,
+        Change::Table {
+            op: TableOp::Rebuild { from, .. },
+            ..
+        } => from.name = name,
         _ => {}
     }
 }
@@ -246,11 +318,10 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
         )
     };
     match c {
-        Change::AlterColumn {
+        Change::Table {
             schema,
             table,
-            from,
-            to,
+            op: TableOp::AlterColumn { from, to },
         } => {
             let mut out = Vec::new();
             if from.nullable && !to.nullable {
@@ -271,8 +342,10 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
             }
             out
         }
-        Change::RebuildTable {
-            schema, from, to, ..
+        Change::Table {
+            schema,
+            op: TableOp::Rebuild { from, to, .. },
+            ..
         } => {
             let mut out: Vec<(String, String)> = to
                 .columns
@@ -290,19 +363,30 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
             }
             out
         }
-        Change::AddColumn { schema, table, .. } => vec![(
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Add {
+                part: Part::Column(..),
+            },
+            ..
+        } => vec![(
             format!("SELECT count(*) FROM {}", t(schema, table)),
             format!("{schema}.{table} has {{n}} row(s)"),
         )],
-        Change::AddUnique {
+        Change::Table {
             schema,
             table,
-            unique,
+            op: TableOp::Add {
+                part: Part::Unique(unique),
+            },
         } => vec![duplicates(schema, table, &unique.columns, d)],
-        Change::AddIndex {
+        Change::Table {
             schema,
             table,
-            index,
+            op: TableOp::Add {
+                part: Part::Index(index),
+            },
         } if index.unique => {
             let cols = index.key_columns();
             if cols.len() == index.parts.len() {
@@ -311,7 +395,13 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
                 Vec::new()
             }
         }
-        Change::AddForeignKey { schema, table, fk } => {
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Add {
+                part: Part::ForeignKey(fk),
+            },
+        } => {
             let target = t(
                 fk.referenced_table.schema.as_deref().unwrap_or(schema),
                 &fk.referenced_table.name,
@@ -340,10 +430,12 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
                 ),
             )]
         }
-        Change::AddCheck {
+        Change::Table {
             schema,
             table,
-            check,
+            op: TableOp::Add {
+                part: Part::Check(check),
+            },
         } => vec![(
             format!(
                 "SELECT count(*) FROM {} WHERE NOT ({})",
@@ -382,7 +474,7 @@ mod tests {
     use sealift_ir::{Check, Column, DataType, Dialect, Namespace, Schema, Table, Unique};
 
     use super::probes;
-    use crate::change::Change;
+    use crate::change::{Change, Part, TableOp};
 
     fn current() -> Schema {
         let mut t = Table::new("person");
@@ -414,22 +506,28 @@ mod tests {
         let mut required = handle.clone();
         required.nullable = false;
         let sql = sql_of(vec![
-            Change::RenameTable {
-                schema: "public".into(),
-                from: "person".into(),
-                to: "member".into(),
-            },
-            Change::RenameColumn {
+            Change::Table {
                 schema: "public".into(),
                 table: "member".into(),
-                from: "nick".into(),
-                to: "handle".into(),
+                op: TableOp::Rename {
+                    from: "person".into(),
+                },
             },
-            Change::AlterColumn {
+            Change::Table {
                 schema: "public".into(),
                 table: "member".into(),
-                from: handle,
-                to: required,
+                op: TableOp::RenameColumn {
+                    from: "nick".into(),
+                    to: "handle".into(),
+                },
+            },
+            Change::Table {
+                schema: "public".into(),
+                table: "member".into(),
+                op: TableOp::AlterColumn {
+                    from: handle,
+                    to: required,
+                },
             },
         ]);
         assert_eq!(
@@ -442,26 +540,27 @@ mod tests {
     fn nothing_is_asked_about_what_the_plan_adds() {
         let added = Column::new("code", DataType::builtin("text"));
         let sql = sql_of(vec![
-            Change::AddColumn {
+            Change::add("public", "person", Part::Column(added)),
+            Change::Table {
                 schema: "public".into(),
                 table: "person".into(),
-                column: added,
+                op: TableOp::Add {
+                    part: Part::Unique(Unique::new(
+                        Some("person_code_key".into()),
+                        vec!["code".into()],
+                    )),
+                },
             },
-            Change::AddUnique {
-                schema: "public".into(),
-                table: "person".into(),
-                unique: Unique::new(Some("person_code_key".into()), vec!["code".into()]),
-            },
-            Change::AddCheck {
-                schema: "public".into(),
-                table: "person".into(),
-                check: Check::new(None, "code <> ''"),
-            },
-            Change::AddCheck {
-                schema: "public".into(),
-                table: "person".into(),
-                check: Check::new(None, "nick <> ''"),
-            },
+            Change::add(
+                "public",
+                "person",
+                Part::Check(Check::new(None, "code <> ''")),
+            ),
+            Change::add(
+                "public",
+                "person",
+                Part::Check(Check::new(None, "nick <> ''")),
+            ),
         ]);
         // The new, NULL-only column never collides and is not there yet; the check on the
         // existing column is asked about.

@@ -31,7 +31,7 @@ use sealift_ir::{
     LogicalDefault, LogicalType, Table, TypeKind,
 };
 
-use crate::change::Change;
+use crate::change::{Change, Part, TableOp};
 use crate::dialect::{Features, backend, needs_rebuild};
 use crate::plan::{OnSqlite, Step};
 use crate::statement::{
@@ -167,7 +167,6 @@ pub fn render(c: &Change, target: &Target) -> Vec<String> {
 
 /// The statements of one change on the target's backend.
 pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
-    use Change::*;
     let d = t.backend;
     let q = |s: &str| t.quote(s);
     let sql = |s: String| Statement::Sql(s);
@@ -176,30 +175,56 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
         return vec![needs_rebuild(what)];
     }
     match c {
-        CreateEnum { .. } | DropEnum { .. } | AddEnumValue { .. } | ReplaceEnum { .. } => {
-            backend(d).enum_change(c, t)
+        Change::Enum { .. } => backend(d).enum_change(c, t),
+        Change::Table {
+            op: TableOp::Create { def: table },
+            ..
         }
-        CreateTable { table, .. } | DropTable { table, .. } if table.columns.is_empty() => {
-            match backend(d).no_columns() {
-                Some(why) => vec![Statement::Nothing(why.to_owned())],
-                None if matches!(c, CreateTable { .. }) => vec![sql(format!(
+        | Change::Table {
+            op: TableOp::Drop { def: table },
+            ..
+        } if table.columns.is_empty() => match backend(d).no_columns() {
+            Some(why) => vec![Statement::Nothing(why.to_owned())],
+            None if matches!(
+                c,
+                Change::Table {
+                    op: TableOp::Create { .. },
+                    ..
+                }
+            ) =>
+            {
+                vec![sql(format!(
                     "CREATE TABLE {} ()",
                     t.table_ref(c.subject().0, &table.name)
-                ))],
-                None => vec![sea(Schema::DropTable(t.name(c.subject().0, &table.name)))],
+                ))]
             }
-        }
-        CreateTable { schema, table } => create_table(schema, table, t, &table.name),
-        DropTable { schema, table } => vec![sea(Schema::DropTable(t.name(schema, &table.name)))],
+            None => vec![sea(Schema::DropTable(t.name(c.subject().0, &table.name)))],
+        },
+        Change::Table {
+            schema,
+            op: TableOp::Create { def: table },
+            ..
+        } => create_table(schema, table, t, &table.name),
+        Change::Table {
+            schema,
+            op: TableOp::Drop { def: table },
+            ..
+        } => vec![sea(Schema::DropTable(t.name(schema, &table.name)))],
         // The new name stays unqualified: a table is renamed within its schema.
-        RenameTable { schema, from, to } => vec![sea(Schema::RenameTable {
+        Change::Table {
+            schema,
+            table: to,
+            op: TableOp::Rename { from },
+        } => vec![sea(Schema::RenameTable {
             table: t.name(schema, from),
             to: to.clone(),
         })],
-        AddColumn {
+        Change::Table {
             schema,
             table,
-            column,
+            op: TableOp::Add {
+                part: Part::Column(column),
+            },
         } => {
             let mut out = vec![sea(Schema::AddColumn {
                 table: t.name(schema, table),
@@ -208,37 +233,49 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             out.extend(backend(d).column_comment(schema, table, column, t));
             out
         }
-        DropColumn {
+        Change::Table {
             schema,
             table,
-            column,
+            op: TableOp::Remove {
+                part: Part::Column(column),
+            },
         } => vec![sea(Schema::DropColumn {
             table: t.name(schema, table),
             column: column.name.clone(),
         })],
-        RenameColumn {
+        Change::Table {
             schema,
             table,
-            from,
-            to,
+            op: TableOp::RenameColumn { from, to },
         } => vec![sea(Schema::RenameColumn {
             table: t.name(schema, table),
             from: from.clone(),
             to: to.clone(),
         })],
-        AlterColumn {
+        Change::Table {
             schema,
             table,
-            from,
-            to,
+            op: TableOp::AlterColumn { from, to },
         } => backend(d).alter_column(schema, table, from, to, t),
-        AddPrimaryKey { schema, table, key } => vec![sql(format!(
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Add {
+                part: Part::PrimaryKey(key),
+            },
+        } => vec![sql(format!(
             "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
             t.table_ref(schema, table),
             constraint_name(&key.name, d),
             idents(&key.columns, d)
         ))],
-        DropPrimaryKey { schema, table, key } => vec![sql(format!(
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Remove {
+                part: Part::PrimaryKey(key),
+            },
+        } => vec![sql(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             t.table_ref(schema, table),
             // A key SQLite keeps unnamed has the server's name here.
@@ -247,10 +284,12 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
                 .clone()
                 .unwrap_or_else(|| pg_primary_key_name(table)))
         ))],
-        AddUnique {
+        Change::Table {
             schema,
             table,
-            unique,
+            op: TableOp::Add {
+                part: Part::Unique(unique),
+            },
         } => vec![sql(format!(
             "ALTER TABLE {} ADD {}UNIQUE {}({})",
             t.table_ref(schema, table),
@@ -262,10 +301,12 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             },
             idents(&unique.columns, d)
         ))],
-        DropUnique {
+        Change::Table {
             schema,
             table,
-            unique,
+            op: TableOp::Remove {
+                part: Part::Unique(unique),
+            },
         } => vec![sql(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             t.table_ref(schema, table),
@@ -276,42 +317,68 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
                 "key"
             )))
         ))],
-        AddIndex {
+        Change::Table {
             schema,
             table,
-            index,
+            op: TableOp::Add {
+                part: Part::Index(index),
+            },
         } => vec![create_index(schema, table, index, t)],
-        DropIndex {
+        Change::Table {
             schema,
             table,
-            index,
+            op: TableOp::Remove {
+                part: Part::Index(index),
+            },
         } => vec![sea(Schema::DropIndex {
             table: t.name(schema, table),
             name: index.name.clone(),
         })],
-        AddForeignKey { schema, table, fk } if inline_foreign_key(fk, d) => {
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Add {
+                part: Part::ForeignKey(fk),
+            },
+        } if inline_foreign_key(fk, d) => {
             vec![sea(Schema::CreateForeignKey(foreign_key_spec(
                 schema, table, fk, t,
             )))]
         }
-        AddForeignKey { schema, table, fk } => vec![sql(format!(
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Add {
+                part: Part::ForeignKey(fk),
+            },
+        } => vec![sql(format!(
             "ALTER TABLE {} ADD {}",
             t.table_ref(schema, table),
             foreign_key_text(schema, table, fk, t)
         ))],
-        DropForeignKey { schema, table, fk } => vec![sea(Schema::DropForeignKey {
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Remove {
+                part: Part::ForeignKey(fk),
+            },
+        } => vec![sea(Schema::DropForeignKey {
             table: t.name(schema, table),
             name: fk_name(table, fk, d).unwrap_or_default(),
         })],
-        AddCheck {
+        Change::Table {
             schema,
             table,
-            check,
+            op: TableOp::Add {
+                part: Part::Check(check),
+            },
         } => vec![sql(check_text(schema, table, check, t))],
-        DropCheck {
+        Change::Table {
             schema,
             table,
-            check,
+            op: TableOp::Remove {
+                part: Part::Check(check),
+            },
         } => vec![sql(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             t.table_ref(schema, table),
@@ -320,14 +387,16 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
                 .clone()
                 .unwrap_or_else(|| pg_check_name(table, &check.expression)))
         ))],
-        SetTableComment {
-            schema, table, to, ..
-        } => backend(d).table_comment(schema, table, to.as_deref(), t),
-        RebuildTable {
+        Change::Table {
             schema,
-            from,
-            to,
-            changes,
+            table,
+            op: TableOp::SetComment { to, .. },
+            ..
+        } => backend(d).table_comment(schema, table, to.as_deref(), t),
+        Change::Table {
+            schema,
+            op: TableOp::Rebuild { from, to, changes },
+            ..
         } => backend(d).rebuild(schema, from, to, changes, t),
     }
 }

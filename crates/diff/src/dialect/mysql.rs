@@ -4,7 +4,7 @@
 use sealift_ir::{Column, DataType, LogicalType};
 
 use super::{Backend, Features, plain, with_length, with_precision};
-use crate::change::Change;
+use crate::change::{Change, EnumOp};
 use crate::sql::{Target, column_spec, literal};
 use crate::statement::{Schema, Statement};
 
@@ -69,7 +69,14 @@ impl Backend for Mysql {
 
     fn enum_change(&self, c: &Change, _t: &Target) -> Vec<Statement> {
         match c {
-            Change::AddEnumValue { def, .. } | Change::ReplaceEnum { to: def, .. } => {
+            Change::Enum {
+                op: EnumOp::AddValue { def, .. },
+                ..
+            }
+            | Change::Enum {
+                op: EnumOp::Replace { to: def, .. },
+                ..
+            } => {
                 vec![Statement::Unsupported(format!(
                     "on MySQL the values of enum `{}` live in each column that uses it, and this \
                      migration was not made against MySQL; regenerate it with `sealift autogen` \

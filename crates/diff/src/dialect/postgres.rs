@@ -4,7 +4,7 @@
 use sealift_ir::{Column, DataType, Identity, LogicalType, Table};
 
 use super::{Backend, Features, plain, with_length, with_precision};
-use crate::change::{Change, EnumPosition};
+use crate::change::{Change, EnumOp, EnumPosition};
 use crate::sql::{Target, comment_literal, literal, statements, target_type_sql, type_sql};
 use crate::statement::{Schema, Statement};
 
@@ -175,7 +175,10 @@ impl Backend for Postgres {
             // A plan made where enums live in columns does not know whether an earlier
             // migration made the type: it is created unless it exists, and dropped only once
             // no column uses it.
-            Change::CreateEnum { .. } if t.plan != t.backend => {
+            Change::Enum {
+                op: EnumOp::Create { .. },
+                ..
+            } if t.plan != t.backend => {
                 let create = statements(c, &t.native_plan())
                     .iter()
                     .map(|s| s.to_sql(t.backend))
@@ -184,27 +187,43 @@ impl Backend for Postgres {
                     "DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
                 ))]
             }
-            Change::DropEnum { schema, def } if t.plan != t.backend => vec![sql(format!(
+            Change::Enum {
+                schema,
+                op: EnumOp::Drop { def },
+            } if t.plan != t.backend => vec![sql(format!(
                 "DO $$ BEGIN DROP TYPE {}; EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END $$",
                 t.table_ref(schema, &def.name)
             ))],
             // sea-query leaves out the parentheses of an enum without labels.
-            Change::CreateEnum { schema, def } if def.values.is_empty() => vec![sql(format!(
+            Change::Enum {
+                schema,
+                op: EnumOp::Create { def },
+            } if def.values.is_empty() => vec![sql(format!(
                 "CREATE TYPE {} AS ENUM ()",
                 t.table_ref(schema, &def.name)
             ))],
-            Change::CreateEnum { schema, def } => vec![sea(Schema::CreateEnum {
+            Change::Enum {
+                schema,
+                op: EnumOp::Create { def },
+            } => vec![sea(Schema::CreateEnum {
                 name: t.name(schema, &def.name),
                 values: def.values.clone(),
             })],
-            Change::DropEnum { schema, def } => {
+            Change::Enum {
+                schema,
+                op: EnumOp::Drop { def },
+            } => {
                 vec![sea(Schema::DropEnum(t.name(schema, &def.name)))]
             }
-            Change::AddEnumValue {
+            Change::Enum {
                 schema,
-                def,
-                value,
-                position,
+                op:
+                    EnumOp::AddValue {
+                        def,
+                        value,
+                        position,
+                        ..
+                    },
                 ..
             } => {
                 let (before, next_to) = match position {
@@ -218,11 +237,9 @@ impl Backend for Postgres {
                     next_to,
                 })]
             }
-            Change::ReplaceEnum {
+            Change::Enum {
                 schema,
-                from,
-                to,
-                columns,
+                op: EnumOp::Replace { from, to, columns },
             } => replace_enum(schema, from, to, columns, t),
             _ => Vec::new(),
         }
@@ -295,9 +312,9 @@ fn replace_enum(
     )];
     out.extend(
         statements(
-            &Change::CreateEnum {
+            &Change::Enum {
                 schema: schema.to_owned(),
-                def: to.clone(),
+                op: EnumOp::Create { def: to.clone() },
             },
             t,
         )

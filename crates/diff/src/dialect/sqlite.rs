@@ -5,7 +5,7 @@
 use sealift_ir::{Column, DataType, LogicalType, Table};
 
 use super::{Backend, Features, needs_rebuild, plain, with_length, with_precision};
-use crate::change::Change;
+use crate::change::{Change, Part, TableOp};
 use crate::sql::{Target, create_index, create_table};
 use crate::statement::Statement;
 
@@ -100,21 +100,22 @@ impl Backend for Sqlite {
     }
 
     fn in_place(&self, c: &Change) -> Result<(), &'static str> {
-        match c {
-            Change::AddColumn { column, .. }
-                if !column.nullable && column.default.is_none() || column.generated.is_some() =>
+        let adding = matches!(c.table_op(), Some(TableOp::Add { .. }));
+        match (c.table_op(), c.part()) {
+            (Some(TableOp::AlterColumn { .. }), _) => Err("alter a column"),
+            (_, Some(Part::Column(column)))
+                if adding
+                    && (!column.nullable && column.default.is_none()
+                        || column.generated.is_some()) =>
             {
                 Err("add this column")
             }
-            Change::AlterColumn { .. } => Err("alter a column"),
-            Change::AddPrimaryKey { .. } => Err("add a primary key"),
-            Change::DropPrimaryKey { .. } => Err("drop a primary key"),
-            Change::AddUnique { .. } => Err("add a unique constraint"),
-            Change::DropUnique { .. } => Err("drop a unique constraint"),
-            Change::AddForeignKey { .. } | Change::DropForeignKey { .. } => {
-                Err("change a foreign key")
-            }
-            Change::AddCheck { .. } | Change::DropCheck { .. } => Err("change a check constraint"),
+            (_, Some(Part::PrimaryKey(_))) if adding => Err("add a primary key"),
+            (_, Some(Part::PrimaryKey(_))) => Err("drop a primary key"),
+            (_, Some(Part::Unique(_))) if adding => Err("add a unique constraint"),
+            (_, Some(Part::Unique(_))) => Err("drop a unique constraint"),
+            (_, Some(Part::ForeignKey(_))) => Err("change a foreign key"),
+            (_, Some(Part::Check(_))) => Err("change a check constraint"),
             _ => Ok(()),
         }
     }
