@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
-use sealift_testkit::{PgDb, SqliteDb, fixture_files};
+use sealift_testkit::{MyDb, PgDb, SqliteDb, fixture_files};
 
 /// The namespaces a fixture asks for, from its `-- sealift-test: schemas=` line.
 fn schemas_of(sql: &str) -> Vec<String> {
@@ -21,18 +21,24 @@ fn schemas_of(sql: &str) -> Vec<String> {
 async fn check(dialect: &str, path: &Path) {
     let sql = std::fs::read_to_string(path).unwrap();
     let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-    let (_pg, _lite, url) = match dialect {
+    let (_pg, _lite, _my, url) = match dialect {
         "postgres" => {
             let db = PgDb::create(&stem).await;
             db.execute(&sql).await;
             let url = db.url().to_owned();
-            (Some(db), None, url)
+            (Some(db), None, None, url)
+        }
+        "mysql" => {
+            let db = MyDb::create(&stem).await;
+            db.execute(&sql).await;
+            let url = db.url().to_owned();
+            (None, None, Some(db), url)
         }
         _ => {
             let db = SqliteDb::create(&stem).await;
             db.execute(&sql).await;
             let url = db.url();
-            (None, Some(db), url)
+            (None, Some(db), None, url)
         }
     };
     let options = ReflectOptions {
@@ -42,10 +48,23 @@ async fn check(dialect: &str, path: &Path) {
     let reflection = reflect(&DatabaseUrl::parse(&url).unwrap(), &options)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    insta::assert_snapshot!(
-        format!("{dialect}__{stem}"),
-        sealift_ir::dump(&reflection.schema)
-    );
+    let mut schema = reflection.schema;
+    // A MySQL database is named uniquely per test; the snapshot calls it `db`.
+    if dialect == "mysql" {
+        schema.namespaces = std::mem::take(&mut schema.namespaces)
+            .into_values()
+            .map(|mut ns| {
+                ns.name = "db".into();
+                for t in ns.tables.values_mut() {
+                    for fk in &mut t.foreign_keys {
+                        fk.referenced_table.schema = Some("db".into());
+                    }
+                }
+                ("db".to_owned(), ns)
+            })
+            .collect();
+    }
+    insta::assert_snapshot!(format!("{dialect}__{stem}"), sealift_ir::dump(&schema));
 }
 
 #[tokio::test]
@@ -63,5 +82,14 @@ async fn sqlite_fixtures() {
     assert!(!files.is_empty());
     for f in files {
         check("sqlite", &f).await;
+    }
+}
+
+#[tokio::test]
+async fn mysql_fixtures() {
+    let files = fixture_files("sql/mysql", "sql");
+    assert!(!files.is_empty());
+    for f in files {
+        check("mysql", &f).await;
     }
 }

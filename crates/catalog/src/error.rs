@@ -19,12 +19,6 @@ pub enum Error {
         /// Why it does not parse.
         reason: String,
     },
-    /// The backend is known but not reflected yet.
-    #[error("reflecting {backend} databases is not supported yet; use a PostgreSQL or SQLite URL")]
-    Unsupported {
-        /// The backend's name.
-        backend: &'static str,
-    },
     /// Nothing answered at the URL's host and port.
     #[error(
         "cannot reach the database server at {target}: {detail}; check the host and port, and that the server is running"
@@ -77,6 +71,14 @@ pub enum Error {
         /// The schemas that do exist, comma-separated.
         available: String,
     },
+    /// A MySQL URL names no database, and none was requested.
+    #[error(
+        "the URL names no database; add one (mysql://user@host:3306/DB) or pass --schema DB; databases on the server: {available}"
+    )]
+    NoDatabase {
+        /// The databases that do exist, comma-separated.
+        available: String,
+    },
     /// A catalog query failed after connecting.
     #[error("reading the catalog failed ({what}): {detail}")]
     Query {
@@ -94,8 +96,10 @@ impl Error {
         let detail = url.scrub(&err.to_string());
         if let sqlx::Error::Database(db) = err {
             match db.code().as_deref() {
-                // PostgreSQL: invalid_catalog_name; MySQL: ER_BAD_DB_ERROR.
-                Some("3D000" | "42000") if detail.contains("does not exist") => {
+                // PostgreSQL: invalid_catalog_name; MySQL: ER_BAD_DB_ERROR (1049).
+                Some("3D000" | "42000")
+                    if detail.contains("does not exist") || detail.contains("Unknown database") =>
+                {
                     return Error::DatabaseNotFound { target, detail };
                 }
                 Some("28P01" | "28000") => return Error::AuthFailed { target, detail },

@@ -9,6 +9,7 @@
 //! nor a history table of another name ([`ReflectOptions::history_table`]).
 
 mod error;
+mod mysql;
 mod postgres;
 mod sqlite;
 mod url;
@@ -25,8 +26,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// What to reflect.
 #[derive(Debug, Clone, Default)]
 pub struct ReflectOptions {
-    /// Namespaces to read: PostgreSQL schemas, SQLite database names (`main`, attached ones).
-    /// Empty means the connection's default (`current_schema()` on PostgreSQL, `main` on SQLite).
+    /// Namespaces to read: PostgreSQL schemas, SQLite database names (`main`, attached ones),
+    /// MySQL databases. Empty means the connection's default (`current_schema()` on
+    /// PostgreSQL, `main` on SQLite, the URL's database on MySQL).
     pub schemas: Vec<String>,
     /// The migration history table's name when the migration crate names its own
     /// (`migration_table_name()`): never reflected, like `seaql_migrations`.
@@ -55,11 +57,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Catalog
     Ok(Catalog(match url.backend() {
         Backend::Postgres => Session::Postgres(postgres::open(url, options).await?),
         Backend::Sqlite => Session::Sqlite(sqlite::open(url, options).await?),
-        Backend::Mysql => {
-            return Err(Error::Unsupported {
-                backend: "MySQL/MariaDB",
-            });
-        }
+        Backend::Mysql => Session::Mysql(mysql::open(url, options).await?),
     }))
 }
 
@@ -69,6 +67,7 @@ pub struct Catalog(Session);
 enum Session {
     Postgres(postgres::Session),
     Sqlite(sqlite::Session),
+    Mysql(mysql::Session),
 }
 
 impl Catalog {
@@ -79,6 +78,7 @@ impl Catalog {
         match &self.0 {
             Session::Postgres(s) => s.schemas(),
             Session::Sqlite(s) => s.schemas(),
+            Session::Mysql(s) => s.schemas(),
         }
     }
 
@@ -87,6 +87,7 @@ impl Catalog {
         match &self.0 {
             Session::Postgres(s) => s.available(),
             Session::Sqlite(s) => s.available(),
+            Session::Mysql(s) => s.available(),
         }
     }
 
@@ -95,6 +96,7 @@ impl Catalog {
         match self.0 {
             Session::Postgres(s) => s.reflect().await,
             Session::Sqlite(s) => s.reflect().await,
+            Session::Mysql(s) => s.reflect().await,
         }
     }
 
@@ -105,6 +107,7 @@ impl Catalog {
         match self.0 {
             Session::Postgres(s) => s.floor().await,
             Session::Sqlite(s) => s.floor().await,
+            Session::Mysql(s) => s.floor().await,
         }
     }
 }
@@ -119,9 +122,7 @@ pub async fn counts(
     match url.backend() {
         Backend::Postgres => postgres::counts(url, queries).await,
         Backend::Sqlite => sqlite::counts(url, queries).await,
-        Backend::Mysql => Err(Error::Unsupported {
-            backend: "MySQL/MariaDB",
-        }),
+        Backend::Mysql => mysql::counts(url, queries).await,
     }
 }
 

@@ -9,7 +9,8 @@ use sealift_testkit::{PgDb, fixture, synthetic_tables_sql};
 
 async fn reflect_tables(n: usize) -> Reflection {
     let db = PgDb::create(&format!("count{n}")).await;
-    db.execute(&synthetic_tables_sql(n, true)).await;
+    db.execute(&synthetic_tables_sql(n, sealift_ir::Dialect::Postgres))
+        .await;
     let r = reflect_url(db.url(), &[]).await.expect("reflect");
     assert_eq!(r.schema.tables().count(), n, "every table is reflected");
     r

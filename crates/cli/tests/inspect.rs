@@ -130,8 +130,28 @@ fn bad_urls_fail_with_a_clear_line_and_exit_2() {
         "unknown database URL scheme `oracle:`",
     );
     assert_bad_input(
-        &["inspect", "--database-url", "mysql://root@127.0.0.1/db"],
-        "not supported yet",
+        &[
+            "inspect",
+            "--database-url",
+            "mariadb://root:TopSecret99@127.0.0.1:1/db",
+        ],
+        "cannot reach the database server at mariadb://root:***@127.0.0.1:1/db",
+    );
+    assert_bad_input(
+        &[
+            "inspect",
+            "--database-url",
+            "mysql://nobody:TopSecret99@127.0.0.1:3306/mysql",
+        ],
+        "authentication failed for mysql://nobody:***@127.0.0.1:3306/mysql",
+    );
+    assert_bad_input(
+        &[
+            "inspect",
+            "--database-url",
+            "mysql://root@127.0.0.1:3306/sealift_no_such_db",
+        ],
+        "database not found",
     );
     assert_bad_input(
         &[

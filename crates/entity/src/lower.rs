@@ -354,8 +354,8 @@ pub fn lower(
                             target.table_name.clone(),
                         ),
                         referenced_columns: to,
-                        on_update: r.on_update.unwrap_or(FkAction::NoAction),
-                        on_delete: r.on_delete.unwrap_or(FkAction::NoAction),
+                        on_update: backend.fk_action(r.on_update.unwrap_or(FkAction::NoAction)),
+                        on_delete: backend.fk_action(r.on_delete.unwrap_or(FkAction::NoAction)),
                         deferrable: Default::default(),
                         not_valid: false,
                     });

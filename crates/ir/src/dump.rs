@@ -133,6 +133,9 @@ fn column(c: &Column) -> String {
     if let Some(comment) = &c.comment {
         let _ = write!(line, " comment {}", quote(comment));
     }
+    if let Some(u) = &c.on_update {
+        let _ = write!(line, " on update {u}");
+    }
     if let Some(old) = &c.renamed_from {
         let _ = write!(line, " (renamed from {})", ident(old));
     }
@@ -173,6 +176,9 @@ fn index_part(p: &IndexPart) -> String {
         IndexKey::Column(c) => ident(c),
         IndexKey::Expression(e) => format!("({})", one_line(e)),
     };
+    if let Some(n) = p.prefix {
+        let _ = write!(s, "({n})");
+    }
     if let Some(c) = &p.collation {
         let _ = write!(s, " collate {c}");
     }

@@ -289,6 +289,9 @@ pub struct Column {
     /// The name this column had before (desired side only: an entity's `renamed_from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// MySQL's `ON UPDATE CURRENT_TIMESTAMP[(n)]`: the value the server sets on every update.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<String>,
     /// How SeaORM writes the column (desired side only: the entity's column type and
     /// default), so that a migration builds it for whichever backend runs it. Not part of
     /// what the column is: the diff compares the lowered fields above.
@@ -309,6 +312,7 @@ impl Column {
             collation: None,
             comment: None,
             renamed_from: None,
+            on_update: None,
             logical: None,
         }
     }
@@ -414,6 +418,9 @@ pub struct IndexPart {
     pub collation: Option<String>,
     /// An operator class other than the type's default.
     pub opclass: Option<String>,
+    /// MySQL's prefix length: the key holds the first N characters (bytes for binary types).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<u32>,
 }
 
 impl IndexPart {
@@ -425,6 +432,7 @@ impl IndexPart {
             nulls_first: None,
             collation: None,
             opclass: None,
+            prefix: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use sqlx::mysql::MySqlConnection;
 use sqlx::postgres::PgConnection;
 use sqlx::sqlite::SqliteConnection;
 use sqlx::{AssertSqlSafe, Connection};
@@ -182,6 +183,147 @@ impl Drop for PgDb {
     }
 }
 
+/// The admin connection for MySQL/MariaDB test databases; `SEALIFT_TEST_MYSQL_URL` overrides
+/// it.
+pub fn mysql_admin_url() -> String {
+    std::env::var("SEALIFT_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/mysql".to_owned())
+}
+
+/// A MySQL/MariaDB database that exists for one test and is dropped afterwards.
+pub struct MyDb {
+    name: String,
+    url: String,
+}
+
+impl MyDb {
+    /// Creates a fresh, empty database; `label` makes its name easy to spot.
+    pub async fn create(label: &str) -> MyDb {
+        let admin_url = mysql_admin_url();
+        let mut admin = MySqlConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot connect to the test MariaDB server at {admin_url}: {e}\n\
+                     start it with `bash scripts/ensure-databases.sh`, or point SEALIFT_TEST_MYSQL_URL at one"
+                )
+            });
+        let name = unique_name(label);
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+        let _ = admin.close().await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        MyDb { name, url }
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs a `mysql` client script in the database, statement by statement
+    /// ([`mysql_statements`]), on one connection.
+    pub async fn execute(&self, sql: &str) {
+        let mut conn = MySqlConnection::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.name));
+        for stmt in mysql_statements(sql) {
+            sqlx::raw_sql(AssertSqlSafe(stmt.clone()))
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("loading SQL into {} failed: {e}\n{stmt}", self.name));
+        }
+        let _ = conn.close().await;
+    }
+}
+
+/// The statements of a `mysql` client script: `DELIMITER` lines honoured (so a routine's body
+/// stays whole), comments and the script's own `DROP SCHEMA`, `CREATE SCHEMA` and `USE` left
+/// out, so that it loads into a test's own database.
+pub fn mysql_statements(script: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut delimiter = ";".to_owned();
+    let mut current = String::new();
+    for line in script.lines() {
+        let trimmed = line.trim();
+        if current.is_empty() && (trimmed.is_empty() || trimmed.starts_with("--")) {
+            continue;
+        }
+        if let Some(d) = trimmed
+            .strip_prefix("DELIMITER ")
+            .or_else(|| trimmed.strip_prefix("delimiter "))
+        {
+            delimiter = d.trim().to_owned();
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if let Some(stmt) = trimmed.strip_suffix(delimiter.as_str()) {
+            let whole = current
+                .trim_end()
+                .strip_suffix(delimiter.as_str())
+                .unwrap_or(stmt);
+            let whole = whole.trim().to_owned();
+            current.clear();
+            let upper = whole.to_ascii_uppercase();
+            let own_schema = [
+                "DROP SCHEMA",
+                "CREATE SCHEMA",
+                "USE ",
+                "DROP DATABASE",
+                "CREATE DATABASE",
+            ]
+            .iter()
+            .any(|p| upper.starts_with(p));
+            if !whole.is_empty() && !own_schema {
+                out.push(whole);
+            }
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_owned());
+    }
+    out
+}
+
+impl Drop for MyDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let admin_url = mysql_admin_url();
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut admin = MySqlConnection::connect(&admin_url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS `{name}`");
+                sqlx::raw_sql(AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(()))) {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}
+
 /// A SQLite database file that exists for one test and is deleted afterwards.
 pub struct SqliteDb {
     path: PathBuf,
@@ -325,30 +467,48 @@ fn unquote_plain_names(text: &str) -> String {
 }
 
 /// SQL for `n` tables that look like an application's: a primary key, a foreign key to the
-/// previous table, a unique and an indexed column, and (on PostgreSQL) an enum column.
-pub fn synthetic_tables_sql(n: usize, postgres: bool) -> String {
+/// previous table, a unique and an indexed column, and an enum column (a type on PostgreSQL,
+/// inline on MySQL, text on SQLite).
+pub fn synthetic_tables_sql(n: usize, dialect: sealift_ir::Dialect) -> String {
+    use sealift_ir::Dialect;
     let mut sql = String::new();
-    if postgres {
+    if dialect == Dialect::Postgres {
         sql.push_str("CREATE TYPE status AS ENUM ('new', 'active', 'gone');\n");
     }
+    let (id, status, label) = match dialect {
+        Dialect::Postgres => (
+            "id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            "status",
+            "text",
+        ),
+        Dialect::Sqlite => (
+            "id integer NOT NULL PRIMARY KEY AUTOINCREMENT",
+            "enum_text",
+            "text",
+        ),
+        Dialect::Mysql => (
+            "id int NOT NULL AUTO_INCREMENT PRIMARY KEY",
+            "enum('new', 'active', 'gone')",
+            "varchar(255)",
+        ),
+    };
     for i in 0..n {
-        let id = if postgres {
-            "id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
-        } else {
-            "id integer NOT NULL PRIMARY KEY AUTOINCREMENT"
-        };
-        let status = if postgres { "status" } else { "enum_text" };
-        let parent = if i == 0 {
-            String::new()
-        } else {
-            format!(
+        // MySQL 8 parses a column's REFERENCES and ignores it: the key is stated apart.
+        let parent = match (i, dialect) {
+            (0, _) => String::new(),
+            (_, Dialect::Mysql) => format!(
+                ",\n    parent_id integer,\n    \
+                 FOREIGN KEY (parent_id) REFERENCES t{} (id) ON DELETE CASCADE",
+                i - 1
+            ),
+            _ => format!(
                 ",\n    parent_id integer REFERENCES t{} (id) ON DELETE CASCADE",
                 i - 1
-            )
+            ),
         };
         sql.push_str(&format!(
             "CREATE TABLE t{i} (\n    {id},\n    code varchar(32) NOT NULL UNIQUE,\n    \
-             label text,\n    state {status} NOT NULL DEFAULT 'new'{parent}\n);\n\
+             label {label},\n    state {status} NOT NULL DEFAULT 'new'{parent}\n);\n\
              CREATE INDEX t{i}_label_idx ON t{i} (label);\n"
         ));
     }

@@ -294,6 +294,7 @@ fn column(c: ColumnRow, types: &TypeResolver<'_>) -> Column {
         collation: c.collation,
         comment: c.comment,
         renamed_from: None,
+        on_update: None,
         logical: None,
     }
 }
@@ -324,6 +325,7 @@ fn index(i: IndexRow, column_name: impl Fn(i16) -> Option<String>) -> Index {
             nulls_first: (nulls_first != descending).then_some(nulls_first),
             collation: i.collations.get(pos).cloned().flatten(),
             opclass: i.opclasses.get(pos).cloned().flatten(),
+            prefix: None,
         });
     }
     Index {

@@ -192,6 +192,7 @@ fn lower_indexes(
                             nulls_first: None,
                             collation: p.collation.filter(|c| !c.eq_ignore_ascii_case("BINARY")),
                             opclass: None,
+                            prefix: None,
                         }
                     })
                     .collect();

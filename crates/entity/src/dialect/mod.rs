@@ -6,7 +6,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use sealift_ir::{DataType, Dialect, Identity};
+use sealift_ir::{DataType, Dialect, FkAction, Identity};
 
 use crate::model::{ColType, DefaultDef};
 
@@ -78,6 +78,11 @@ pub(crate) trait Target: Sync {
     fn names_foreign_keys(&self) -> bool {
         true
     }
+    /// A foreign key action as the catalog reports it.
+    fn fk_action(&self, a: FkAction) -> FkAction {
+        a
+    }
+
     /// The access method the catalog reports for an index SeaORM creates.
     fn index_method(&self) -> Option<&'static str> {
         None

@@ -1,6 +1,6 @@
 //! MySQL and MariaDB: the type names sea-query writes, enums inline with their values.
 
-use sealift_ir::DataType;
+use sealift_ir::{DataType, FkAction};
 
 use super::Target;
 use crate::model::ColType;
@@ -23,6 +23,10 @@ impl Target for Mysql {
 
     fn unique_name(&self, _: &str, column: &str) -> Option<String> {
         Some(column.to_owned())
+    }
+
+    fn fk_action(&self, a: FkAction) -> FkAction {
+        sealift_dialect::mysql::fk_action(a)
     }
 
     /// InnoDB calls every primary key `PRIMARY`.

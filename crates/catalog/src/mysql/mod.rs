@@ -1,0 +1,194 @@
+//! MySQL and MariaDB reflection: nine bulk queries over `information_schema`, whatever the
+//! number of tables. A namespace is a database; with none requested, the URL's.
+
+mod lower;
+mod queries;
+mod rows;
+
+use std::str::FromStr;
+
+use sealift_dialect::mysql::Flavor;
+use sealift_ir::{Dialect, Schema};
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlRow};
+use sqlx::{AssertSqlSafe, Connection, FromRow};
+
+use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, Skip, connect_with_timeout};
+use rows::{CatalogRows, SchemaRow, ServerRow};
+
+/// Connects and resolves the databases to read (the requested ones, checked, or the URL's).
+pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session, Error> {
+    let mut session = Session {
+        conn: connect(url).await?,
+        url: url.clone(),
+        queries: 0,
+        flavor: Flavor::MySql,
+        schemas: Vec::new(),
+        history_table: options.history_table.clone(),
+        available: Vec::new(),
+    };
+    let server: ServerRow = session
+        .rows("server", queries::SERVER.to_owned())
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Query {
+            what: "server",
+            detail: "no row returned".into(),
+        })?;
+    session.flavor = if server.version.0.contains("MariaDB") {
+        Flavor::MariaDb
+    } else {
+        Flavor::MySql
+    };
+    let available: Vec<SchemaRow> = session
+        .rows("databases", queries::SCHEMAS.to_owned())
+        .await?;
+    session.available = available.into_iter().map(|r| r.name.0).collect();
+    if options.schemas.is_empty() {
+        match server.current_database {
+            Some(db) => session.schemas.push(db.0),
+            None => {
+                return Err(Error::NoDatabase {
+                    available: session.available.join(", "),
+                });
+            }
+        }
+    }
+    for name in &options.schemas {
+        if !session.available.contains(name) {
+            return Err(Error::SchemaNotFound {
+                schema: name.clone(),
+                available: session.available.join(", "),
+            });
+        }
+        session.schemas.push(name.clone());
+    }
+    Ok(session)
+}
+
+/// Connects; `mariadb://` is MySQL's protocol.
+async fn connect(url: &DatabaseUrl) -> Result<MySqlConnection, Error> {
+    let raw = url.expose();
+    let mysql = match raw.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
+            format!("mysql://{rest}")
+        }
+        _ => raw.to_owned(),
+    };
+    let opts = MySqlConnectOptions::from_str(&mysql).map_err(|e| Error::InvalidUrl {
+        reason: url.scrub(&e.to_string()),
+    })?;
+    connect_with_timeout(url, MySqlConnection::connect_with(&opts)).await
+}
+
+/// Runs scalar count queries, each returning one integer, each on its own.
+pub async fn counts(
+    url: &DatabaseUrl,
+    queries: &[String],
+) -> Result<Vec<Result<i64, Error>>, Error> {
+    let mut conn = connect(url).await?;
+    let mut out = Vec::with_capacity(queries.len());
+    for q in queries {
+        let n = sqlx::query_scalar::<_, i64>(AssertSqlSafe(q.as_str()))
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| Error::query(url, "row counts", &e));
+        out.push(n);
+    }
+    let _ = conn.close().await;
+    Ok(out)
+}
+
+/// One open connection, the databases it reads, and the count of queries sent on it; every
+/// read goes through [`Session::rows`].
+pub struct Session {
+    conn: MySqlConnection,
+    url: DatabaseUrl,
+    queries: usize,
+    flavor: Flavor,
+    schemas: Vec<String>,
+    /// The migration crate's history table when it is not `seaql_migrations`.
+    history_table: Option<String>,
+    /// Every user database on the server.
+    available: Vec<String>,
+}
+
+impl Session {
+    /// The databases this session reads.
+    pub fn schemas(&self) -> &[String] {
+        &self.schemas
+    }
+
+    /// Every user database on the server.
+    pub fn available(&self) -> &[String] {
+        &self.available
+    }
+
+    /// Reads the databases' catalogs and closes the connection.
+    pub async fn reflect(mut self) -> Result<Reflection, Error> {
+        let q = |sql: &str| queries::for_schemas(sql, &self.schemas);
+        let (tables, columns, indexes, foreign_keys, checks, triggers, partitions) = (
+            q(queries::TABLES),
+            q(queries::COLUMNS),
+            q(queries::indexes(self.flavor)),
+            q(queries::FOREIGN_KEYS),
+            q(queries::checks(self.flavor)),
+            q(queries::TRIGGERS),
+            q(queries::PARTITIONS),
+        );
+        let catalog = CatalogRows {
+            tables: self.rows("tables", tables).await?,
+            columns: self.rows("columns", columns).await?,
+            indexes: self.rows("indexes", indexes).await?,
+            foreign_keys: self.rows("foreign keys", foreign_keys).await?,
+            checks: self.rows("checks", checks).await?,
+            triggers: self.rows("triggers", triggers).await?,
+            partitions: self.rows("partitions", partitions).await?,
+        };
+        let mut schema = Schema::new(Dialect::Mysql);
+        schema.namespaces = lower::lower(catalog, self.flavor);
+        for name in &self.schemas {
+            let ns = schema
+                .namespaces
+                .entry(name.clone())
+                .or_insert_with(|| sealift_ir::Namespace::new(name.clone()));
+            if let Some(history) = &self.history_table {
+                ns.tables.remove(history);
+            }
+        }
+        let queries = self.queries;
+        let _ = self.conn.close().await;
+        Ok(Reflection { schema, queries })
+    }
+
+    /// The same queries as [`Session::reflect`], rows fetched and dropped: no decoding, no
+    /// lowering. Returns the number of rows.
+    pub async fn floor(mut self) -> Result<usize, Error> {
+        let mut rows = 0;
+        for (what, sql) in [
+            ("tables", queries::TABLES),
+            ("columns", queries::COLUMNS),
+            ("indexes", queries::indexes(self.flavor)),
+            ("foreign keys", queries::FOREIGN_KEYS),
+            ("checks", queries::checks(self.flavor)),
+            ("triggers", queries::TRIGGERS),
+            ("partitions", queries::PARTITIONS),
+        ] {
+            let sql = queries::for_schemas(sql, &self.schemas);
+            let skipped: Vec<Skip> = self.rows(what, sql).await?;
+            rows += skipped.len();
+        }
+        let _ = self.conn.close().await;
+        Ok(rows)
+    }
+
+    async fn rows<T>(&mut self, what: &'static str, sql: String) -> Result<Vec<T>, Error>
+    where
+        T: for<'r> FromRow<'r, MySqlRow> + Send + Unpin,
+    {
+        self.queries += 1;
+        sqlx::query_as::<_, T>(AssertSqlSafe(sql))
+            .fetch_all(&mut self.conn)
+            .await
+            .map_err(|e| Error::query(&self.url, what, &e))
+    }
+}
