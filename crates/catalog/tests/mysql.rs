@@ -154,3 +154,72 @@ async fn a_missing_database_names_the_ones_that_exist() {
     let err = reflect_url(&format!("{base}/"), &[]).await.unwrap_err();
     assert!(matches!(err, Error::NoDatabase { .. }), "{err}");
 }
+
+/// Sakila as MySQL ships it (`../shared/fixtures-external/sakila/mysql.sql`: routines between
+/// `DELIMITER` lines, a MyISAM table with a FULLTEXT index, triggers, views), reflected whole.
+#[tokio::test]
+async fn sakila_reflects_whole() {
+    let db = MyDb::create("sakila").await;
+    let sql = std::fs::read_to_string(
+        sealift_testkit::shared_dir().join("fixtures-external/sakila/mysql.sql"),
+    )
+    .unwrap();
+    // The script names its own database in one view; the test's has another name.
+    db.execute(&sql.replace("sakila.", &format!("`{}`.", db.name())))
+        .await;
+    let schema = reflect_url(db.url(), &[]).await.expect("reflect").schema;
+    let ns = &schema.namespaces[db.name()];
+    let tables: Vec<&str> = ns
+        .tables
+        .iter()
+        .filter(|(_, t)| !t.kind.is_view())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(tables.len(), 16, "{tables:?}");
+    let views = ns.tables.values().filter(|t| t.kind.is_view()).count();
+    assert_eq!(views, 7);
+    let film = &ns.tables["film"];
+    assert_eq!(
+        film.column("rating").unwrap().data_type.name,
+        "enum('G','PG','PG-13','R','NC-17')"
+    );
+    assert_eq!(
+        film.column("special_features").unwrap().data_type.name,
+        "set('Trailers','Commentaries','Deleted Scenes','Behind the Scenes')"
+    );
+    assert_eq!(film.triggers.len(), 3);
+    let text = &ns.tables["film_text"];
+    assert!(
+        text.indexes
+            .iter()
+            .any(|i| i.method.as_deref() == Some("fulltext")),
+        "{:?}",
+        text.indexes
+    );
+    let fks = foreign_key_lines(ns);
+    assert_eq!(fks.len(), 22, "{}", fks.join("\n"));
+    let actor = &ns.tables["actor"];
+    let updated = actor.column("last_update").unwrap();
+    assert_eq!(updated.default.as_deref(), Some("CURRENT_TIMESTAMP"));
+    assert_eq!(updated.on_update.as_deref(), Some("CURRENT_TIMESTAMP"));
+    insta::with_settings!({snapshot_path => "../../../snapshots/tests/snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("catalog__mysql__sakila", sealift_ir::dump(&renamed(schema, "sakila")));
+    });
+}
+
+/// The schema with its one database called `name` (test databases are named uniquely).
+fn renamed(mut schema: sealift_ir::Schema, name: &str) -> sealift_ir::Schema {
+    schema.namespaces = std::mem::take(&mut schema.namespaces)
+        .into_values()
+        .map(|mut ns| {
+            ns.name = name.into();
+            for t in ns.tables.values_mut() {
+                for fk in &mut t.foreign_keys {
+                    fk.referenced_table.schema = Some(name.into());
+                }
+            }
+            (name.to_owned(), ns)
+        })
+        .collect();
+    schema
+}
