@@ -46,14 +46,31 @@ pub fn column_type(column_type: &str) -> DataType {
             (base, None, rest.trim())
         }
     };
+    let mut modifiers: Vec<u32> = mods
+        .map(|m| m.split(',').filter_map(|a| a.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    // The server's aliases, as it stores them
+    // (<https://dev.mysql.com/doc/refman/8.0/en/other-vendor-data-types.html>).
+    let base = match base {
+        "bool" | "boolean" => {
+            modifiers = vec![1];
+            "tinyint"
+        }
+        "integer" => "int",
+        "numeric" | "dec" | "fixed" => "decimal",
+        "real" | "double precision" => "double",
+        other => other,
+    };
+    if base == "decimal" && modifiers.is_empty() {
+        modifiers = vec![10, 0];
+    } else if base == "decimal" && modifiers.len() == 1 {
+        modifiers.push(0);
+    }
     let name = if rest.is_empty() {
         base.to_owned()
     } else {
         format!("{base} {rest}")
     };
-    let modifiers: Vec<u32> = mods
-        .map(|m| m.split(',').filter_map(|a| a.trim().parse().ok()).collect())
-        .unwrap_or_default();
     let keep = !DISPLAY_WIDTH.contains(&base)
         || (base == "tinyint" && modifiers == [1] && rest.is_empty());
     let t = DataType::builtin(name);
@@ -230,6 +247,12 @@ mod tests {
             DataType::builtin("varchar").with_modifiers([45])
         );
         assert_eq!(t("datetime"), DataType::builtin("datetime"));
+        assert_eq!(t("bool"), DataType::builtin("tinyint").with_modifiers([1]));
+        assert_eq!(
+            t("decimal"),
+            DataType::builtin("decimal").with_modifiers([10, 0])
+        );
+        assert_eq!(t("integer"), DataType::builtin("int"));
         assert_eq!(
             t("enum('a','b c','d''e')"),
             DataType::builtin("enum('a','b c','d''e')")

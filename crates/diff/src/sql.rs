@@ -25,7 +25,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use sea_query::{Alias, ColumnDef, Table as SqTable};
-use sealift_dialect::{postgres as pg, sqlite};
+use sealift_dialect::postgres as pg;
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
     LogicalDefault, LogicalType, Table, TypeKind,
@@ -685,9 +685,7 @@ fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
         Some(inner) => (inner, 1),
         None => (text, 0),
     };
-    let mut ty = sqlite::declared_type(text);
-    ty.name = backend(d).type_name(&ty.name);
-    Some(ty.array_of(dims))
+    Some(backend(d).rendered_type(text).array_of(dims))
 }
 
 /// How sea-query spells a logical type on `d` in a column definition; none for a type the

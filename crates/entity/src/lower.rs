@@ -368,6 +368,7 @@ pub fn lower(
                 )),
             }
         }
+        backend.created(&mut table);
         table.sort();
         let ns = schema
             .namespaces

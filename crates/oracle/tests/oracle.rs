@@ -9,7 +9,7 @@ use sea_orm::{Database, DbBackend, Schema, SchemaBuilder};
 use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
 use sealift_entity::{LowerOptions, SourceFile};
 use sealift_ir::Dialect;
-use sealift_testkit::{PgDb, SqliteDb, fixtures_dir};
+use sealift_testkit::{MyDb, PgDb, SqliteDb, fixtures_dir};
 
 #[path = "../../../fixtures/entities/shop/compact/mod.rs"]
 mod compact;
@@ -54,16 +54,21 @@ async fn created_in(
     setup: &str,
     schemas: &[&str],
 ) -> String {
-    let (_pg, _lite, url) = match backend {
+    let (_pg, _lite, _my, url) = match backend {
         DbBackend::Postgres => {
             let db = PgDb::create("oracle").await;
             let url = db.url().to_owned();
-            (Some(db), None, url)
+            (Some(db), None, None, url)
+        }
+        DbBackend::MySql => {
+            let db = MyDb::create("oracle").await;
+            let url = db.url().to_owned();
+            (None, None, Some(db), url)
         }
         _ => {
             let db = SqliteDb::create("oracle").await;
             let url = db.url();
-            (None, Some(db), url)
+            (None, Some(db), None, url)
         }
     };
     if let Some(db) = &_pg
@@ -89,18 +94,34 @@ async fn created_in(
 }
 
 /// The dump both sides are compared by. Three things are masked, and only these: check
-/// expressions on PostgreSQL, which the server rewrites (`price >= 0` is stored as
-/// `(price >= (0)::numeric)`; comparing them is the diff's normalization), and `ignore`
-/// fields and `renamed_from`, which are markers for the diff, not objects a database holds.
+/// expressions on PostgreSQL and MySQL, which the server rewrites (`price >= 0` is stored as
+/// `(price >= (0)::numeric)`, or `` `price` >= 0 ``; comparing them is the diff's
+/// normalization), and `ignore` fields and `renamed_from`, which are markers for the diff, not
+/// objects a database holds.
 fn comparable(mut schema: sealift_ir::Schema) -> String {
-    let postgres = schema.dialect == Dialect::Postgres;
+    let rewrites_checks = matches!(schema.dialect, Dialect::Postgres | Dialect::Mysql);
+    // A MySQL namespace is the database, named uniquely per test: both sides call it `db`.
+    if schema.dialect == Dialect::Mysql {
+        schema.namespaces = std::mem::take(&mut schema.namespaces)
+            .into_values()
+            .map(|mut ns| {
+                ns.name = "db".into();
+                for t in ns.tables.values_mut() {
+                    for fk in &mut t.foreign_keys {
+                        fk.referenced_table.schema = Some("db".into());
+                    }
+                }
+                ("db".to_owned(), ns)
+            })
+            .collect();
+    }
     for ns in schema.namespaces.values_mut() {
         for t in ns.tables.values_mut() {
             t.ignored_columns.clear();
             for c in &mut t.columns {
                 c.renamed_from = None;
             }
-            if postgres {
+            if rewrites_checks {
                 for c in &mut t.checks {
                     c.expression = "<masked>".into();
                 }
@@ -133,6 +154,7 @@ async fn check(dir: &str, builder: impl Fn(DbBackend) -> SchemaBuilder + Copy) {
     for (backend, dialect) in [
         (DbBackend::Postgres, Dialect::Postgres),
         (DbBackend::Sqlite, Dialect::Sqlite),
+        (DbBackend::MySql, Dialect::Mysql),
     ] {
         let seaorm = created_by_seaorm(builder, backend).await;
         let parsed = parsed_by_sealift(dir, dialect);

@@ -76,9 +76,10 @@ pub(crate) trait Backend: Sync {
         false
     }
 
-    /// A type name as the backend's catalog reports it, from how sea-query spells it.
-    fn type_name(&self, spelled: &str) -> String {
-        spelled.to_owned()
+    /// A type as the backend's catalog reports it, from how sea-query spells it in a column
+    /// definition (`real(10, 2)`, `int4`, `bool`).
+    fn rendered_type(&self, spelled: &str) -> DataType {
+        sealift_dialect::sqlite::declared_type(spelled)
     }
 
     /// Whether sea-query's `auto_increment()` is asked for a column with `identity` of type

@@ -40,6 +40,10 @@ impl Backend for Mysql {
         true
     }
 
+    fn rendered_type(&self, spelled: &str) -> DataType {
+        sealift_dialect::mysql::column_type(spelled)
+    }
+
     fn types_equal(&self, w: &DataType, h: &DataType, modifiers_agree: bool) -> bool {
         w.name == h.name && modifiers_agree
     }
@@ -50,7 +54,10 @@ impl Backend for Mysql {
             "int" => plain(t, L::Integer),
             "bigint" => plain(t, L::BigInteger),
             "smallint" => plain(t, L::SmallInteger),
+            "tinyint" if t.modifiers == [1] => Some(L::Boolean),
             "tinyint" => plain(t, L::TinyInteger),
+            "tinyint unsigned" => plain(t, L::TinyUnsigned),
+            "smallint unsigned" => plain(t, L::SmallUnsigned),
             "int unsigned" => plain(t, L::Unsigned),
             "bigint unsigned" => plain(t, L::BigUnsigned),
             "decimal" => with_precision(t, L::Decimal),
@@ -58,7 +65,7 @@ impl Backend for Mysql {
             "char" => with_length(t, L::Char),
             "datetime" => plain(t, L::DateTime),
             "timestamp" => plain(t, L::Timestamp),
-            "bool" => plain(t, L::Boolean),
+            "json" => plain(t, L::Json),
             _ => None,
         }
     }

@@ -39,8 +39,10 @@ impl Backend for Postgres {
         "public"
     }
 
-    fn type_name(&self, spelled: &str) -> String {
-        sealift_dialect::postgres::normalize_type_name(spelled)
+    fn rendered_type(&self, spelled: &str) -> DataType {
+        let mut ty = sealift_dialect::sqlite::declared_type(spelled);
+        ty.name = sealift_dialect::postgres::normalize_type_name(&ty.name);
+        ty
     }
 
     /// sea-query writes an identity for the integer types only; an `ALWAYS` identity and a

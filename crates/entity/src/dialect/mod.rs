@@ -6,7 +6,7 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use sealift_ir::{DataType, Dialect, FkAction, Identity};
+use sealift_ir::{DataType, Dialect, FkAction, Identity, Table};
 
 use crate::model::{ColType, DefaultDef};
 
@@ -81,6 +81,12 @@ pub(crate) trait Target: Sync {
     /// A foreign key action as the catalog reports it.
     fn fk_action(&self, a: FkAction) -> FkAction {
         a
+    }
+
+    /// The table as the server keeps it once created: what it adds or merges on its own
+    /// (InnoDB's index for each foreign key).
+    fn created(&self, table: &mut Table) {
+        let _ = table;
     }
 
     /// The access method the catalog reports for an index SeaORM creates.

@@ -1,9 +1,9 @@
 //! MySQL and MariaDB: the type names sea-query writes, enums inline with their values.
 
-use sealift_ir::{DataType, FkAction};
+use sealift_ir::{DataType, FkAction, Index, IndexKey, IndexPart, Table, Unique};
 
-use super::Target;
-use crate::model::ColType;
+use super::{Target, plain_default};
+use crate::model::{ColType, DefaultDef};
 
 pub(super) struct Mysql;
 
@@ -17,8 +17,83 @@ impl Target for Mysql {
         data_type(ct)
     }
 
+    /// As the server prints it back: booleans as `1`/`0`, a number in a `decimal(p,s)` column
+    /// with its `s` decimals.
+    fn default_text(&self, d: &DefaultDef, t: &DataType) -> String {
+        match (d, t.name.as_str(), t.modifiers.as_slice()) {
+            (DefaultDef::Bool(b), _, _) => if *b { "1" } else { "0" }.to_owned(),
+            (DefaultDef::Int(_) | DefaultDef::Float(_), "decimal", [_, scale]) => {
+                let text = plain_default(d);
+                match text.parse::<f64>() {
+                    Ok(v) => format!("{v:.*}", *scale as usize),
+                    Err(_) => text,
+                }
+            }
+            _ => plain_default(d),
+        }
+    }
+
     fn comments(&self) -> bool {
         true
+    }
+
+    /// MariaDB names a check written on a column after the column (MySQL 8 names it
+    /// `{table}_chk_{n}`, which only the server knows).
+    fn check_name(&self, _: &str, column: &str) -> Option<String> {
+        Some(column.to_owned())
+    }
+
+    /// A `UNIQUE` on the one-column primary key adds nothing InnoDB keeps.
+    fn unique_beside_primary_key(&self) -> bool {
+        false
+    }
+
+    /// MySQL has no unique constraint apart from a unique index: SeaORM's unique indexes of
+    /// whole columns are read back as unique keys, and each foreign key needs an index whose
+    /// first columns are its own, which InnoDB adds (named after the key) when none is there
+    /// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>).
+    fn created(&self, table: &mut Table) {
+        let (keys, indexes): (Vec<Index>, Vec<Index>) = std::mem::take(&mut table.indexes)
+            .into_iter()
+            .partition(|i| {
+                i.unique
+                    && i.parts.iter().all(|p| {
+                        matches!(p.key, IndexKey::Column(_)) && !p.descending && p.prefix.is_none()
+                    })
+            });
+        table.indexes = indexes;
+        for i in keys {
+            let columns = i.key_columns();
+            table.uniques.push(Unique::new(Some(i.name), columns));
+        }
+        let mut added = Vec::new();
+        for fk in &table.foreign_keys {
+            let leads = |cols: &[String]| {
+                cols.len() >= fk.columns.len() && cols[..fk.columns.len()] == fk.columns[..]
+            };
+            let covered = table
+                .primary_key
+                .as_ref()
+                .is_some_and(|k| leads(&k.columns))
+                || table.uniques.iter().any(|u| leads(&u.columns))
+                || table
+                    .indexes
+                    .iter()
+                    .chain(&added)
+                    .any(|i: &Index| leads(&i.key_columns()));
+            if !covered {
+                added.push(Index {
+                    name: fk.name.clone().unwrap_or_else(|| fk.columns[0].clone()),
+                    unique: false,
+                    parts: fk.columns.iter().map(IndexPart::column).collect(),
+                    method: None,
+                    predicate: None,
+                    include: Vec::new(),
+                    nulls_not_distinct: false,
+                });
+            }
+        }
+        table.indexes.extend(added);
     }
 
     fn unique_name(&self, _: &str, column: &str) -> Option<String> {
@@ -54,7 +129,8 @@ fn data_type(ct: &ColType) -> Result<DataType, String> {
         ColType::Decimal(Some((p, s))) | ColType::Money(Some((p, s))) => {
             b("decimal").with_modifiers([*p, *s])
         }
-        ColType::Decimal(None) | ColType::Money(None) => b("decimal"),
+        // The server's default precision and scale.
+        ColType::Decimal(None) | ColType::Money(None) => b("decimal").with_modifiers([10, 0]),
         ColType::DateTime => b("datetime"),
         ColType::Timestamp | ColType::TimestampWithTimeZone => b("timestamp"),
         ColType::Time => b("time"),
@@ -65,7 +141,7 @@ fn data_type(ct: &ColType) -> Result<DataType, String> {
         ColType::Blob => b("blob"),
         ColType::Bit(n) => b("bit").with_modifiers(n.map(|n| vec![n]).unwrap_or_default()),
         ColType::VarBit(n) => b("bit").with_modifiers([*n]),
-        ColType::Boolean => b("bool"),
+        ColType::Boolean => b("tinyint").with_modifiers([1]),
         ColType::Json | ColType::JsonBinary => b("json"),
         ColType::Uuid => b("binary").with_modifiers([16]),
         ColType::Custom(name) => b(&sealift_dialect::mysql::type_name(name)),
