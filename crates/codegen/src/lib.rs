@@ -323,7 +323,7 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 [dependencies.sea-orm-migration]
 version = "2.0.4"
-features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite"]
+features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"]
 "#,
         lib = crate_name.replace('-', "_")
     );
