@@ -511,7 +511,15 @@ pub(crate) fn create_table(
     let mut out = vec![Statement::Schema(Box::new(Schema::CreateTable(stmt)))];
     out.extend(after);
     for i in &table.indexes {
-        out.push(create_index(schema, &table.name, i, t));
+        // The index the server makes for a foreign key written inside CREATE TABLE exists
+        // once the table does.
+        let implied = table
+            .foreign_keys
+            .iter()
+            .any(|fk| inline_foreign_key(fk, d) && backend(d).index_for_foreign_key(fk, i));
+        if !implied {
+            out.push(create_index(schema, &table.name, i, t));
+        }
     }
     for tr in &table.triggers {
         out.push(if t.native_backend() {

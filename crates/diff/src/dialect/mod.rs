@@ -7,7 +7,9 @@ mod mysql;
 mod postgres;
 mod sqlite;
 
-use sealift_ir::{Column, DataType, Dialect, Identity, LogicalType, Table, TypeKind};
+use sealift_ir::{
+    Column, DataType, Dialect, ForeignKey, Identity, Index, LogicalType, Table, TypeKind,
+};
 
 use crate::change::Change;
 use crate::sql::{Target, statements};
@@ -106,6 +108,14 @@ pub(crate) trait Backend: Sync {
     /// exclusive lock.
     fn rewrites_table(&self, from: &DataType, to: &DataType) -> bool {
         let _ = (from, to);
+        false
+    }
+
+    /// True when the server makes `index` by itself for `fk` when the key is created (InnoDB
+    /// adds an index named after the key, or after its first column, when none leads with its
+    /// columns).
+    fn index_for_foreign_key(&self, fk: &ForeignKey, index: &Index) -> bool {
+        let _ = (fk, index);
         false
     }
 

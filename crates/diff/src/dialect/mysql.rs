@@ -1,7 +1,7 @@
 //! MySQL and MariaDB: backquoted names, enum values inline in each column's type, a column
 //! changed with `MODIFY COLUMN` and its whole definition, table comments with `ALTER TABLE`.
 
-use sealift_ir::{Column, DataType, LogicalType};
+use sealift_ir::{Column, DataType, ForeignKey, Index, LogicalType, Table};
 
 use super::{Backend, Features, plain, with_length, with_precision};
 use crate::change::{Change, EnumOp};
@@ -38,6 +38,11 @@ impl Backend for Mysql {
     /// A connection works in one database; names are not qualified with it.
     fn implicit_schema(&self, _: &str) -> bool {
         true
+    }
+
+    fn index_for_foreign_key(&self, fk: &ForeignKey, index: &Index) -> bool {
+        let name = fk.name.as_deref().unwrap_or(fk.columns[0].as_str());
+        !index.unique && index.name == name && index.key_columns() == fk.columns
     }
 
     fn rendered_type(&self, spelled: &str) -> DataType {
@@ -109,6 +114,14 @@ impl Backend for Mysql {
             table: t.name(schema, table),
             column: column_spec(to, t, false),
         }))]
+    }
+
+    /// Column comments are in their definitions; the table's follows the table.
+    fn comments_after_create(&self, schema: &str, table: &Table, t: &Target) -> Vec<Statement> {
+        match &table.comment {
+            Some(c) => self.table_comment(schema, &table.name, Some(c), t),
+            None => Vec::new(),
+        }
     }
 
     fn table_comment(
