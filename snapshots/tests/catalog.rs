@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
-use sealift_testkit::{MyDb, PgDb, SqliteDb, fixture_files};
+use sealift_testkit::{MyDb, PgDb, SqliteDb, fixture_files, namespace_renamed};
 
 /// The namespaces a fixture asks for, from its `-- sealift-test: schemas=` line.
 fn schemas_of(sql: &str) -> Vec<String> {
@@ -51,18 +51,7 @@ async fn check(dialect: &str, path: &Path) {
     let mut schema = reflection.schema;
     // A MySQL database is named uniquely per test; the snapshot calls it `db`.
     if dialect == "mysql" {
-        schema.namespaces = std::mem::take(&mut schema.namespaces)
-            .into_values()
-            .map(|mut ns| {
-                ns.name = "db".into();
-                for t in ns.tables.values_mut() {
-                    for fk in &mut t.foreign_keys {
-                        fk.referenced_table.schema = Some("db".into());
-                    }
-                }
-                ("db".to_owned(), ns)
-            })
-            .collect();
+        schema = namespace_renamed(schema, "db");
     }
     insta::assert_snapshot!(format!("{dialect}__{stem}"), sealift_ir::dump(&schema));
 }

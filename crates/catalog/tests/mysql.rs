@@ -6,7 +6,7 @@ mod common;
 use common::{foreign_key_lines, reflect_url};
 use sealift_catalog::{Error, Reflection};
 use sealift_ir::{DataType, Dialect, FkAction, Identity, IndexKey, TableKind};
-use sealift_testkit::{MyDb, fixture, synthetic_tables_sql};
+use sealift_testkit::{MyDb, fixture, namespace_renamed, synthetic_tables_sql};
 
 async fn reflect_tables(n: usize) -> Reflection {
     let db = MyDb::create(&format!("count{n}")).await;
@@ -203,23 +203,6 @@ async fn sakila_reflects_whole() {
     assert_eq!(updated.default.as_deref(), Some("CURRENT_TIMESTAMP"));
     assert_eq!(updated.on_update.as_deref(), Some("CURRENT_TIMESTAMP"));
     insta::with_settings!({snapshot_path => "../../../snapshots/tests/snapshots", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!("catalog__mysql__sakila", sealift_ir::dump(&renamed(schema, "sakila")));
+        insta::assert_snapshot!("catalog__mysql__sakila", sealift_ir::dump(&namespace_renamed(schema, "sakila")));
     });
-}
-
-/// The schema with its one database called `name` (test databases are named uniquely).
-fn renamed(mut schema: sealift_ir::Schema, name: &str) -> sealift_ir::Schema {
-    schema.namespaces = std::mem::take(&mut schema.namespaces)
-        .into_values()
-        .map(|mut ns| {
-            ns.name = name.into();
-            for t in ns.tables.values_mut() {
-                for fk in &mut t.foreign_keys {
-                    fk.referenced_table.schema = Some(name.into());
-                }
-            }
-            (name.to_owned(), ns)
-        })
-        .collect();
-    schema
 }

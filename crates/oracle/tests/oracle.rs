@@ -9,7 +9,7 @@ use sea_orm::{Database, DbBackend, Schema, SchemaBuilder};
 use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
 use sealift_entity::{LowerOptions, SourceFile};
 use sealift_ir::Dialect;
-use sealift_testkit::{MyDb, PgDb, SqliteDb, fixtures_dir};
+use sealift_testkit::{MyDb, PgDb, SqliteDb, fixtures_dir, namespace_renamed};
 
 #[path = "../../../fixtures/entities/shop/compact/mod.rs"]
 mod compact;
@@ -102,18 +102,7 @@ fn comparable(mut schema: sealift_ir::Schema) -> String {
     let rewrites_checks = matches!(schema.dialect, Dialect::Postgres | Dialect::Mysql);
     // A MySQL namespace is the database, named uniquely per test: both sides call it `db`.
     if schema.dialect == Dialect::Mysql {
-        schema.namespaces = std::mem::take(&mut schema.namespaces)
-            .into_values()
-            .map(|mut ns| {
-                ns.name = "db".into();
-                for t in ns.tables.values_mut() {
-                    for fk in &mut t.foreign_keys {
-                        fk.referenced_table.schema = Some("db".into());
-                    }
-                }
-                ("db".to_owned(), ns)
-            })
-            .collect();
+        schema = namespace_renamed(schema, "db");
     }
     for ns in schema.namespaces.values_mut() {
         for t in ns.tables.values_mut() {

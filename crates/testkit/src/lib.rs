@@ -158,28 +158,32 @@ impl PgDb {
 
 impl Drop for PgDb {
     fn drop(&mut self) {
-        // Drop may run inside or outside a runtime: use a thread with its own.
-        let name = self.name.clone();
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
         let admin_url = pg_admin_url();
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+        drop_database(&self.name, async move {
+            let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
                 .ok()?;
-            rt.block_on(async {
-                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
-                let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                sqlx::raw_sql(AssertSqlSafe(sql))
-                    .execute(&mut admin)
-                    .await
-                    .ok()?;
-                admin.close().await.ok()
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(()))) {
-            eprintln!("warning: could not drop test database {}", self.name);
-        }
+            admin.close().await.ok()
+        });
+    }
+}
+
+/// Runs a test database's drop on a thread and runtime of its own (`Drop` may run inside or
+/// outside a runtime), warning when it fails.
+fn drop_database(name: &str, drop: impl Future<Output = Option<()>> + Send + 'static) {
+    let dropped = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?
+            .block_on(drop)
+    })
+    .join();
+    if !matches!(dropped, Ok(Some(()))) {
+        eprintln!("warning: could not drop test database {name}");
     }
 }
 
@@ -300,27 +304,16 @@ pub fn mysql_statements(script: &str) -> Vec<String> {
 
 impl Drop for MyDb {
     fn drop(&mut self) {
-        let name = self.name.clone();
+        let sql = format!("DROP DATABASE IF EXISTS `{}`", self.name);
         let admin_url = mysql_admin_url();
-        let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
+        drop_database(&self.name, async move {
+            let mut admin = MySqlConnection::connect(&admin_url).await.ok()?;
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
                 .ok()?;
-            rt.block_on(async {
-                let mut admin = MySqlConnection::connect(&admin_url).await.ok()?;
-                let sql = format!("DROP DATABASE IF EXISTS `{name}`");
-                sqlx::raw_sql(AssertSqlSafe(sql))
-                    .execute(&mut admin)
-                    .await
-                    .ok()?;
-                admin.close().await.ok()
-            })
-        })
-        .join();
-        if !matches!(dropped, Ok(Some(()))) {
-            eprintln!("warning: could not drop test database {}", self.name);
-        }
+            admin.close().await.ok()
+        });
     }
 }
 
@@ -513,4 +506,22 @@ pub fn synthetic_tables_sql(n: usize, dialect: sealift_ir::Dialect) -> String {
         ));
     }
     sql
+}
+
+/// The schema with each namespace called `name` and foreign keys pointing into it: a MySQL
+/// test database is named uniquely per test, and a snapshot or a comparison must not see that.
+pub fn namespace_renamed(mut schema: sealift_ir::Schema, name: &str) -> sealift_ir::Schema {
+    schema.namespaces = std::mem::take(&mut schema.namespaces)
+        .into_values()
+        .map(|mut ns| {
+            ns.name = name.into();
+            for t in ns.tables.values_mut() {
+                for fk in &mut t.foreign_keys {
+                    fk.referenced_table.schema = Some(name.into());
+                }
+            }
+            (name.to_owned(), ns)
+        })
+        .collect();
+    schema
 }

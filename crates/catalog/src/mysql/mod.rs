@@ -129,7 +129,7 @@ impl Session {
         let (tables, columns, indexes, foreign_keys, checks, triggers, partitions) = (
             q(queries::TABLES),
             q(queries::COLUMNS),
-            q(queries::indexes(self.flavor)),
+            q(&queries::indexes(self.flavor)),
             q(queries::FOREIGN_KEYS),
             q(queries::checks(self.flavor)),
             q(queries::TRIGGERS),
@@ -164,10 +164,11 @@ impl Session {
     /// lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
         let mut rows = 0;
+        let indexes = queries::indexes(self.flavor);
         for (what, sql) in [
             ("tables", queries::TABLES),
             ("columns", queries::COLUMNS),
-            ("indexes", queries::indexes(self.flavor)),
+            ("indexes", indexes.as_str()),
             ("foreign keys", queries::FOREIGN_KEYS),
             ("checks", queries::checks(self.flavor)),
             ("triggers", queries::TRIGGERS),

@@ -47,22 +47,13 @@ WHERE TABLE_SCHEMA IN ({schemas})
   AND TABLE_NAME <> 'seaql_migrations'
 "#;
 
-/// Every key part of every index, the primary key's (`PRIMARY`) included.
-const INDEXES_MARIADB: &str = r#"
+/// Every key part of every index, the primary key's (`PRIMARY`) included; `{expression}` is
+/// the functional key part's column, which only MySQL has.
+const INDEXES: &str = r#"
 SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, INDEX_NAME AS index_name,
        CAST(NON_UNIQUE AS SIGNED) AS non_unique, CAST(SEQ_IN_INDEX AS SIGNED) AS seq,
        COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part,
-       INDEX_TYPE AS index_type, COLLATION AS collation, NULL AS expression
-FROM information_schema.STATISTICS
-WHERE TABLE_SCHEMA IN ({schemas})
-  AND TABLE_NAME <> 'seaql_migrations'
-"#;
-
-const INDEXES_MYSQL: &str = r#"
-SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, INDEX_NAME AS index_name,
-       CAST(NON_UNIQUE AS SIGNED) AS non_unique, CAST(SEQ_IN_INDEX AS SIGNED) AS seq,
-       COLUMN_NAME AS column_name, CAST(SUB_PART AS SIGNED) AS sub_part,
-       INDEX_TYPE AS index_type, COLLATION AS collation, EXPRESSION AS expression
+       INDEX_TYPE AS index_type, COLLATION AS collation, {expression} AS expression
 FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA IN ({schemas})
   AND TABLE_NAME <> 'seaql_migrations'
@@ -127,11 +118,14 @@ WHERE TABLE_SCHEMA IN ({schemas})
 "#;
 
 /// The index query for the server.
-pub fn indexes(flavor: Flavor) -> &'static str {
-    match flavor {
-        Flavor::MariaDb => INDEXES_MARIADB,
-        Flavor::MySql => INDEXES_MYSQL,
-    }
+pub fn indexes(flavor: Flavor) -> String {
+    INDEXES.replace(
+        "{expression}",
+        match flavor {
+            Flavor::MariaDb => "NULL",
+            Flavor::MySql => "EXPRESSION",
+        },
+    )
 }
 
 /// The check query for the server.
