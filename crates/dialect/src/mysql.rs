@@ -12,7 +12,7 @@
 //! - Expression defaults: MariaDB spells `current_timestamp()`, MySQL `CURRENT_TIMESTAMP` and
 //!   marks expression defaults `DEFAULT_GENERATED` in `EXTRA`.
 
-use sealift_ir::{DataType, FkAction};
+use sealift_ir::{DataType, FkAction, ForeignKey};
 
 use crate::fold_type_name;
 
@@ -90,6 +90,13 @@ pub fn fk_action(a: FkAction) -> FkAction {
         FkAction::Restrict => FkAction::NoAction,
         other => other,
     }
+}
+
+/// The name of the index InnoDB adds for a foreign key when no index leads with its columns:
+/// the key's name, or its first column's for a key created without one
+/// (<https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html>).
+pub fn foreign_key_index_name(fk: &ForeignKey) -> &str {
+    fk.name.as_deref().unwrap_or(fk.columns[0].as_str())
 }
 
 /// Which server reported a default.

@@ -201,18 +201,6 @@ impl Part {
             Part::Check(c) => vec![opt(&c.name), &c.expression],
         }
     }
-
-    /// `column`, `primary_key`, ...: the part's kind as the JSON output names it.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Part::Column(_) => "column",
-            Part::PrimaryKey(_) => "primary_key",
-            Part::Unique(_) => "unique",
-            Part::Index(_) => "index",
-            Part::ForeignKey(_) => "foreign_key",
-            Part::Check(_) => "check",
-        }
-    }
 }
 
 impl Change {
@@ -243,14 +231,6 @@ impl Change {
     /// A table dropped.
     pub fn drop_table(schema: impl Into<String>, def: Table) -> Change {
         Change::table(schema, def.name.clone(), TableOp::Drop { def })
-    }
-
-    /// A change to an enum type in `schema`.
-    pub fn enum_type(schema: impl Into<String>, op: EnumOp) -> Change {
-        Change::Enum {
-            schema: schema.into(),
-            op,
-        }
     }
 
     /// The change that undoes this one exactly.
@@ -314,30 +294,6 @@ impl Change {
                 | TableOp::Drop { .. }
                 | TableOp::SetComment { .. }
                 | TableOp::Rebuild { .. } => Vec::new(),
-            },
-        }
-    }
-
-    /// The change's name as one word: `create_table`, `add_column`, `drop_foreign_key`,
-    /// `add_enum_value`, ...
-    pub fn name(&self) -> String {
-        match self {
-            Change::Enum { op, .. } => match op {
-                EnumOp::Create { .. } => "create_enum".into(),
-                EnumOp::Drop { .. } => "drop_enum".into(),
-                EnumOp::AddValue { .. } => "add_enum_value".into(),
-                EnumOp::Replace { .. } => "replace_enum".into(),
-            },
-            Change::Table { op, .. } => match op {
-                TableOp::Create { .. } => "create_table".into(),
-                TableOp::Drop { .. } => "drop_table".into(),
-                TableOp::Rename { .. } => "rename_table".into(),
-                TableOp::Add { part } => format!("add_{}", part.kind()),
-                TableOp::Remove { part } => format!("drop_{}", part.kind()),
-                TableOp::RenameColumn { .. } => "rename_column".into(),
-                TableOp::AlterColumn { .. } => "alter_column".into(),
-                TableOp::SetComment { .. } => "set_table_comment".into(),
-                TableOp::Rebuild { .. } => "rebuild_table".into(),
             },
         }
     }

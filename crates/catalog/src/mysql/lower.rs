@@ -108,15 +108,12 @@ pub fn lower(rows: CatalogRows, flavor: Flavor) -> BTreeMap<String, Namespace> {
         }
     }
 
-    for (key, parts) in group(rows.partitions, |r| {
-        (
-            r.table_schema.0.clone(),
-            r.table_name.0.clone(),
-            String::new(),
-        )
-    }) {
-        if let Some((table, _)) = tables.get_mut(&(key.0, key.1)) {
-            table.kind = partitioned(&parts);
+    // Every partition of a table states the same method and expression.
+    for p in rows.partitions {
+        if let Some((table, _)) =
+            tables.get_mut(&(p.table_schema.0.clone(), p.table_name.0.clone()))
+        {
+            table.kind = partitioned(&p);
         }
     }
 
@@ -160,12 +157,6 @@ impl Ordered for IndexRow {
 impl Ordered for ForeignKeyRow {
     fn order(&self) -> i64 {
         self.position
-    }
-}
-
-impl Ordered for PartitionRow {
-    fn order(&self) -> i64 {
-        self.position.unwrap_or_default()
     }
 }
 
@@ -296,10 +287,9 @@ fn trigger(t: TriggerRow) -> Trigger {
 }
 
 /// `RANGE (year(created))`: the partitioning method and expression.
-fn partitioned(parts: &[PartitionRow]) -> TableKind {
-    let first = &parts[0];
-    let method = first.method.as_ref().map_or("", |m| m.0.as_str());
-    let expression = first.expression.as_ref().map_or("", |e| e.0.as_str());
+fn partitioned(p: &PartitionRow) -> TableKind {
+    let method = p.method.as_ref().map_or("", |m| m.0.as_str());
+    let expression = p.expression.as_ref().map_or("", |e| e.0.as_str());
     TableKind::Partitioned {
         key: format!("{method} ({expression})"),
     }

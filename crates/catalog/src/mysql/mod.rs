@@ -123,26 +123,41 @@ impl Session {
         &self.available
     }
 
+    /// The catalog queries for this server and these databases, in the order they run, each
+    /// with what it reads.
+    fn catalog_queries(&self) -> [(&'static str, String); 7] {
+        let indexes = queries::indexes(self.flavor);
+        [
+            ("tables", queries::TABLES),
+            ("columns", queries::COLUMNS),
+            ("indexes", indexes.as_str()),
+            ("foreign keys", queries::FOREIGN_KEYS),
+            ("checks", queries::checks(self.flavor)),
+            ("triggers", queries::TRIGGERS),
+            ("partitions", queries::PARTITIONS),
+        ]
+        .map(|(what, sql)| (what, queries::for_schemas(sql, &self.schemas)))
+    }
+
     /// Reads the databases' catalogs and closes the connection.
     pub async fn reflect(mut self) -> Result<Reflection, Error> {
-        let q = |sql: &str| queries::for_schemas(sql, &self.schemas);
-        let (tables, columns, indexes, foreign_keys, checks, triggers, partitions) = (
-            q(queries::TABLES),
-            q(queries::COLUMNS),
-            q(&queries::indexes(self.flavor)),
-            q(queries::FOREIGN_KEYS),
-            q(queries::checks(self.flavor)),
-            q(queries::TRIGGERS),
-            q(queries::PARTITIONS),
-        );
+        let [
+            tables,
+            columns,
+            indexes,
+            foreign_keys,
+            checks,
+            triggers,
+            partitions,
+        ] = self.catalog_queries();
         let catalog = CatalogRows {
-            tables: self.rows("tables", tables).await?,
-            columns: self.rows("columns", columns).await?,
-            indexes: self.rows("indexes", indexes).await?,
-            foreign_keys: self.rows("foreign keys", foreign_keys).await?,
-            checks: self.rows("checks", checks).await?,
-            triggers: self.rows("triggers", triggers).await?,
-            partitions: self.rows("partitions", partitions).await?,
+            tables: self.rows(tables.0, tables.1).await?,
+            columns: self.rows(columns.0, columns.1).await?,
+            indexes: self.rows(indexes.0, indexes.1).await?,
+            foreign_keys: self.rows(foreign_keys.0, foreign_keys.1).await?,
+            checks: self.rows(checks.0, checks.1).await?,
+            triggers: self.rows(triggers.0, triggers.1).await?,
+            partitions: self.rows(partitions.0, partitions.1).await?,
         };
         let mut schema = Schema::new(Dialect::Mysql);
         schema.namespaces = lower::lower(catalog, self.flavor);
@@ -164,17 +179,7 @@ impl Session {
     /// lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
         let mut rows = 0;
-        let indexes = queries::indexes(self.flavor);
-        for (what, sql) in [
-            ("tables", queries::TABLES),
-            ("columns", queries::COLUMNS),
-            ("indexes", indexes.as_str()),
-            ("foreign keys", queries::FOREIGN_KEYS),
-            ("checks", queries::checks(self.flavor)),
-            ("triggers", queries::TRIGGERS),
-            ("partitions", queries::PARTITIONS),
-        ] {
-            let sql = queries::for_schemas(sql, &self.schemas);
+        for (what, sql) in self.catalog_queries() {
             let skipped: Vec<Skip> = self.rows(what, sql).await?;
             rows += skipped.len();
         }

@@ -110,8 +110,7 @@ WHERE TRIGGER_SCHEMA IN ({schemas})
 /// table's single row has no partition name).
 pub const PARTITIONS: &str = r#"
 SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name,
-       PARTITION_METHOD AS method, PARTITION_EXPRESSION AS expression,
-       CAST(PARTITION_ORDINAL_POSITION AS SIGNED) AS position
+       PARTITION_METHOD AS method, PARTITION_EXPRESSION AS expression
 FROM information_schema.PARTITIONS
 WHERE TABLE_SCHEMA IN ({schemas})
   AND PARTITION_NAME IS NOT NULL

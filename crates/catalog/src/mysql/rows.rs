@@ -130,7 +130,6 @@ pub struct PartitionRow {
     pub table_name: Text,
     pub method: Option<Text>,
     pub expression: Option<Text>,
-    pub position: Option<i64>,
 }
 
 /// Everything the catalog queries returned, ready to lower.

@@ -41,8 +41,9 @@ impl Backend for Mysql {
     }
 
     fn index_for_foreign_key(&self, fk: &ForeignKey, index: &Index) -> bool {
-        let name = fk.name.as_deref().unwrap_or(fk.columns[0].as_str());
-        !index.unique && index.name == name && index.key_columns() == fk.columns
+        !index.unique
+            && index.name == sealift_dialect::mysql::foreign_key_index_name(fk)
+            && index.key_columns() == fk.columns
     }
 
     fn rendered_type(&self, spelled: &str) -> DataType {

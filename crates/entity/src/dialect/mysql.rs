@@ -23,11 +23,7 @@ impl Target for Mysql {
         match (d, t.name.as_str(), t.modifiers.as_slice()) {
             (DefaultDef::Bool(b), _, _) => if *b { "1" } else { "0" }.to_owned(),
             (DefaultDef::Int(_) | DefaultDef::Float(_), "decimal", [_, scale]) => {
-                let text = plain_default(d);
-                match text.parse::<f64>() {
-                    Ok(v) => format!("{v:.*}", *scale as usize),
-                    Err(_) => text,
-                }
+                with_scale(&plain_default(d), *scale as usize)
             }
             _ => plain_default(d),
         }
@@ -83,7 +79,7 @@ impl Target for Mysql {
                     .any(|i: &Index| leads(&i.key_columns()));
             if !covered {
                 added.push(Index {
-                    name: fk.name.clone().unwrap_or_else(|| fk.columns[0].clone()),
+                    name: sealift_dialect::mysql::foreign_key_index_name(fk).to_owned(),
                     unique: false,
                     parts: fk.columns.iter().map(IndexPart::column).collect(),
                     method: None,
@@ -108,6 +104,22 @@ impl Target for Mysql {
     fn primary_key_name(&self, _: &str, _: Option<String>) -> Option<String> {
         Some("PRIMARY".into())
     }
+}
+
+/// A number written with `scale` decimals, as the server prints a `decimal` default (`0` ->
+/// `0.00`); digits are only added, never rounded away, so no value is changed by the spelling.
+fn with_scale(number: &str, scale: usize) -> String {
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if scale == 0
+        || fraction.len() > scale
+        || !whole
+            .trim_start_matches('-')
+            .chars()
+            .all(|c| c.is_ascii_digit())
+    {
+        return number.to_owned();
+    }
+    format!("{whole}.{fraction:0<scale$}")
 }
 
 fn data_type(ct: &ColType) -> Result<DataType, String> {
@@ -154,4 +166,18 @@ fn data_type(ct: &ColType) -> Result<DataType, String> {
         }
         other => return Err(format!("{other:?} is not available on MySQL")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimal_defaults_get_the_column_s_scale_without_rounding() {
+        use super::with_scale;
+        assert_eq!(with_scale("0", 2), "0.00");
+        assert_eq!(with_scale("1.5", 2), "1.50");
+        assert_eq!(with_scale("-3", 1), "-3.0");
+        assert_eq!(with_scale("12345678901234567.5", 2), "12345678901234567.50");
+        assert_eq!(with_scale("7", 0), "7");
+        assert_eq!(with_scale("1.234", 2), "1.234");
+    }
 }
