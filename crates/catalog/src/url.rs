@@ -102,6 +102,17 @@ impl DatabaseUrl {
         &self.raw
     }
 
+    /// The URL as a driver takes it: `mariadb://` speaks MySQL's protocol, so sqlx and sea-orm
+    /// are given `mysql://`. Password included: only for handing to a driver.
+    pub fn driver_url(&self) -> std::borrow::Cow<'_, str> {
+        match self.raw.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
+                format!("mysql://{rest}").into()
+            }
+            _ => self.raw.as_str().into(),
+        }
+    }
+
     /// Replaces every occurrence of the URL's password in `text` with `***`.
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.replace(&self.raw, &self.redacted);
@@ -230,5 +241,13 @@ mod tests {
         }
         let err = DatabaseUrl::parse("oracle://h/d").unwrap_err();
         assert!(err.to_string().contains("oracle"), "{err}");
+    }
+
+    #[test]
+    fn drivers_get_mysql_for_mariadb() {
+        let url = DatabaseUrl::parse("MariaDB://u:pw@h:3306/d").unwrap();
+        assert_eq!(url.driver_url(), "mysql://u:pw@h:3306/d");
+        let url = DatabaseUrl::parse("postgres://h/d").unwrap();
+        assert_eq!(url.driver_url(), "postgres://h/d");
     }
 }

@@ -373,14 +373,17 @@ pub enum TestDb {
     Pg(PgDb),
     /// A SQLite file.
     Lite(SqliteDb),
+    /// A MariaDB (or MySQL) database.
+    My(MyDb),
 }
 
 impl TestDb {
-    /// A fresh, empty database for `dialect` (PostgreSQL, else SQLite).
+    /// A fresh, empty database for `dialect`.
     pub async fn create(label: &str, dialect: sealift_ir::Dialect) -> TestDb {
         match dialect {
             sealift_ir::Dialect::Postgres => TestDb::Pg(PgDb::create(label).await),
-            _ => TestDb::Lite(SqliteDb::create(label).await),
+            sealift_ir::Dialect::Mysql => TestDb::My(MyDb::create(label).await),
+            sealift_ir::Dialect::Sqlite => TestDb::Lite(SqliteDb::create(label).await),
         }
     }
 
@@ -389,6 +392,7 @@ impl TestDb {
         match self {
             TestDb::Pg(d) => d.url().to_owned(),
             TestDb::Lite(d) => d.url(),
+            TestDb::My(d) => d.url().to_owned(),
         }
     }
 
@@ -401,6 +405,7 @@ impl TestDb {
         match self {
             TestDb::Pg(d) => d.execute(&sql).await,
             TestDb::Lite(d) => d.execute(&sql).await,
+            TestDb::My(d) => d.execute(&sql).await,
         }
     }
 }

@@ -67,14 +67,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
 
 /// Connects; `mariadb://` is MySQL's protocol.
 async fn connect(url: &DatabaseUrl) -> Result<MySqlConnection, Error> {
-    let raw = url.expose();
-    let mysql = match raw.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
-            format!("mysql://{rest}")
-        }
-        _ => raw.to_owned(),
-    };
-    let opts = MySqlConnectOptions::from_str(&mysql).map_err(|e| Error::InvalidUrl {
+    let opts = MySqlConnectOptions::from_str(&url.driver_url()).map_err(|e| Error::InvalidUrl {
         reason: url.scrub(&e.to_string()),
     })?;
     connect_with_timeout(url, MySqlConnection::connect_with(&opts)).await
