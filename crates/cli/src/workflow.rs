@@ -214,6 +214,9 @@ pub async fn current(args: StatusArgs) -> Result<ExitCode> {
 
 /// What is inconsistent, one line each.
 fn problems(status: &Status, out: &mut String) {
+    if let Some(advice) = status.dirty_advice() {
+        let _ = writeln!(out, "Dirty: {advice}");
+    }
     for m in &status.missing {
         let _ = writeln!(
             out,
@@ -267,9 +270,10 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
         );
     }
     for e in &status.entries {
-        let state = match e.applied_at {
-            Some(at) => format!("applied {}", time(Some(at))),
-            None => "pending".to_owned(),
+        let state = match (e.applied_at, e.dirty) {
+            (Some(at), Some(_)) => format!("started {}", time(Some(at))),
+            (Some(at), None) => format!("applied {}", time(Some(at))),
+            (None, _) => "pending".to_owned(),
         };
         let mut marks = Vec::new();
         if current.as_deref() == Some(e.name.as_str()) {
@@ -283,6 +287,11 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
         }
         if e.out_of_order {
             marks.push("out of order");
+        }
+        match e.dirty {
+            Some(sealift_workflow::history::Dirty::Up) => marks.push("dirty: up not finished"),
+            Some(sealift_workflow::history::Dirty::Down) => marks.push("dirty: down not finished"),
+            None => {}
         }
         let marks = if marks.is_empty() {
             String::new()
@@ -304,6 +313,9 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
     }
     if status.entries.is_empty() && status.missing.is_empty() {
         out.push_str("No migrations yet\n");
+    }
+    if let Some(advice) = status.dirty_advice() {
+        let _ = writeln!(out, "Dirty: {advice}");
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
-//! The migration workflow on real databases (PostgreSQL and SQLite): `upgrade`, `downgrade`,
-//! `current`, `history`, `stamp`, offline `--sql`, a failing migration, two concurrent
-//! upgrades, two branches merged, and bad input. At each step of the guide, sea-orm-migration's
+//! The migration workflow on real databases (PostgreSQL, SQLite, MariaDB): `upgrade`,
+//! `downgrade`, `current`, `history`, `stamp`, offline `--sql`, a failing migration (on MariaDB,
+//! left dirty part way and recovered as the guide says), two concurrent upgrades, two branches
+//! merged, and bad input. At each step of the guide, sea-orm-migration's
 //! own `cargo run -- status` must agree with sealift; elsewhere `sealift current` is checked.
 //!
 //! The migration crates and sealift's runner build in the shared `target/e2e` folder with
@@ -213,17 +214,22 @@ fn text(bytes: &[u8]) -> String {
 
 async fn catalog(url: &str) -> String {
     let url = DatabaseUrl::parse(url).unwrap();
-    let schema = sealift_catalog::reflect(&url, &ReflectOptions::default())
+    let mut schema = sealift_catalog::reflect(&url, &ReflectOptions::default())
         .await
         .unwrap()
         .schema;
+    if schema.dialect == Dialect::Mysql {
+        // A MySQL test database's name is its namespace: two databases compare by content.
+        schema = sealift_testkit::namespace_renamed(schema, "db");
+    }
     dump_unordered(&schema)
 }
 
 fn label(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Postgres => "pg",
-        _ => "sqlite",
+        Dialect::Sqlite => "sqlite",
+        Dialect::Mysql => "my",
     }
 }
 
@@ -235,6 +241,11 @@ async fn postgres_guide() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_guide() {
     guide(Dialect::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_guide() {
+    guide(Dialect::Mysql).await;
 }
 
 /// The guide's scenario: three migrations written across entity edits, then up and down
@@ -361,8 +372,15 @@ async fn sqlite_failing_migration() {
     failing_migration(Dialect::Sqlite).await;
 }
 
-/// A migration that fails on its second statement leaves nothing behind and is not recorded;
-/// fixed, it applies.
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_failing_migration() {
+    failing_migration(Dialect::Mysql).await;
+}
+
+/// A migration that fails on its second statement. With transactional DDL it leaves nothing
+/// behind and is not recorded; fixed, it applies. On MySQL its first statement stays: the
+/// history records it as dirty, `current` and `history` say so and what to do, `upgrade`
+/// refuses until the user has put the database right and said so with `stamp`.
 async fn failing_migration(dialect: Dialect) {
     let db = TestDb::create("wf_fail", dialect).await;
     let p = Project::new(&format!("wf_fail_{}", label(dialect)), &db.url());
@@ -378,10 +396,44 @@ async fn failing_migration(dialect: Dialect) {
         r#"        manager.drop_table(Table::drop().table("second").to_owned()).await?;"#,
     );
     let failed = p.fails(&["upgrade"], 2);
-    assert!(
-        failed.contains(&bad) && failed.contains("not recorded"),
-        "{failed}"
-    );
+    if dialect == Dialect::Mysql {
+        assert!(
+            failed.contains(&bad) && failed.contains("stopped part way"),
+            "{failed}"
+        );
+        let dump = catalog(&db.url()).await;
+        assert!(
+            dump.contains("table second"),
+            "the first statement stays\n{dump}"
+        );
+        let current = p.fails(&["current"], 1);
+        assert!(
+            current.contains(&format!("Dirty: {bad} started its up and did not finish"))
+                && current.contains(&format!("sealift stamp {good}")),
+            "{current}"
+        );
+        let history = p.ok(&["history"]);
+        assert!(
+            history.contains(&format!("] {bad} (current, head, dirty: up not finished)"))
+                && history.contains("[started "),
+            "{history}"
+        );
+        let refused = p.fails(&["upgrade"], 2);
+        assert!(refused.contains("did not finish"), "{refused}");
+        // The guide's way out: undo by hand what ran, stamp the migration before it.
+        apply_sql(dialect, &db, "DROP TABLE second;");
+        p.ok(&["stamp", &good]);
+        let current = p.fails(&["current"], 1);
+        assert!(
+            current.contains("Pending: 1") && !current.contains("Dirty"),
+            "{current}"
+        );
+    } else {
+        assert!(
+            failed.contains(&bad) && failed.contains("not recorded"),
+            "{failed}"
+        );
+    }
     let _ = p.at(Some(&good));
     let dump = catalog(&db.url()).await;
     assert!(dump.contains("first") && !dump.contains("second"), "{dump}");
@@ -406,6 +458,11 @@ async fn sqlite_offline_sql() {
     offline_sql(Dialect::Sqlite).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_offline_sql() {
+    offline_sql(Dialect::Mysql).await;
+}
+
 /// `upgrade --sql` with no database reachable prints what `upgrade` runs: applied with psql or
 /// sqlite3 to an empty database, it gives the same catalog.
 async fn offline_sql(dialect: Dialect) {
@@ -422,13 +479,18 @@ async fn offline_sql(dialect: Dialect) {
     );
     let unreachable = match dialect {
         Dialect::Postgres => "postgres://postgres@127.0.0.1:1/nowhere".to_owned(),
-        _ => "sqlite:///nonexistent/dir/none.db".to_owned(),
+        Dialect::Mysql => "mariadb://root@127.0.0.1:1/nowhere".to_owned(),
+        Dialect::Sqlite => "sqlite:///nonexistent/dir/none.db".to_owned(),
     };
     let out = p.sealift_with(&unreachable, &["upgrade", "--sql"]);
     let sql = text(&out.stdout);
     assert!(out.status.success(), "{sql}{}", text(&out.stderr));
+    let note = match dialect {
+        Dialect::Mysql => "`note`",
+        _ => "\"note\"",
+    };
     assert!(
-        sql.contains("seaql_migrations") && sql.contains("\"note\""),
+        sql.contains("seaql_migrations") && sql.contains(note),
         "{sql}"
     );
     let down = p.sealift_with(&unreachable, &["downgrade", "head:base", "--sql"]);
@@ -466,12 +528,21 @@ fn apply_sql(dialect: Dialect, db: &TestDb, sql: &str) {
             .args(["-v", "ON_ERROR_STOP=1", "-q", "-d", &db.url(), "-f"])
             .arg(&file)
             .output(),
-        _ => Command::new("sqlite3")
+        Dialect::Mysql => {
+            let TestDb::My(my) = db else {
+                unreachable!("a MySQL test database")
+            };
+            Command::new("mariadb")
+                .args(["-h", "127.0.0.1", "-u", "root", my.name()])
+                .stdin(std::fs::File::open(&file).unwrap())
+                .output()
+        }
+        Dialect::Sqlite => Command::new("sqlite3")
             .arg(db.url().trim_start_matches("sqlite://"))
             .arg(format!(".read {}", file.display()))
             .output(),
     }
-    .expect("run psql / sqlite3");
+    .expect("run psql / mariadb / sqlite3");
     let _ = std::fs::remove_file(&file);
     assert!(
         out.status.success(),
@@ -489,6 +560,11 @@ async fn postgres_concurrent_upgrades() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sqlite_concurrent_upgrades() {
     concurrent_upgrades(Dialect::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_concurrent_upgrades() {
+    concurrent_upgrades(Dialect::Mysql).await;
 }
 
 /// Two `sealift upgrade` at once over five migrations: each applied once, both exit 0.
@@ -673,6 +749,26 @@ async fn made_on_postgres_runs_on_sqlite() {
     one_migration_everywhere(Dialect::Postgres, Dialect::Sqlite).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn made_on_mysql_runs_on_postgres() {
+    one_migration_everywhere(Dialect::Mysql, Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn made_on_postgres_runs_on_mysql() {
+    one_migration_everywhere(Dialect::Postgres, Dialect::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn made_on_sqlite_runs_on_mysql() {
+    one_migration_everywhere(Dialect::Sqlite, Dialect::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn made_on_mysql_runs_on_sqlite() {
+    one_migration_everywhere(Dialect::Mysql, Dialect::Sqlite).await;
+}
+
 /// The initial migration of entities holding `i64`, `Decimal`, `Json`, an active enum, a
 /// default, a unique column and a foreign key, written against one backend, applied to the
 /// other: `check` there finds nothing to do, `i64` is a 64-bit integer, and down empties it.
@@ -720,7 +816,8 @@ async fn one_migration_everywhere(made_on: Dialect, runs_on: Dialect) {
     let applied = catalog(&target.url()).await;
     let visits = match runs_on {
         Dialect::Postgres => "column visits int8 not null",
-        _ => "column visits integer not null",
+        Dialect::Mysql => "column visits bigint not null",
+        Dialect::Sqlite => "column visits integer not null",
     };
     assert!(applied.contains(visits), "{applied}");
 

@@ -87,6 +87,9 @@ pub async fn run(
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
     let before = status(krate, url).await?;
+    if let Some(advice) = before.dirty_advice() {
+        return Err(Error::Target(advice));
+    }
     if direction == Direction::Up {
         require_one_head(&before)?;
     }
@@ -111,6 +114,9 @@ async fn run_locked(
 ) -> Result<Vec<String>> {
     store.lock(&mut || on(Progress::Waiting)).await?;
     let now = Status::new(krate, &store.applied().await?);
+    if let Some(advice) = now.dirty_advice() {
+        return Err(Error::Target(advice));
+    }
     for e in now.entries.iter().filter(|e| e.edited) {
         on(Progress::Edited(e.name.clone()));
     }

@@ -209,7 +209,7 @@ impl Runner {
             .arg("apply")
             .arg(table)
             .args(steps.iter().map(Step::arg))
-            .env("DATABASE_URL", url.expose())
+            .env("DATABASE_URL", url.driver_url().as_ref())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -222,6 +222,7 @@ impl Runner {
         });
         let stdout = child.stdout.take().expect("piped");
         let mut current = None;
+        let mut marked = false;
         for line in BufReader::new(stdout)
             .lines()
             .map_while(std::result::Result::ok)
@@ -230,6 +231,7 @@ impl Runner {
             match (parts.next(), parts.next(), parts.next()) {
                 (Some("start"), Some(name), _) => {
                     current = Some(name.to_owned());
+                    marked = false;
                     on_event(Event::Start(name.to_owned()));
                 }
                 (Some("done"), Some(name), ms) => {
@@ -243,6 +245,7 @@ impl Runner {
                     current = None;
                     on_event(Event::Skipped(name.to_owned()));
                 }
+                (Some("marked"), Some(_), _) => marked = true,
                 (Some("wait"), _, _) => on_event(Event::Waiting),
                 _ => {}
             }
@@ -256,6 +259,9 @@ impl Runner {
         }
         let detail = url.scrub(last_lines(&errors).as_str());
         Err(Error::Run(match current {
+            Some(name) if marked => format!(
+                "{name} stopped part way: {detail}. It ran without a transaction (MySQL DDL commits statement by statement), so the statements before the failure are applied; the history records it as dirty. `sealift current` says what to do next"
+            ),
             Some(name) => format!(
                 "{name} failed and was not recorded: {detail}; fix it, then run `sealift upgrade` again"
             ),

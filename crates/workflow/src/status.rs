@@ -3,7 +3,7 @@
 //! read and the history rows in, plain values out.
 
 use crate::error::{Error, Result};
-use crate::history::Applied;
+use crate::history::{Applied, Dirty};
 use crate::migrations::{Header, MigrationCrate};
 
 /// One migration of the crate with its state in the database.
@@ -17,6 +17,8 @@ pub struct Entry {
     pub edited: bool,
     /// Pending, but ordered before a migration that is applied.
     pub out_of_order: bool,
+    /// Started in this direction without a transaction and not finished: part applied.
+    pub dirty: Option<Dirty>,
     /// What the file's header says.
     pub header: Header,
 }
@@ -54,6 +56,7 @@ impl Status {
                         .and_then(|a| a.checksum.as_deref())
                         .is_some_and(|c| c != m.checksum),
                     out_of_order: false,
+                    dirty: row.and_then(|a| a.dirty),
                     header: m.header.clone(),
                 }
             })
@@ -91,11 +94,45 @@ impl Status {
     }
 
     /// Nothing odd: no missing file, no pending migration before an applied one, no edited
-    /// one, one head.
+    /// or dirty one, one head.
     pub fn consistent(&self) -> bool {
         self.missing.is_empty()
             && self.heads.len() <= 1
-            && self.entries.iter().all(|e| !e.out_of_order && !e.edited)
+            && self
+                .entries
+                .iter()
+                .all(|e| !e.out_of_order && !e.edited && e.dirty.is_none())
+            && self.missing.iter().all(|m| m.dirty.is_none())
+    }
+
+    /// A migration that started without a transaction and did not finish, if any.
+    pub fn dirty(&self) -> Option<(&str, Dirty)> {
+        self.entries
+            .iter()
+            .find_map(|e| e.dirty.map(|d| (e.name.as_str(), d)))
+            .or_else(|| {
+                self.missing
+                    .iter()
+                    .find_map(|m| m.dirty.map(|d| (m.version.as_str(), d)))
+            })
+    }
+
+    /// What to do about a dirty migration, in one line: it stopped part way, so the database
+    /// holds some of its statements; the user makes it whole (or undoes it) by hand and says
+    /// which with `stamp`.
+    pub fn dirty_advice(&self) -> Option<String> {
+        let (name, dirty) = self.dirty()?;
+        let before = self
+            .entries
+            .iter()
+            .position(|e| e.name == name)
+            .and_then(|i| i.checked_sub(1))
+            .map_or("base", |i| self.entries[i].name.as_str());
+        Some(format!(
+            "{name} started its {} and did not finish (it ran without a transaction, so part of it is applied). Compare the database with the migration's {}: finish it by hand and run `sealift stamp {name}`, or undo what ran and run `sealift stamp {before}`; then go on",
+            dirty.as_str(),
+            dirty.as_str()
+        ))
     }
 
     /// Index of the migration `name` names: the whole name, or a prefix of exactly one (the
@@ -400,6 +437,7 @@ mod tests {
             version: name.into(),
             applied_at: at,
             checksum: checksum.map(str::to_owned),
+            dirty: None,
         }
     }
 

@@ -3,9 +3,11 @@
 //! migration. Each backend is a module with the same functions.
 //!
 //! The table is sea-orm-migration's own (`version`, `applied_at`), so `cargo run -- status` and
-//! sealift always agree. sealift adds one nullable column, `sealift_checksum`, which
-//! sea-orm-migration never reads or writes.
+//! sealift always agree. sealift adds two nullable columns sea-orm-migration never reads or
+//! writes: `sealift_checksum`, and `sealift_dirty`, set while a migration that runs without a
+//! transaction (every one on MySQL, whose DDL commits as it goes) is part way through.
 
+mod mysql;
 mod postgres;
 mod sqlite;
 
@@ -15,8 +17,41 @@ use sealift_catalog::{Backend, DatabaseUrl};
 
 use crate::error::{Error, Result};
 
-/// The column sealift adds to the history table.
+/// The column sealift adds to the history table for each migration's checksum.
 pub const CHECKSUM_COLUMN: &str = "sealift_checksum";
+
+/// The column sealift adds to the history table: `up` or `down` while a migration that runs
+/// without a transaction is part way through that direction, NULL otherwise.
+pub const DIRTY_COLUMN: &str = "sealift_dirty";
+
+/// A migration started and not finished: it ran without a transaction and stopped (failed,
+/// killed, or the server went away) part way, so some of its statements may have run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dirty {
+    /// Its `up` started and did not finish.
+    Up,
+    /// Its `down` started and did not finish.
+    Down,
+}
+
+impl Dirty {
+    fn parse(text: Option<String>) -> Option<Dirty> {
+        match text.as_deref() {
+            Some("up") => Some(Dirty::Up),
+            Some("down") => Some(Dirty::Down),
+            _ => None,
+        }
+    }
+
+    /// The direction's name, as recorded.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dirty::Up => "up",
+            Dirty::Down => "down",
+        }
+    }
+}
 
 /// How long to wait for a server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,6 +66,8 @@ pub struct Applied {
     /// The file's checksum when sealift applied or stamped it; `None` when something else
     /// applied it (`cargo run -- up`).
     pub checksum: Option<String>,
+    /// Set when the migration started in this direction and did not finish.
+    pub dirty: Option<Dirty>,
 }
 
 /// A connection to the database whose history is read and written.
@@ -42,6 +79,7 @@ pub struct Store {
 enum Session {
     Postgres(postgres::Session),
     Sqlite(sqlite::Session),
+    Mysql(mysql::Session),
 }
 
 impl Store {
@@ -50,11 +88,7 @@ impl Store {
         let session = match url.backend() {
             Backend::Postgres => Session::Postgres(postgres::Session::open(url).await?),
             Backend::Sqlite => Session::Sqlite(sqlite::Session::open(url).await?),
-            Backend::Mysql => {
-                return Err(Error::History(
-                    "the migration workflow does not support MySQL/MariaDB yet; run `cargo run -- up` in the migration crate, or use --sql".to_owned(),
-                ));
-            }
+            Backend::Mysql => Session::Mysql(mysql::Session::open(url).await?),
         };
         Ok(Store {
             session,
@@ -68,6 +102,7 @@ impl Store {
         let mut rows = match &mut self.session {
             Session::Postgres(s) => s.applied(&self.table).await,
             Session::Sqlite(s) => s.applied(&self.table).await,
+            Session::Mysql(s) => s.applied(&self.table).await,
         }
         .map_err(|e| {
             Error::History(format!("cannot read the history table {}: {e}", self.table))
@@ -79,22 +114,26 @@ impl Store {
     /// Takes the lock that serializes sealift runs on this database and history table, calling
     /// `waiting` once if another run holds it. PostgreSQL: a session advisory lock on this
     /// connection, tried with backoff (a waiter blocked inside `pg_advisory_lock` would stop
-    /// another run's `CREATE INDEX CONCURRENTLY`). SQLite: nothing here; each migration takes
-    /// the database's write lock (`BEGIN IMMEDIATE`) and re-checks the history inside it.
+    /// another run's `CREATE INDEX CONCURRENTLY`). MySQL: a named lock (`GET_LOCK`) held by
+    /// this connection, tried the same way. SQLite: nothing here; each migration takes the
+    /// database's write lock (`BEGIN IMMEDIATE`) and re-checks the history inside it.
     pub async fn lock(&mut self, waiting: &mut dyn FnMut()) -> Result<()> {
         match &mut self.session {
             Session::Postgres(s) => s.lock(&self.table, waiting).await,
+            Session::Mysql(s) => s.lock(&self.table, waiting).await,
             Session::Sqlite(_) => Ok(()),
         }
         .map_err(|e| Error::History(format!("cannot take the migration lock: {e}")))
     }
 
     /// Records the database as having `add` applied and `remove` not, without running them, in
-    /// one transaction; creates the history table first when it is missing.
+    /// one transaction; creates the history table first when it is missing. Every row left is
+    /// clean: stamping is how a user says a dirty migration is now whole, or undone.
     pub async fn stamp(&mut self, add: &[(String, String)], remove: &[String]) -> Result<()> {
         match &mut self.session {
             Session::Postgres(s) => s.stamp(&self.table, add, remove).await,
             Session::Sqlite(s) => s.stamp(&self.table, add, remove).await,
+            Session::Mysql(s) => s.stamp(&self.table, add, remove).await,
         }
         .map_err(|e| {
             Error::History(format!(
@@ -109,38 +148,104 @@ impl Store {
         match self.session {
             Session::Postgres(s) => s.close().await,
             Session::Sqlite(s) => s.close().await,
+            Session::Mysql(s) => s.close().await,
         }
     }
 }
 
-/// The statements `stamp` runs, for one backend's spelling of `applied_at`'s type and of the
-/// n-th bind parameter; both backends quote names with `"`.
-struct StampSql {
-    create: String,
-    delete: String,
-    insert: String,
+/// The history table's statements in one backend's spelling: its quotes, its type for
+/// `applied_at`, its n-th bind parameter and its text-typed NULL.
+struct HistorySql {
+    quote: fn(&str) -> String,
+    /// `version`'s type when sealift creates the table (as sea-orm-migration would).
+    version: &'static str,
+    bigint: &'static str,
+    param: fn(usize) -> String,
+    null_text: &'static str,
 }
 
-impl StampSql {
-    fn new(table: &str, bigint: &str, param: fn(usize) -> String) -> StampSql {
-        let t = quote(table);
-        StampSql {
-            create: format!(
-                "CREATE TABLE IF NOT EXISTS {t} (\"version\" varchar NOT NULL PRIMARY KEY, \"applied_at\" {bigint} NOT NULL)"
-            ),
-            delete: format!("DELETE FROM {t} WHERE \"version\" = {}", param(1)),
-            insert: format!(
-                "INSERT INTO {t} (\"version\", \"applied_at\", {}) VALUES ({}, {}, {})",
-                quote(CHECKSUM_COLUMN),
-                param(1),
-                param(2),
-                param(3)
-            ),
-        }
+impl HistorySql {
+    fn q(&self, name: &str) -> String {
+        (self.quote)(name)
+    }
+
+    /// Reads every row; `columns` are the table's, so sealift's own are read only when there.
+    fn select(&self, table: &str, columns: &[String]) -> String {
+        let optional = |c: &str| {
+            if columns.iter().any(|have| have == c) {
+                self.q(c)
+            } else {
+                self.null_text.to_owned()
+            }
+        };
+        format!(
+            "SELECT {}, {}, {}, {} FROM {}",
+            self.q("version"),
+            self.q("applied_at"),
+            optional(CHECKSUM_COLUMN),
+            optional(DIRTY_COLUMN),
+            self.q(table)
+        )
+    }
+
+    fn create(&self, table: &str) -> String {
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} ({} {} NOT NULL PRIMARY KEY, {} {} NOT NULL)",
+            self.q(table),
+            self.q("version"),
+            self.version,
+            self.q("applied_at"),
+            self.bigint
+        )
+    }
+
+    /// The statements that add sealift's columns the table lacks.
+    fn add_columns(&self, table: &str, columns: &[String]) -> Vec<String> {
+        [(CHECKSUM_COLUMN, 64), (DIRTY_COLUMN, 8)]
+            .into_iter()
+            .filter(|(c, _)| !columns.iter().any(|have| have == c))
+            .map(|(c, len)| {
+                format!(
+                    "ALTER TABLE {} ADD COLUMN {} varchar({len})",
+                    self.q(table),
+                    self.q(c)
+                )
+            })
+            .collect()
+    }
+
+    fn delete(&self, table: &str) -> String {
+        format!(
+            "DELETE FROM {} WHERE {} = {}",
+            self.q(table),
+            self.q("version"),
+            (self.param)(1)
+        )
+    }
+
+    fn insert(&self, table: &str) -> String {
+        format!(
+            "INSERT INTO {} ({}, {}, {}) VALUES ({}, {}, {})",
+            self.q(table),
+            self.q("version"),
+            self.q("applied_at"),
+            self.q(CHECKSUM_COLUMN),
+            (self.param)(1),
+            (self.param)(2),
+            (self.param)(3)
+        )
+    }
+
+    fn clean(&self, table: &str) -> String {
+        format!(
+            "UPDATE {} SET {} = NULL",
+            self.q(table),
+            self.q(DIRTY_COLUMN)
+        )
     }
 }
 
-/// `name` as a quoted SQL identifier (both backends quote with `"`).
+/// `name` as a quoted SQL identifier, the standard way (PostgreSQL, SQLite).
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }

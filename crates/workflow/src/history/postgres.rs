@@ -7,8 +7,16 @@ use sealift_catalog::DatabaseUrl;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, CHECKSUM_COLUMN, StampSql, connect_with_timeout, now, quote};
+use super::{Applied, Dirty, HistorySql, connect_with_timeout, now, quote};
 use crate::error::{Error, Result};
+
+const SQL: HistorySql = HistorySql {
+    quote,
+    version: "varchar",
+    bigint: "bigint",
+    param: |n| format!("${n}"),
+    null_text: "NULL::text",
+};
 
 /// One pinned connection: the advisory lock belongs to it.
 pub struct Session {
@@ -29,31 +37,22 @@ impl Session {
         })
     }
 
+    /// The history table's columns in the current schema; empty when it does not exist.
+    async fn columns(&mut self, table: &str) -> sqlx::Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
+        )
+        .bind(table)
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
     pub async fn applied(&mut self, table: &str) -> sqlx::Result<Vec<Applied>> {
-        let exists: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
-            .bind(quote(table))
-            .fetch_one(&mut self.conn)
-            .await?;
-        if exists.is_none() {
+        let columns = self.columns(table).await?;
+        if columns.is_empty() {
             return Ok(Vec::new());
         }
-        let has_checksum: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped)",
-        )
-        .bind(quote(table))
-        .bind(CHECKSUM_COLUMN)
-        .fetch_one(&mut self.conn)
-        .await?;
-        let checksum = if has_checksum {
-            quote(CHECKSUM_COLUMN)
-        } else {
-            "NULL::text".to_owned()
-        };
-        let sql = format!(
-            "SELECT version::text, applied_at::bigint, {checksum}::text FROM {}",
-            quote(table)
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows = sqlx::query(AssertSqlSafe(SQL.select(table, &columns)))
             .fetch_all(&mut self.conn)
             .await?;
         rows.iter()
@@ -62,6 +61,7 @@ impl Session {
                     version: r.try_get(0)?,
                     applied_at: r.try_get(1)?,
                     checksum: r.try_get(2)?,
+                    dirty: Dirty::parse(r.try_get(3)?),
                 })
             })
             .collect()
@@ -102,32 +102,28 @@ impl Session {
         add: &[(String, String)],
         remove: &[String],
     ) -> sqlx::Result<()> {
-        let sql = StampSql::new(table, "bigint", |n| format!("${n}"));
+        let columns = self.columns(table).await?;
         let mut tx = self.conn.begin().await?;
-        sqlx::query(AssertSqlSafe(sql.create))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(AssertSqlSafe(format!(
-            "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} varchar(64)",
-            quote(table),
-            quote(CHECKSUM_COLUMN)
-        )))
-        .execute(&mut *tx)
-        .await?;
+        for ddl in std::iter::once(SQL.create(table)).chain(SQL.add_columns(table, &columns)) {
+            sqlx::query(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
+        }
         for name in remove {
-            sqlx::query(AssertSqlSafe(sql.delete.as_str()))
+            sqlx::query(AssertSqlSafe(SQL.delete(table)))
                 .bind(name)
                 .execute(&mut *tx)
                 .await?;
         }
         for (name, checksum) in add {
-            sqlx::query(AssertSqlSafe(sql.insert.as_str()))
+            sqlx::query(AssertSqlSafe(SQL.insert(table)))
                 .bind(name)
                 .bind(now())
                 .bind(checksum)
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query(AssertSqlSafe(SQL.clean(table)))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await
     }
 

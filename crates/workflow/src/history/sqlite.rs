@@ -7,8 +7,16 @@ use sealift_catalog::DatabaseUrl;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, CHECKSUM_COLUMN, StampSql, connect_with_timeout, now, quote};
+use super::{Applied, Dirty, HistorySql, connect_with_timeout, now, quote};
 use crate::error::{Error, Result};
+
+const SQL: HistorySql = HistorySql {
+    quote,
+    version: "varchar",
+    bigint: "integer",
+    param: |n| format!("?{n}"),
+    null_text: "NULL",
+};
 
 pub struct Session {
     conn: SqliteConnection,
@@ -38,16 +46,7 @@ impl Session {
         if columns.is_empty() {
             return Ok(Vec::new());
         }
-        let checksum = if columns.iter().any(|c| c == CHECKSUM_COLUMN) {
-            quote(CHECKSUM_COLUMN)
-        } else {
-            "NULL".to_owned()
-        };
-        let sql = format!(
-            "SELECT \"version\", \"applied_at\", {checksum} FROM {}",
-            quote(table)
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
+        let rows = sqlx::query(AssertSqlSafe(SQL.select(table, &columns)))
             .fetch_all(&mut self.conn)
             .await?;
         rows.iter()
@@ -56,6 +55,7 @@ impl Session {
                     version: r.try_get(0)?,
                     applied_at: r.try_get(1)?,
                     checksum: r.try_get(2)?,
+                    dirty: Dirty::parse(r.try_get(3)?),
                 })
             })
             .collect()
@@ -67,37 +67,31 @@ impl Session {
         add: &[(String, String)],
         remove: &[String],
     ) -> sqlx::Result<()> {
-        let sql = StampSql::new(table, "integer", |n| format!("?{n}"));
-        let columns = self.columns(table).await?;
         let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
-        if columns.is_empty() {
-            sqlx::query(AssertSqlSafe(sql.create))
-                .execute(&mut *tx)
-                .await?;
-        }
-        if !columns.iter().any(|c| c == CHECKSUM_COLUMN) {
-            sqlx::query(AssertSqlSafe(format!(
-                "ALTER TABLE {} ADD COLUMN {} varchar(64)",
-                quote(table),
-                quote(CHECKSUM_COLUMN)
-            )))
-            .execute(&mut *tx)
+        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+            .bind(table)
+            .fetch_all(&mut *tx)
             .await?;
+        for ddl in std::iter::once(SQL.create(table)).chain(SQL.add_columns(table, &columns)) {
+            sqlx::query(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
         }
         for name in remove {
-            sqlx::query(AssertSqlSafe(sql.delete.as_str()))
+            sqlx::query(AssertSqlSafe(SQL.delete(table)))
                 .bind(name)
                 .execute(&mut *tx)
                 .await?;
         }
         for (name, checksum) in add {
-            sqlx::query(AssertSqlSafe(sql.insert.as_str()))
+            sqlx::query(AssertSqlSafe(SQL.insert(table)))
                 .bind(name)
                 .bind(now())
                 .bind(checksum)
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query(AssertSqlSafe(SQL.clean(table)))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await
     }
 

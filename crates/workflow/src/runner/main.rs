@@ -1,7 +1,9 @@
 //! Written by sealift on every `upgrade`/`downgrade`: applies the migrations of the crate named
 //! below one at a time, each in its own transaction where the backend has transactional DDL,
-//! recording each in the migration history table in the same transaction; or prints the SQL they
-//! would run, without a database. Do not edit: sealift rewrites it.
+//! recording each in the migration history table in the same transaction. A migration that runs
+//! without one (every one on MySQL) is recorded as started (`sealift_dirty`) before it runs and
+//! as finished after, so one that stops part way stays visible. Or prints the SQL they would
+//! run, without a database. Do not edit: sealift rewrites it.
 //!
 //! Usage: `apply TABLE STEP...` (DATABASE_URL), `sql BACKEND TABLE STEP...`, where STEP
 //! is `up:NAME:CHECKSUM` or `down:NAME`.
@@ -21,6 +23,9 @@ use __CRATE__::__MIGRATOR__ as Migrator;
 
 /// The column sealift adds to the history table: each migration's checksum when applied.
 const CHECKSUM: &str = "sealift_checksum";
+/// The column sealift adds to the history table: the direction a migration run without a
+/// transaction started in and has not finished.
+const DIRTY: &str = "sealift_dirty";
 /// How long to wait for SQLite's write lock before giving up.
 const LOCK_WAIT: Duration = Duration::from_secs(600);
 
@@ -143,7 +148,7 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
             }
             ran
         } else {
-            run_step(&db, m, step, table).await?
+            run_marked(&db, m, step, table).await?
         };
         if ran {
             say(format!("done\t{}\t{}", step.name, started.elapsed().as_millis()));
@@ -170,6 +175,64 @@ where
         .await
         .map_err(|e| format!("{}: cannot record it in {table}: {e}", step.name))?;
     Ok(true)
+}
+
+/// Runs one step without a transaction, unless another run did it already: recorded as
+/// started in this direction first, as finished after. A failure leaves the mark.
+async fn run_marked(db: &DatabaseConnection, m: &dyn MigrationTrait, step: &Step, table: &str) -> Result<bool, String> {
+    if is_recorded(db, table, &step.name).await? == step.up {
+        return Ok(false);
+    }
+    let backend = db.get_database_backend();
+    db.execute_raw(mark(backend, table, step))
+        .await
+        .map_err(|e| format!("{}: cannot record it as started in {table}: {e}", step.name))?;
+    say(format!("marked\t{}", step.name));
+    let manager = SchemaManager::new(db);
+    let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
+    result.map_err(|e| format!("{}: {e}", step.name))?;
+    let finish = if step.up {
+        let update = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new(DIRTY), Option::<String>::None)
+            .value(Alias::new("applied_at"), now())
+            .and_where(Expr::col(Alias::new("version")).eq(step.name.as_str()))
+            .to_owned();
+        backend.build(&update)
+    } else {
+        record(backend, table, step)
+    };
+    db.execute_raw(finish)
+        .await
+        .map_err(|e| format!("{}: cannot record it as finished in {table}: {e}", step.name))?;
+    Ok(true)
+}
+
+/// The history row that says a step started: up inserts the migration's row marked `up`,
+/// down marks its row `down`.
+fn mark(backend: DbBackend, table: &str, step: &Step) -> Statement {
+    if step.up {
+        let mut insert = Query::insert();
+        insert
+            .into_table(Alias::new(table))
+            .columns([Alias::new("version"), Alias::new("applied_at"), Alias::new(CHECKSUM), Alias::new(DIRTY)])
+            .values_panic([step.name.clone().into(), now().into(), step.checksum.clone().into(), "up".into()]);
+        backend.build(&insert)
+    } else {
+        let update = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new(DIRTY), "down")
+            .and_where(Expr::col(Alias::new("version")).eq(step.name.as_str()))
+            .to_owned();
+        backend.build(&update)
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// A transaction; on SQLite it takes the write lock first (`BEGIN IMMEDIATE`), waiting while
@@ -216,9 +279,17 @@ async fn is_recorded<C: ConnectionTrait>(conn: &C, table: &str, name: &str) -> R
     Ok(count > 0)
 }
 
-/// Creates the history table as sea-orm-migration does, and sealift's checksum column.
+/// Creates the history table as sea-orm-migration does, and sealift's columns.
 async fn prepare<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), String> {
     Migrator::install(db).await.map_err(|e| format!("cannot create {table}: {e}"))?;
+    for (column, len) in [(CHECKSUM, 64), (DIRTY, 8)] {
+        add_column(db, table, column, len).await?;
+    }
+    Ok(())
+}
+
+/// Adds a nullable text column to the history table unless it has it.
+async fn add_column<C: ConnectionTrait>(db: &C, table: &str, column: &str, len: u32) -> Result<(), String> {
     // Asked of the catalog: SQLite reads an unknown "column" in a SELECT as a string.
     let backend = db.get_database_backend();
     let probe = match backend {
@@ -227,7 +298,7 @@ async fn prepare<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), String> 
         _ => "SELECT count(*) FROM information_schema.columns WHERE table_schema = database() AND table_name = ? AND column_name = ?",
     };
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, probe, [table.into(), CHECKSUM.into()]))
+        .query_one_raw(Statement::from_sql_and_values(backend, probe, [table.into(), column.into()]))
         .await
         .map_err(|e| format!("cannot read {table}: {e}"))?;
     let count: i64 = match row {
@@ -239,21 +310,18 @@ async fn prepare<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), String> 
     }
     let add = Table::alter()
         .table(Alias::new(table))
-        .add_column(ColumnDef::new(Alias::new(CHECKSUM)).string_len(64).null())
+        .add_column(ColumnDef::new(Alias::new(column)).string_len(len).null())
         .to_owned();
     db.execute(&add)
         .await
         .map(|_| ())
-        .map_err(|e| format!("cannot add {CHECKSUM} to {table}: {e}"))
+        .map_err(|e| format!("cannot add {column} to {table}: {e}"))
 }
 
 /// The history row a step writes (up) or removes (down).
 fn record(backend: DbBackend, table: &str, step: &Step) -> Statement {
     if step.up {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let now = now();
         let mut insert = Query::insert();
         insert.into_table(Alias::new(table));
         if step.checksum.is_empty() {
