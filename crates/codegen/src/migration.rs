@@ -118,6 +118,16 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
     for s in &plan.up {
         let _ = writeln!(out, "//! - {}", s.change);
     }
+    if !plan.transactional_ddl() {
+        let _ = write!(
+            out,
+            "//!\n//! {} DDL is not transactional: each statement commits as it runs, so if one\n\
+             //! fails the steps before it stay applied. `sealift upgrade` records this migration\n\
+             //! as started before it runs and finished after; `sealift current` names one that\n\
+             //! stopped part way and what to do.\n",
+            plan.dialect.product()
+        );
+    }
     if !elsewhere.is_empty() {
         out.push_str("//!\n//! Runs on PostgreSQL, MySQL and SQLite, but for these steps, which return an error:\n");
         for line in elsewhere {

@@ -75,6 +75,13 @@ impl Plan {
         self.hazards().any(|h| h.kind == HazardKind::Destructive)
     }
 
+    /// Whether the plan's backend undoes a failed migration's DDL with its transaction.
+    pub fn transactional_ddl(&self) -> bool {
+        crate::dialect::backend(self.dialect)
+            .features()
+            .transactional_ddl
+    }
+
     /// The plan as text a reviewer reads: numbered steps with hazards, then notes.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -274,6 +281,16 @@ pub fn plan(
             }
         })
         .collect();
+    let mut notes = notes;
+    if !features.transactional_ddl && !up.is_empty() {
+        notes.push(Note {
+            subject: "transactions".to_owned(),
+            message: format!(
+                "{} DDL is not transactional: each statement commits as it runs, so a failure part way leaves the steps before it applied; `sealift upgrade` records the migration as started before it runs and finished after, and `sealift current` names one that stopped part way and what to do",
+                dialect.product()
+            ),
+        });
+    }
     Plan {
         dialect,
         up,

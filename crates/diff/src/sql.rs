@@ -593,6 +593,15 @@ pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
                 .unwrap_or_else(|| catalog_default(text)),
         ),
     };
+    let on_update = c
+        .on_update
+        .as_ref()
+        .filter(|_| t.features().on_update)
+        .map(|u| format!("ON UPDATE {u}"));
+    let extra = match (extra, on_update) {
+        (Some(e), Some(u)) => Some(format!("{e} {u}")),
+        (e, u) => e.map(str::to_owned).or(u),
+    };
     ColumnSpec {
         name: c.name.clone(),
         ty,
@@ -600,7 +609,7 @@ pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
         default,
         auto_increment,
         primary_key: inline_pk,
-        extra: extra.map(str::to_owned),
+        extra,
         generated: c
             .generated
             .clone()

@@ -58,6 +58,11 @@ pub(crate) struct Features {
     pub index_builds_block_writes: bool,
     /// Views, rules and policies stand in the way of a column type change (PostgreSQL).
     pub dependents_block_type_changes: bool,
+    /// DDL runs inside a transaction and is undone with it (PostgreSQL, SQLite); MySQL
+    /// commits each statement as it runs.
+    pub transactional_ddl: bool,
+    /// `ON UPDATE CURRENT_TIMESTAMP` in a column's definition (MySQL).
+    pub on_update: bool,
 }
 
 /// A backend's rules: how it compares types, which logical type a catalog type comes from,

@@ -28,6 +28,8 @@ static FEATURES: Features = Features {
     foreign_keys_pin_types: true,
     index_builds_block_writes: false,
     dependents_block_type_changes: false,
+    transactional_ddl: false,
+    on_update: true,
 };
 
 impl Backend for Mysql {

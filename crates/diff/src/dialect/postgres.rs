@@ -28,6 +28,8 @@ static FEATURES: Features = Features {
     foreign_keys_pin_types: true,
     index_builds_block_writes: true,
     dependents_block_type_changes: true,
+    transactional_ddl: true,
+    on_update: false,
 };
 
 impl Backend for Postgres {

@@ -29,6 +29,8 @@ static FEATURES: Features = Features {
     foreign_keys_pin_types: false,
     index_builds_block_writes: false,
     dependents_block_type_changes: false,
+    transactional_ddl: true,
+    on_update: false,
 };
 
 impl Backend for Sqlite {
