@@ -363,6 +363,52 @@ pub fn first_identifier(expression: &str) -> Option<String> {
     })
 }
 
+/// The expression with its names quoted with `from` (`` `a b` ``) quoted with `to` instead
+/// (`"a b"`); string literals and everything else as they were.
+pub fn requoted(expression: &str, from: char, to: char) -> String {
+    if from == to || !expression.contains(from) {
+        return expression.to_owned();
+    }
+    let mut out = String::with_capacity(expression.len());
+    let mut chars = expression.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            // A string literal, with '' inside it, copied whole.
+            out.push(c);
+            while let Some(s) = chars.next() {
+                out.push(s);
+                if s == '\'' {
+                    if chars.peek() == Some(&'\'') {
+                        out.push(chars.next().unwrap_or('\''));
+                    } else {
+                        break;
+                    }
+                }
+            }
+        } else if c == from {
+            let mut name = String::new();
+            while let Some(n) = chars.next() {
+                if n == from {
+                    if chars.peek() == Some(&from) {
+                        chars.next();
+                        name.push(from);
+                    } else {
+                        break;
+                    }
+                } else {
+                    name.push(n);
+                }
+            }
+            out.push(to);
+            out.push_str(&name.replace(to, &format!("{to}{to}")));
+            out.push(to);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The expression with PostgreSQL's casts taken off (`((name)::text <> ''::text)` ->
 /// `( ( name ) <> '' )`), for another backend; the rest as it was.
 pub fn without_casts(expression: &str) -> String {
@@ -474,6 +520,20 @@ pub fn normal_form_renamed(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn backquoted_names_are_requoted_outside_strings() {
+        assert_eq!(
+            super::requoted("(`region` > 0 and `a``b` <> 'x`y''z')", '`', '"'),
+            "(\"region\" > 0 and \"a`b\" <> 'x`y''z')"
+        );
+        assert_eq!(
+            super::requoted("`say \"hi\"` = 1", '`', '"'),
+            "\"say \"\"hi\"\"\" = 1"
+        );
+        assert_eq!(super::requoted("a > 0", '`', '"'), "a > 0");
+    }
+
     use super::*;
 
     #[test]

@@ -1060,6 +1060,44 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
         .contains(&(schema.to_owned(), subject.to_owned()));
     let mut out = Vec::new();
     let mut add = |k, m: String| out.push(Hazard::new(k, m));
+    if let Some(limit) = features.name_limit {
+        // A foreign key and the index InnoDB makes for it share a name: said once.
+        let mut seen = BTreeSet::new();
+        for name in names_given(c).into_iter().filter(|n| seen.insert(*n)) {
+            let n = name.chars().count();
+            if n > limit {
+                add(
+                    Blocked,
+                    format!(
+                        "{} refuses names longer than {limit} characters, and `{name}` has {n}: give it a shorter name in the entity",
+                        dialect.product()
+                    ),
+                );
+            }
+        }
+    }
+    if features.auto_increment_needs_key
+        && let Change::Table {
+            op: TableOp::Remove {
+                part: Part::PrimaryKey(pk),
+            },
+            ..
+        } = c
+        && let Some(t) = cx.table(schema, subject)
+        && let Some(col) = t
+            .columns
+            .iter()
+            .find(|col| col.identity.is_some() && pk.columns.contains(&col.name))
+    {
+        add(
+            Blocked,
+            format!(
+                "{} cannot drop the primary key of {schema}.{subject} on its own while it holds AUTO_INCREMENT column {}; write this change by hand as one ALTER TABLE that changes the column and the key together",
+                dialect.product(),
+                col.name
+            ),
+        );
+    }
     match c {
         Change::Table {
             op: TableOp::Drop { def: table },
@@ -1372,6 +1410,38 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
         _ => {}
     }
     out
+}
+
+/// The names a change gives: a new table's and its parts', an added part's, a new name.
+fn names_given(c: &Change) -> Vec<&str> {
+    fn part_names(p: &Part) -> Vec<&str> {
+        match p {
+            Part::Column(c) => vec![c.name.as_str()],
+            Part::PrimaryKey(_) => Vec::new(),
+            Part::Unique(u) => u.name.as_deref().into_iter().collect(),
+            Part::Index(i) => vec![i.name.as_str()],
+            Part::ForeignKey(fk) => fk.name.as_deref().into_iter().collect(),
+            Part::Check(c) => c.name.as_deref().into_iter().collect(),
+        }
+    }
+    let Change::Table { table, op, .. } = c else {
+        return Vec::new();
+    };
+    match op {
+        TableOp::Create { def } => {
+            let mut names = vec![table.as_str()];
+            names.extend(def.columns.iter().map(|c| c.name.as_str()));
+            names.extend(def.uniques.iter().filter_map(|u| u.name.as_deref()));
+            names.extend(def.indexes.iter().map(|i| i.name.as_str()));
+            names.extend(def.foreign_keys.iter().filter_map(|f| f.name.as_deref()));
+            names.extend(def.checks.iter().filter_map(|c| c.name.as_deref()));
+            names
+        }
+        TableOp::Rename { .. } => vec![table.as_str()],
+        TableOp::Add { part } => part_names(part),
+        TableOp::RenameColumn { to, .. } => vec![to.as_str()],
+        _ => Vec::new(),
+    }
 }
 
 /// A column re-cast to the new enum fails where a view, rule or policy uses it, and its

@@ -83,6 +83,37 @@ impl<'a> Target<'a> {
         self.away() && backend(self.plan).features().names_unnamed && name == default
     }
 
+    /// The name to give a constraint being added: none where the plan's server chose the
+    /// name itself and the plan runs elsewhere, or where the target keeps no name
+    /// (`names_kept` false), so the target's server names it its own way.
+    fn given_name(
+        &self,
+        name: Option<&str>,
+        default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
+        names_kept: bool,
+    ) -> Option<String> {
+        let chosen_by_server = name.is_some() && name == default(backend(self.plan)).as_deref();
+        match name {
+            Some(_) if chosen_by_server && (self.away() || !names_kept) => None,
+            other => other.map(str::to_owned),
+        }
+    }
+
+    /// The name a constraint has on the target's server: its own, or for one that has none
+    /// (SQLite keeps none) or that the plan's server named itself, the name the target's
+    /// server gives; `None` where it gives none.
+    fn name_on_server(
+        &self,
+        name: Option<&str>,
+        default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
+    ) -> Option<String> {
+        let chosen_by_server = name.is_some() && name == default(backend(self.plan)).as_deref();
+        match name {
+            Some(n) if !(chosen_by_server && self.away()) => Some(n.to_owned()),
+            _ => default(backend(self.backend)),
+        }
+    }
+
     /// True when the plan runs on another backend than the one it was made on.
     fn away(&self) -> bool {
         self.plan != self.backend
@@ -95,11 +126,18 @@ impl<'a> Target<'a> {
 
     /// An expression of the plan's catalog, as another backend reads it.
     pub(crate) fn expression(&self, text: &str) -> String {
-        if self.away() && backend(self.plan).features().casts_in_expressions {
+        if !self.away() {
+            return text.to_owned();
+        }
+        let text = if backend(self.plan).features().casts_in_expressions {
             crate::expr::without_casts(text)
         } else {
             text.to_owned()
-        }
+        };
+        // Names quoted as the plan's server quotes them (MySQL's backquotes), quoted as the
+        // target's.
+        let quote_char = |d: Dialect| backend(d).quote("").chars().next().unwrap_or('"');
+        crate::expr::requoted(&text, quote_char(self.plan), quote_char(self.backend))
     }
 
     pub(crate) fn implicit(&self, schema: &str) -> bool {
@@ -256,7 +294,10 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             schema,
             table,
             op: TableOp::AlterColumn { from, to },
-        } => backend(d).alter_column(schema, table, from, to, t),
+        } => match inline_enum_elsewhere(table, from, to, t) {
+            Some(refused) => vec![refused],
+            None => backend(d).alter_column(schema, table, from, to, t),
+        },
         Change::Table {
             schema,
             table,
@@ -266,7 +307,14 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
         } => vec![sql(format!(
             "ALTER TABLE {} ADD {}PRIMARY KEY ({})",
             t.table_ref(schema, table),
-            constraint_name(&key.name, d),
+            constraint_name(
+                &t.given_name(
+                    key.name.as_deref(),
+                    |b| b.default_primary_key_name(table),
+                    backend(d).names_primary_keys()
+                ),
+                d
+            ),
             idents(&key.columns, d)
         ))],
         Change::Table {
@@ -275,14 +323,10 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             op: TableOp::Remove {
                 part: Part::PrimaryKey(key),
             },
-        } => vec![sql(format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            t.table_ref(schema, table),
-            // A key SQLite keeps unnamed has the server's name here.
-            q(&key
-                .name
-                .clone()
-                .unwrap_or_else(|| pg_primary_key_name(table)))
+        } => vec![sql(backend(d).drop_primary_key(
+            &t.table_ref(schema, table),
+            &t.name_on_server(key.name.as_deref(), |b| b.default_primary_key_name(table))
+                .unwrap_or_else(|| pg_primary_key_name(table)),
         ))],
         Change::Table {
             schema,
@@ -293,7 +337,14 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
         } => vec![sql(format!(
             "ALTER TABLE {} ADD {}UNIQUE {}({})",
             t.table_ref(schema, table),
-            constraint_name(&unique.name, d),
+            constraint_name(
+                &t.given_name(
+                    unique.name.as_deref(),
+                    |b| b.default_unique_name(table, &unique.columns),
+                    true
+                ),
+                d
+            ),
             if unique.nulls_not_distinct && t.features().nulls_not_distinct {
                 "NULLS NOT DISTINCT "
             } else {
@@ -310,8 +361,10 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
         } => vec![sql(format!(
             "ALTER TABLE {} DROP CONSTRAINT {}",
             t.table_ref(schema, table),
-            // A key SQLite keeps unnamed has the server's name here.
-            q(&unique.name.clone().unwrap_or_else(|| pg::object_name(
+            q(&t.name_on_server(unique.name.as_deref(), |b| {
+                b.default_unique_name(table, &unique.columns)
+            })
+            .unwrap_or_else(|| pg::object_name(
                 table,
                 Some(&unique.columns.join("_")),
                 "key"
@@ -414,12 +467,18 @@ pub fn inline_check(c: &Check, d: Dialect) -> bool {
     !(backend(d).features().not_valid && c.not_valid)
 }
 
-/// `ALTER TABLE .. ADD [CONSTRAINT ..] CHECK (..) [NOT VALID]`.
+/// `ALTER TABLE .. ADD [CONSTRAINT ..] CHECK (..) [NOT VALID]`. A check without a name gets
+/// PostgreSQL's, the name dropping it uses, where the server would give it a name of its own
+/// (MariaDB `CONSTRAINT_1`, MySQL `{table}_chk_1`) that a down could not know.
 fn check_text(schema: &str, table: &str, c: &Check, t: &Target) -> String {
+    let name = c
+        .name
+        .clone()
+        .or_else(|| (!t.features().names_unnamed).then(|| pg_check_name(table, &c.expression)));
     format!(
         "ALTER TABLE {} ADD {}CHECK ({}){}",
         t.table_ref(schema, table),
-        constraint_name(&c.name, t.backend),
+        constraint_name(&name, t.backend),
         t.expression(&c.expression),
         if c.not_valid && t.features().not_valid {
             " NOT VALID"
@@ -512,12 +571,13 @@ pub(crate) fn create_table(
     out.extend(after);
     for i in &table.indexes {
         // The index the server makes for a foreign key written inside CREATE TABLE exists
-        // once the table does.
+        // once the table does; one the plan's server made for a key (InnoDB) is not wanted
+        // on a backend that makes none.
         let implied = table
             .foreign_keys
             .iter()
             .any(|fk| inline_foreign_key(fk, d) && backend(d).index_for_foreign_key(fk, i));
-        if !implied {
+        if !implied && !foreign_key_index_elsewhere(table, i, t) {
             out.push(create_index(schema, &table.name, i, t));
         }
     }
@@ -533,6 +593,37 @@ pub(crate) fn create_table(
     }
     out.extend(backend(d).comments_after_create(schema, table, t));
     out
+}
+
+/// A change of the values of an enum a plan made on MySQL keeps in the column's type
+/// (`enum('a','b')`), on a backend where enums are types of their own: the column's type is
+/// not where the values live there, and changing it would change nothing. The step refuses.
+fn inline_enum_elsewhere(table: &str, from: &Column, to: &Column, t: &Target) -> Option<Statement> {
+    let inline = |c: &Column| c.data_type.name.starts_with("enum(");
+    (t.away()
+        && !backend(t.plan).features().enum_types
+        && t.features().enum_types
+        && from.data_type != to.data_type
+        && (inline(from) || inline(to)))
+    .then(|| {
+        Statement::Unsupported(format!(
+            "the values of enum column {table}.{} change in this migration, made against {}, where they live in the column's type; on {} they belong to an enum type of their own: regenerate the migration with `sealift autogen` against {}",
+            to.name,
+            t.plan.product(),
+            t.backend.product(),
+            t.backend.product()
+        ))
+    })
+}
+
+/// True for an index the plan's server made by itself for one of the table's foreign keys
+/// (InnoDB's), when the plan runs on a backend that makes none: not wanted there.
+pub(crate) fn foreign_key_index_elsewhere(table: &Table, i: &Index, t: &Target) -> bool {
+    t.away()
+        && table
+            .foreign_keys
+            .iter()
+            .any(|fk| backend(t.plan).index_for_foreign_key(fk, i))
 }
 
 /// The column whose definition says `PRIMARY KEY`, as SeaORM writes an auto-increment key: a
@@ -565,7 +656,7 @@ fn pg_check_name(table: &str, expression: &str) -> String {
 
 /// PostgreSQL's name for a table's primary key: `{table}_pkey`, the table's name cut so that
 /// it fits 63 bytes.
-fn pg_primary_key_name(table: &str) -> String {
+pub(crate) fn pg_primary_key_name(table: &str) -> String {
     let mut end = table.len().min(63 - "_pkey".len());
     while !table.is_char_boundary(end) {
         end -= 1;

@@ -63,6 +63,12 @@ pub(crate) struct Features {
     pub transactional_ddl: bool,
     /// `ON UPDATE CURRENT_TIMESTAMP` in a column's definition (MySQL).
     pub on_update: bool,
+    /// The longest name the server takes, in characters, where it refuses longer ones
+    /// (PostgreSQL cuts them instead).
+    pub name_limit: Option<usize>,
+    /// An `AUTO_INCREMENT` column must be a key: the primary key holding one cannot be
+    /// dropped, nor such a column added, in a statement of its own (MySQL).
+    pub auto_increment_needs_key: bool,
 }
 
 /// A backend's rules: how it compares types, which logical type a catalog type comes from,
@@ -122,6 +128,31 @@ pub(crate) trait Backend: Sync {
     fn index_for_foreign_key(&self, fk: &ForeignKey, index: &Index) -> bool {
         let _ = (fk, index);
         false
+    }
+
+    /// The name the server gives a primary key made without one, where it keeps one.
+    fn default_primary_key_name(&self, table: &str) -> Option<String> {
+        let _ = table;
+        None
+    }
+
+    /// The name the server gives a unique constraint made without one, where it keeps one.
+    fn default_unique_name(&self, table: &str, columns: &[String]) -> Option<String> {
+        let _ = (table, columns);
+        None
+    }
+
+    /// True when a primary key keeps the name it is given (MySQL's is always `PRIMARY`).
+    fn names_primary_keys(&self) -> bool {
+        true
+    }
+
+    /// `ALTER TABLE .. DROP ..` for the primary key called `name`.
+    fn drop_primary_key(&self, table_ref: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {table_ref} DROP CONSTRAINT {}",
+            self.quote(name)
+        )
     }
 
     /// A serial column's type name (`serial`, `bigserial`), where the backend has them.

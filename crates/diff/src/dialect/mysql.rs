@@ -30,6 +30,8 @@ static FEATURES: Features = Features {
     dependents_block_type_changes: false,
     transactional_ddl: false,
     on_update: true,
+    name_limit: Some(64),
+    auto_increment_needs_key: true,
 };
 
 impl Backend for Mysql {
@@ -46,6 +48,26 @@ impl Backend for Mysql {
         !index.unique
             && index.name == sealift_dialect::mysql::foreign_key_index_name(fk)
             && index.key_columns() == fk.columns
+    }
+
+    /// Every primary key is called `PRIMARY`
+    /// (<https://dev.mysql.com/doc/refman/8.0/en/create-table.html>).
+    fn default_primary_key_name(&self, _table: &str) -> Option<String> {
+        Some("PRIMARY".to_owned())
+    }
+
+    /// A unique key made without a name is called after its first column (with `_2`, `_3`
+    /// when that is taken; <https://dev.mysql.com/doc/refman/8.0/en/create-table.html>).
+    fn default_unique_name(&self, _table: &str, columns: &[String]) -> Option<String> {
+        columns.first().cloned()
+    }
+
+    fn names_primary_keys(&self) -> bool {
+        false
+    }
+
+    fn drop_primary_key(&self, table_ref: &str, _name: &str) -> String {
+        format!("ALTER TABLE {table_ref} DROP PRIMARY KEY")
     }
 
     fn rendered_type(&self, spelled: &str) -> DataType {
@@ -69,6 +91,9 @@ impl Backend for Mysql {
             "int unsigned" => plain(t, L::Unsigned),
             "bigint unsigned" => plain(t, L::BigUnsigned),
             "decimal" => with_precision(t, L::Decimal),
+            // SeaORM's `String` without a length: sea-query writes `varchar(255)` on MySQL
+            // and a bare `varchar` elsewhere.
+            "varchar" if t.modifiers == [255] => Some(L::String(None)),
             "varchar" => with_length(t, L::String),
             "char" => with_length(t, L::Char),
             "datetime" => plain(t, L::DateTime),
@@ -80,6 +105,10 @@ impl Backend for Mysql {
 
     fn quote(&self, name: &str) -> String {
         format!("`{}`", name.replace('`', "``"))
+    }
+
+    fn no_columns(&self) -> Option<&'static str> {
+        Some("MySQL has no tables without columns; the entity's table is not made there")
     }
 
     fn enum_change(&self, c: &Change, _t: &Target) -> Vec<Statement> {

@@ -30,11 +30,25 @@ static FEATURES: Features = Features {
     dependents_block_type_changes: true,
     transactional_ddl: true,
     on_update: false,
+    name_limit: None,
+    auto_increment_needs_key: false,
 };
 
 impl Backend for Postgres {
     fn features(&self) -> &'static Features {
         &FEATURES
+    }
+
+    fn default_primary_key_name(&self, table: &str) -> Option<String> {
+        Some(crate::sql::pg_primary_key_name(table))
+    }
+
+    fn default_unique_name(&self, table: &str, columns: &[String]) -> Option<String> {
+        Some(sealift_dialect::postgres::object_name(
+            table,
+            Some(&columns.join("_")),
+            "key",
+        ))
     }
 
     fn default_schema(&self) -> &'static str {

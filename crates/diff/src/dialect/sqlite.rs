@@ -6,7 +6,7 @@ use sealift_ir::{Column, DataType, LogicalType, Table};
 
 use super::{Backend, Features, needs_rebuild, plain, with_length, with_precision};
 use crate::change::{Change, Part, TableOp};
-use crate::sql::{Target, create_index, create_table};
+use crate::sql::{Target, create_index, create_table, foreign_key_index_elsewhere};
 use crate::statement::Statement;
 
 pub(crate) struct Sqlite;
@@ -31,6 +31,8 @@ static FEATURES: Features = Features {
     dependents_block_type_changes: false,
     transactional_ddl: true,
     on_update: false,
+    name_limit: None,
+    auto_increment_needs_key: false,
 };
 
 impl Backend for Sqlite {
@@ -208,7 +210,11 @@ fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement>
         t.table_ref(schema, &temp),
         t.quote(&to.name)
     )));
-    for i in &to.indexes {
+    for i in to
+        .indexes
+        .iter()
+        .filter(|i| !foreign_key_index_elsewhere(to, i, t))
+    {
         out.push(create_index(schema, &to.name, i, t));
     }
     // Dropping the old table dropped its triggers: create them again on the new one.
