@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, Enum, ForeignKey, Identity, Index, IndexKey,
-    Namespace, QualifiedName, Schema, Table, TableKind, TypeKind, Unique,
+    IndexPart, Namespace, QualifiedName, Schema, Table, TableKind, TypeKind, Unique,
 };
 
 use crate::change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
@@ -483,9 +483,16 @@ impl Cx<'_> {
             let found = if i.unique {
                 plain_columns(i).is_some_and(|cols| found_unique(cols, self))
             } else {
+                let backend = backend(self.options.dialect);
+                let implied_prefix = |part: &IndexPart| match &part.key {
+                    IndexKey::Column(c) => want
+                        .column(c)
+                        .is_some_and(|c| backend.implied_key_prefix(&c.data_type)),
+                    IndexKey::Expression(_) => false,
+                };
                 let p = have_plain
                     .iter()
-                    .position(|h| same_index(&renames.index(h), i));
+                    .position(|h| same_index(&renames.index(h), i, implied_prefix));
                 p.map(|p| have_plain.remove(p)).is_some()
             };
             if !found {
@@ -846,10 +853,27 @@ pub(crate) fn index_columns(table: &Table, i: &Index) -> Vec<String> {
 }
 
 /// Indexes are the same by definition: parts, uniqueness, predicate; the name does not count,
-/// nor does a method the desired side leaves unsaid.
-fn same_index(have: &Index, want: &Index) -> bool {
+/// nor does a method the desired side leaves unsaid, nor the prefix a server chose for a part
+/// the desired side gives none where the backend cannot index the whole value
+/// (`implied_prefix`).
+fn same_index(have: &Index, want: &Index, implied_prefix: impl Fn(&IndexPart) -> bool) -> bool {
+    let same_part = |h: &IndexPart, w: &IndexPart| {
+        h == w
+            || (w.prefix.is_none()
+                && h.prefix.is_some()
+                && implied_prefix(w)
+                && IndexPart {
+                    prefix: None,
+                    ..h.clone()
+                } == *w)
+    };
     have.unique == want.unique
-        && have.parts == want.parts
+        && have.parts.len() == want.parts.len()
+        && have
+            .parts
+            .iter()
+            .zip(&want.parts)
+            .all(|(h, w)| same_part(h, w))
         && have.predicate.as_deref().map(expr::normal_form)
             == want.predicate.as_deref().map(expr::normal_form)
         && have.include == want.include

@@ -358,17 +358,12 @@ pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
             op: TableOp::Remove {
                 part: Part::Unique(unique),
             },
-        } => vec![sql(format!(
-            "ALTER TABLE {} DROP CONSTRAINT {}",
-            t.table_ref(schema, table),
-            q(&t.name_on_server(unique.name.as_deref(), |b| {
+        } => vec![sql(backend(d).drop_unique(
+            &t.table_ref(schema, table),
+            &t.name_on_server(unique.name.as_deref(), |b| {
                 b.default_unique_name(table, &unique.columns)
             })
-            .unwrap_or_else(|| pg::object_name(
-                table,
-                Some(&unique.columns.join("_")),
-                "key"
-            )))
+            .unwrap_or_else(|| pg::object_name(table, Some(&unique.columns.join("_")), "key")),
         ))],
         Change::Table {
             schema,

@@ -187,10 +187,14 @@ fn column(c: ColumnRow, table_collation: Option<&str>, flavor: Flavor) -> Column
 
 fn add_index(table: &mut Table, name: String, rows: Vec<IndexRow>) {
     let unique = rows.first().is_some_and(|r| r.non_unique == 0);
+    // A unique key over whole TEXT or BLOB columns is kept by MariaDB (10.4 and later) as a
+    // hash of the values, reported as `HASH`: it is what `UNIQUE (col)` makes there, not a
+    // method anyone chose (<https://mariadb.com/kb/en/create-table/#unique>). InnoDB has no
+    // other hash indexes (it takes `USING HASH` as BTREE).
     let method = rows
         .first()
         .map(|r| r.index_type.0.to_ascii_lowercase())
-        .filter(|m| m != "btree");
+        .filter(|m| m != "btree" && !(unique && m == "hash"));
     let parts: Vec<IndexPart> = rows
         .into_iter()
         .map(|r| IndexPart {

@@ -155,6 +155,21 @@ pub(crate) trait Backend: Sync {
         )
     }
 
+    /// True when an index over a whole column of this type cannot be made, and the server
+    /// keeps a prefix of its choosing instead of the whole value.
+    fn implied_key_prefix(&self, column_type: &DataType) -> bool {
+        let _ = column_type;
+        false
+    }
+
+    /// `ALTER TABLE .. DROP ..` for the unique key called `name`.
+    fn drop_unique(&self, table_ref: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {table_ref} DROP CONSTRAINT {}",
+            self.quote(name)
+        )
+    }
+
     /// A serial column's type name (`serial`, `bigserial`), where the backend has them.
     fn serial_type(&self, ty: &DataType) -> Option<&'static str> {
         let _ = ty;

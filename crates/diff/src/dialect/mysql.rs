@@ -70,6 +70,30 @@ impl Backend for Mysql {
         format!("ALTER TABLE {table_ref} DROP PRIMARY KEY")
     }
 
+    /// A key over a whole TEXT or BLOB column: MariaDB keeps the longest prefix the key allows
+    /// (768 characters of `utf8mb4`), MySQL 8 refuses it (error 1170,
+    /// <https://dev.mysql.com/doc/refman/8.0/en/column-indexes.html#column-indexes-prefix>).
+    fn implied_key_prefix(&self, column_type: &DataType) -> bool {
+        matches!(
+            column_type.name.as_str(),
+            "tinytext"
+                | "text"
+                | "mediumtext"
+                | "longtext"
+                | "tinyblob"
+                | "blob"
+                | "mediumblob"
+                | "longblob"
+        )
+    }
+
+    /// A unique key is an index, and `DROP INDEX` drops any on both servers; MariaDB 10.11
+    /// refuses `DROP CONSTRAINT` for one it keeps as a hash, over a TEXT column (error 1091;
+    /// <https://mariadb.com/kb/en/alter-table/#drop-constraint>).
+    fn drop_unique(&self, table_ref: &str, name: &str) -> String {
+        format!("ALTER TABLE {table_ref} DROP INDEX {}", self.quote(name))
+    }
+
     fn rendered_type(&self, spelled: &str) -> DataType {
         sealift_dialect::mysql::column_type(spelled)
     }
