@@ -104,6 +104,11 @@ async fn postgres_workflow() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn mysql_workflow() {
+    workflow(Dialect::Mysql).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sqlite_workflow() {
     workflow(Dialect::Sqlite).await;
 }
@@ -120,7 +125,7 @@ async fn workflow(dialect: Dialect) {
     std::fs::write(entities.join("author.rs"), AUTHOR).unwrap();
     std::fs::write(entities.join("book.rs"), BOOK).unwrap();
 
-    // A crate name per backend: both tests build in one target folder at the same time.
+    // A crate name per backend: the tests build in one target folder at the same time.
     let crate_dir = format!("migration_{label}");
     let out = sealift(project, &url, &["init", "--migration-dir", &crate_dir]);
     assert!(out.status.success(), "init: {}", text(&out.stderr));
