@@ -21,7 +21,7 @@ use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_diff::{DiffOptions, render_steps};
 use sealift_entity::{LowerOptions, Lowered, SourceFile};
 use sealift_ir::{Dialect, Schema};
-use sealift_testkit::{PgDb, SqliteDb, TempDir};
+use sealift_testkit::{TempDir, TestDb};
 
 /// The allocator the `sealift` binary uses, so the phases are timed as they run there.
 #[global_allocator]
@@ -43,6 +43,10 @@ struct Args {
     /// `sealift diff` or EXPLAIN the catalog queries.
     #[arg(long)]
     keep_database: bool,
+    /// Also time Alembic's autogenerate on the same database (`scripts/alembic-autogen.py`;
+    /// needs python3 with alembic, sqlalchemy, pymysql and psycopg).
+    #[arg(long)]
+    alembic: bool,
     /// The `sealift` binary to time end to end (a release build).
     #[arg(long)]
     sealift: PathBuf,
@@ -52,6 +56,7 @@ struct Args {
 enum Backend {
     Postgres,
     Sqlite,
+    Mysql,
 }
 
 /// How a drifted table differs in the entity files from the database.
@@ -80,6 +85,7 @@ async fn bench(args: Args) -> Result<()> {
     let dialect = match args.backend {
         Backend::Postgres => Dialect::Postgres,
         Backend::Sqlite => Dialect::Sqlite,
+        Backend::Mysql => Dialect::Mysql,
     };
     let n = args.tables;
     let drifted = |i: usize| {
@@ -93,37 +99,33 @@ async fn bench(args: Args) -> Result<()> {
         .map(|i| source(i, None))
         .chain([status_enum()])
         .collect();
-    let db_schema = lower(&db_files, dialect)?;
-    let create = sealift_diff::diff(
-        &db_schema,
-        &Schema::new(dialect),
-        &DiffOptions::new(dialect),
-    );
-    let statements = render_steps(&create.up, &create.target());
-    let (db, url) = match args.backend {
-        Backend::Postgres => {
-            let db = PgDb::create("bench").await;
-            let url = db.url().to_owned();
-            (Db::Pg(db), url)
-        }
-        Backend::Sqlite => {
-            let db = SqliteDb::create("bench").await;
-            let url = db.url();
-            (Db::Lite(db), url)
-        }
+    let db = TestDb::create("bench", dialect).await;
+    let url = db.url();
+    // Entities without `schema_name` live in the connection's namespace: on MySQL that is the
+    // database, whose name the test database chose.
+    let default_schema = match &db {
+        TestDb::My(d) => d.name().to_owned(),
+        _ => LowerOptions::new(dialect).default_schema,
     };
+    let lower_options = LowerOptions {
+        default_schema: default_schema.clone(),
+        ..LowerOptions::new(dialect)
+    };
+    let options = DiffOptions {
+        default_schema,
+        ..DiffOptions::new(dialect)
+    };
+    let db_schema = lower(&db_files, &lower_options)?;
+    let create = sealift_diff::diff(&db_schema, &Schema::new(dialect), &options);
+    let statements = render_steps(&create.up, &create.target());
     let load = Instant::now();
     // In batches: one script is one transaction, and PostgreSQL's lock table has a limit.
     for batch in statements.chunks(400) {
-        let script = batch.join(";\n") + ";";
-        match &db {
-            Db::Pg(d) => d.execute(&script).await,
-            Db::Lite(d) => d.execute(&script).await,
-        }
+        db.run(batch).await;
     }
-    if let Db::Pg(d) = &db {
+    if let TestDb::Pg(_) = &db {
         // As a live database would be, and so that autovacuum does not run during the timings.
-        d.execute("VACUUM ANALYZE").await;
+        db.run(&["VACUUM ANALYZE".to_owned()]).await;
     }
     eprintln!("bench: loaded in {:.1} s", load.elapsed().as_secs_f64());
 
@@ -147,11 +149,11 @@ async fn bench(args: Args) -> Result<()> {
     let mut columns = 0;
     let parse = median(args.runs, || {
         let t = Instant::now();
-        let schema = load_dir(dir.path(), dialect)?;
+        let schema = load_dir(dir.path(), &lower_options)?;
         columns = schema.tables().map(|(_, t)| t.columns.len()).sum();
         Ok(t.elapsed())
     })?;
-    let desired = load_dir(dir.path(), dialect)?;
+    let desired = load_dir(dir.path(), &lower_options)?;
     let mut reflect_times = Vec::new();
     let mut queries = 0;
     let mut current = Schema::new(dialect);
@@ -163,7 +165,6 @@ async fn bench(args: Args) -> Result<()> {
         current = r.schema;
     }
     let reflect = mid(reflect_times);
-    let options = DiffOptions::new(dialect);
     let diff = median(args.runs, || {
         let t = Instant::now();
         let plan = sealift_diff::diff(&desired, &current, &options);
@@ -181,6 +182,7 @@ async fn bench(args: Args) -> Result<()> {
     })?;
     // Floor and end-to-end runs alternate, so both see the machine in the same state (on a
     // shared or virtual machine its speed drifts over minutes).
+    let dir_arg = dir.path().display().to_string();
     let mut floor_times = Vec::new();
     let mut e2e_times = Vec::new();
     let mut ratios = Vec::new();
@@ -194,8 +196,7 @@ async fn bench(args: Args) -> Result<()> {
         let floor = t.elapsed();
         let (wall, kb) = run_measured(
             &args.sealift,
-            &["diff", "--database-url", &raw_url, "--entities"],
-            dir.path(),
+            &["diff", "--database-url", &raw_url, "--entities", &dir_arg],
             dir.path(),
         )?;
         floor_times.push(floor);
@@ -207,19 +208,29 @@ async fn bench(args: Args) -> Result<()> {
     let e2e = mid(e2e_times);
     ratios.sort_by(f64::total_cmp);
     let paired_ratio = ratios[ratios.len() / 2];
+    let alembic = if args.alembic {
+        Some(alembic(&raw_url, args.runs)?)
+    } else {
+        None
+    };
 
     // 4. Every table new: an empty database, the plan and `sealift autogen`.
-    let empty_db = match args.backend {
-        Backend::Postgres => Db::Pg(PgDb::create("bench_empty").await),
-        Backend::Sqlite => Db::Lite(SqliteDb::create("bench_empty").await),
-    };
-    let empty_url = match &empty_db {
-        Db::Pg(d) => d.url().to_owned(),
-        Db::Lite(d) => d.url(),
-    };
+    let empty_db = TestDb::create("bench_empty", dialect).await;
+    let empty_url = empty_db.url();
     let empty = sealift_catalog::reflect(&DatabaseUrl::parse(&empty_url)?, &reflect_options)
         .await?
         .schema;
+    // On MySQL the empty database is another namespace: the entities go there.
+    let (desired, options) = match &empty_db {
+        TestDb::My(d) => (
+            sealift_testkit::namespace_renamed(desired, d.name()),
+            DiffOptions {
+                default_schema: d.name().to_owned(),
+                ..options
+            },
+        ),
+        _ => (desired, options),
+    };
     let mut creates = 0;
     let plan_new = median(args.runs, || {
         let t = Instant::now();
@@ -248,8 +259,8 @@ async fn bench(args: Args) -> Result<()> {
                 "--migration-dir",
                 &migration.display().to_string(),
                 "--entities",
+                &dir_arg,
             ],
-            dir.path(),
             project.path(),
         )?;
         autogen_times.push(wall);
@@ -282,6 +293,19 @@ async fn bench(args: Args) -> Result<()> {
         "  {:<34} {:>9.2}x",
         "  median of the paired runs' ratios", paired_ratio
     );
+    if let Some((wall, kb)) = alembic {
+        row("Alembic autogenerate, end to end", wall);
+        println!(
+            "  {:<34} {:>9.1} MB",
+            "peak memory, Alembic",
+            kb as f64 / 1024.0
+        );
+        println!(
+            "  {:<34} {:>9.2}x",
+            "Alembic / sealift diff",
+            wall.as_secs_f64() / e2e.as_secs_f64()
+        );
+    }
     println!("  every table new, against an empty database ({creates} changes):");
     row("  plan (order the creates)", plan_new);
     row("  sealift autogen, end to end", autogen);
@@ -300,24 +324,47 @@ async fn bench(args: Args) -> Result<()> {
     Ok(())
 }
 
-enum Db {
-    Pg(PgDb),
-    Lite(SqliteDb),
+/// Alembic's autogenerate on the database at `url`, `runs` times: its wall time (median) and
+/// peak memory as a process. Its models are the database's own tables, pickled once beforehand
+/// (`scripts/alembic-autogen.py`).
+fn alembic(url: &str, runs: usize) -> Result<(Duration, u64)> {
+    let script = std::env::current_dir()?.join("scripts/alembic-autogen.py");
+    let dir = TempDir::new("bench_alembic");
+    let models = dir.path().join("models.pickle").display().to_string();
+    let script_arg = script.display().to_string();
+    eprintln!("bench: reflecting the Alembic models");
+    let status = Command::new("python3")
+        .args([script_arg.as_str(), "model", url, &models])
+        .status()
+        .context("cannot run python3")?;
+    if !status.success() {
+        bail!("{} model failed ({status})", script.display());
+    }
+    let mut walls = Vec::new();
+    let mut peak = 0;
+    for _ in 0..runs {
+        let (wall, kb) = run_measured(
+            Path::new("python3"),
+            &[script_arg.as_str(), "autogen", url, &models],
+            dir.path(),
+        )?;
+        walls.push(wall);
+        peak = peak.max(kb);
+    }
+    Ok((mid(walls), peak))
 }
 
-/// Runs `sealift <args> <last>` in `cwd` and returns its wall time and peak resident memory
-/// (KiB), read from `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it
-/// exits.
-fn run_measured(sealift: &Path, args: &[&str], last: &Path, cwd: &Path) -> Result<(Duration, u64)> {
+/// Runs `program <args>` in `cwd` and returns its wall time and peak resident memory (KiB),
+/// read from `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it exits.
+fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, u64)> {
     let t = Instant::now();
-    let mut child = Command::new(sealift)
+    let mut child = Command::new(program)
         .args(args)
-        .arg(last)
         .current_dir(cwd)
         .env_remove("DATABASE_URL")
         .stdout(std::process::Stdio::null())
         .spawn()
-        .with_context(|| format!("cannot run {}", sealift.display()))?;
+        .with_context(|| format!("cannot run {}", program.display()))?;
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0;
     let status = loop {
@@ -336,7 +383,7 @@ fn run_measured(sealift: &Path, args: &[&str], last: &Path, cwd: &Path) -> Resul
     };
     let wall = t.elapsed();
     if !status.success() {
-        bail!("sealift {} failed ({status})", args.join(" "));
+        bail!("{} {} failed ({status})", program.display(), args.join(" "));
     }
     Ok((wall, peak))
 }
@@ -358,19 +405,19 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn lower(files: &[SourceFile], dialect: Dialect) -> Result<Schema> {
-    checked(sealift_entity::load(files, &LowerOptions::new(dialect)))
+fn lower(files: &[SourceFile], options: &LowerOptions) -> Result<Schema> {
+    checked(sealift_entity::load(files, options))
 }
 
 /// Reads, parses and lowers a folder of entity files the way `sealift` does.
-fn load_dir(dir: &Path, dialect: Dialect) -> Result<Schema> {
+fn load_dir(dir: &Path, options: &LowerOptions) -> Result<Schema> {
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         paths.push(entry?.path());
     }
     paths.sort();
     let parsed = sealift_entity::read_and_parse(&paths, |p| std::fs::read_to_string(p))?;
-    checked(sealift_entity::lower(&parsed, &LowerOptions::new(dialect)))
+    checked(sealift_entity::lower(&parsed, options))
 }
 
 fn checked(lowered: Lowered) -> Result<Schema> {
