@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sealift_testkit::{PgDb, SqliteDb, TempDir};
+use sealift_testkit::{MyDb, PgDb, SqliteDb, TempDir};
 
 const POST: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -258,6 +258,55 @@ async fn data_dependent_steps_show_row_and_null_counts() {
     assert!(
         file.contains("//! - 2 row(s) of public.post hold NULL in title"),
         "{file}"
+    );
+}
+
+/// MySQL keeps an enum's values in the column's type: removing one is a `MODIFY COLUMN` that
+/// fails on rows holding it, and autogen counts them.
+#[tokio::test]
+async fn mysql_enum_value_removal_counts_the_rows_holding_it() {
+    let db = MyDb::create("cli_enum_counts").await;
+    db.execute(
+        "CREATE TABLE post (id int NOT NULL AUTO_INCREMENT PRIMARY KEY, mood enum('sad','ok','happy') NOT NULL);
+         INSERT INTO post (mood) VALUES ('ok'), ('sad'), ('ok');",
+    )
+    .await;
+    let post = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "mood")]
+pub enum Mood {
+    #[sea_orm(string_value = "sad")]
+    Sad,
+    #[sea_orm(string_value = "happy")]
+    Happy,
+}
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub mood: Mood,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+    let p = Project::new("enum_counts", post);
+    let out = p.run(Some(db.url()), &["autogen", "DropOk"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    let finding = format!(
+        "2 row(s) of {}.post hold 'ok' in mood, which the new type drops",
+        db.name()
+    );
+    assert!(stdout.contains(&finding), "{stdout}");
+    assert!(
+        stdout.contains("removes 'ok' from the values of"),
+        "{stdout}"
     );
 }
 

@@ -494,13 +494,30 @@ impl Cx<'_> {
                     .iter()
                     .position(|h| same_index(&renames.index(h), i, implied_prefix));
                 p.map(|p| have_plain.remove(p)).is_some()
+                    || self.foreign_key_index_covered(want, have, i, renames)
             };
             if !found {
                 adds.push(Change::add(ns, t.clone(), Part::Index(i.clone())));
             }
         }
         self.changes.extend(adds);
-        for (_, holder) in have_unique {
+        for (cols, holder) in have_unique {
+            if let Some(c) = cols
+                .iter()
+                .find(|c| want.ignored_columns.iter().any(|i| i == *c))
+            {
+                let name = match holder {
+                    UniqueHolder::Constraint(u) => u.name.clone().unwrap_or_default(),
+                    UniqueHolder::Index(i) => i.name.clone(),
+                };
+                self.note(
+                    format!("{ns}.{t}.{name}"),
+                    format!(
+                        "unique key over {c}, which the entity declares with ignore; left alone"
+                    ),
+                );
+                continue;
+            }
             match holder {
                 UniqueHolder::Constraint(u) => {
                     self.changes
@@ -512,6 +529,44 @@ impl Cx<'_> {
         for i in have_plain {
             self.drop_or_note_index(ns, have, i, dropped);
         }
+    }
+
+    /// True when `index` is the one InnoDB would make for a foreign key of `want` and the
+    /// database already has a key or index that leads with the foreign key's columns: InnoDB
+    /// makes none then, and that one serves the foreign key.
+    fn foreign_key_index_covered(
+        &self,
+        want: &Table,
+        have: &Table,
+        index: &Index,
+        renames: &Renames,
+    ) -> bool {
+        let backend = backend(self.options.dialect);
+        let Some(fk) = want
+            .foreign_keys
+            .iter()
+            .find(|fk| backend.index_for_foreign_key(fk, index))
+        else {
+            return false;
+        };
+        let leads = |cols: Vec<&str>| {
+            cols.len() >= fk.columns.len()
+                && cols.iter().zip(&fk.columns).all(|(c, f)| *c == f.as_str())
+        };
+        have.primary_key
+            .as_ref()
+            .is_some_and(|k| leads(renames.each(names(&k.columns))))
+            || have
+                .uniques
+                .iter()
+                .any(|u| leads(renames.each(names(&u.columns))))
+            || have.indexes.iter().any(|i| {
+                let i = renames.index(i);
+                i.parts.len() >= fk.columns.len()
+                    && i.parts.iter().zip(&fk.columns).all(|(p, f)| {
+                        p.prefix.is_none() && matches!(&p.key, IndexKey::Column(c) if c == f)
+                    })
+            })
     }
 
     /// An index no entity asks for: dropped when SeaORM made it or when it uses a column the

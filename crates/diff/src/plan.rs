@@ -1569,22 +1569,33 @@ fn alter_hazards(
         );
     }
     let backend = crate::dialect::backend(dialect);
-    if from.data_type != to.data_type {
-        if !backend.widens(&from.data_type, &to.data_type) {
+    let removed = crate::dialect::removed_enum_values(&from.data_type, &to.data_type);
+    if let Some(removed) = removed {
+        // Values added or moved fit every row; values removed may not.
+        if !removed.is_empty() {
+            let quoted: Vec<String> = removed.iter().map(|v| crate::sql::literal(v)).collect();
             add(
                 HazardKind::DataDependent,
                 format!(
-                    "changes {col} from {} to {}: fails or truncates where a value does not fit",
-                    from.data_type, to.data_type
+                    "removes {} from the values of {col}: fails where a row holds one (in strict SQL mode, the default; otherwise such values become '')",
+                    quoted.join(", ")
                 ),
             );
         }
-        if backend.rewrites_table(&from.data_type, &to.data_type) {
-            add(
-                HazardKind::Blocking,
-                format!("rewrites {schema}.{table} while holding an exclusive lock"),
-            );
-        }
+    } else if from.data_type != to.data_type && !backend.widens(&from.data_type, &to.data_type) {
+        add(
+            HazardKind::DataDependent,
+            format!(
+                "changes {col} from {} to {}: fails or truncates where a value does not fit",
+                from.data_type, to.data_type
+            ),
+        );
+    }
+    if from.data_type != to.data_type && backend.rewrites_table(&from.data_type, &to.data_type) {
+        add(
+            HazardKind::Blocking,
+            format!("rewrites {schema}.{table} while holding an exclusive lock"),
+        );
     }
 }
 

@@ -14,7 +14,7 @@ use sealift_ir::{Column, Dialect};
 use crate::change::{Change, Part, TableOp};
 use crate::hazard::HazardKind;
 use crate::plan::Plan;
-use crate::sql::{quote, table_ref};
+use crate::sql::{literal, quote, table_ref};
 
 /// One count to read and how to say it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,7 +327,24 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
             if from.nullable && !to.nullable {
                 out.push(null_count(schema, table, to));
             }
-            if from.data_type != to.data_type {
+            let removed = crate::dialect::removed_enum_values(&from.data_type, &to.data_type)
+                .unwrap_or_default();
+            if !removed.is_empty() {
+                let values: Vec<String> = removed.iter().map(|v| literal(v)).collect();
+                out.push((
+                    format!(
+                        "SELECT count(*) FROM {} WHERE {} IN ({})",
+                        t(schema, table),
+                        q(&from.name),
+                        values.join(", ")
+                    ),
+                    format!(
+                        "{{n}} row(s) of {schema}.{table} hold {} in {}, which the new type drops",
+                        values.join(" or "),
+                        from.name
+                    ),
+                ));
+            } else if from.data_type != to.data_type {
                 out.push((
                     format!(
                         "SELECT count(*) FROM {} WHERE {} IS NOT NULL",
