@@ -25,12 +25,66 @@ pub fn type_name(name: &str) -> String {
 /// MariaDB).
 const DISPLAY_WIDTH: [&str; 6] = ["tinyint", "smallint", "mediumint", "int", "bigint", "year"];
 
+/// The values of an inline enum type (`enum('a','b c','d''e')` gives `a`, `b c`, `d'e`), in
+/// order; `None` for any other type.
+pub fn enum_values(type_name: &str) -> Option<Vec<String>> {
+    quoted_list(type_name.strip_prefix("enum")?)
+}
+
+/// The quoted values of a parenthesized list (`('a', 'b''c')`), in order; `None` when the text
+/// is not one.
+fn quoted_list(text: &str) -> Option<Vec<String>> {
+    let body = text.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let mut values = Vec::new();
+    let mut chars = body.chars().peekable();
+    loop {
+        match chars.next() {
+            None => return Some(values),
+            Some(',') => {}
+            Some(c) if c.is_whitespace() => {}
+            Some('\'') => {
+                let mut value = String::new();
+                loop {
+                    match chars.next()? {
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            value.push('\'');
+                        }
+                        '\'' => break,
+                        c => value.push(c),
+                    }
+                }
+                values.push(value);
+            }
+            Some(_) => return None,
+        }
+    }
+}
+
+/// `enum(..)` or `set(..)` as the server prints it back: the keyword in lowercase, the values
+/// as written, quoted, without spaces between them (`SET ('a', 'b')` is `set('a','b')`).
+fn value_list_type(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let keyword = ["enum", "set"]
+        .into_iter()
+        .find(|k| lower.starts_with(k) && lower[k.len()..].trim_start().starts_with('('))?;
+    let values = quoted_list(&text[keyword.len()..])?;
+    let quoted: Vec<String> = values
+        .iter()
+        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .collect();
+    Some(format!("{keyword}({})", quoted.join(",")))
+}
+
 /// A `COLUMN_TYPE` in the model: the base name (with `unsigned` and `zerofill` after it),
 /// numeric modifiers, integer display widths dropped except `tinyint(1)`. `enum(..)` and
 /// `set(..)` keep their value lists in the name, as written.
 pub fn column_type(column_type: &str) -> DataType {
     let text = column_type.trim();
     let lower = text.to_ascii_lowercase();
+    if let Some(spelled) = value_list_type(text) {
+        return DataType::builtin(spelled);
+    }
     if lower.starts_with("enum(") || lower.starts_with("set(") {
         let open = text.find('(').unwrap_or(0);
         return DataType::builtin(format!("{}{}", &lower[..open], &text[open..]));
@@ -232,6 +286,22 @@ pub fn is_numeric(data_type: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_values_unquote_in_order() {
+        assert_eq!(
+            enum_values("enum('a','b c','d''e',',')").unwrap(),
+            ["a", "b c", "d'e", ","]
+        );
+        assert_eq!(enum_values("enum()").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            column_type("SET ('Trailers', 'Deleted Scenes')").name,
+            "set('Trailers','Deleted Scenes')"
+        );
+        assert_eq!(column_type("enum('a','b''c')").name, "enum('a','b''c')");
+        assert_eq!(enum_values("set('a')"), None);
+        assert_eq!(enum_values("enum('a"), None);
+    }
 
     #[test]
     fn display_widths_go_except_tinyint_1() {

@@ -4,7 +4,7 @@
 //! `idx-{table}-{key}`, `pk-{table}` for a composite key; the rest is named by the database
 //! (`{table}_pkey`, `{table}_{col}_key` on PostgreSQL).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sealift_ir::{
     Check, Column, Dialect, Enum, FkAction, ForeignKey, Identity, Index, IndexPart, Logical,
@@ -88,10 +88,15 @@ pub fn lower(
             None => primary.len() == 1,
         };
         let mut unique_keys: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // A `unique_key` group with an ignored field is over a column the entity does not
+        // manage: the group is not made from the other fields alone (the key the database has
+        // is left as it is).
+        let mut ignored_keys: BTreeSet<&str> = BTreeSet::new();
 
         for c in &e.columns {
             if c.ignore {
                 table.ignored_columns.push(c.name.clone());
+                ignored_keys.extend(c.unique_key.as_deref());
                 continue;
             }
             let ct = match types.resolve(&c.ty, &e.location) {
@@ -233,6 +238,9 @@ pub fn lower(
             table.columns.push(col);
         }
         for (key, cols) in unique_keys {
+            if ignored_keys.contains(key.as_str()) {
+                continue;
+            }
             table.indexes.push(index(
                 fit_derived(
                     format!("idx-{}-{key}", e.table_name),

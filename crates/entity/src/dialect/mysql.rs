@@ -156,7 +156,7 @@ fn data_type(ct: &ColType) -> Result<DataType, String> {
         ColType::Boolean => b("tinyint").with_modifiers([1]),
         ColType::Json | ColType::JsonBinary => b("json"),
         ColType::Uuid => b("binary").with_modifiers([16]),
-        ColType::Custom(name) => b(&sealift_dialect::mysql::type_name(name)),
+        ColType::Custom(name) => sealift_dialect::mysql::column_type(name),
         ColType::Enum { variants, .. } => {
             let quoted: Vec<String> = variants
                 .iter()
