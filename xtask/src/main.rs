@@ -1,9 +1,11 @@
 //! Project tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: what CI runs: start the test databases if they are down, then formatting, lints and
-//!   the whole test suite against the real servers.
-//! - `bench [--tables N] [--backend postgres|sqlite] [--runs R]`: the benchmark (release
-//!   builds), phase by phase, against the floor; see docs/performance.md.
+//!   the whole test suite against the real servers (with cargo-nextest when it is installed,
+//!   so the test binaries run side by side).
+//! - `bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]`: the
+//!   benchmark (release builds), phase by phase, against the floor and optionally Alembic; see
+//!   docs/performance.md.
 //! - `quickstart`: `sealift autogen` end to end on the SQLite example in `examples/quickstart`,
 //!   in a copy under the system's temp folder (the example itself stays as it is).
 //! - `proptest [CASES]`: the diff round trip on real databases over many generated schema pairs
@@ -47,7 +49,7 @@ fn main() -> Result<()> {
         }
         "" | "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  bench [--tables N] [--backend postgres|sqlite] [--runs R]   timings, see docs/performance.md"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md"
             );
             Ok(())
         }
@@ -79,7 +81,33 @@ fn ci(root: &Path) -> Result<()> {
             "warnings",
         ],
     )?;
-    run(root, "cargo", &["test", "--workspace", "--locked"])?;
+    let nextest = Command::new("cargo")
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if nextest {
+        // The test binaries side by side: most tests wait on a database or on cargo, and one
+        // after another the slowest binaries add up.
+        run(
+            root,
+            "cargo",
+            &[
+                "nextest",
+                "run",
+                "--workspace",
+                "--locked",
+                "--no-fail-fast",
+            ],
+        )?;
+        // nextest does not run documentation tests.
+        run(root, "cargo", &["test", "--workspace", "--locked", "--doc"])?;
+    } else {
+        eprintln!(
+            "xtask: cargo-nextest is not installed: the test binaries run one after another \
+             (slower; `cargo install cargo-nextest --locked` runs them side by side)"
+        );
+        run(root, "cargo", &["test", "--workspace", "--locked"])?;
+    }
     Ok(())
 }
 
