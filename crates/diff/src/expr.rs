@@ -409,6 +409,82 @@ pub fn requoted(expression: &str, from: char, to: char) -> String {
     out
 }
 
+/// The expression with the column `from` called `to`: a bare name matched without regard to
+/// case, a quoted one (`"a"`, `` `a` ``) exactly; the new name in the same quotes, or bare when
+/// it was bare and needs none. String literals and everything else as they were.
+pub fn renamed(expression: &str, from: &str, to: &str) -> String {
+    let plain = |n: &str| {
+        n.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let mut out = String::with_capacity(expression.len());
+    let mut chars = expression.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                out.push(c);
+                while let Some(s) = chars.next() {
+                    out.push(s);
+                    if s == '\'' {
+                        if chars.peek() == Some(&'\'') {
+                            out.push(chars.next().unwrap_or('\''));
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '"' | '`' => {
+                let mut name = String::new();
+                while let Some(n) = chars.next() {
+                    if n == c {
+                        if chars.peek() == Some(&c) {
+                            chars.next();
+                            name.push(c);
+                        } else {
+                            break;
+                        }
+                    } else {
+                        name.push(n);
+                    }
+                }
+                let name = if name == from { to } else { name.as_str() };
+                out.push(c);
+                out.push_str(&name.replace(c, &format!("{c}{c}")));
+                out.push(c);
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let mut word = String::from(c);
+                while let Some(&n) = chars.peek() {
+                    if n.is_ascii_alphanumeric() || n == '_' || n == '$' {
+                        word.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                // A name after a dot is a field or a column of another table: not this one.
+                let qualified = out.ends_with('.');
+                if word.eq_ignore_ascii_case(from) && !qualified {
+                    if plain(to) {
+                        out.push_str(to);
+                    } else {
+                        out.push('"');
+                        out.push_str(&to.replace('"', "\"\""));
+                        out.push('"');
+                    }
+                } else {
+                    out.push_str(&word);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The expression with PostgreSQL's casts taken off (`((name)::text <> ''::text)` ->
 /// `( ( name ) <> '' )`), for another backend; the rest as it was.
 pub fn without_casts(expression: &str) -> String {
@@ -613,6 +689,24 @@ mod tests {
         assert_ne!(normal_form("s IN ('a')"), normal_form("s IN ('a', 'b')"));
         assert_ne!(normal_form("code = '5'"), normal_form("code = '6'"));
         assert_ne!(normal_form("a = 'x'"), normal_form("a = 'y'"));
+    }
+
+    #[test]
+    fn renamed_names_outside_literals_in_their_quotes() {
+        assert_eq!(renamed("qty > 0", "qty", "amount"), "amount > 0");
+        assert_eq!(
+            renamed("`qty` > 0 AND QTY < 9", "qty", "amount"),
+            "`amount` > 0 AND amount < 9"
+        );
+        assert_eq!(
+            renamed("\"qty\" <> 'qty'", "qty", "amount"),
+            "\"amount\" <> 'qty'"
+        );
+        assert_eq!(renamed("qty2 + t.qty", "qty", "amount"), "qty2 + t.qty");
+        assert_eq!(
+            renamed("qty > 0", "qty", "new amount"),
+            "\"new amount\" > 0"
+        );
     }
 
     #[test]

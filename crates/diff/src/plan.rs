@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
-use sealift_ir::{Column, Dialect, Schema, Table};
+use sealift_ir::{Column, Dialect, IndexKey, Schema, Table};
 
 use crate::change::{Change, EnumOp, Part, TableOp};
 use crate::hazard::{Hazard, HazardKind};
@@ -968,9 +968,7 @@ fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change> {
                     to: new.clone(),
                 },
             });
-            if let Some(col) = from.columns.iter_mut().find(|c| &c.name == old) {
-                col.name = new.clone();
-            }
+            rename_column(&mut from, old, new);
         }
         to.sort();
         // What the other backends run instead, in the order a plan for them would take.
@@ -1034,11 +1032,7 @@ pub fn apply(t: &mut Table, c: &Change) {
             Part::ForeignKey(fk) => t.foreign_keys.retain(|x| x != fk),
             Part::Check(check) => t.checks.retain(|x| x != check),
         },
-        Some(TableOp::RenameColumn { from, to }) => {
-            for x in t.columns.iter_mut().filter(|x| &x.name == from) {
-                x.name = to.clone();
-            }
-        }
+        Some(TableOp::RenameColumn { from, to }) => rename_column(t, from, to),
         Some(TableOp::AlterColumn { to, .. }) => {
             if let Some(x) = t.columns.iter_mut().find(|x| x.name == to.name) {
                 *x = to.clone();
@@ -1046,6 +1040,51 @@ pub fn apply(t: &mut Table, c: &Change) {
         }
         Some(TableOp::SetComment { to, .. }) => t.comment = to.clone(),
         _ => {}
+    }
+}
+
+/// A column renamed everywhere the table names it, as the server does with `RENAME COLUMN`:
+/// its keys, indexes, foreign keys, checks and generated columns.
+fn rename_column(t: &mut Table, from: &str, to: &str) {
+    let name = |n: &mut String| {
+        if n == from {
+            *n = to.to_owned();
+        }
+    };
+    let expr = |e: &mut String| *e = crate::expr::renamed(e, from, to);
+    for c in &mut t.columns {
+        name(&mut c.name);
+        if let Some(g) = &mut c.generated {
+            expr(g);
+        }
+    }
+    if let Some(k) = &mut t.primary_key {
+        k.columns.iter_mut().for_each(name);
+    }
+    for u in &mut t.uniques {
+        u.columns.iter_mut().for_each(name);
+    }
+    for i in &mut t.indexes {
+        for p in &mut i.parts {
+            match &mut p.key {
+                IndexKey::Column(c) => name(c),
+                IndexKey::Expression(e) => expr(e),
+            }
+        }
+        i.include.iter_mut().for_each(name);
+        if let Some(p) = &mut i.predicate {
+            expr(p);
+        }
+    }
+    let table = t.name.clone();
+    for fk in &mut t.foreign_keys {
+        fk.columns.iter_mut().for_each(name);
+        if fk.referenced_table.name == table {
+            fk.referenced_columns.iter_mut().for_each(name);
+        }
+    }
+    for c in &mut t.checks {
+        expr(&mut c.expression);
     }
 }
 
