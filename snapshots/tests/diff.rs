@@ -573,6 +573,18 @@ const NOT_PORTABLE: &[(&str, Dialect, Dialect, &str)] = &[
         "SeaORM writes `renamed_from` into a column's comment on MySQL (sea-orm schema/entity.rs) and sets no comment on PostgreSQL and SQLite: a plan made there does not write it",
     ),
     (
+        "drop_index_a_foreign_key_needs",
+        Dialect::Postgres,
+        Dialect::Mysql,
+        "the plan drops the only index on the foreign key's column, which InnoDB refuses (error 1553, naming the index); the step does not know the table's foreign keys on MySQL: regenerate the migration against MySQL, where the index is kept",
+    ),
+    (
+        "drop_index_a_foreign_key_needs",
+        Dialect::Sqlite,
+        Dialect::Mysql,
+        "the plan drops the only index on the foreign key's column, which InnoDB refuses (error 1553, naming the index); the step does not know the table's foreign keys on MySQL: regenerate the migration against MySQL, where the index is kept",
+    ),
+    (
         "rename_columns_under_key_index_and_check",
         Dialect::Mysql,
         Dialect::Sqlite,

@@ -493,8 +493,27 @@ impl Cx<'_> {
                 let p = have_plain
                     .iter()
                     .position(|h| same_index(&renames.index(h), i, implied_prefix));
-                p.map(|p| have_plain.remove(p)).is_some()
-                    || self.foreign_key_index_covered(want, have, i, renames)
+                match p.map(|p| have_plain.remove(p)) {
+                    Some(h) => {
+                        // An index the entities do not declare, left because a foreign key
+                        // needs one on its columns there (InnoDB refuses to drop it).
+                        if let Some(fk) = want
+                            .foreign_keys
+                            .iter()
+                            .find(|fk| h.name != i.name && backend.index_for_foreign_key(fk, i))
+                        {
+                            self.note(
+                                format!("{ns}.{t}.{}", h.name),
+                                format!(
+                                    "serves the foreign key on ({}); left alone, as the database needs an index on those columns",
+                                    fk.columns.join(", ")
+                                ),
+                            );
+                        }
+                        true
+                    }
+                    None => self.foreign_key_index_covered(want, have, i, renames),
+                }
             };
             if !found {
                 adds.push(Change::add(ns, t.clone(), Part::Index(i.clone())));
