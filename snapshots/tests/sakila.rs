@@ -206,44 +206,33 @@ fn take_dropped_uniques(plan: &mut Plan) -> Vec<String> {
 /// there is a type of its own that sealift does not take for a change. Anything else stays
 /// in the plan.
 fn take_cli_type_losses(plan: &mut Plan) -> Vec<String> {
-    let lost = |c: &Change| match c {
-        Change::Table {
+    // The loss as text when `from -> to` in `table` is one; down's steps go `to -> from`.
+    let lost = |c: &Change, up: bool| {
+        let Change::Table {
             table,
             op: TableOp::AlterColumn { from, to },
             ..
-        } => {
-            let (f, t) = (from.data_type.to_string(), to.data_type.to_string());
-            let rule = (f.starts_with("varchar(") || f.starts_with("char(")) && t == "varchar(255)"
-                || (f == "year" && t == "int")
-                || (f == "blob" && t == "binary(255)");
-            let only_type = {
-                let mut same = from.clone();
-                same.data_type = to.data_type.clone();
-                same.logical = to.logical.clone();
-                &same == to
-            };
-            (rule && only_type).then(|| format!("{table}.{}: {f} -> {t}", to.name))
-        }
-        _ => None,
+        } = c
+        else {
+            return None;
+        };
+        let (db, entity) = if up { (from, to) } else { (to, from) };
+        let (f, t) = (db.data_type.to_string(), entity.data_type.to_string());
+        let rule = (f.starts_with("varchar(") || f.starts_with("char(")) && t == "varchar(255)"
+            || (f == "year" && t == "int")
+            || (f == "blob" && t == "binary(255)");
+        let mut only_type = db.clone();
+        only_type.data_type = entity.data_type.clone();
+        only_type.logical = entity.logical.clone();
+        (rule && &only_type == entity).then(|| format!("{table}.{}: {f} -> {t}", entity.name))
     };
-    let out: Vec<String> = plan.up.iter().filter_map(|s| lost(&s.change)).collect();
-    plan.up.retain(|s| lost(&s.change).is_none());
-    plan.down.retain(|s| match &s.change {
-        Change::Table {
-            table,
-            schema,
-            op: TableOp::AlterColumn { from, to },
-        } => lost(&Change::Table {
-            table: table.clone(),
-            schema: schema.clone(),
-            op: TableOp::AlterColumn {
-                from: to.clone(),
-                to: from.clone(),
-            },
-        })
-        .is_none(),
-        _ => true,
-    });
+    let out: Vec<String> = plan
+        .up
+        .iter()
+        .filter_map(|s| lost(&s.change, true))
+        .collect();
+    plan.up.retain(|s| lost(&s.change, true).is_none());
+    plan.down.retain(|s| lost(&s.change, false).is_none());
     out
 }
 

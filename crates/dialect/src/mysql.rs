@@ -16,11 +16,6 @@ use sealift_ir::{DataType, FkAction, ForeignKey};
 
 use crate::fold_type_name;
 
-/// A type name as `information_schema.COLUMNS.DATA_TYPE` spells it: folded, lowercase.
-pub fn type_name(name: &str) -> String {
-    fold_type_name(name)
-}
-
 /// The types whose parenthesized number is a display width, not a size (`year(4)` on
 /// MariaDB).
 const DISPLAY_WIDTH: [&str; 6] = ["tinyint", "smallint", "mediumint", "int", "bigint", "year"];
@@ -68,12 +63,16 @@ fn value_list_type(text: &str) -> Option<String> {
     let keyword = ["enum", "set"]
         .into_iter()
         .find(|k| lower.starts_with(k) && lower[k.len()..].trim_start().starts_with('('))?;
-    let values = quoted_list(&text[keyword.len()..])?;
+    Some(value_list(keyword, &quoted_list(&text[keyword.len()..])?))
+}
+
+/// An `enum` or `set` type with these values, as the server prints it: `enum('a','b''c')`.
+pub fn value_list(keyword: &str, values: &[String]) -> String {
     let quoted: Vec<String> = values
         .iter()
         .map(|v| format!("'{}'", v.replace('\'', "''")))
         .collect();
-    Some(format!("{keyword}({})", quoted.join(",")))
+    format!("{keyword}({})", quoted.join(","))
 }
 
 /// A `COLUMN_TYPE` in the model: the base name (with `unsigned` and `zerofill` after it),

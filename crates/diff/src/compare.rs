@@ -490,6 +490,11 @@ impl Cx<'_> {
                         .is_some_and(|c| backend.implied_key_prefix(&c.data_type)),
                     IndexKey::Expression(_) => false,
                 };
+                // The index InnoDB makes for a foreign key, which the lowering adds.
+                let for_fk = want
+                    .foreign_keys
+                    .iter()
+                    .find(|fk| backend.index_for_foreign_key(fk, i));
                 let p = have_plain
                     .iter()
                     .position(|h| same_index(&renames.index(h), i, implied_prefix));
@@ -497,11 +502,7 @@ impl Cx<'_> {
                     Some(h) => {
                         // An index the entities do not declare, left because a foreign key
                         // needs one on its columns there (InnoDB refuses to drop it).
-                        if let Some(fk) = want
-                            .foreign_keys
-                            .iter()
-                            .find(|fk| h.name != i.name && backend.index_for_foreign_key(fk, i))
-                        {
+                        if let Some(fk) = for_fk.filter(|_| h.name != i.name) {
                             self.note(
                                 format!("{ns}.{t}.{}", h.name),
                                 format!(
@@ -512,7 +513,7 @@ impl Cx<'_> {
                         }
                         true
                     }
-                    None => self.foreign_key_index_covered(want, have, i, renames),
+                    None => for_fk.is_some_and(|fk| foreign_key_index_covered(fk, have, renames)),
                 }
             };
             if !found {
@@ -548,44 +549,6 @@ impl Cx<'_> {
         for i in have_plain {
             self.drop_or_note_index(ns, have, i, dropped);
         }
-    }
-
-    /// True when `index` is the one InnoDB would make for a foreign key of `want` and the
-    /// database already has a key or index that leads with the foreign key's columns: InnoDB
-    /// makes none then, and that one serves the foreign key.
-    fn foreign_key_index_covered(
-        &self,
-        want: &Table,
-        have: &Table,
-        index: &Index,
-        renames: &Renames,
-    ) -> bool {
-        let backend = backend(self.options.dialect);
-        let Some(fk) = want
-            .foreign_keys
-            .iter()
-            .find(|fk| backend.index_for_foreign_key(fk, index))
-        else {
-            return false;
-        };
-        let leads = |cols: Vec<&str>| {
-            cols.len() >= fk.columns.len()
-                && cols.iter().zip(&fk.columns).all(|(c, f)| *c == f.as_str())
-        };
-        have.primary_key
-            .as_ref()
-            .is_some_and(|k| leads(renames.each(names(&k.columns))))
-            || have
-                .uniques
-                .iter()
-                .any(|u| leads(renames.each(names(&u.columns))))
-            || have.indexes.iter().any(|i| {
-                let i = renames.index(i);
-                i.parts.len() >= fk.columns.len()
-                    && i.parts.iter().zip(&fk.columns).all(|(p, f)| {
-                        p.prefix.is_none() && matches!(&p.key, IndexKey::Column(c) if c == f)
-                    })
-            })
     }
 
     /// An index no entity asks for: dropped when SeaORM made it or when it uses a column the
@@ -924,6 +887,34 @@ pub(crate) fn index_columns(table: &Table, i: &Index) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+/// True when the database has a key or an index that leads with the foreign key's columns:
+/// InnoDB makes no index of its own for the key then, and that one serves it.
+fn foreign_key_index_covered(fk: &ForeignKey, have: &Table, renames: &Renames) -> bool {
+    let leads = |cols: Vec<&str>| {
+        cols.len() >= fk.columns.len() && cols.iter().zip(&fk.columns).all(|(c, f)| *c == f)
+    };
+    let leading_columns = |i: &Index| -> Vec<String> {
+        i.parts
+            .iter()
+            .map_while(|p| match &p.key {
+                IndexKey::Column(c) if p.prefix.is_none() => Some(c.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    have.primary_key
+        .as_ref()
+        .is_some_and(|k| leads(renames.each(names(&k.columns))))
+        || have
+            .uniques
+            .iter()
+            .any(|u| leads(renames.each(names(&u.columns))))
+        || have
+            .indexes
+            .iter()
+            .any(|i| leads(names(&leading_columns(&renames.index(i)))))
 }
 
 /// Indexes are the same by definition: parts, uniqueness, predicate; the name does not count,

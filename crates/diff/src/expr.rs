@@ -363,126 +363,103 @@ pub fn first_identifier(expression: &str) -> Option<String> {
     })
 }
 
+/// A name in an expression, as written.
+enum Name<'a> {
+    /// Unquoted; `qualified` when it follows a dot (a field, or another table's column).
+    Bare { text: &'a str, qualified: bool },
+    /// Between `quote`s, with doubled quotes undone.
+    Quoted { quote: char, text: String },
+}
+
+/// `text` between `quote`s, a quote inside it doubled.
+fn quoted(quote: char, text: &str) -> String {
+    let doubled: String = [quote, quote].iter().collect();
+    format!("{quote}{}{quote}", text.replace(quote, &doubled))
+}
+
+/// The expression with each name (bare, `"quoted"` or `` `quoted` ``) written as `write`
+/// says; string literals, numbers and symbols copied as they are.
+fn map_names(expression: &str, mut write: impl FnMut(Name<'_>) -> String) -> String {
+    let mut out = String::with_capacity(expression.len());
+    let mut rest = expression;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '\'' | '"' | '`' => {
+                // Up to the closing quote; a doubled quote is one inside.
+                let mut text = String::new();
+                let mut end = rest.len();
+                let mut chars = rest.char_indices().skip(1).peekable();
+                while let Some((i, n)) = chars.next() {
+                    if n != c {
+                        text.push(n);
+                    } else if chars.peek().is_some_and(|(_, m)| *m == c) {
+                        chars.next();
+                        text.push(c);
+                    } else {
+                        end = i + c.len_utf8();
+                        break;
+                    }
+                }
+                if c == '\'' {
+                    out.push_str(&rest[..end]);
+                } else {
+                    out.push_str(&write(Name::Quoted { quote: c, text }));
+                }
+                rest = &rest[end..];
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let end = rest
+                    .find(|n: char| !(n.is_ascii_alphanumeric() || n == '_' || n == '$'))
+                    .unwrap_or(rest.len());
+                let qualified = out.ends_with('.');
+                out.push_str(&write(Name::Bare {
+                    text: &rest[..end],
+                    qualified,
+                }));
+                rest = &rest[end..];
+            }
+            c => {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    out
+}
+
 /// The expression with its names quoted with `from` (`` `a b` ``) quoted with `to` instead
 /// (`"a b"`); string literals and everything else as they were.
 pub fn requoted(expression: &str, from: char, to: char) -> String {
     if from == to || !expression.contains(from) {
         return expression.to_owned();
     }
-    let mut out = String::with_capacity(expression.len());
-    let mut chars = expression.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            // A string literal, with '' inside it, copied whole.
-            out.push(c);
-            while let Some(s) = chars.next() {
-                out.push(s);
-                if s == '\'' {
-                    if chars.peek() == Some(&'\'') {
-                        out.push(chars.next().unwrap_or('\''));
-                    } else {
-                        break;
-                    }
-                }
-            }
-        } else if c == from {
-            let mut name = String::new();
-            while let Some(n) = chars.next() {
-                if n == from {
-                    if chars.peek() == Some(&from) {
-                        chars.next();
-                        name.push(from);
-                    } else {
-                        break;
-                    }
-                } else {
-                    name.push(n);
-                }
-            }
-            out.push(to);
-            out.push_str(&name.replace(to, &format!("{to}{to}")));
-            out.push(to);
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    map_names(expression, |name| match name {
+        Name::Quoted { quote, text } => quoted(if quote == from { to } else { quote }, &text),
+        Name::Bare { text, .. } => text.to_owned(),
+    })
 }
 
 /// The expression with the column `from` called `to`: a bare name matched without regard to
 /// case, a quoted one (`"a"`, `` `a` ``) exactly; the new name in the same quotes, or bare when
 /// it was bare and needs none. String literals and everything else as they were.
 pub fn renamed(expression: &str, from: &str, to: &str) -> String {
-    let plain = |n: &str| {
-        n.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    };
-    let mut out = String::with_capacity(expression.len());
-    let mut chars = expression.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                out.push(c);
-                while let Some(s) = chars.next() {
-                    out.push(s);
-                    if s == '\'' {
-                        if chars.peek() == Some(&'\'') {
-                            out.push(chars.next().unwrap_or('\''));
-                        } else {
-                            break;
-                        }
-                    }
-                }
+    let plain = to
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && to.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    map_names(expression, |name| match name {
+        Name::Quoted { quote, text } => quoted(quote, if text == from { to } else { &text }),
+        // A name after a dot is a field or a column of another table: not this one.
+        Name::Bare { text, qualified } if !qualified && text.eq_ignore_ascii_case(from) => {
+            if plain {
+                to.to_owned()
+            } else {
+                quoted('"', to)
             }
-            '"' | '`' => {
-                let mut name = String::new();
-                while let Some(n) = chars.next() {
-                    if n == c {
-                        if chars.peek() == Some(&c) {
-                            chars.next();
-                            name.push(c);
-                        } else {
-                            break;
-                        }
-                    } else {
-                        name.push(n);
-                    }
-                }
-                let name = if name == from { to } else { name.as_str() };
-                out.push(c);
-                out.push_str(&name.replace(c, &format!("{c}{c}")));
-                out.push(c);
-            }
-            c if c.is_ascii_alphabetic() || c == '_' => {
-                let mut word = String::from(c);
-                while let Some(&n) = chars.peek() {
-                    if n.is_ascii_alphanumeric() || n == '_' || n == '$' {
-                        word.push(n);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                // A name after a dot is a field or a column of another table: not this one.
-                let qualified = out.ends_with('.');
-                if word.eq_ignore_ascii_case(from) && !qualified {
-                    if plain(to) {
-                        out.push_str(to);
-                    } else {
-                        out.push('"');
-                        out.push_str(&to.replace('"', "\"\""));
-                        out.push('"');
-                    }
-                } else {
-                    out.push_str(&word);
-                }
-            }
-            c => out.push(c),
         }
-    }
-    out
+        Name::Bare { text, .. } => text.to_owned(),
+    })
 }
 
 /// The expression with PostgreSQL's casts taken off (`((name)::text <> ''::text)` ->
@@ -596,21 +573,24 @@ pub fn normal_form_renamed(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn backquoted_names_are_requoted_outside_strings() {
         assert_eq!(
-            super::requoted("(`region` > 0 and `a``b` <> 'x`y''z')", '`', '"'),
+            requoted("(`region` > 0 and `a``b` <> 'x`y''z')", '`', '"'),
             "(\"region\" > 0 and \"a`b\" <> 'x`y''z')"
         );
         assert_eq!(
-            super::requoted("`say \"hi\"` = 1", '`', '"'),
+            requoted("`say \"hi\"` = 1", '`', '"'),
             "\"say \"\"hi\"\"\" = 1"
         );
-        assert_eq!(super::requoted("a > 0", '`', '"'), "a > 0");
+        assert_eq!(requoted("a > 0", '`', '"'), "a > 0");
+        assert_eq!(
+            requoted("`a` || \"b\" || 'é`'", '`', '"'),
+            "\"a\" || \"b\" || 'é`'"
+        );
     }
-
-    use super::*;
 
     #[test]
     fn a_check_is_named_after_its_first_column() {

@@ -92,11 +92,21 @@ impl<'a> Target<'a> {
         default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
         names_kept: bool,
     ) -> Option<String> {
-        let chosen_by_server = name.is_some() && name == default(backend(self.plan)).as_deref();
         match name {
-            Some(_) if chosen_by_server && (self.away() || !names_kept) => None,
+            Some(_) if self.chosen_by_server(name, &default) && (self.away() || !names_kept) => {
+                None
+            }
             other => other.map(str::to_owned),
         }
+    }
+
+    /// True when `name` is the one the plan's server gives such a constraint by itself.
+    fn chosen_by_server(
+        &self,
+        name: Option<&str>,
+        default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
+    ) -> bool {
+        name.is_some() && name == default(backend(self.plan)).as_deref()
     }
 
     /// The name a constraint has on the target's server: its own, or for one that has none
@@ -107,9 +117,10 @@ impl<'a> Target<'a> {
         name: Option<&str>,
         default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
     ) -> Option<String> {
-        let chosen_by_server = name.is_some() && name == default(backend(self.plan)).as_deref();
         match name {
-            Some(n) if !(chosen_by_server && self.away()) => Some(n.to_owned()),
+            Some(n) if !(self.away() && self.chosen_by_server(name, &default)) => {
+                Some(n.to_owned())
+            }
             _ => default(backend(self.backend)),
         }
     }

@@ -324,7 +324,6 @@ fn with_precision(t: &DataType, f: fn(Option<(u32, u32)>) -> LogicalType) -> Opt
     }
 }
 
-/// A step that cannot run on SQLite as planned, which rebuilds tables instead.
 /// The values an inline enum type (MySQL's `enum('a','b')`) loses from `from` to `to`; `None`
 /// unless both are inline enums.
 pub(crate) fn removed_enum_values(from: &DataType, to: &DataType) -> Option<Vec<String>> {
@@ -333,6 +332,7 @@ pub(crate) fn removed_enum_values(from: &DataType, to: &DataType) -> Option<Vec<
     Some(before.into_iter().filter(|v| !after.contains(v)).collect())
 }
 
+/// A step that cannot run on SQLite as planned, which rebuilds tables instead.
 pub(crate) fn needs_rebuild(what: &str) -> Statement {
     Statement::Unsupported(format!(
         "SQLite cannot {what} in place, and this migration was not made against SQLite; \

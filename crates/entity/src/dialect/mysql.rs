@@ -157,13 +157,7 @@ fn data_type(ct: &ColType) -> Result<DataType, String> {
         ColType::Json | ColType::JsonBinary => b("json"),
         ColType::Uuid => b("binary").with_modifiers([16]),
         ColType::Custom(name) => sealift_dialect::mysql::column_type(name),
-        ColType::Enum { variants, .. } => {
-            let quoted: Vec<String> = variants
-                .iter()
-                .map(|v| format!("'{}'", v.replace('\'', "''")))
-                .collect();
-            b(&format!("enum({})", quoted.join(",")))
-        }
+        ColType::Enum { variants, .. } => b(&sealift_dialect::mysql::value_list("enum", variants)),
         other => return Err(format!("{other:?} is not available on MySQL")),
     })
 }
