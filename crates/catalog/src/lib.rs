@@ -18,7 +18,9 @@ use std::time::Duration;
 
 pub use error::Error;
 use sealift_ir::Schema;
-pub use url::{Backend, DatabaseUrl, redact};
+/// The reader of SQLite's DDL text, public for the fuzz targets.
+pub use sqlite::ddl as sqlite_ddl;
+pub use url::{Backend, DatabaseUrl, redact, redact_urls};
 
 /// How long to wait for a server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -84,6 +84,7 @@ impl DatabaseUrl {
         secrets.retain(|s| !s.is_empty());
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         secrets.dedup();
+        remember(&secrets);
         Ok(DatabaseUrl {
             raw: raw.to_owned(),
             backend,
@@ -123,11 +124,50 @@ impl DatabaseUrl {
     }
 }
 
+/// The passwords of every URL parsed in this process, longest first: [`redact`] hides them
+/// wherever they appear, even outside a URL. Short ones are left out: hiding every `abc` of a
+/// message would hide more than the password.
+static KNOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The shortest password [`redact`] hides outside a URL.
+const KNOWN_MIN_LEN: usize = 6;
+
+/// How many passwords [`redact`] keeps: a run parses one or two URLs.
+const KNOWN_MAX: usize = 16;
+
+fn remember(secrets: &[String]) {
+    let mut known = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for s in secrets.iter().filter(|s| s.len() >= KNOWN_MIN_LEN) {
+        if !known.contains(s) && known.len() < KNOWN_MAX {
+            known.push(s.clone());
+        }
+    }
+    known.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
 /// Hides the password of every URL in any text: `scheme://user:secret@host` becomes
-/// `scheme://user:***@host`, and `password=secret` in a query string becomes `password=***`.
-/// The last guard before anything is printed, for text that may quote a URL sealift never
-/// parsed (a config file's line in a parse error, a driver's message).
+/// `scheme://user:***@host`, and `password=secret` in a query string becomes `password=***`;
+/// then the passwords of the URLs parsed so far, wherever they are. The last guard before
+/// anything is printed, for text that may quote a URL sealift never parsed (a config file's
+/// line in a parse error, a driver's message).
 pub fn redact(text: &str) -> String {
+    let mut out = redact_urls(text);
+    let known = KNOWN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for s in known.iter() {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), "***");
+        }
+    }
+    out
+}
+
+/// [`redact`] without the passwords parsed so far: only what the text itself shows to be a
+/// URL's password.
+pub fn redact_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("://") {

@@ -30,6 +30,42 @@ const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A panic is a bug, but its message may quote a URL: say it in one line, password hidden,
+    // and exit as for any other failure.
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        // Known to `redact` from the start, before anything else parses it.
+        let _ = sealift_catalog::DatabaseUrl::parse(&url);
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: sealift stopped on an internal error{place} (a bug; please report it with the command that caused it): {}",
+            sealift_catalog::redact(&panic_text(info.payload()))
+        );
+    }));
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(code) => code,
+        Err(_) => ExitCode::from(EXIT_BAD_INPUT),
+    }
+}
+
+/// A panic's message, as `panic!` and `expect` give it.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
+}
+
+fn run(cli: Cli) -> ExitCode {
+    if let Ok(text) = std::env::var("SEALIFT_DEBUG_PANIC") {
+        // How the tests check the hook above; never set in normal use.
+        panic!("{text}");
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
