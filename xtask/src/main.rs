@@ -10,6 +10,9 @@
 //!   in a copy under the system's temp folder (the example itself stays as it is).
 //! - `proptest [CASES]`: the diff round trip on real databases over many generated schema pairs
 //!   (default 500 per dialect; the normal suite runs a few).
+//! - `fuzz [SECONDS] [TARGET...]`: each fuzz target (default: all) for SECONDS (default 60)
+//!   with cargo-fuzz on the nightly toolchain, seeded from the fixtures; the corpus is then
+//!   minimized into `fuzz/corpus/<target>`, which the normal suite replays.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,9 +50,13 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        "fuzz" => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            fuzz(&root, &rest)
+        }
         "" | "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  fuzz [SECONDS] [TARGET...]   run the fuzz targets (cargo-fuzz, nightly), see fuzz/README.md\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md"
             );
             Ok(())
         }
@@ -109,6 +116,194 @@ fn ci(root: &Path) -> Result<()> {
         run(root, "cargo", &["test", "--workspace", "--locked"])?;
     }
     Ok(())
+}
+
+/// The fuzz targets, as `fuzz/Cargo.toml` names them.
+const FUZZ_TARGETS: [&str; 5] = [
+    "entity_source",
+    "entity_tokens",
+    "sqlite_ddl",
+    "settings",
+    "register",
+];
+
+/// Runs each fuzz target for a while from its saved corpus and fresh seeds, then minimizes
+/// the corpus. A crash stops nothing: every target runs, and the task fails at the end naming
+/// the targets that crashed (their inputs are in `fuzz/artifacts/<target>/`).
+/// Fuzz the code as it ships: under `cfg(fuzzing)` proc-macro2 reports no line numbers, and
+/// registering a migration in `lib.rs` edits by line.
+const NO_CFG_FUZZING: &str = "--no-cfg-fuzzing";
+
+fn fuzz(root: &Path, args: &[String]) -> Result<()> {
+    let (seconds, targets) = match args.split_first() {
+        Some((s, rest)) if s.parse::<u64>().is_ok() => (s.clone(), rest.to_vec()),
+        _ => ("60".to_owned(), args.to_vec()),
+    };
+    let targets: Vec<String> = if targets.is_empty() {
+        FUZZ_TARGETS.iter().map(|t| (*t).to_owned()).collect()
+    } else {
+        targets
+    };
+    if let Some(bad) = targets.iter().find(|t| !FUZZ_TARGETS.contains(&t.as_str())) {
+        bail!("no fuzz target named `{bad}`; the targets are {FUZZ_TARGETS:?}");
+    }
+    let fuzz_dir = root.join("fuzz");
+    let fuzz_ok = cargo_fuzz(&fuzz_dir, &["--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !fuzz_ok {
+        bail!(
+            "cargo-fuzz on a nightly toolchain is needed: `rustup toolchain install nightly` and `cargo install cargo-fuzz --locked`"
+        );
+    }
+    let seeds = root.join("target/fuzz-seeds");
+    write_seeds(root, &seeds, &targets)?;
+    let mut crashed = Vec::new();
+    for target in &targets {
+        let corpus = format!("corpus/{target}");
+        std::fs::create_dir_all(fuzz_dir.join(&corpus))?;
+        let seed_dir = seeds.join(target);
+        let status = cargo_fuzz(&fuzz_dir, &["run", "-O", NO_CFG_FUZZING, target, &corpus])
+            .arg(&seed_dir)
+            .args([
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-timeout=10",
+                "-rss_limit_mb=2048",
+                "-max_len=65536",
+                "-print_final_stats=1",
+            ])
+            .status()
+            .context("cannot run cargo fuzz")?;
+        if !status.success() {
+            eprintln!(
+                "xtask: fuzz target {target} failed ({status}); see fuzz/artifacts/{target}/"
+            );
+            crashed.push(target.clone());
+        }
+        // Minimized by edges alone (not hit counts), so the saved corpus stays small enough to
+        // keep in the repository and replay in every test run.
+        let args = [
+            "cmin",
+            "-O",
+            NO_CFG_FUZZING,
+            target,
+            &corpus,
+            "--",
+            "-use_counters=0",
+        ];
+        let status = cargo_fuzz(&fuzz_dir, &args).status()?;
+        if !status.success() {
+            bail!("`cargo fuzz {}` failed ({status})", args.join(" "));
+        }
+    }
+    if !crashed.is_empty() {
+        bail!("fuzz targets failed: {}", crashed.join(", "));
+    }
+    Ok(())
+}
+
+/// `cargo +nightly fuzz <args>` in `fuzz_dir`, in the environment `cargo xtask` was started
+/// from: without the `CARGO*` and library-path variables `cargo run` set for xtask, which
+/// would make the fuzz build differ from `cargo fuzz build`'s and rebuild everything.
+fn cargo_fuzz(fuzz_dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.args(["+nightly", "fuzz"])
+        .args(args)
+        .current_dir(fuzz_dir);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if (key.starts_with("CARGO") && key != "CARGO_HOME")
+            || [
+                "LD_LIBRARY_PATH",
+                "RUSTUP_TOOLCHAIN",
+                "RUST_RECURSION_COUNT",
+            ]
+            .contains(&&*key)
+        {
+            cmd.env_remove(&*key);
+        }
+    }
+    cmd
+}
+
+/// Starting inputs from the fixtures: entity files, SQLite DDL statements, config and `.env`
+/// texts around a URL (in the `settings` target's `before\n\nuser\n\nafter` layout), and
+/// migration crates' `lib.rs`. Only `targets`' folders are rewritten, so that runs of other
+/// targets side by side keep theirs.
+fn write_seeds(root: &Path, seeds: &Path, targets: &[String]) -> Result<()> {
+    for t in targets {
+        let _ = std::fs::remove_dir_all(seeds.join(t));
+        std::fs::create_dir_all(seeds.join(t))?;
+    }
+    let mut n = 0usize;
+    let mut put = |target: &str, text: &str| -> Result<()> {
+        if !targets.iter().any(|t| t == target) {
+            return Ok(());
+        }
+        n += 1;
+        std::fs::write(seeds.join(target).join(format!("seed-{n}")), text)?;
+        Ok(())
+    };
+    for path in files_under(&root.join("fixtures"))?
+        .into_iter()
+        .chain(files_under(&root.join("examples"))?)
+    {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        if name == "lib.rs" {
+            put("register", &text)?;
+        } else if name.ends_with(".rs") {
+            put("entity_source", &text)?;
+        } else if name.ends_with(".sql") && path.to_string_lossy().contains("sqlite") {
+            for statement in text.split(';').filter(|s| s.contains("CREATE")) {
+                put("sqlite_ddl", statement.trim())?;
+            }
+        } else if name == "sealift.toml" {
+            put("settings", &text)?;
+        }
+    }
+    put(
+        "settings",
+        "database_url = \"\n\npostgres\n\nlocalhost:5432/app?sslmode=disable\"\nentities = [\"entity/src\"]\n",
+    )?;
+    put(
+        "settings",
+        "DATABASE_URL=\n\nroot\n\n127.0.0.1:3306/app\nOTHER=1\n",
+    )?;
+    put(
+        "settings",
+        "database_url = '\n\nu\n\nh/db'\ninclude_tables = [\"a*\", \"[b\"]\n",
+    )?;
+    put("register", &sealift_lib_rs())?;
+    Ok(())
+}
+
+/// The `lib.rs` `sealift init` writes, as the migration crate's template has it.
+fn sealift_lib_rs() -> String {
+    "pub use sea_orm_migration::prelude::*;\n\nmod m20220101_000001_create_table;\n\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![Box::new(m20220101_000001_create_table::Migration)]\n    }\n}\n".to_owned()
+}
+
+fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Release builds of `sealift` and the benchmark, then the benchmark.

@@ -111,12 +111,12 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
     let _ = writeln!(
         out,
         "//! Written by `{}` for {}. Review it before applying.",
-        options.command,
+        comment_text(&options.command),
         plan.dialect.product()
     );
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
-        let _ = writeln!(out, "//! - {}", s.change);
+        let _ = writeln!(out, "//! - {}", comment_text(&s.change.to_string()));
     }
     if !plan.transactional_ddl() {
         let _ = write!(
@@ -131,7 +131,7 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
     if !elsewhere.is_empty() {
         out.push_str("//!\n//! Runs on PostgreSQL, MySQL and SQLite, but for these steps, which return an error:\n");
         for line in elsewhere {
-            let _ = writeln!(out, "//! - {line}");
+            let _ = writeln!(out, "//! - {}", comment_text(line));
         }
     }
     let hazards: Vec<_> = plan.hazards().collect();
@@ -143,16 +143,38 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
             } else {
                 h.kind.to_string()
             };
-            let _ = writeln!(out, "//! - {mark}: {}", h.message);
+            let _ = writeln!(out, "//! - {mark}: {}", comment_text(&h.message));
         }
     }
     if !options.findings.is_empty() {
         out.push_str("//!\n//! The live data, when this file was written:\n");
         for f in &options.findings {
-            let _ = writeln!(out, "//! - {f}");
+            let _ = writeln!(out, "//! - {}", comment_text(f));
         }
     }
     out
+}
+
+/// Text for a `//` or `//!` comment: names and expressions from the database or the entities
+/// may hold line breaks (which would end the comment and let the rest be read as code) or
+/// the bidirectional-text controls rustc rejects in comments; both are written escaped.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c == '\t' || !(c.is_control() || needs_escape(c)) {
+                c.to_string()
+            } else {
+                c.escape_default().to_string()
+            }
+        })
+        .collect()
+}
+
+/// Characters a raw literal cannot hold as they are: control characters but line feed and
+/// tab, and the bidirectional-text controls (rustc's `text_direction_codepoint_in_literal`).
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn unparse(tokens: TokenStream) -> String {
@@ -235,7 +257,7 @@ impl Gen<'_> {
                 && let Some(n) = rest.split(')').next().and_then(|n| n.parse::<usize>().ok())
             {
                 let indent = &line[..line.len() - trimmed.len()];
-                let _ = writeln!(out, "{indent}// {}", self.comments[n]);
+                let _ = writeln!(out, "{indent}// {}", comment_text(&self.comments[n]));
             } else {
                 out.push_str(line);
             }
@@ -740,8 +762,13 @@ fn sqlite_rebuild(statements: &[String]) -> TokenStream {
     }
 }
 
-/// A raw string literal, `r#"..."#` with enough hashes, so SQL reads as written.
+/// A raw string literal, `r#"..."#` with enough hashes, so SQL reads as written; an escaped
+/// one when the text holds what a raw string cannot (a carriage return) or what rustc rejects
+/// unescaped (bidirectional-text controls) or other control characters.
 fn raw_literal(text: &str) -> Literal {
+    if text.chars().any(needs_escape) {
+        return Literal::string(text);
+    }
     let mut hashes = String::new();
     while text.contains(&format!("\"{hashes}")) {
         hashes.push('#');
@@ -772,8 +799,16 @@ mod tests {
     }
 
     #[test]
+    fn comments_cannot_end_early() {
+        assert_eq!(comment_text("a\n#[x] fn f() {}\r"), "a\\n#[x] fn f() {}\\r");
+        assert_eq!(comment_text("tab\tok \u{202E}"), "tab\tok \\u{202e}");
+    }
+
+    #[test]
     fn raw_literals_pick_enough_hashes() {
         assert_eq!(raw_literal("a").to_string(), "r\"a\"");
         assert_eq!(raw_literal("\"a\"").to_string(), "r#\"\"a\"\"#");
+        assert_eq!(raw_literal("a\rb").to_string(), "\"a\\rb\"");
+        assert_eq!(raw_literal("\u{202E}").to_string(), "\"\\u{202e}\"");
     }
 }

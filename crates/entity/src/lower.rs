@@ -327,6 +327,18 @@ pub fn lower(
                     })
                     .collect()
             };
+            if r.from.is_empty() || r.to.is_empty() {
+                diags.push(Diagnostic::error(
+                    &e.file,
+                    r.pos,
+                    format!(
+                        "this relation names no column in `{}`",
+                        if r.from.is_empty() { "from" } else { "to" }
+                    ),
+                    "a belongs_to relation needs both, e.g. from = \"Column::CakeId\", to = \"super::cake::Column::Id\"",
+                ));
+                continue;
+            }
             if r.from.len() != r.to.len() {
                 diags.push(Diagnostic::error(
                     &e.file,

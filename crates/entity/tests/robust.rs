@@ -106,3 +106,39 @@ fn reading_while_parsing_gives_what_parsing_read_texts_gives() {
     let err = sealift_entity::read_and_parse(&missing, read).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
 }
+
+#[test]
+fn a_relation_without_its_columns_is_an_error_not_a_key_of_no_columns() {
+    let text = r#"use sea_orm::entity::prelude::*;
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "employee")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub manager_id: Option<i32>,
+}
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "Entity", on_delete = "Cascade")]
+    Manager,
+}
+"#;
+    let file = SourceFile {
+        path: PathBuf::from("employee.rs"),
+        text: text.to_owned(),
+    };
+    for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql] {
+        let lowered =
+            sealift_entity::load(std::slice::from_ref(&file), &LowerOptions::new(dialect));
+        assert!(
+            lowered
+                .diagnostics
+                .iter()
+                .any(|d| d.message == "this relation names no column in `from`"),
+            "{:?}",
+            lowered.diagnostics
+        );
+        let table = lowered.schema.namespaces.values().next().unwrap().tables["employee"].clone();
+        assert!(table.foreign_keys.is_empty(), "{table:?}");
+    }
+}

@@ -2,7 +2,7 @@
 //! `sqlite_master`), whatever the number of tables. Opens the file read-only and never creates
 //! it.
 
-mod ddl;
+pub mod ddl;
 mod lower;
 mod queries;
 mod rows;
