@@ -79,6 +79,18 @@ pub enum Error {
         /// The databases that do exist, comma-separated.
         available: String,
     },
+    /// The server went away (or the network between) while the catalog was being read.
+    #[error(
+        "lost the connection to {target} while reading the catalog ({what}): {detail}; nothing was changed: check that the server is up and reachable, then run again"
+    )]
+    ConnectionLost {
+        /// The URL, password hidden.
+        target: String,
+        /// Which catalog read was under way.
+        what: &'static str,
+        /// The driver's message, password hidden.
+        detail: String,
+    },
     /// A catalog query failed after connecting.
     #[error("reading the catalog failed ({what}): {detail}")]
     Query {
@@ -114,9 +126,18 @@ impl Error {
 
     /// Wraps a driver error raised by a catalog query.
     pub(crate) fn query(url: &DatabaseUrl, what: &'static str, err: &sqlx::Error) -> Self {
-        Error::Query {
-            what,
-            detail: url.scrub(&err.to_string()),
+        let detail = url.scrub(&err.to_string());
+        match err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => Error::ConnectionLost {
+                target: url.to_string(),
+                what,
+                detail,
+            },
+            _ => Error::Query { what, detail },
         }
     }
 }

@@ -51,6 +51,11 @@ pub struct UpgradeArgs {
     /// with --sql, FROM:TO.
     #[arg(default_value = "head", allow_hyphen_values = true)]
     pub target: String,
+    /// How long a migration's statement may wait for a lock held by another session before
+    /// it fails (PostgreSQL lock_timeout, MySQL lock_wait_timeout): 5s, 500ms, 2m, or 0 for
+    /// no limit [default: lock_timeout in sealift.toml, else 5s].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
     /// --sql and --dialect.
     #[command(flatten)]
     pub offline: OfflineArgs,
@@ -80,6 +85,11 @@ pub struct DowngradeArgs {
     /// Roll back even though it drops tables or columns, or goes to base.
     #[arg(long)]
     pub yes: bool,
+    /// How long a migration's statement may wait for a lock held by another session before
+    /// it fails (PostgreSQL lock_timeout, MySQL lock_wait_timeout): 5s, 500ms, 2m, or 0 for
+    /// no limit [default: lock_timeout in sealift.toml, else 5s].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
     /// --sql and --dialect.
     #[command(flatten)]
     pub offline: OfflineArgs,

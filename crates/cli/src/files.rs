@@ -2,6 +2,7 @@
 //! Nothing is written unless everything can be: files are written to a temporary name and
 //! renamed into place, and a failure removes what was written.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -129,11 +130,24 @@ pub fn write_new(path: &Path, text: &str) -> Result<()> {
     replace(path, text)
 }
 
-/// Writes through a temporary file and a rename, so a reader never sees half a file.
+/// Writes through a temporary file and a rename, so a reader never sees half a file: the
+/// text is flushed to the disk before the rename (a full disk shows here, not later), and the
+/// temporary file is removed when anything fails.
 pub fn replace(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("sealift-tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    })()
+    .with_context(|| format!("cannot write {}", path.display()))
+    .and_then(|()| {
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 pub fn undo(paths: &[PathBuf]) {

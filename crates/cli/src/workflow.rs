@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use sealift_catalog::{Backend, DatabaseUrl};
 use sealift_workflow::runner::Event;
 use sealift_workflow::status::{Entry, merge_plan};
-use sealift_workflow::{Direction, MigrationCrate, Progress, Status, Target};
+use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Target};
 
 use crate::args::{
     DialectArg, DowngradeArgs, Format, HistoryArgs, ProjectArgs, StampArgs, StatusArgs, UpgradeArgs,
@@ -33,6 +33,7 @@ fn load(project: &ProjectArgs) -> Result<(Project, MigrationCrate)> {
 /// `sealift upgrade [TARGET]`.
 pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
+    let lock_timeout = lock_timeout(&project, args.lock_timeout.as_deref())?;
     if args.offline.sql {
         return offline(
             &project,
@@ -45,7 +46,12 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     let target: Target = args.target.parse()?;
     let url = project.database_url()?;
     let started = std::time::Instant::now();
-    let done = sealift_workflow::run(&krate, &url, Direction::Up, &target, &mut report).await?;
+    let request = Request {
+        direction: Direction::Up,
+        target,
+        lock_timeout,
+    };
+    let done = sealift_workflow::run(&krate, &url, &request, &mut report).await?;
     let status = sealift_workflow::status(&krate, &url).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&if done.is_empty() {
@@ -67,6 +73,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
 /// `sealift downgrade [TARGET]`.
 pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
+    let lock_timeout = lock_timeout(&project, args.lock_timeout.as_deref())?;
     if args.offline.sql {
         return offline(
             &project,
@@ -113,7 +120,12 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_NOT_AT_HEAD));
     }
     let started = std::time::Instant::now();
-    let done = sealift_workflow::run(&krate, &url, Direction::Down, &target, &mut report).await?;
+    let request = Request {
+        direction: Direction::Down,
+        target,
+        lock_timeout,
+    };
+    let done = sealift_workflow::run(&krate, &url, &request, &mut report).await?;
     let status = sealift_workflow::status(&krate, &url).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&format!(
@@ -122,6 +134,18 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         started.elapsed().as_secs_f64()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--lock-timeout`, else the project's.
+fn lock_timeout(project: &Project, flag: Option<&str>) -> Result<Option<std::time::Duration>> {
+    match flag {
+        Some(text) => sealift_workflow::config::parse_duration(text).map_err(|e| {
+            anyhow::anyhow!(sealift_workflow::Error::Config(format!(
+                "--lock-timeout: {e}"
+            )))
+        }),
+        None => Ok(project.lock_timeout),
+    }
 }
 
 /// `--sql`: the statements, with no database connection.
@@ -171,6 +195,9 @@ fn report(progress: Progress) {
         }
         Progress::Runner(Event::Waiting) => {
             write!(out, " (waiting for another run's write lock)")
+        }
+        Progress::Runner(Event::LockWait { on, by }) => {
+            write!(out, " (waiting for a lock on {on}, held by {by})")
         }
     };
     let _ = out.flush();

@@ -556,3 +556,213 @@ async fn the_history_table_named_in_lib_rs_is_not_the_users() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.starts_with("No changes detected"), "{stdout}");
 }
+
+/// Undoes `chattr +i` on a path when dropped, so the temporary folder can be removed.
+struct Immutable(PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Immutable {
+        let status = Command::new("chattr").arg("+i").arg(path).status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "`chattr +i {}` failed: this test needs root on a file system with attributes",
+            path.display()
+        );
+        Immutable(path.to_path_buf())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
+    }
+}
+
+/// What a failed write must leave: exit code 2, one line saying which file and why, no new
+/// file (nor a temporary one) in the migration crate and `lib.rs` as it was.
+fn assert_nothing_written(p: &Project, out: &Output, lib_before: &str, why: &str) {
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}{stderr}", text(&out.stdout));
+    assert!(
+        stderr.contains("cannot write") && stderr.contains(why),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(p.migrations().is_empty(), "{:?}", p.migrations());
+    assert_eq!(p.lib_rs(), lib_before);
+}
+
+#[tokio::test]
+async fn a_read_only_folder_or_lib_rs_leaves_nothing_behind() {
+    let db = SqliteDb::create("readonly").await;
+    let p = Project::new("readonly", POST);
+    let lib_before = p.lib_rs();
+    let src = p.path().join("migration/src");
+    {
+        let _guard = Immutable::set(&src);
+        let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+        assert_nothing_written(&p, &out, &lib_before, "Operation not permitted");
+    }
+    // The migration file can be written, lib.rs cannot be replaced: the file is taken back.
+    {
+        let _guard = Immutable::set(&src.join("lib.rs"));
+        let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+        assert_nothing_written(&p, &out, &lib_before, "Operation not permitted");
+    }
+    let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(p.migrations().len(), 1);
+}
+
+#[tokio::test]
+async fn a_full_disk_leaves_nothing_behind() {
+    let db = SqliteDb::create("fulldisk").await;
+    let p = Project::new("fulldisk", POST);
+    let lib_before = p.lib_rs();
+    // In a mount namespace of its own: the migration crate's `src` on a small tmpfs, filled
+    // up, then autogen; what is left is listed before the namespace (and the tmpfs) goes.
+    let script = r#"set -e
+src="$PWD/migration/src"
+cp -a "$src" "$PWD/src.orig"
+mount -t tmpfs -o size=128k tmpfs "$src"
+cp -a "$PWD/src.orig/." "$src/"
+dd if=/dev/zero of="$src/filler" bs=4096 2>/dev/null || true
+set +e
+"$SEALIFT" autogen AddPosts
+echo "exit=$?" >&3
+rm "$src/filler"
+ls -A "$src" >&3
+echo "--- lib.rs" >&3
+cat "$src/lib.rs" >&3
+"#;
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "bash", "-c"])
+        .arg(format!("exec 3>\"$PWD/report\"\n{script}"))
+        .current_dir(p.path())
+        .env("SEALIFT", env!("CARGO_BIN_EXE_sealift"))
+        .env("DATABASE_URL", db.url())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run unshare (util-linux): this test needs root to mount a tmpfs");
+    let report = std::fs::read_to_string(p.path().join("report")).unwrap_or_default();
+    let stderr = text(&out.stderr);
+    assert!(
+        out.status.success() && report.starts_with("exit="),
+        "the tmpfs could not be set up:\n{stderr}"
+    );
+    let (head, lib_after) = report.split_once("--- lib.rs\n").unwrap();
+    assert!(head.starts_with("exit=2\n"), "{report}\n{stderr}");
+    let mut left: Vec<&str> = head.lines().skip(1).collect();
+    left.sort();
+    assert_eq!(left, ["lib.rs", "main.rs"], "{report}");
+    assert_eq!(lib_after, lib_before);
+    assert!(
+        stderr.contains("cannot write") && stderr.contains("No space left on device"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+/// A TCP proxy to `upstream` (`host:port`) that cuts every connection, and from then on
+/// refuses new ones, once a client has sent more than `budget` bytes on one: the server going
+/// away in the middle of a conversation. Returns the port it listens on.
+fn cutting_proxy(upstream: String, budget: usize) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cut = Arc::new(AtomicBool::new(false));
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { continue };
+            if cut.load(Ordering::SeqCst) {
+                continue;
+            }
+            let Ok(mut server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let (mut client_r, mut server_w) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server, &mut client);
+            });
+            let cut = cut.clone();
+            std::thread::spawn(move || {
+                let mut sent = 0;
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = client_r.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sent += n;
+                    if sent > budget {
+                        cut.store(true, Ordering::SeqCst);
+                        break;
+                    }
+                    if server_w.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server_w.shutdown(Shutdown::Both);
+                let _ = client_r.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    port
+}
+
+/// `url` with its `host:port` replaced by the proxy's.
+fn through(url: &str, port: u16) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    (
+        host.to_owned(),
+        format!("{scheme}://{user}@127.0.0.1:{port}/{path}"),
+    )
+}
+
+/// The connection is cut after the handshake, at the first catalog query (each is longer
+/// than the handshake and the session settings sqlx sends).
+async fn server_gone_during_reflection(url: &str) {
+    let p = Project::new("gone", POST);
+    let (upstream, _) = through(url, 0);
+    let port = cutting_proxy(upstream, 600);
+    let (_, mut proxied) = through(url, port);
+    if proxied.starts_with("postgres") {
+        // Plain text, so that the budget counts the protocol's bytes, not TLS's.
+        proxied.push_str(if proxied.contains('?') { "&" } else { "?" });
+        proxied.push_str("sslmode=disable");
+    }
+    let out = p.run(Some(&proxied), &["diff"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}{stderr}", text(&out.stdout));
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("lost the connection to") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn postgres_gone_during_reflection_is_one_line() {
+    let db = PgDb::create("gone").await;
+    db.execute("CREATE TABLE post (id serial PRIMARY KEY, title varchar NOT NULL)")
+        .await;
+    server_gone_during_reflection(db.url()).await;
+}
+
+#[tokio::test]
+async fn mysql_gone_during_reflection_is_one_line() {
+    let db = MyDb::create("gone").await;
+    db.execute(
+        "CREATE TABLE post (id int AUTO_INCREMENT PRIMARY KEY, title varchar(255) NOT NULL)",
+    )
+    .await;
+    server_gone_during_reflection(db.url()).await;
+}

@@ -617,6 +617,189 @@ async fn concurrent_upgrades(dialect: Dialect) {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn postgres_killed_mid_migration() {
+    fault_mid_migration(Dialect::Postgres, Fault::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_killed_mid_migration() {
+    fault_mid_migration(Dialect::Sqlite, Fault::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_killed_mid_migration() {
+    fault_mid_migration(Dialect::Mysql, Fault::Kill).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_connections_dropped_mid_migration() {
+    fault_mid_migration(Dialect::Postgres, Fault::DropConnections).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_connections_dropped_mid_migration() {
+    fault_mid_migration(Dialect::Mysql, Fault::DropConnections).await;
+}
+
+/// What goes wrong while a migration runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// `sealift upgrade` is killed with SIGKILL.
+    Kill,
+    /// The server drops every connection to the database, as a restart does.
+    DropConnections,
+}
+
+/// A migration creates a table, then waits; meanwhile the fault strikes. Afterwards the
+/// database is at the migration before it, with nothing of it applied and nothing recorded
+/// (PostgreSQL, SQLite), or, on MySQL, `current` names it as stopped part way with the steps
+/// to recover (killed) or it is finished on a new connection (connections dropped). The
+/// migration lock is free: the next `upgrade` applies it without waiting.
+async fn fault_mid_migration(dialect: Dialect, fault: Fault) {
+    let label = format!("wf_fault_{fault:?}_{}", label(dialect)).to_lowercase();
+    let db = TestDb::create(&label, dialect).await;
+    let p = Project::new(&label, &db.url());
+    let first = p.hand_written(
+        "First",
+        r#"        manager.create_table(Table::create().table("first").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#,
+        r#"        manager.drop_table(Table::drop().table("first").to_owned()).await?;"#,
+    );
+    p.ok(&["upgrade"]);
+    let pause = "        std::thread::sleep(std::time::Duration::from_secs(4));";
+    let slow = p.hand_written(
+        "Slow",
+        &format!(
+            r#"        manager.create_table(Table::create().table("second").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;
+{pause}"#
+        ),
+        r#"        manager.drop_table(Table::drop().table("second").to_owned()).await?;"#,
+    );
+    // Build the runner first, so the fault strikes the migration, not cargo.
+    p.ok(&["upgrade", "--sql", "--dialect", "sqlite"]);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .arg("upgrade")
+        .current_dir(&p.root)
+        .env("DATABASE_URL", &p.url)
+        .envs(e2e_env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let started = format!("{slow} ...");
+    while !text(&seen).contains(&started) {
+        let mut chunk = [0u8; 256];
+        let n = std::io::Read::read(&mut stdout, &mut chunk).unwrap();
+        assert!(
+            n > 0,
+            "upgrade ended before {slow} started:\n{}",
+            text(&seen)
+        );
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    // Inside the pause, after the table was created.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    match fault {
+        Fault::Kill => {
+            child.kill().unwrap();
+            let _ = child.wait().unwrap();
+        }
+        Fault::DropConnections if dialect == Dialect::Mysql => {
+            // MySQL commits each DDL statement as it runs: the table is there, and what is
+            // left of the migration (recording it) runs on a new connection.
+            drop_connections(&db).await;
+            let out = child.wait_with_output().unwrap();
+            let all = format!("{}{}", text(&seen), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(0), "{all}");
+            let _ = p.at(Some(&slow));
+            assert!(catalog(&db.url()).await.contains("table second"));
+            let again = p.ok(&["upgrade"]);
+            assert!(!again.contains("Waiting"), "{again}");
+            return;
+        }
+        Fault::DropConnections => {
+            drop_connections(&db).await;
+            let out = child.wait_with_output().unwrap();
+            let all = format!("{}{}", text(&seen), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(2), "{all}");
+            let says = "was cut off: the connection to the database was lost";
+            assert!(all.contains(&slow) && all.contains(says), "{all}");
+            assert_eq!(text(&out.stderr).matches("error:").count(), 1, "{all}");
+        }
+    }
+
+    // The runner is gone within moments (it stops when sealift does); then the database is
+    // at `first`, and on MySQL `current` tells what happened.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let current = loop {
+        let out = p.sealift(&["current"]);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        if all.starts_with(&format!("Current: {first}")) || std::time::Instant::now() > deadline {
+            break all;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let dump = catalog(&db.url()).await;
+    if dialect == Dialect::Mysql {
+        assert!(
+            current.contains(&format!("Dirty: {slow} started its up and did not finish"))
+                && current.contains(&format!("sealift stamp {first}")),
+            "{current}"
+        );
+        assert!(dump.contains("table second"), "{dump}");
+        apply_sql(dialect, &db, "DROP TABLE second;");
+        p.ok(&["stamp", &first]);
+    } else {
+        assert!(!current.contains("Dirty"), "{current}");
+        assert!(!dump.contains("second"), "half a migration stayed:\n{dump}");
+    }
+    let _ = p.at(Some(&first));
+
+    // The lock is free and the migration applies from the start.
+    let path = p.migration.join(format!("src/{slow}.rs"));
+    let quick = std::fs::read_to_string(&path).unwrap().replace(pause, "");
+    std::fs::write(&path, quick).unwrap();
+    let out = p.ok(&["upgrade"]);
+    assert!(!out.contains("Waiting"), "{out}");
+    let _ = p.at(Some(&slow));
+    assert!(catalog(&db.url()).await.contains("second"));
+}
+
+/// Every connection to the test database but the caller's, dropped by the server.
+async fn drop_connections(db: &TestDb) {
+    match db {
+        TestDb::Pg(pg) => {
+            pg.execute(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                pg.name()
+            ))
+            .await;
+        }
+        TestDb::My(my) => {
+            use sqlx::Connection as _;
+            let mut conn = sqlx::MySqlConnection::connect(&sealift_testkit::mysql_admin_url())
+                .await
+                .unwrap();
+            let ids: Vec<i64> = sqlx::query_scalar(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            )
+            .bind(my.name())
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+            assert!(!ids.is_empty(), "no connection to drop");
+            for id in ids {
+                let kill = sqlx::AssertSqlSafe(format!("KILL {id}"));
+                let _ = sqlx::query(kill).execute(&mut conn).await;
+            }
+        }
+        TestDb::Lite(_) => unreachable!("SQLite has no server"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn branches_merge() {
     let db = TestDb::create("wf_heads", Dialect::Sqlite).await;
     let p = Project::new("wf_heads", &db.url());
@@ -665,6 +848,74 @@ async fn branches_merge() {
     let _ = p.at(Some(&right));
 }
 
+/// A migration that must wait for a lock another session holds: with the lock timeout from
+/// sealift.toml it gives up, says on which table and who holds it, and leaves nothing applied;
+/// with a longer `--lock-timeout` it waits, says so, and applies once the other session ends.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_lock_timeout() {
+    use sqlx::Connection as _;
+
+    let db = TestDb::create("wf_locktimeout", Dialect::Postgres).await;
+    let p = Project::new("wf_locktimeout_pg", &db.url());
+    let first = p.hand_written(
+        "CreatePost",
+        r#"        manager.create_table(Table::create().table("post").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#,
+        r#"        manager.drop_table(Table::drop().table("post").to_owned()).await?;"#,
+    );
+    p.ok(&["upgrade"]);
+    let second = p.hand_written(
+        "AddTitle",
+        r#"        manager.alter_table(Table::alter().table("post").add_column(ColumnDef::new("title").string().null()).to_owned()).await?;"#,
+        r#"        manager.alter_table(Table::alter().table("post").drop_column("title").to_owned()).await?;"#,
+    );
+    let config = p.root.join("sealift.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}lock_timeout = \"1s\"\n")).unwrap();
+
+    // An application's transaction that read the table and has not finished.
+    let mut holder = sqlx::PgConnection::connect(&db.url()).await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut holder)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("SELECT count(*) FROM post")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let failed = p.fails(&["upgrade"], 2);
+    assert!(
+        failed.contains(&format!(
+            "{second} waited longer than the lock timeout (1s) for a lock on post, held by process {pid} (idle in transaction, open "
+        )) && failed.contains("nothing of it is applied")
+            && failed.contains("--lock-timeout"),
+        "{failed}"
+    );
+    assert_eq!(failed.matches("error:").count(), 1, "{failed}");
+    let _ = p.at(Some(&first));
+    let dump = catalog(&db.url()).await;
+    assert!(!dump.contains("title"), "{dump}");
+
+    // The other session finishes while the migration waits: applied.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+        holder
+    });
+    let applied = p.ok(&["upgrade", "--lock-timeout", "60s"]);
+    assert!(
+        applied.contains(&format!(
+            "{second} ... (waiting for a lock on post, held by process {pid}"
+        )) && applied.contains(" done ("),
+        "{applied}"
+    );
+    let _ = release.await.unwrap();
+    let _ = p.at(Some(&second));
+    let dump = catalog(&db.url()).await;
+    assert!(dump.contains("title"), "{dump}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_is_one_line_and_exit_2() {
     let db = TestDb::create("wf_bad", Dialect::Sqlite).await;
@@ -677,6 +928,14 @@ async fn bad_input_is_one_line_and_exit_2() {
         (vec!["upgrade", "+5"], "+5 asks for 5"),
         (vec!["downgrade", "sideways"], "no migration is named"),
         (vec!["stamp", "+1"], "stamp takes head, base or a migration"),
+        (
+            vec!["upgrade", "--lock-timeout", "5x"],
+            "`x` is not a unit of time",
+        ),
+        (
+            vec!["downgrade", "--lock-timeout", "soon"],
+            "`soon` is not a duration",
+        ),
         (
             vec!["upgrade", "--migration-dir", "nowhere"],
             "no migration crate at nowhere",

@@ -4,9 +4,10 @@
 //! Paths in `sealift.toml` are relative to the file's folder.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use sealift_catalog::{DatabaseUrl, ReflectOptions};
+use sealift_catalog::{DatabaseUrl, ReflectOptions, redact};
 use sealift_ir::Schema;
 
 use crate::error::{Error, Result};
@@ -31,10 +32,7 @@ impl std::fmt::Debug for Inputs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inputs")
             .field("config", &self.config)
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(sealift_catalog::redact),
-            )
+            .field("database_url", &self.database_url.as_deref().map(redact))
             .field("entities", &self.entities)
             .field("migration_dir", &self.migration_dir)
             .field("schemas", &self.schemas)
@@ -85,7 +83,14 @@ struct File {
     compare_server_defaults: bool,
     #[serde(default)]
     drop_unknown_tables: bool,
+    /// How long a migration may wait for a lock (`5s`, `500ms`, `0` for no limit).
+    lock_timeout: Option<String>,
 }
+
+/// How long a migration's statement waits for a lock unless told otherwise: long enough for
+/// a short transaction to finish, short enough that the application's queries queued behind
+/// the waiting `ALTER TABLE` do not pile up.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every input of a command, resolved. Its `Debug` hides the database URL's password.
 pub struct Project {
@@ -101,20 +106,20 @@ pub struct Project {
     pub compare_server_defaults: bool,
     /// Drop tables no entity names.
     pub drop_unknown_tables: bool,
+    /// How long a migration's statement may wait for a lock (none: no limit).
+    pub lock_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Project {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Project")
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(sealift_catalog::redact),
-            )
+            .field("database_url", &self.database_url.as_deref().map(redact))
             .field("entities", &self.entities)
             .field("migration_dir", &self.migration_dir)
             .field("schemas", &self.schemas)
             .field("compare_server_defaults", &self.compare_server_defaults)
             .field("drop_unknown_tables", &self.drop_unknown_tables)
+            .field("lock_timeout", &self.lock_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -131,8 +136,12 @@ impl Project {
         };
         let dotenv = base.join(".env");
         if dotenv.is_file() {
-            // Variables already set win over the file, as with every .env loader.
-            dotenvy::from_path(&dotenv).map_err(|e| dotenv_error(&dotenv, e))?;
+            let text = std::fs::read_to_string(&dotenv)
+                .map_err(|e| config_error(format!("cannot read {}: {e}", dotenv.display())))?;
+            // Check every line first, so that a bad line sets nothing; then load. Variables
+            // already set win over the file, as with every .env loader.
+            check_dotenv(&text, &dotenv)?;
+            dotenvy::from_read(text.as_bytes()).map_err(|e| dotenv_error(&dotenv, &text, e))?;
         }
         let database_url = args
             .database_url
@@ -161,6 +170,11 @@ impl Project {
         } else {
             args.schemas.clone()
         };
+        let lock_timeout = match file.lock_timeout.as_deref() {
+            Some(text) => parse_duration(text)
+                .map_err(|e| config_error(format!("lock_timeout in {CONFIG_FILE}: {e}")))?,
+            None => Some(DEFAULT_LOCK_TIMEOUT),
+        };
         Ok(Project {
             database_url,
             entities,
@@ -169,6 +183,7 @@ impl Project {
             filter: TableFilter::new(&file.include_tables, &file.exclude_tables)?,
             compare_server_defaults: file.compare_server_defaults,
             drop_unknown_tables: file.drop_unknown_tables,
+            lock_timeout,
         })
     }
 
@@ -222,12 +237,54 @@ impl Project {
     }
 }
 
+/// `5s`, `1500ms`, `2m`, or a bare number of seconds; `0` means no limit (none).
+pub fn parse_duration(text: &str) -> std::result::Result<Option<Duration>, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write it as 5s, 500ms or 2m"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        other => {
+            return Err(format!(
+                "`{other}` is not a unit of time; write the duration as 5s, 500ms or 2m"
+            ));
+        }
+    };
+    if !seconds.is_finite() || seconds > 86_400.0 * 365.0 {
+        return Err(format!("`{text}` is too long a duration; 0 means no limit"));
+    }
+    let duration = Duration::from_secs_f64(seconds);
+    Ok((!duration.is_zero()).then_some(duration))
+}
+
+/// Reads a `.env` text without setting anything: an error names the first bad line by number,
+/// never by its text.
+pub fn check_dotenv(text: &str, path: &Path) -> Result<Vec<(String, String)>> {
+    dotenvy::from_read_iter(text.as_bytes())
+        .map(|item| item.map_err(|e| dotenv_error(path, text, e)))
+        .collect()
+}
+
+/// Reads a `sealift.toml` text as every command would, globs included, without touching the
+/// file system.
+pub fn check_config(text: &str, path: &Path) -> Result<()> {
+    let file = parse(text, path)?;
+    TableFilter::new(&file.include_tables, &file.exclude_tables)?;
+    Ok(())
+}
+
 /// A `.env` problem without the text of the line: dotenvy's own message quotes the whole line,
 /// which may hold a password.
-fn dotenv_error(path: &Path, e: dotenvy::Error) -> Error {
+fn dotenv_error(path: &Path, text: &str, e: dotenvy::Error) -> Error {
     match e {
         dotenvy::Error::LineParse(line, at) => {
-            let text = std::fs::read_to_string(path).unwrap_or_default();
             let number = text
                 .lines()
                 .position(|l| !l.is_empty() && line.starts_with(l))
@@ -239,7 +296,7 @@ fn dotenv_error(path: &Path, e: dotenvy::Error) -> Error {
                 at + 1
             ))
         }
-        other => config_error(format!("cannot read {}: {other}", path.display())),
+        other => config_error(redact(&format!("cannot read {}: {other}", path.display()))),
     }
 }
 
@@ -250,11 +307,16 @@ fn read(path: &Path) -> Result<File> {
             path.display()
         ))
     })?;
-    toml::from_str(&text).map_err(|e| {
-        config_error(format!(
+    parse(&text, path)
+}
+
+fn parse(text: &str, path: &Path) -> Result<File> {
+    toml::from_str(text).map_err(|e| {
+        // toml's message quotes the offending line, which may be the database URL.
+        config_error(redact(&format!(
             "{} is not a valid sealift config; fix the key named below (see README.md, Configuration): {e}",
             path.display()
-        ))
+        )))
     })
 }
 
@@ -446,12 +508,28 @@ mod tests {
             filter: TableFilter::default(),
             compare_server_defaults: false,
             drop_unknown_tables: false,
+            lock_timeout: None,
         };
         let shown = format!("{project:?}");
         assert!(
             !shown.contains("hunter2") && shown.contains("app:***@db"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn durations() {
+        let d = |t| parse_duration(t).unwrap();
+        assert_eq!(d("5s"), Some(Duration::from_secs(5)));
+        assert_eq!(d("5"), Some(Duration::from_secs(5)));
+        assert_eq!(d("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(d("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(d(" 2m "), Some(Duration::from_secs(120)));
+        assert_eq!(d("0"), None);
+        assert_eq!(d("0ms"), None);
+        for bad in ["", "s", "5x", "-1s", "1e999", "5 hours", "99999999999999m"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

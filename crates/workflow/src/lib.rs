@@ -19,6 +19,8 @@ pub mod migrations;
 pub mod runner;
 pub mod status;
 
+use std::time::Duration;
+
 use sealift_catalog::{Backend, DatabaseUrl};
 
 pub use error::{Error, Result};
@@ -76,16 +78,27 @@ pub fn require_one_head(status: &Status) -> Result<()> {
     Ok(())
 }
 
-/// Moves the database to `target`: builds the runner, takes the lock, reads the history again
-/// under it, and runs what is still to do, each migration in its own transaction where the
-/// backend has transactional DDL. Returns the migrations it ran.
+/// What `upgrade` or `downgrade` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Up or down.
+    pub direction: Direction,
+    /// Where to.
+    pub target: Target,
+    /// How long a migration's statement may wait for a lock before it fails (none: forever).
+    pub lock_timeout: Option<Duration>,
+}
+
+/// Moves the database to the request's target: builds the runner, takes the lock, reads the
+/// history again under it, and runs what is still to do, each migration in its own
+/// transaction where the backend has transactional DDL. Returns the migrations it ran.
 pub async fn run(
     krate: &MigrationCrate,
     url: &DatabaseUrl,
-    direction: Direction,
-    target: &Target,
+    request: &Request,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
+    let (direction, target) = (request.direction, &request.target);
     let before = status(krate, url).await?;
     if let Some(advice) = before.dirty_advice() {
         return Err(Error::Target(advice));
@@ -98,7 +111,7 @@ pub async fn run(
     }
     let runner = Runner::build(krate)?;
     let mut store = Store::open(url, &krate.history_table).await?;
-    let result = run_locked(krate, url, &runner, &mut store, direction, target, on).await;
+    let result = run_locked(krate, url, &runner, &mut store, request, on).await;
     store.close().await;
     result
 }
@@ -108,10 +121,10 @@ async fn run_locked(
     url: &DatabaseUrl,
     runner: &Runner,
     store: &mut Store,
-    direction: Direction,
-    target: &Target,
+    request: &Request,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
+    let (direction, target) = (request.direction, &request.target);
     store.lock(&mut || on(Progress::Waiting)).await?;
     let now = Status::new(krate, &store.applied().await?);
     if let Some(advice) = now.dirty_advice() {
@@ -132,12 +145,18 @@ async fn run_locked(
         return Ok(Vec::new());
     }
     let mut done = Vec::new();
-    let result = runner.apply(url, &krate.history_table, &steps, &mut |event| {
-        if let Event::Done(name, _) = &event {
-            done.push(name.clone());
-        }
-        on(Progress::Runner(event));
-    });
+    let result = runner.apply(
+        url,
+        &krate.history_table,
+        &steps,
+        request.lock_timeout,
+        &mut |event| {
+            if let Event::Done(name, _) = &event {
+                done.push(name.clone());
+            }
+            on(Progress::Runner(event));
+        },
+    );
     result.map(|()| done)
 }
 

@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use sealift_catalog::{Backend, DatabaseUrl};
 
@@ -53,6 +54,43 @@ pub enum Event {
     Skipped(String),
     /// Waiting for another run's write lock (SQLite).
     Waiting,
+    /// The migration waits for a lock on `on` (a table, or the kind of lock), held by `by`
+    /// (PostgreSQL).
+    LockWait {
+        /// What it waits for: `public.post`.
+        on: String,
+        /// Who holds it: `process 41 (idle in transaction, open 12 s)`.
+        by: String,
+    },
+}
+
+/// Whether a driver's message says the connection went (a server restart, a killed session,
+/// a network failure) rather than that a statement failed.
+fn connection_lost(detail: &str) -> bool {
+    let detail = detail.to_lowercase();
+    [
+        "terminating connection",
+        "server closed the connection",
+        "connection reset",
+        "connection refused",
+        "broken pipe",
+        "expected to read",
+        "database system is shutting down",
+        "server has gone away",
+        "lost connection",
+        "connection was killed",
+    ]
+    .iter()
+    .any(|m| detail.contains(m))
+}
+
+/// `5s`, `1500ms`.
+fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
 }
 
 /// What `cargo metadata` says about the migration crate.
@@ -197,19 +235,25 @@ impl Runner {
     }
 
     /// Applies `steps` in order on the database at `url`, each recorded in `table` in its own
-    /// transaction where it has one; `on_event` hears each start and end.
+    /// transaction where it has one; `on_event` hears each start and end. A statement that
+    /// waits longer than `lock_timeout` for a lock fails (PostgreSQL and MySQL).
     pub fn apply(
         &self,
         url: &DatabaseUrl,
         table: &str,
         steps: &[Step],
+        lock_timeout: Option<Duration>,
         on_event: &mut dyn FnMut(Event),
     ) -> Result<()> {
+        let timeout_ms = lock_timeout.map_or(0, |t| t.as_millis().max(1));
         let mut child = Command::new(&self.binary)
             .arg("apply")
             .arg(table)
             .args(steps.iter().map(Step::arg))
             .env("DATABASE_URL", url.driver_url().as_ref())
+            .env("SEALIFT_LOCK_TIMEOUT_MS", timeout_ms.to_string())
+            // Never written: the runner stops when it closes, that is when sealift is gone.
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -223,6 +267,7 @@ impl Runner {
         let stdout = child.stdout.take().expect("piped");
         let mut current = None;
         let mut marked = false;
+        let mut waited = None;
         for line in BufReader::new(stdout)
             .lines()
             .map_while(std::result::Result::ok)
@@ -232,6 +277,7 @@ impl Runner {
                 (Some("start"), Some(name), _) => {
                     current = Some(name.to_owned());
                     marked = false;
+                    waited = None;
                     on_event(Event::Start(name.to_owned()));
                 }
                 (Some("done"), Some(name), ms) => {
@@ -247,6 +293,14 @@ impl Runner {
                 }
                 (Some("marked"), Some(_), _) => marked = true,
                 (Some("wait"), _, _) => on_event(Event::Waiting),
+                (Some("lockwait"), Some(on), Some(by)) => {
+                    let event = Event::LockWait {
+                        on: on.to_owned(),
+                        by: by.to_owned(),
+                    };
+                    waited = Some(event.clone());
+                    on_event(event);
+                }
                 _ => {}
             }
         }
@@ -258,12 +312,24 @@ impl Runner {
             return Ok(());
         }
         let detail = url.scrub(last_lines(&errors).as_str());
+        let timed_out = detail.contains("lock timeout") || detail.contains("Lock wait timeout");
+        let lock = match waited {
+            Some(Event::LockWait { on, by }) => format!("a lock on {on}, held by {by},"),
+            _ => "a lock".to_owned(),
+        };
         Err(Error::Run(match current {
             Some(name) if marked => format!(
                 "{name} stopped part way: {detail}. It ran without a transaction (MySQL DDL commits statement by statement), so the statements before the failure are applied; the history records it as dirty. `sealift current` says what to do next"
             ),
+            Some(name) if timed_out => format!(
+                "{name} waited longer than the lock timeout ({}) for {lock} and gave up, so that the application's queries were not held up behind it; nothing of it is applied. Run the command again once that transaction ends, or allow a longer wait with --lock-timeout (lock_timeout in sealift.toml): {detail}",
+                lock_timeout.map(show_duration).unwrap_or_default()
+            ),
+            Some(name) if connection_lost(&detail) => format!(
+                "{name} was cut off: the connection to the database was lost while it ran ({detail}); its transaction was rolled back, so nothing of it is applied and it is not recorded. Run the command again once the server is back"
+            ),
             Some(name) => format!(
-                "{name} failed and was not recorded: {detail}; fix it, then run `sealift upgrade` again"
+                "{name} failed and was not recorded: {detail}; fix it, then run the command again"
             ),
             None => format!("applying migrations failed: {detail}"),
         }))

@@ -5,8 +5,8 @@
 //! as finished after, so one that stops part way stays visible. Or prints the SQL they would
 //! run, without a database. Do not edit: sealift rewrites it.
 //!
-//! Usage: `apply TABLE STEP...` (DATABASE_URL), `sql BACKEND TABLE STEP...`, where STEP
-//! is `up:NAME:CHECKSUM` or `down:NAME`.
+//! Usage: `apply TABLE STEP...` (DATABASE_URL, SEALIFT_LOCK_TIMEOUT_MS), `sql BACKEND TABLE
+//! STEP...`, where STEP is `up:NAME:CHECKSUM` or `down:NAME`.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -47,6 +47,7 @@ fn main() -> ExitCode {
 async fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("apply") if args.len() >= 2 => {
+            stop_with_sealift();
             same_table(&args[1])?;
             apply(&args[1], &steps(&args[2..])?).await
         }
@@ -62,6 +63,18 @@ async fn run(args: &[String]) -> Result<(), String> {
         }
         _ => Err("usage: apply TABLE STEP... | sql BACKEND TABLE STEP...".to_owned()),
     }
+}
+
+/// sealift holds the migration lock and keeps this process's stdin open without writing to
+/// it; when sealift goes (killed, even with SIGKILL), stdin ends and this process exits at
+/// once: the server rolls back the open transaction, and no migration runs without the lock.
+fn stop_with_sealift() {
+    std::thread::spawn(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        // Nothing printed: stderr went with sealift, and a failed eprintln! would panic
+        // this thread instead of stopping the process.
+        std::process::exit(3);
+    });
 }
 
 /// sealift reads the history table's name from lib.rs; it must be the one `Migrator` uses.
@@ -123,8 +136,17 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
     let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
     let mut options = ConnectOptions::new(url);
     options.max_connections(1).sqlx_logging(false);
-    let db = Database::connect(options).await.map_err(|e| format!("cannot connect: {e}"))?;
+    let db = Database::connect(options.clone()).await.map_err(|e| format!("cannot connect: {e}"))?;
     let backend = db.get_database_backend();
+    let lock_timeout = std::env::var("SEALIFT_LOCK_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .filter(|ms| *ms > 0);
+    // A second connection that watches the first wait for locks, to say which table.
+    let watcher = match backend {
+        DbBackend::Postgres => Database::connect(options).await.ok(),
+        _ => None,
+    };
     if backend == DbBackend::Sqlite {
         // Under the write lock: another run may be creating the table right now.
         let txn = begin(&db, backend).await?;
@@ -137,6 +159,11 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
     for step in steps {
         let m = find(&migrations, &step.name)?;
         say(format!("start\t{}", step.name));
+        limit_lock_waits(&db, backend, lock_timeout).await?;
+        let watch = match &watcher {
+            Some(w) => Some(tokio::spawn(watch_locks(w.clone(), backend_pid(&db).await?))),
+            None => None,
+        };
         let started = Instant::now();
         let ran = if transactional(m, backend) {
             let txn = begin(&db, backend).await?;
@@ -150,6 +177,9 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
         } else {
             run_marked(&db, m, step, table).await?
         };
+        if let Some(w) = watch {
+            w.abort();
+        }
         if ran {
             say(format!("done\t{}\t{}", step.name, started.elapsed().as_millis()));
         } else {
@@ -157,6 +187,57 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Makes a statement that waits for a lock longer than `ms` fail instead of holding up every
+/// query queued behind it (an `ALTER TABLE` waiting for a long transaction blocks the table's
+/// readers too). PostgreSQL's `lock_timeout`; MySQL's `lock_wait_timeout` (metadata locks, in
+/// whole seconds). Set again before each migration: the pool may have reconnected.
+async fn limit_lock_waits(db: &DatabaseConnection, backend: DbBackend, ms: Option<u64>) -> Result<(), String> {
+    let Some(ms) = ms else { return Ok(()) };
+    let set = match backend {
+        DbBackend::Postgres => format!("SET lock_timeout = {ms}"),
+        DbBackend::MySql => format!("SET SESSION lock_wait_timeout = {}", ms.div_ceil(1000)),
+        _ => return Ok(()),
+    };
+    db.execute_unprepared(&set)
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("cannot set the lock timeout: {e}"))
+}
+
+/// The server process of the migration's connection (PostgreSQL).
+async fn backend_pid(db: &DatabaseConnection) -> Result<i32, String> {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, "SELECT pg_backend_pid()"))
+        .await
+        .map_err(|e| format!("cannot read the connection's process: {e}"))?;
+    row.and_then(|r| r.try_get_by_index::<i32>(0).ok())
+        .ok_or_else(|| "cannot read the connection's process".to_owned())
+}
+
+/// Polls `pg_locks` while a migration runs: the first time the migration's connection waits
+/// for a lock, says on what and who holds it (`lockwait\tpublic.post\tprocess 41 (idle in
+/// transaction, open 12 s)`).
+async fn watch_locks(db: DatabaseConnection, pid: i32) {
+    const WAITING: &str = "SELECT coalesce(l.relation::regclass::text, l.locktype), \
+        coalesce((SELECT string_agg(format('process %s (%s, open %s s)', a.pid, a.state, \
+            coalesce(extract(epoch FROM now() - a.xact_start)::bigint, 0)), ', ') \
+          FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1))), 'another session') \
+        FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted LIMIT 1";
+    let mut said = None;
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let stmt = Statement::from_sql_and_values(DbBackend::Postgres, WAITING, [pid.into()]);
+        let Ok(Some(row)) = db.query_one_raw(stmt).await else { continue };
+        let (Ok(what), Ok(by)) = (row.try_get_by_index::<String>(0), row.try_get_by_index::<String>(1)) else {
+            continue;
+        };
+        if said.as_ref() != Some(&what) {
+            say(format!("lockwait\t{what}\t{by}"));
+            said = Some(what);
+        }
+    }
 }
 
 /// Runs one step on `conn` unless another run did it already; false when it was skipped.
