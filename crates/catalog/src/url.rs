@@ -79,7 +79,18 @@ impl DatabaseUrl {
                     reason: e.to_string(),
                 });
             }
-            Err(_) => raw.to_owned(),
+            // A SQLite path the URL parser refuses (a space, say): whatever stands between
+            // `://` and the last `@` after a `:` is taken for a password.
+            Err(_) => match raw.split_once("://") {
+                Some((scheme, rest))
+                    if let Some(at) = rest.rfind('@')
+                        && let Some(colon) = rest[..at].find(':') =>
+                {
+                    secrets.push(rest[colon + 1..at].to_owned());
+                    format!("{scheme}://{}:***{}", &rest[..colon], &rest[at..])
+                }
+                _ => raw.to_owned(),
+            },
         };
         secrets.retain(|s| !s.is_empty());
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
@@ -238,6 +249,14 @@ mod tests {
             url.scrub("auth failed for s@cret and s%40cret"),
             "auth failed for *** and ***"
         );
+    }
+
+    #[test]
+    fn a_password_in_a_sqlite_url_the_parser_refuses_is_hidden() {
+        let url = DatabaseUrl::parse("sqlite://me:pa ss@lo calhost/app.db").unwrap();
+        assert_eq!(url.to_string(), "sqlite://me:***@lo calhost/app.db");
+        assert!(!format!("{url:?}").contains("pa ss"));
+        assert_eq!(url.scrub("open pa ss failed"), "open *** failed");
     }
 
     #[test]

@@ -231,11 +231,20 @@ pub fn register(lib_rs: &str, module: &str) -> Result<String, Error> {
         let end = last.span().end();
         let indent = indent_of(last.span().start().line);
         let line = &mut out[end.line - 1];
-        if !elements.trailing_punct() {
+        let comma = !elements.trailing_punct();
+        if comma {
             let byte = char_to_byte(line, end.column);
             line.insert(byte, ',');
         }
-        out.insert(end.line, format!("{indent}{entry}\n"));
+        if close.line == end.line {
+            // `..last)]` with the bracket on the last element's line: the entry goes on a
+            // line of its own between them, and the bracket under `vec!`.
+            let byte = char_to_byte(line, close.column + usize::from(comma));
+            let base = indent_of(open.line);
+            line.insert_str(byte, &format!("\n{indent}{entry}\n{base}"));
+        } else {
+            out.insert(end.line, format!("{indent}{entry}\n"));
+        }
     } else {
         // `vec![\n]` with nothing inside.
         let indent = format!("{}    ", indent_of(close.line));
@@ -252,31 +261,45 @@ pub fn register(lib_rs: &str, module: &str) -> Result<String, Error> {
     let mod_line = format!("mod {module};\n");
     match last_mod {
         Some(line) => out.insert(line, mod_line),
-        None => {
-            let first = file
-                .items
-                .iter()
-                .find(|i| !matches!(i, Item::Use(_)))
-                .map(item_start_line)
-                .unwrap_or(lines.len() + 1);
-            out.insert(first - 1, format!("{mod_line}\n"));
-        }
+        None => match file
+            .items
+            .iter()
+            .find(|i| !matches!(i, Item::Use(_)))
+            .map(item_start)
+        {
+            // The item starts its line: the `mod` line goes above it.
+            Some(start)
+                if lines
+                    .get(start.line - 1)
+                    .is_some_and(|l| l.chars().take(start.column).all(char::is_whitespace)) =>
+            {
+                out.insert(start.line - 1, format!("{mod_line}\n"));
+            }
+            // Something ends on the item's line before it (`;pub struct ..`): the line is split
+            // there.
+            Some(start) => {
+                let line = &mut out[start.line - 1];
+                let byte = char_to_byte(line, start.column);
+                line.insert_str(byte, &format!("\n{mod_line}"));
+            }
+            None => out.push(format!("\n{mod_line}")),
+        },
     }
     Ok(out.concat())
 }
 
-/// The first line of an item, its attributes included.
-fn item_start_line(item: &Item) -> usize {
+/// Where an item starts, its attributes included.
+fn item_start(item: &Item) -> proc_macro2::LineColumn {
     let attrs = match item {
         Item::Struct(s) => &s.attrs,
         Item::Impl(i) => &i.attrs,
         Item::Fn(f) => &f.attrs,
         Item::Mod(m) => &m.attrs,
-        _ => return item.span().start().line,
+        _ => return item.span().start(),
     };
     attrs
         .first()
-        .map_or(item.span().start().line, |a| a.span().start().line)
+        .map_or(item.span().start(), |a| a.span().start())
 }
 
 /// The `vec![...]` macro that `fn migrations()` returns.
@@ -374,6 +397,30 @@ mod tests {
             super::registered("fn main() {}"),
             Err(super::Error::NoMigrationsVec)
         );
+    }
+
+    #[test]
+    fn an_entry_goes_between_the_last_element_and_a_bracket_on_its_line() {
+        let lib = "mod m1_a;\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n            Box::new(m1_a::Migration)]\n    }\n}\n";
+        let out = super::register(lib, "m2_b").unwrap();
+        assert_eq!(
+            out,
+            "mod m1_a;\nmod m2_b;\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n            Box::new(m1_a::Migration),\n            Box::new(m2_b::Migration),\n        ]\n    }\n}\n"
+        );
+        assert_eq!(super::registered(&out).unwrap(), ["m1_a", "m2_b"]);
+    }
+
+    #[test]
+    fn the_mod_line_does_not_split_an_item() {
+        let lib = "pub use sea_orm_migration::prelude::*\n\n;pub struct Migrator;\nimpl MigratorTrait for Migrator {\n    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![]\n    }\n}\n";
+        let out = super::register(lib, "m1_a").unwrap();
+        assert!(
+            out.starts_with(
+                "pub use sea_orm_migration::prelude::*\n\n;\nmod m1_a;\npub struct Migrator;\n"
+            ),
+            "{out}"
+        );
+        assert_eq!(super::registered(&out).unwrap(), ["m1_a"]);
     }
 
     #[test]
