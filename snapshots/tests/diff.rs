@@ -543,6 +543,42 @@ const NOT_PORTABLE: &[(&str, Dialect, Dialect, &str)] = &[
         "the plan changes PostgreSQL's enum type; on MySQL the values live in each column, whose full definition the plan does not have: the step refuses and says to regenerate the migration against MySQL",
     ),
     (
+        "hostile_names",
+        Dialect::Mysql,
+        Dialect::Sqlite,
+        "SQLite's rebuild writes the enum column's type as MySQL spells it (`enum('it''s',..)`), which SQLite cannot read",
+    ),
+    (
+        "hostile_names",
+        Dialect::Postgres,
+        Dialect::Mysql,
+        "SeaORM writes column comments on MySQL only, so a plan made on PostgreSQL has none to carry: MySQL is left without the new column's comment, which `sealift check` there reports",
+    ),
+    (
+        "hostile_names",
+        Dialect::Sqlite,
+        Dialect::Mysql,
+        "SeaORM writes column comments on MySQL only, so a plan made on SQLite has none to carry: MySQL is left without the new column's comment, which `sealift check` there reports",
+    ),
+    (
+        "hostile_enum_values",
+        Dialect::Mysql,
+        Dialect::Postgres,
+        "MySQL keeps enum values in the column's type, PostgreSQL in a type of its own: the step refuses there and says to regenerate the migration against PostgreSQL",
+    ),
+    (
+        "hostile_enum_values",
+        Dialect::Mysql,
+        Dialect::Sqlite,
+        "down writes the column's type as MySQL spells it (`enum('it''s',..)`), which SQLite cannot read",
+    ),
+    (
+        "hostile_enum_values",
+        Dialect::Postgres,
+        Dialect::Mysql,
+        "the plan changes PostgreSQL's enum type; on MySQL the values live in each column, whose full definition the plan does not have: the step refuses and says to regenerate the migration against MySQL",
+    ),
+    (
         "rebuild_keeps_triggers",
         Dialect::Mysql,
         Dialect::Sqlite,

@@ -46,6 +46,16 @@ fn quoted_list(text: &str) -> Option<Vec<String>> {
                             value.push('\'');
                         }
                         '\'' => break,
+                        // The server writes a backslash doubled (`\\`); the other escapes
+                        // of a string literal, should one appear, stand for their character.
+                        '\\' => value.push(match chars.next()? {
+                            'n' => '\n',
+                            'r' => '\r',
+                            't' => '\t',
+                            '0' => '\0',
+                            'Z' => '\u{1a}',
+                            c => c,
+                        }),
                         c => value.push(c),
                     }
                 }
@@ -54,6 +64,36 @@ fn quoted_list(text: &str) -> Option<Vec<String>> {
             Some(_) => return None,
         }
     }
+}
+
+/// An expression with each `\'` inside a string literal written `''`, as MariaDB prints
+/// a check's quote and as the entity states it; other backslash escapes are kept (`''` means
+/// the same as `\'` on MySQL, so the text runs unchanged).
+pub fn doubled_quotes(expression: &str) -> String {
+    let mut out = String::with_capacity(expression.len());
+    let mut chars = expression.chars();
+    let mut quote = None;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (Some('\''), '\\') => {
+                match chars.next() {
+                    Some('\'') => out.push_str("''"),
+                    Some(next) => {
+                        out.push('\\');
+                        out.push(next);
+                    }
+                    None => out.push('\\'),
+                }
+                continue;
+            }
+            // A doubled quote closes and opens again: the same either way.
+            (Some(q), _) if c == q => quote = None,
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `enum(..)` or `set(..)` as the server prints it back: the keyword in lowercase, the values
@@ -66,11 +106,12 @@ fn value_list_type(text: &str) -> Option<String> {
     Some(value_list(keyword, &quoted_list(&text[keyword.len()..])?))
 }
 
-/// An `enum` or `set` type with these values, as the server prints it: `enum('a','b''c')`.
+/// An `enum` or `set` type with these values, as the server prints it: `enum('a','b''c')`, a
+/// backslash doubled (also how it must be written, unless `NO_BACKSLASH_ESCAPES` is set).
 pub fn value_list(keyword: &str, values: &[String]) -> String {
     let quoted: Vec<String> = values
         .iter()
-        .map(|v| format!("'{}'", v.replace('\'', "''")))
+        .map(|v| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''")))
         .collect();
     format!("{keyword}({})", quoted.join(","))
 }
@@ -287,12 +328,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn check_quotes_are_doubled_not_escaped() {
+        assert_eq!(
+            doubled_quotes(r#"(`qty` <> 'x\'y "z" `w`')"#),
+            r#"(`qty` <> 'x''y "z" `w`')"#
+        );
+        assert_eq!(
+            doubled_quotes(r"`a` = 'b\\' and `c\'` = 'd'"),
+            r"`a` = 'b\\' and `c\'` = 'd'"
+        );
+        assert_eq!(doubled_quotes("'it''s'"), "'it''s'");
+    }
+
+    #[test]
     fn enum_values_unquote_in_order() {
         assert_eq!(
             enum_values("enum('a','b c','d''e',',')").unwrap(),
             ["a", "b c", "d'e", ","]
         );
         assert_eq!(enum_values("enum()").unwrap(), Vec::<String>::new());
+        let odd = [
+            "it's".to_owned(),
+            "back\\slash".to_owned(),
+            "a\\'b".to_owned(),
+        ];
+        let spelled = value_list("enum", &odd);
+        assert_eq!(spelled, r"enum('it''s','back\\slash','a\\''b')");
+        assert_eq!(enum_values(&spelled).unwrap(), odd);
         assert_eq!(
             column_type("SET ('Trailers', 'Deleted Scenes')").name,
             "set('Trailers','Deleted Scenes')"

@@ -278,18 +278,21 @@ impl Change {
     }
 
     /// What tells two changes of one kind on one subject apart, for ordering: the names of
-    /// the column, key, index or value they touch, in that order.
-    pub fn object_key(&self) -> Vec<&str> {
+    /// the column, key or index they touch; for values added to an enum, the order they were
+    /// made in (each is placed next to a value that is there already or was added just
+    /// before it: how many values the enum has before it, zero-padded).
+    pub fn object_key(&self) -> Vec<String> {
+        let names = |names: Vec<&str>| names.into_iter().map(str::to_owned).collect();
         match self {
             Change::Enum {
-                op: EnumOp::AddValue { value, .. },
+                op: EnumOp::AddValue { def, .. },
                 ..
-            } => vec![value],
+            } => vec![format!("{:010}", def.values.len())],
             Change::Enum { .. } => Vec::new(),
             Change::Table { op, .. } => match op {
-                TableOp::Rename { from } | TableOp::RenameColumn { from, .. } => vec![from],
-                TableOp::AlterColumn { to, .. } => vec![&to.name],
-                TableOp::Add { part } | TableOp::Remove { part } => part.key(),
+                TableOp::Rename { from } | TableOp::RenameColumn { from, .. } => names(vec![from]),
+                TableOp::AlterColumn { to, .. } => names(vec![&to.name]),
+                TableOp::Add { part } | TableOp::Remove { part } => names(part.key()),
                 TableOp::Create { .. }
                 | TableOp::Drop { .. }
                 | TableOp::SetComment { .. }

@@ -534,7 +534,7 @@ fn kind(c: &Change) -> u8 {
 
 fn sort_key(c: &Change) -> SortKey {
     let (schema, subject) = c.subject();
-    let object = c.object_key().into_iter().map(str::to_owned).collect();
+    let object = c.object_key();
     (
         phase(c),
         0,
@@ -1099,16 +1099,33 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
         .contains(&(schema.to_owned(), subject.to_owned()));
     let mut out = Vec::new();
     let mut add = |k, m: String| out.push(Hazard::new(k, m));
+    // A foreign key and the index InnoDB makes for it share a name: said once.
+    let mut seen = BTreeSet::new();
+    let names: Vec<&str> = names_given(c)
+        .into_iter()
+        .filter(|n| seen.insert(*n))
+        .collect();
     if let Some(limit) = features.name_limit {
-        // A foreign key and the index InnoDB makes for it share a name: said once.
-        let mut seen = BTreeSet::new();
-        for name in names_given(c).into_iter().filter(|n| seen.insert(*n)) {
+        for name in &names {
             let n = name.chars().count();
             if n > limit {
                 add(
                     Blocked,
                     format!(
                         "{} refuses names longer than {limit} characters, and `{name}` has {n}: give it a shorter name in the entity",
+                        dialect.product()
+                    ),
+                );
+            }
+        }
+    }
+    if features.names_bmp_only {
+        for name in &names {
+            if let Some(ch) = name.chars().find(|ch| u32::from(*ch) > 0xFFFF) {
+                add(
+                    Blocked,
+                    format!(
+                        "{} accepts in names only characters of Unicode's Basic Multilingual Plane (no emoji), and `{name}` holds `{ch}`: give it another name in the entity",
                         dialect.product()
                     ),
                 );

@@ -216,6 +216,13 @@ pub fn render(c: &Change, target: &Target) -> Vec<String> {
 
 /// The statements of one change on the target's backend.
 pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
+    built(c, t)
+        .into_iter()
+        .map(|s| s.spelled_for(t.backend, |name| t.quote(name)))
+        .collect()
+}
+
+fn built(c: &Change, t: &Target) -> Vec<Statement> {
     let d = t.backend;
     let q = |s: &str| t.quote(s);
     let sql = |s: String| Statement::Sql(s);
@@ -757,8 +764,12 @@ fn column_type(c: &Column, t: &Target) -> LogicalType {
 
 /// An enum column's type: SeaORM's enumeration where sea-query spells it right on the
 /// backend (PostgreSQL writes the type's name bare, so only a plain name in the connection's
-/// schema), none where the type must be named as text.
+/// schema; MySQL writes the values between quotes as they are, so only values without a quote
+/// or a backslash), none where the type must be named as text.
 fn enum_type(c: &Column, name: String, variants: Vec<String>, t: &Target) -> Option<LogicalType> {
+    if t.features().inline_enums && variants.iter().any(|v| v.contains(['\'', '\\'])) {
+        return None;
+    }
     if t.features().enum_types {
         let plain = name
             .chars()

@@ -263,6 +263,60 @@ impl Schema {
     }
 }
 
+impl Statement {
+    /// This statement as SQL text when sea-query would write it wrong on `d`: it writes index,
+    /// key and constraint names between quotes as they are, so a name holding `d`'s quote
+    /// character (`"` or `` ` ``) would end early. Rendered with stand-ins for those names,
+    /// then each replaced by the name quoted with the quote doubled.
+    pub(crate) fn spelled_for(self, d: Dialect, quote: impl Fn(&str) -> String) -> Statement {
+        let Statement::Schema(schema) = &self else {
+            return self;
+        };
+        let q = quote("")
+            .chars()
+            .next()
+            .expect("a quoted name starts with its quote");
+        let mut copy = (**schema).clone();
+        let mut stand_ins = Vec::new();
+        for name in copy.raw_names() {
+            if name.contains(q) {
+                let stand_in = format!("sealift\u{1}{}", stand_ins.len());
+                stand_ins.push((format!("{q}{stand_in}{q}"), quote(name)));
+                *name = stand_in;
+            }
+        }
+        if stand_ins.is_empty() {
+            return self;
+        }
+        let mut sql = copy.to_sql(d);
+        for (stand_in, quoted) in stand_ins {
+            sql = sql.replace(&stand_in, &quoted);
+        }
+        Statement::Sql(sql)
+    }
+}
+
+impl Schema {
+    /// The names sea-query writes without escaping them.
+    fn raw_names(&mut self) -> Vec<&mut String> {
+        match self {
+            Schema::CreateTable(t) => {
+                let mut names: Vec<&mut String> = Vec::new();
+                if let Some((Some(n), _)) = &mut t.primary_key {
+                    names.push(n);
+                }
+                names.extend(t.uniques.iter_mut().filter_map(|(n, _, _)| n.as_mut()));
+                names.extend(t.foreign_keys.iter_mut().filter_map(|fk| fk.name.as_mut()));
+                names
+            }
+            Schema::CreateIndex { index, .. } => vec![&mut index.name],
+            Schema::DropIndex { name, .. } | Schema::DropForeignKey { name, .. } => vec![name],
+            Schema::CreateForeignKey(fk) => fk.name.as_mut().into_iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Name {
     fn to_sea(&self) -> TableRef {
         match &self.schema {

@@ -262,7 +262,7 @@ fn foreign_key(name: String, rows: Vec<ForeignKeyRow>) -> ForeignKey {
 /// `json` instead.
 fn add_check(table: &mut Table, c: CheckRow) {
     let name = c.constraint_name.0;
-    let clause = c.check_clause.0;
+    let clause = my::doubled_quotes(&c.check_clause.0);
     if let Some(col) = table.columns.iter_mut().find(|col| {
         col.name == name
             && col.data_type == DataType::builtin("longtext")

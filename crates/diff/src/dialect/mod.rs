@@ -45,6 +45,9 @@ pub(crate) struct Features {
     pub quoted_collations: bool,
     /// Enums are types of their own, named in a schema (`CREATE TYPE`).
     pub enum_types: bool,
+    /// Enum values are spelled in the column's type (`ENUM('a','b')`), where sea-query writes
+    /// them between quotes without escaping (MySQL).
+    pub inline_enums: bool,
     /// Table changes it cannot make in place are made by rebuilding the table (SQLite).
     pub rebuilds_tables: bool,
     /// A one-column integer primary key is the rowid: never NULL, auto-increment or not, and
@@ -66,6 +69,8 @@ pub(crate) struct Features {
     /// The longest name the server takes, in characters, where it refuses longer ones
     /// (PostgreSQL cuts them instead).
     pub name_limit: Option<usize>,
+    /// Names hold only characters of Unicode's Basic Multilingual Plane: no emoji (MySQL).
+    pub names_bmp_only: bool,
     /// An `AUTO_INCREMENT` column must be a key: the primary key holding one cannot be
     /// dropped, nor such a column added, in a statement of its own (MySQL).
     pub auto_increment_needs_key: bool,

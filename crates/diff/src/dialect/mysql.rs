@@ -23,6 +23,7 @@ static FEATURES: Features = Features {
     names_unnamed: false,
     quoted_collations: false,
     enum_types: false,
+    inline_enums: true,
     rebuilds_tables: false,
     rowid_keys: false,
     foreign_keys_pin_types: true,
@@ -31,6 +32,7 @@ static FEATURES: Features = Features {
     transactional_ddl: false,
     on_update: true,
     name_limit: Some(64),
+    names_bmp_only: true,
     auto_increment_needs_key: true,
 };
 

@@ -23,6 +23,7 @@ static FEATURES: Features = Features {
     names_unnamed: true,
     quoted_collations: true,
     enum_types: true,
+    inline_enums: false,
     rebuilds_tables: false,
     rowid_keys: false,
     foreign_keys_pin_types: true,
@@ -31,6 +32,7 @@ static FEATURES: Features = Features {
     transactional_ddl: true,
     on_update: false,
     name_limit: None,
+    names_bmp_only: false,
     auto_increment_needs_key: false,
 };
 

@@ -24,6 +24,7 @@ static FEATURES: Features = Features {
     names_unnamed: false,
     quoted_collations: false,
     enum_types: false,
+    inline_enums: false,
     rebuilds_tables: true,
     rowid_keys: true,
     foreign_keys_pin_types: false,
@@ -32,6 +33,7 @@ static FEATURES: Features = Features {
     transactional_ddl: true,
     on_update: false,
     name_limit: None,
+    names_bmp_only: false,
     auto_increment_needs_key: false,
 };
 
