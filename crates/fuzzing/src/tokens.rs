@@ -108,13 +108,16 @@ pub struct Field {
     ty: Vec<Tok>,
 }
 
+/// An enum variant or a relation: its attributes and its name.
+type Variant = (Vec<Tok>, Tok);
+
 /// A whole entity file.
 #[derive(Debug, Arbitrary)]
 pub struct EntityTokens {
     model_attrs: Vec<Tok>,
     fields: Vec<Field>,
-    relations: Vec<(Vec<Tok>, Tok)>,
-    enum_attrs: Option<(Vec<Tok>, Vec<(Vec<Tok>, Tok)>)>,
+    relations: Vec<Variant>,
+    enum_attrs: Option<(Vec<Tok>, Vec<Variant>)>,
     tail: Vec<Tok>,
 }
 
