@@ -212,3 +212,161 @@ fn sealift(cwd: &Path, url: &str, args: &[&str]) -> Output {
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// A PostgreSQL schema named with quotes and a keyword table in it: autogen, up, check, down,
+/// up, with every name quoted right in the plan, the migration file and the SQL it runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_hostile_schema() {
+    const SCHEMA: &str = r#"Tenant "A"'s"#;
+    let db = TestDb::create("e2e_hostile_schema", Dialect::Postgres).await;
+    let url = db.url();
+    db.run(&[r#"CREATE SCHEMA "Tenant ""A""'s""#.to_owned()])
+        .await;
+    let dir = TempDir::new("e2e_hostile_schema");
+    let project = dir.path();
+    let entities = project.join("entity/src");
+    std::fs::create_dir_all(&entities).unwrap();
+    let schema_attr = r#"schema_name = "Tenant \"A\"'s""#;
+    std::fs::write(
+        entities.join("select.rs"),
+        format!(
+            r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm({schema_attr}, table_name = "select")]
+pub struct Model {{
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(column_name = "from \"x\"", indexed)]
+    pub from: String,
+    #[sea_orm(column_name = "it's", unique)]
+    pub its: i32,
+}}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {{}}
+
+impl ActiveModelBehavior for ActiveModel {{}}
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        entities.join("where.rs"),
+        format!(
+            r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm({schema_attr}, table_name = "Where")]
+pub struct Model {{
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(column_name = "select id")]
+    pub select_id: i32,
+}}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {{
+    #[sea_orm(
+        belongs_to = "super::select::Entity",
+        from = "Column::SelectId",
+        to = "super::select::Column::Id"
+    )]
+    Select,
+}}
+
+impl ActiveModelBehavior for ActiveModel {{}}
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        entities.join("mod.rs"),
+        "pub mod select;\npub mod r#where;\n",
+    )
+    .unwrap();
+    let out = sealift(
+        project,
+        &url,
+        &["init", "--migration-dir", "migration_hostile"],
+    );
+    assert!(out.status.success(), "init: {}", text(&out.stderr));
+    let migration = project.join("migration_hostile");
+
+    let tenant = || async {
+        let url = DatabaseUrl::parse(&url).unwrap();
+        let options = ReflectOptions {
+            schemas: vec![SCHEMA.to_owned()],
+            ..ReflectOptions::default()
+        };
+        dump_unordered(
+            &sealift_catalog::reflect(&url, &options)
+                .await
+                .unwrap()
+                .schema,
+        )
+    };
+    let before = tenant().await;
+    // The one schema sealift is given is the connection's: names bare, as in a migration run
+    // with sea-orm-migration's `-s` (which takes a name in double quotes as it is).
+    let out = sealift(project, &url, &["diff", "--format", "sql"]);
+    let sql = text(&out.stdout);
+    assert!(
+        sql.contains("CREATE TABLE \"select\" (")
+            && sql.contains(r#""from ""x""" varchar NOT NULL"#)
+            && sql.contains(r#"CREATE INDEX "idx-select-from ""x""" ON "select" ("from ""x""")"#),
+        "{sql}{}",
+        text(&out.stderr)
+    );
+    let out = sealift(project, &url, &["autogen", "Tenant"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let quoted = format!("\"{}\"", SCHEMA.replace('"', "\"\""));
+    let in_schema = |args: &[&'static str]| -> Vec<String> {
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        all.extend(["-s".to_owned(), quoted.clone()]);
+        all
+    };
+    migrate(
+        &migration,
+        &url,
+        &refs(&in_schema(&["up"])),
+        "hostile schema",
+    );
+    let after = tenant().await;
+    assert!(
+        after.contains("select") && after.contains("Where"),
+        "{after}"
+    );
+    // `sealift diff`, not `check`: sea-orm-migration's `-s` keeps its history table in that
+    // schema, where `sealift check` does not read it.
+    let diff = sealift(project, &url, &["diff"]);
+    assert!(
+        diff.status.success() && text(&diff.stdout).starts_with("No changes detected"),
+        "the diff after up is not empty\n{}{}",
+        text(&diff.stdout),
+        text(&diff.stderr)
+    );
+    migrate(
+        &migration,
+        &url,
+        &refs(&in_schema(&["down", "-n", "1"])),
+        "hostile schema",
+    );
+    assert_eq!(tenant().await, before, "down did not restore the schema");
+    migrate(
+        &migration,
+        &url,
+        &refs(&in_schema(&["up"])),
+        "hostile schema",
+    );
+    assert_eq!(tenant().await, after);
+}
+
+fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
