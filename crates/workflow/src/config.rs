@@ -40,8 +40,10 @@ impl std::fmt::Debug for Inputs {
     }
 }
 
+/// A config error; whatever in it reads as a URL's password is hidden, wherever the text
+/// came from (a glob, a path, a value quoted back).
 fn config_error(message: String) -> Error {
-    Error::Config(message)
+    Error::Config(redact(&message))
 }
 
 /// The config file looked for in the current folder.
@@ -296,7 +298,7 @@ fn dotenv_error(path: &Path, text: &str, e: dotenvy::Error) -> Error {
                 at + 1
             ))
         }
-        other => config_error(redact(&format!("cannot read {}: {other}", path.display()))),
+        other => config_error(format!("cannot read {}: {other}", path.display())),
     }
 }
 
@@ -313,10 +315,10 @@ fn read(path: &Path) -> Result<File> {
 fn parse(text: &str, path: &Path) -> Result<File> {
     toml::from_str(text).map_err(|e| {
         // toml's message quotes the offending line, which may be the database URL.
-        config_error(redact(&format!(
+        config_error(format!(
             "{} is not a valid sealift config; fix the key named below (see README.md, Configuration): {e}",
             path.display()
-        )))
+        ))
     })
 }
 
