@@ -63,6 +63,22 @@ pub enum Error {
         /// The schemas that do exist, comma-separated.
         available: String,
     },
+    /// A schema glob matches none of the database's schemas.
+    #[error("no schema matches `{pattern}`; existing schemas: {available}")]
+    NoSchemaMatches {
+        /// The glob.
+        pattern: String,
+        /// The schemas that do exist, comma-separated.
+        available: String,
+    },
+    /// A schema glob is not a valid glob.
+    #[error("invalid schema pattern `{pattern}`: {detail}; use * for any run of characters and ? for one")]
+    BadPattern {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// PostgreSQL's `search_path` names no schema that exists, and none was requested.
     #[error(
         "the connection has no current schema (its search_path names no existing schema); pass --schema NAME or set schemas in sealift.toml; existing schemas: {available}"

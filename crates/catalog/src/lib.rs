@@ -29,7 +29,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Default)]
 pub struct ReflectOptions {
     /// Namespaces to read: PostgreSQL schemas, SQLite database names (`main`, attached ones),
-    /// MySQL databases. Empty means the connection's default (`current_schema()` on
+    /// MySQL databases; each a name or a glob (`tenant_*`, `*`) over the namespaces the
+    /// database has. Empty means the connection's default (`current_schema()` on
     /// PostgreSQL, `main` on SQLite, the URL's database on MySQL).
     pub schemas: Vec<String>,
     /// The migration history table's name when the migration crate names its own
@@ -114,6 +115,51 @@ impl Catalog {
     }
 }
 
+/// Whether a requested namespace is a glob rather than a name.
+pub fn is_glob(name: &str) -> bool {
+    name.contains(['*', '?', '['])
+}
+
+/// The namespaces `requested` names among `available`, in the order asked, each once: a name
+/// must exist; a glob (`tenant_*`) stands for every namespace it matches, in name order, and
+/// must match one.
+pub fn select_namespaces(requested: &[String], available: &[String]) -> Result<Vec<String>, Error> {
+    let listed = || available.join(", ");
+    let mut out: Vec<String> = Vec::new();
+    for name in requested {
+        let matched: Vec<&String> = if is_glob(name) {
+            let glob = globset::Glob::new(name)
+                .map_err(|e| Error::BadPattern {
+                    pattern: name.clone(),
+                    detail: e.kind().to_string(),
+                })?
+                .compile_matcher();
+            let mut found: Vec<&String> = available.iter().filter(|a| glob.is_match(a)).collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Error::NoSchemaMatches {
+                    pattern: name.clone(),
+                    available: listed(),
+                });
+            }
+            found
+        } else if available.contains(name) {
+            vec![name]
+        } else {
+            return Err(Error::SchemaNotFound {
+                schema: name.clone(),
+                available: listed(),
+            });
+        };
+        for m in matched {
+            if !out.contains(m) {
+                out.push(m.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Runs read-only scalar queries (`SELECT count(*) ...`) and returns each one's number, or why
 /// that one failed: how many rows a data-dependent change would meet, for the reviewer. Each
 /// query stands alone; only failing to connect fails them all.
@@ -150,5 +196,28 @@ where
             target: url.to_string(),
             detail: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn globs_select_every_match_in_order_and_names_must_exist() {
+        let available = names(&["public", "tenant_2", "tenant_10", "tenant_1", "audit"]);
+        let got = select_namespaces(&names(&["audit", "tenant_*", "tenant_1"]), &available).unwrap();
+        assert_eq!(got, names(&["audit", "tenant_1", "tenant_10", "tenant_2"]));
+        assert_eq!(select_namespaces(&names(&["*"]), &available).unwrap().len(), 5);
+        let none = select_namespaces(&names(&["shop_*"]), &available).unwrap_err();
+        assert!(none.to_string().contains("no schema matches `shop_*`"), "{none}");
+        let missing = select_namespaces(&names(&["shop"]), &available).unwrap_err();
+        assert!(matches!(missing, Error::SchemaNotFound { .. }));
+        let bad = select_namespaces(&names(&["tenant_[a"]), &available).unwrap_err();
+        assert!(matches!(bad, Error::BadPattern { .. }), "{bad}");
     }
 }

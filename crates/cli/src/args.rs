@@ -147,9 +147,21 @@ pub struct ProjectArgs {
     /// The migration crate (default: ./migration).
     #[arg(long, value_name = "DIR")]
     pub migration_dir: Option<PathBuf>,
-    /// A namespace to compare (PostgreSQL schema); repeat for several. Default: the current one.
+    /// A namespace to compare (PostgreSQL schema); repeat for several. A glob (`tenant_*`)
+    /// selects tenant schemas: each is compared with, or migrated like, the entities without
+    /// schema_name. Default: the current one.
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+    /// Every schema of the database is a tenant (as --schema '*').
+    #[arg(long, conflicts_with = "schemas")]
+    pub all_schemas: bool,
+    /// A file listing one database URL per line, each a tenant (database per tenant); also
+    /// `databases = [...]` in sealift.toml.
+    #[arg(long, value_name = "FILE")]
+    pub databases: Option<PathBuf>,
+    /// How many tenants to work on at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
 }
 
 impl std::fmt::Debug for ProjectArgs {
@@ -168,6 +180,8 @@ impl ProjectArgs {
             entities: self.entities.clone(),
             migration_dir: self.migration_dir.clone(),
             schemas: self.schemas.clone(),
+            all_schemas: self.all_schemas,
+            databases: self.databases.clone(),
         }
     }
 }
@@ -205,6 +219,9 @@ pub struct AutogenArgs {
 /// `sealift check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Output format: text, or json for automation (one result per tenant).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,

@@ -11,6 +11,7 @@ mod inspect;
 mod plan;
 mod progress;
 mod report;
+mod tenants;
 mod workflow;
 
 use std::process::ExitCode;

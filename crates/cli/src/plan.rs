@@ -10,8 +10,9 @@ use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
 use sealift_entity::{LowerOptions, Lowered};
 use sealift_ir::{Dialect, Schema};
 
-use crate::args::{CheckArgs, DiffArgs, DiffFormat, PolicyArgs};
+use crate::args::{CheckArgs, DiffArgs, DiffFormat, Format, PolicyArgs};
 use crate::report::{self, Style};
+use crate::tenants::{CheckReport, Checked};
 use crate::{entities, progress};
 use sealift_workflow::config::Project;
 
@@ -57,7 +58,33 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
-    crate::workflow::require_head(&project, &project.database_url()?, "check").await?;
+    if project.fans_out() {
+        return crate::tenants::check(&project, &args.policy, args.format, args.project.jobs.into())
+            .await;
+    }
+    let url = project.database_url()?;
+    if args.format == Format::Json {
+        let checked = async {
+            crate::workflow::require_head(&project, &url, "check").await?;
+            plan(&project, &args.policy).await
+        }
+        .await;
+        let (status, plan, error) = match checked {
+            Ok(p) if p.plan.up.is_empty() => ("in_sync", None, None),
+            Ok(p) => ("drift", Some(p.plan), None),
+            Err(e) => ("error", None, Some(sealift_catalog::redact(&format!("{e:#}")))),
+        };
+        let schema = plan.as_ref().map(|p| p.default_schema.clone()).unwrap_or_default();
+        return CheckReport::new(vec![Checked {
+            database: url.to_string(),
+            schema,
+            status,
+            plan,
+            error,
+        }])
+        .print_json();
+    }
+    crate::workflow::require_head(&project, &url, "check").await?;
     let plan = plan(&project, &args.policy).await?.plan;
     if plan.is_empty() {
         print(&format!(
@@ -87,11 +114,7 @@ pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
         Backend::Sqlite => Dialect::Sqlite,
         Backend::Mysql => Dialect::Mysql,
     };
-    let renames = policy
-        .renames
-        .iter()
-        .map(|r| parse_rename(r))
-        .collect::<Result<Vec<_>>>()?;
+    let renames = renames(policy)?;
     let progress =
         progress::Spinner::start(format!("reading the entity files and the catalog of {url}"));
     // The entity files are read, parsed and lowered on other threads while the catalog is
@@ -208,6 +231,11 @@ async fn reflect_named_schemas(
     let more = sealift_catalog::reflect(url, &options).await?.schema;
     current.namespaces.extend(more.namespaces);
     Ok(())
+}
+
+/// The `--rename` flags, parsed.
+pub fn renames(policy: &PolicyArgs) -> Result<Vec<Rename>> {
+    policy.renames.iter().map(|r| parse_rename(r)).collect()
 }
 
 /// `old=new` (a table) or `table.old=new` (a column).

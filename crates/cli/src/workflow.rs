@@ -10,12 +10,12 @@ use anyhow::{Context, Result, bail};
 use sealift_catalog::{Backend, DatabaseUrl};
 use sealift_workflow::runner::Event;
 use sealift_workflow::status::{Entry, merge_plan};
-use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Target};
+use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Target, Tenant};
 
 use crate::args::{
     DialectArg, DowngradeArgs, Format, HistoryArgs, ProjectArgs, StampArgs, StatusArgs, UpgradeArgs,
 };
-use crate::files;
+use crate::{files, tenants};
 use crate::plan::print;
 use sealift_workflow::config::Project;
 
@@ -44,15 +44,18 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
         );
     }
     let target: Target = args.target.parse()?;
-    let url = project.database_url()?;
-    let started = std::time::Instant::now();
     let request = Request {
         direction: Direction::Up,
         target,
         lock_timeout,
     };
-    let done = sealift_workflow::run(&krate, &url, &request, &mut report).await?;
-    let status = sealift_workflow::status(&krate, &url).await?;
+    if project.fans_out() {
+        return tenants::run(&project, &krate, &request, args.project.jobs.into(), false).await;
+    }
+    let tenant = Tenant::database(project.database_url()?);
+    let started = std::time::Instant::now();
+    let done = sealift_workflow::run(&krate, &tenant, &request, &mut report).await?;
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&if done.is_empty() {
         format!("Nothing to apply: the database is at {at}\n")
@@ -84,8 +87,17 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         );
     }
     let target: Target = args.target.parse()?;
-    let url = project.database_url()?;
-    let status = sealift_workflow::status(&krate, &url).await?;
+    if project.fans_out() {
+        let request = Request {
+            direction: Direction::Down,
+            target,
+            lock_timeout,
+        };
+        let jobs = args.project.jobs.into();
+        return tenants::run(&project, &krate, &request, jobs, args.yes).await;
+    }
+    let tenant = Tenant::database(project.database_url()?);
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     let steps = sealift_workflow::plan(&status, Direction::Down, &target)?;
     if steps.is_empty() {
         print("Nothing to roll back\n")?;
@@ -125,8 +137,8 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         target,
         lock_timeout,
     };
-    let done = sealift_workflow::run(&krate, &url, &request, &mut report).await?;
-    let status = sealift_workflow::status(&krate, &url).await?;
+    let done = sealift_workflow::run(&krate, &tenant, &request, &mut report).await?;
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&format!(
         "Rolled back {} in {:.1} s; the database is at {at}\n",
@@ -206,8 +218,11 @@ fn report(progress: Progress) {
 /// `sealift current`.
 pub async fn current(args: StatusArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
-    let url = project.database_url()?;
-    let status = sealift_workflow::status(&krate, &url).await?;
+    if project.fans_out() {
+        return tenants::current(&project, &krate, args.project.jobs.into()).await;
+    }
+    let tenant = Tenant::database(project.database_url()?);
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     let mut out = String::new();
     match status.current() {
         Some(e) => {
@@ -240,7 +255,7 @@ pub async fn current(args: StatusArgs) -> Result<ExitCode> {
 }
 
 /// What is inconsistent, one line each.
-fn problems(status: &Status, out: &mut String) {
+pub fn problems(status: &Status, out: &mut String) {
     if let Some(advice) = status.dirty_advice() {
         let _ = writeln!(out, "Dirty: {advice}");
     }
@@ -278,8 +293,11 @@ fn problems(status: &Status, out: &mut String) {
 /// `sealift history`.
 pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
-    let url = project.database_url()?;
-    let status = sealift_workflow::status(&krate, &url).await?;
+    if project.fans_out() {
+        return tenants::history(&project, &krate, args.format, args.project.jobs.into()).await;
+    }
+    let tenant = Tenant::database(project.database_url()?);
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     if args.format == Format::Json {
         let mut text = serde_json::to_string_pretty(&status).context("cannot write JSON")?;
         text.push('\n');
@@ -352,9 +370,14 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
 pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
     let target: Target = args.target.parse()?;
-    let url = project.database_url()?;
-    let (added, removed) = sealift_workflow::stamp(&krate, &url, &target).await?;
-    let status = sealift_workflow::status(&krate, &url).await?;
+    if project.fans_out() {
+        bail!(
+            "stamp records one database's history: pass --database-url (and --schema NAME) for the tenant to stamp, not a selection of many"
+        );
+    }
+    let tenant = Tenant::database(project.database_url()?);
+    let (added, removed) = sealift_workflow::stamp(&krate, &tenant, &target).await?;
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&format!(
         "Stamped: {} recorded as applied, {} as not applied, nothing run; the database is at {at}\n",
@@ -422,18 +445,29 @@ pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -
         return Ok(());
     }
     let krate = MigrationCrate::load(&project.migration_dir)?;
-    let status = sealift_workflow::status(&krate, url).await?;
-    sealift_workflow::require_one_head(&status)?;
+    let status = sealift_workflow::status(&krate, &Tenant::database(url.clone())).await?;
+    match not_at_head(&status, command) {
+        Some(problem) => bail!("{problem}"),
+        None => Ok(()),
+    }
+}
+
+/// Why `command` must not plan against a database at `status`: two heads, pending
+/// migrations, or applied ones the crate lacks.
+pub fn not_at_head(status: &Status, command: &str) -> Option<String> {
+    if let Err(e) = sealift_workflow::require_one_head(status) {
+        return Some(e.to_string());
+    }
     let pending: Vec<&str> = status.pending().map(|e| e.name.as_str()).collect();
     if !pending.is_empty() {
-        bail!(
+        return Some(format!(
             "the database is not up to date: {} pending ({}); run `sealift upgrade` first, then `sealift {command}`",
             count(pending.len(), "migration"),
             pending.join(", ")
-        );
+        ));
     }
     if !status.missing.is_empty() {
-        bail!(
+        return Some(format!(
             "the database has migrations the crate does not ({}); restore their files, or `sealift stamp` the database to a migration the crate has",
             status
                 .missing
@@ -441,9 +475,9 @@ pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -
                 .map(|m| m.version.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
-        );
+        ));
     }
-    Ok(())
+    None
 }
 
 fn count(n: usize, what: &str) -> String {

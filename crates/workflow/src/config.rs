@@ -24,8 +24,12 @@ pub struct Inputs {
     pub entities: Vec<PathBuf>,
     /// The migration crate.
     pub migration_dir: Option<PathBuf>,
-    /// Namespaces to compare.
+    /// Namespaces to compare: names or globs.
     pub schemas: Vec<String>,
+    /// Every schema of the database, each a tenant.
+    pub all_schemas: bool,
+    /// A file listing one database URL per line, each a tenant.
+    pub databases: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Inputs {
@@ -36,6 +40,8 @@ impl std::fmt::Debug for Inputs {
             .field("entities", &self.entities)
             .field("migration_dir", &self.migration_dir)
             .field("schemas", &self.schemas)
+            .field("all_schemas", &self.all_schemas)
+            .field("databases", &self.databases)
             .finish()
     }
 }
@@ -71,9 +77,12 @@ struct File {
     entities: Vec<PathBuf>,
     /// The migration crate.
     migration_dir: Option<PathBuf>,
-    /// Namespaces to compare.
+    /// Namespaces to compare: names, or globs selecting tenant schemas.
     #[serde(default)]
     schemas: Vec<String>,
+    /// Database URLs, one per tenant (database-per-tenant).
+    #[serde(default)]
+    databases: Vec<String>,
     /// Only tables matching one of these globs (`name` or `schema.name`) are compared.
     #[serde(default)]
     include_tables: Vec<String>,
@@ -101,8 +110,12 @@ pub struct Project {
     pub entities: Vec<PathBuf>,
     /// The migration crate's folder.
     pub migration_dir: PathBuf,
-    /// Namespaces to compare; empty means the connection's default.
+    /// Namespaces to compare, names or globs; empty means the connection's default.
     pub schemas: Vec<String>,
+    /// Every schema is a tenant (`--all-schemas`).
+    pub all_schemas: bool,
+    /// One database URL per tenant, from `--databases FILE` or `databases` in the config.
+    databases: Vec<String>,
     filter: TableFilter,
     /// Compare column defaults.
     pub compare_server_defaults: bool,
@@ -119,6 +132,8 @@ impl std::fmt::Debug for Project {
             .field("entities", &self.entities)
             .field("migration_dir", &self.migration_dir)
             .field("schemas", &self.schemas)
+            .field("all_schemas", &self.all_schemas)
+            .field("databases", &self.databases.iter().map(|u| redact(u)).collect::<Vec<_>>())
             .field("compare_server_defaults", &self.compare_server_defaults)
             .field("drop_unknown_tables", &self.drop_unknown_tables)
             .field("lock_timeout", &self.lock_timeout)
@@ -172,6 +187,14 @@ impl Project {
         } else {
             args.schemas.clone()
         };
+        let databases = match &args.databases {
+            Some(list) => read_databases(list)?,
+            None => file
+                .databases
+                .iter()
+                .map(|u| sqlite_relative_to(u, &base))
+                .collect(),
+        };
         let lock_timeout = match file.lock_timeout.as_deref() {
             Some(text) => parse_duration(text)
                 .map_err(|e| config_error(format!("lock_timeout in {CONFIG_FILE}: {e}")))?,
@@ -182,6 +205,8 @@ impl Project {
             entities,
             migration_dir,
             schemas,
+            all_schemas: args.all_schemas,
+            databases,
             filter: TableFilter::new(&file.include_tables, &file.exclude_tables)?,
             compare_server_defaults: file.compare_server_defaults,
             drop_unknown_tables: file.drop_unknown_tables,
@@ -208,6 +233,35 @@ impl Project {
             )));
         };
         Ok(DatabaseUrl::parse(raw)?)
+    }
+
+    /// Whether the command runs on many tenants: `--all-schemas`, a schema glob, or a list of
+    /// databases. A plain list of schema names is one database's namespaces, as before.
+    pub fn fans_out(&self) -> bool {
+        self.all_schemas
+            || !self.databases.is_empty()
+            || self.schemas.iter().any(|s| sealift_catalog::is_glob(s))
+    }
+
+    /// The databases to run on: the `databases` list, else the one database URL.
+    pub fn database_urls(&self) -> Result<Vec<DatabaseUrl>> {
+        if self.databases.is_empty() {
+            return Ok(vec![self.database_url()?]);
+        }
+        self.databases
+            .iter()
+            .map(|raw| Ok(DatabaseUrl::parse(raw)?))
+            .collect()
+    }
+
+    /// The schemas to select in each database, names or globs (`*` for `--all-schemas`);
+    /// empty for each database's default.
+    pub fn schema_patterns(&self) -> Vec<String> {
+        if self.all_schemas {
+            vec!["*".to_owned()]
+        } else {
+            self.schemas.clone()
+        }
     }
 
     /// The entity folders, or an error saying where they were looked for.
@@ -300,6 +354,40 @@ fn dotenv_error(path: &Path, text: &str, e: dotenvy::Error) -> Error {
         }
         other => config_error(format!("cannot read {}: {other}", path.display())),
     }
+}
+
+/// A `--databases` file: one URL per line; blank lines and `#` comments are skipped. A
+/// relative SQLite path is relative to the file's folder.
+fn read_databases(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        config_error(format!(
+            "cannot read the databases file {}: {e}; pass --databases with a file listing one database URL per line",
+            path.display()
+        ))
+    })?;
+    let base = parent(path);
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Err(e) = DatabaseUrl::parse(line) {
+            return Err(config_error(format!(
+                "{}:{}: {e}; write one database URL per line",
+                path.display(),
+                n + 1
+            )));
+        }
+        out.push(sqlite_relative_to(line, &base));
+    }
+    if out.is_empty() {
+        return Err(config_error(format!(
+            "the databases file {} lists no database URL; write one per line",
+            path.display()
+        )));
+    }
+    Ok(out)
 }
 
 fn read(path: &Path) -> Result<File> {
@@ -507,6 +595,8 @@ mod tests {
             entities: Vec::new(),
             migration_dir: PathBuf::new(),
             schemas: Vec::new(),
+            all_schemas: false,
+            databases: vec!["postgres://t:hunter2@db/t".to_owned()],
             filter: TableFilter::default(),
             compare_server_defaults: false,
             drop_unknown_tables: false,

@@ -11,6 +11,9 @@
 //! - [`status`] is pure: the crate and the history rows in, where the database stands and what a
 //!   target means out.
 //! - [`runner`] builds and runs the small crate through which the user's migration code runs.
+//!
+//! Every command works on a [`Tenant`]: a database, or one PostgreSQL schema of it. The
+//! `*_all` functions fan out over many with bounded concurrency, one runner process for all.
 
 pub mod config;
 pub mod error;
@@ -21,12 +24,13 @@ pub mod status;
 
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use sealift_catalog::{Backend, DatabaseUrl};
 
 pub use error::{Error, Result};
 use history::Store;
 pub use migrations::MigrationCrate;
-use runner::{Event, Runner, Step};
+use runner::{Event, Runner, Served, Step};
 pub use status::{Status, Target};
 
 /// Which way a run goes.
@@ -49,13 +53,57 @@ pub enum Progress {
     Edited(String),
 }
 
-/// Where the database at `url` stands against `krate`. A database without the history table
-/// has nothing applied.
-pub async fn status(krate: &MigrationCrate, url: &DatabaseUrl) -> Result<Status> {
-    let mut store = Store::open(url, &krate.history_table).await?;
+/// Where migrations run: a database and, on PostgreSQL, one schema of it, as
+/// sea-orm-migration's `-s` does it (the connection's `search_path` set to that schema, so
+/// unqualified names, the history table and the lock are the schema's). A SaaS application
+/// with a schema or a database per customer has one tenant each.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// The database.
+    pub url: DatabaseUrl,
+    /// The schema, or the connection's default.
+    pub schema: Option<String>,
+}
+
+impl Tenant {
+    /// The database's default schema.
+    pub fn database(url: DatabaseUrl) -> Tenant {
+        Tenant { url, schema: None }
+    }
+
+    /// How reports name it: the schema, the database (without a password), or both.
+    pub fn label(&self, with_database: bool) -> String {
+        match (&self.schema, with_database) {
+            (Some(schema), false) => schema.clone(),
+            (Some(schema), true) => format!("{} {schema}", self.url),
+            (None, _) => self.url.to_string(),
+        }
+    }
+}
+
+/// Where the tenant stands against `krate`. A database without the history table has
+/// nothing applied.
+pub async fn status(krate: &MigrationCrate, tenant: &Tenant) -> Result<Status> {
+    let mut store = open(krate, tenant).await?;
     let applied = store.applied().await;
     store.close().await;
     Ok(Status::new(krate, &applied?))
+}
+
+/// [`status`] of each tenant, in order, `jobs` at a time.
+pub async fn status_all(
+    krate: &MigrationCrate,
+    tenants: &[Tenant],
+    jobs: usize,
+) -> Vec<Result<Status>> {
+    futures_util::stream::iter(tenants.iter().map(|t| status(krate, t)))
+        .buffered(jobs.max(1))
+        .collect()
+        .await
+}
+
+async fn open(krate: &MigrationCrate, tenant: &Tenant) -> Result<Store> {
+    Store::open(&tenant.url, tenant.schema.as_deref(), &krate.history_table).await
 }
 
 /// The steps a target means, names only, for listing before a run.
@@ -89,37 +137,144 @@ pub struct Request {
     pub lock_timeout: Option<Duration>,
 }
 
-/// Moves the database to the request's target: builds the runner, takes the lock, reads the
+/// Moves the tenant to the request's target: builds the runner, takes the lock, reads the
 /// history again under it, and runs what is still to do, each migration in its own
 /// transaction where the backend has transactional DDL. Returns the migrations it ran.
 pub async fn run(
     krate: &MigrationCrate,
-    url: &DatabaseUrl,
+    tenant: &Tenant,
     request: &Request,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
-    let (direction, target) = (request.direction, &request.target);
-    let before = status(krate, url).await?;
-    if let Some(advice) = before.dirty_advice() {
-        return Err(Error::Target(advice));
-    }
-    if direction == Direction::Up {
-        require_one_head(&before)?;
-    }
-    if plan(&before, direction, target)?.is_empty() {
+    let before = status(krate, tenant).await?;
+    if !has_work(&before, request)? {
         return Ok(Vec::new());
     }
     let runner = Runner::build(krate)?;
-    let mut store = Store::open(url, &krate.history_table).await?;
-    let result = run_locked(krate, url, &runner, &mut store, request, on).await;
+    let served = runner.serve(&krate.history_table, request.lock_timeout)?;
+    let result = run_tenant(krate, tenant, &served, request, on).await;
+    served.finish();
+    result.map(|(done, _)| done)
+}
+
+/// Whether `request` has steps to run from `status`; an error when it must not run (a dirty
+/// migration, two heads going up).
+fn has_work(status: &Status, request: &Request) -> Result<bool> {
+    if let Some(advice) = status.dirty_advice() {
+        return Err(Error::Target(advice));
+    }
+    if request.direction == Direction::Up {
+        require_one_head(status)?;
+    }
+    Ok(!plan(status, request.direction, &request.target)?.is_empty())
+}
+
+/// How one tenant of [`run_all`] ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The migrations it ran.
+    pub done: Vec<String>,
+    /// Where it stands afterwards; `None` when its history could not be read.
+    pub status: Option<Status>,
+    /// Why it stopped, when it did.
+    pub error: Option<Error>,
+}
+
+/// [`run`] on every tenant, `jobs` at a time, through one runner process: each tenant under
+/// its own lock (keyed by database, schema and history table), a tenant's failure reported in
+/// its [`Outcome`] while the others carry on. `on` hears each tenant's progress by its index,
+/// `ended` each tenant's end. Errs only when the runner cannot be built.
+pub async fn run_all(
+    krate: &MigrationCrate,
+    tenants: &[Tenant],
+    request: &Request,
+    jobs: usize,
+    on: &(dyn Fn(usize, Progress) + Sync),
+    ended: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Outcome>> {
+    let before = status_all(krate, tenants, jobs).await;
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(tenants.len());
+    let mut work = Vec::new();
+    for (i, status) in before.into_iter().enumerate() {
+        let checked = status.and_then(|s| has_work(&s, request).map(|w| (s, w)));
+        outcomes.push(match checked {
+            Ok((status, needed)) => {
+                if needed {
+                    work.push(i);
+                } else {
+                    ended(i);
+                }
+                Outcome {
+                    done: Vec::new(),
+                    status: Some(status),
+                    error: None,
+                }
+            }
+            Err(e) => {
+                ended(i);
+                Outcome {
+                    done: Vec::new(),
+                    status: None,
+                    error: Some(e),
+                }
+            }
+        });
+    }
+    if work.is_empty() {
+        return Ok(outcomes);
+    }
+    let runner = Runner::build(krate)?;
+    let server = runner.serve(&krate.history_table, request.lock_timeout)?;
+    let served = &server;
+    let mut runs = futures_util::stream::iter(work.into_iter().map(|i| async move {
+        let mut hear = |p: Progress| on(i, p);
+        let outcome = match run_tenant(krate, &tenants[i], served, request, &mut hear).await {
+            Ok((done, status)) => Outcome {
+                done,
+                status: Some(status),
+                error: None,
+            },
+            Err(e) => Outcome {
+                done: Vec::new(),
+                status: status(krate, &tenants[i]).await.ok(),
+                error: Some(e),
+            },
+        };
+        (i, outcome)
+    }))
+    .buffer_unordered(jobs.max(1));
+    while let Some((i, outcome)) = runs.next().await {
+        ended(i);
+        outcomes[i] = outcome;
+    }
+    drop(runs);
+    server.finish();
+    Ok(outcomes)
+}
+
+/// One tenant's run on a runner that is up: lock, re-read, apply, read where it stands.
+async fn run_tenant(
+    krate: &MigrationCrate,
+    tenant: &Tenant,
+    served: &Served,
+    request: &Request,
+    on: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(Vec<String>, Status)> {
+    let mut store = open(krate, tenant).await?;
+    let result = async {
+        let done = run_locked(krate, tenant, served, &mut store, request, on).await?;
+        let after = Status::new(krate, &store.applied().await?);
+        Ok((done, after))
+    }
+    .await;
     store.close().await;
     result
 }
 
 async fn run_locked(
     krate: &MigrationCrate,
-    url: &DatabaseUrl,
-    runner: &Runner,
+    tenant: &Tenant,
+    served: &Served,
     store: &mut Store,
     request: &Request,
     on: &mut (dyn FnMut(Progress) + Send),
@@ -145,18 +300,19 @@ async fn run_locked(
         return Ok(Vec::new());
     }
     let mut done = Vec::new();
-    let result = runner.apply(
-        url,
-        &krate.history_table,
-        &steps,
-        request.lock_timeout,
-        &mut |event| {
-            if let Event::Done(name, _) = &event {
-                done.push(name.clone());
-            }
-            on(Progress::Runner(event));
-        },
-    );
+    let result = served
+        .apply(
+            &tenant.url,
+            tenant.schema.as_deref(),
+            &steps,
+            &mut |event| {
+                if let Event::Done(name, _) = &event {
+                    done.push(name.clone());
+                }
+                on(Progress::Runner(event));
+            },
+        )
+        .await;
     result.map(|()| done)
 }
 
@@ -164,10 +320,10 @@ async fn run_locked(
 /// it become applied, those after it pending. Returns (recorded, removed).
 pub async fn stamp(
     krate: &MigrationCrate,
-    url: &DatabaseUrl,
+    tenant: &Tenant,
     target: &Target,
 ) -> Result<(Vec<String>, Vec<String>)> {
-    let mut store = Store::open(url, &krate.history_table).await?;
+    let mut store = open(krate, tenant).await?;
     let result = async {
         store.lock(&mut || {}).await?;
         let now = Status::new(krate, &store.applied().await?);

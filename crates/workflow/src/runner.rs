@@ -3,9 +3,12 @@
 //! crate by path, builds it with cargo (its progress shown), and runs it to apply migrations one
 //! at a time or to print the SQL they would run. The runner's source is `runner/main.rs`.
 
-use std::io::{BufRead, BufReader, Read};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sealift_catalog::{Backend, DatabaseUrl};
@@ -188,7 +191,7 @@ impl Runner {
              user_migrations = {{ package = \"{pkg}\", path = {path} }}\n\
              sea-orm-migration = \"{som}\"\n\
              sea-orm = {{ version = \"{so}\", default-features = false, features = [\"mock\"] }}\n\
-             tokio = {{ version = \"{tokio}\", features = [\"rt\", \"time\"] }}\n",
+             tokio = {{ version = \"{tokio}\", features = [\"rt\", \"time\", \"sync\"] }}\n",
             pkg = package.name,
             path = toml_string(
                 &manifest
@@ -234,105 +237,60 @@ impl Runner {
         Ok(Runner { binary })
     }
 
-    /// Applies `steps` in order on the database at `url`, each recorded in `table` in its own
-    /// transaction where it has one; `on_event` hears each start and end. A statement that
+    /// Starts the runner as a server of jobs ([`Served::apply`]): one process for every
+    /// database and schema a command moves, each job on its own connection. A statement that
     /// waits longer than `lock_timeout` for a lock fails (PostgreSQL and MySQL).
-    pub fn apply(
-        &self,
-        url: &DatabaseUrl,
-        table: &str,
-        steps: &[Step],
-        lock_timeout: Option<Duration>,
-        on_event: &mut dyn FnMut(Event),
-    ) -> Result<()> {
+    pub fn serve(&self, table: &str, lock_timeout: Option<Duration>) -> Result<Served> {
         let timeout_ms = lock_timeout.map_or(0, |t| t.as_millis().max(1));
         let mut child = Command::new(&self.binary)
-            .arg("apply")
+            .arg("serve")
             .arg(table)
-            .args(steps.iter().map(Step::arg))
-            .env("DATABASE_URL", url.driver_url().as_ref())
+            .env_remove("DATABASE_URL")
             .env("SEALIFT_LOCK_TIMEOUT_MS", timeout_ms.to_string())
-            // Never written: the runner stops when it closes, that is when sealift is gone.
+            // Jobs go in here; when sealift is gone it closes and the runner stops.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| Error::Run(format!("cannot start {}: {e}", self.binary.display())))?;
         let mut stderr = child.stderr.take().expect("piped");
-        let reader = std::thread::spawn(move || {
+        let errors = std::thread::spawn(move || {
             let mut text = String::new();
             let _ = stderr.read_to_string(&mut text);
             text
         });
+        let routes: Routes = Arc::default();
+        let exit_text = Arc::new(Mutex::new(String::new()));
         let stdout = child.stdout.take().expect("piped");
-        let mut current = None;
-        let mut marked = false;
-        let mut waited = None;
-        for line in BufReader::new(stdout)
-            .lines()
-            .map_while(std::result::Result::ok)
-        {
-            let mut parts = line.split('\t');
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some("start"), Some(name), _) => {
-                    current = Some(name.to_owned());
-                    marked = false;
-                    waited = None;
-                    on_event(Event::Start(name.to_owned()));
-                }
-                (Some("done"), Some(name), ms) => {
-                    current = None;
-                    on_event(Event::Done(
-                        name.to_owned(),
-                        ms.and_then(|m| m.parse().ok()).unwrap_or(0),
-                    ));
-                }
-                (Some("skip"), Some(name), _) => {
-                    current = None;
-                    on_event(Event::Skipped(name.to_owned()));
-                }
-                (Some("marked"), Some(_), _) => marked = true,
-                (Some("wait"), _, _) => on_event(Event::Waiting),
-                (Some("lockwait"), Some(on), Some(by)) => {
-                    let event = Event::LockWait {
-                        on: on.to_owned(),
-                        by: by.to_owned(),
+        let reader = {
+            let (routes, exit_text) = (Arc::clone(&routes), Arc::clone(&exit_text));
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout)
+                    .lines()
+                    .map_while(std::result::Result::ok)
+                {
+                    let Some((id, rest)) = line.split_once('\t') else {
+                        continue;
                     };
-                    waited = Some(event.clone());
-                    on_event(event);
+                    let routes = routes.lock().expect("routes");
+                    if let Some(to) = id.parse().ok().and_then(|id: u64| routes.get(&id)) {
+                        let _ = to.send(rest.to_owned());
+                    }
                 }
-                _ => {}
-            }
-        }
-        let status = child
-            .wait()
-            .map_err(|e| Error::Run(format!("the runner failed: {e}")))?;
-        let errors = reader.join().unwrap_or_default();
-        if status.success() {
-            return Ok(());
-        }
-        let detail = url.scrub(last_lines(&errors).as_str());
-        let timed_out = detail.contains("lock timeout") || detail.contains("Lock wait timeout");
-        let lock = match waited {
-            Some(Event::LockWait { on, by }) => format!("a lock on {on}, held by {by},"),
-            _ => "a lock".to_owned(),
+                // The runner is gone: what it said last, then every waiting job hears it.
+                *exit_text.lock().expect("exit text") = errors.join().unwrap_or_default();
+                routes.lock().expect("routes").clear();
+            })
         };
-        Err(Error::Run(match current {
-            Some(name) if marked => format!(
-                "{name} stopped part way: {detail}. It ran without a transaction (MySQL DDL commits statement by statement), so the statements before the failure are applied; the history records it as dirty. `sealift current` says what to do next"
-            ),
-            Some(name) if timed_out => format!(
-                "{name} waited longer than the lock timeout ({}) for {lock} and gave up, so that the application's queries were not held up behind it; nothing of it is applied. Run the command again once that transaction ends, or allow a longer wait with --lock-timeout (lock_timeout in sealift.toml): {detail}",
-                lock_timeout.map(show_duration).unwrap_or_default()
-            ),
-            Some(name) if connection_lost(&detail) => format!(
-                "{name} was cut off: the connection to the database was lost while it ran ({detail}); its transaction was rolled back, so nothing of it is applied and it is not recorded. Run the command again once the server is back"
-            ),
-            Some(name) => format!(
-                "{name} failed and was not recorded: {detail}; fix it, then run the command again"
-            ),
-            None => format!("applying migrations failed: {detail}"),
-        }))
+        Ok(Served {
+            stdin: Mutex::new(child.stdin.take()),
+            child,
+            routes,
+            next: AtomicU64::new(0),
+            reader: Some(reader),
+            exit_text,
+            lock_timeout,
+        })
     }
 
     /// The SQL `steps` would run on `backend`, with the history-table statements, without a
@@ -366,6 +324,170 @@ impl Runner {
             None => format!("rendering SQL failed: {}", last_lines(&errors)),
         }))
     }
+}
+
+/// Where each job's report lines go, by job id.
+type Routes = Arc<Mutex<HashMap<u64, tokio::sync::mpsc::UnboundedSender<String>>>>;
+
+/// A runner taking jobs ([`Runner::serve`]); dropping it (or [`Served::finish`]) ends it.
+pub struct Served {
+    child: Child,
+    stdin: Mutex<Option<ChildStdin>>,
+    routes: Routes,
+    next: AtomicU64,
+    reader: Option<std::thread::JoinHandle<()>>,
+    /// What the runner printed on stderr, once it has exited.
+    exit_text: Arc<Mutex<String>>,
+    lock_timeout: Option<Duration>,
+}
+
+impl Served {
+    /// Applies `steps` in order on the database at `url` (with `search_path` set to `schema`
+    /// on PostgreSQL), each recorded in the history table in its own transaction where it
+    /// has one; `on_event` hears each start and end. The caller holds the lock.
+    pub async fn apply(
+        &self,
+        url: &DatabaseUrl,
+        schema: Option<&str>,
+        steps: &[Step],
+        on_event: &mut (dyn FnMut(Event) + Send),
+    ) -> Result<()> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        self.routes.lock().expect("routes").insert(id, tx);
+        let path = schema.map_or_else(|| "-".to_owned(), |s| hex(&quote_ident(s)));
+        let mut line = format!("job\t{id}\t{}\t{path}", hex(&url.driver_url()));
+        for step in steps {
+            line.push('\t');
+            line.push_str(&step.arg());
+        }
+        line.push('\n');
+        let sent = match self.stdin.lock().expect("stdin").as_mut() {
+            Some(stdin) => stdin.write_all(line.as_bytes()).and_then(|()| stdin.flush()),
+            None => Err(std::io::ErrorKind::BrokenPipe.into()),
+        };
+        let mut state = JobState::default();
+        if sent.is_ok() {
+            while let Some(line) = rx.recv().await {
+                let mut parts = line.split('\t');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some("ok"), _, _) => {
+                        self.routes.lock().expect("routes").remove(&id);
+                        return Ok(());
+                    }
+                    (Some("fail"), Some(detail), _) => {
+                        self.routes.lock().expect("routes").remove(&id);
+                        let detail = url.scrub(detail);
+                        return Err(state.failure(&detail, self.lock_timeout));
+                    }
+                    (Some("start"), Some(name), _) => {
+                        state = JobState {
+                            current: Some(name.to_owned()),
+                            ..JobState::default()
+                        };
+                        on_event(Event::Start(name.to_owned()));
+                    }
+                    (Some("done"), Some(name), ms) => {
+                        state.current = None;
+                        on_event(Event::Done(
+                            name.to_owned(),
+                            ms.and_then(|m| m.parse().ok()).unwrap_or(0),
+                        ));
+                    }
+                    (Some("skip"), Some(name), _) => {
+                        state.current = None;
+                        on_event(Event::Skipped(name.to_owned()));
+                    }
+                    (Some("marked"), Some(_), _) => state.marked = true,
+                    (Some("wait"), _, _) => on_event(Event::Waiting),
+                    (Some("lockwait"), Some(on), Some(by)) => {
+                        let event = Event::LockWait {
+                            on: on.to_owned(),
+                            by: by.to_owned(),
+                        };
+                        state.waited = Some(event.clone());
+                        on_event(event);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // The runner stopped before the job ended.
+        self.routes.lock().expect("routes").remove(&id);
+        let said = self.exit_text.lock().expect("exit text").clone();
+        let detail = url.scrub(&last_lines(&said));
+        let detail = if detail.is_empty() {
+            "the runner stopped".to_owned()
+        } else {
+            detail
+        };
+        Err(state.failure(&detail, self.lock_timeout))
+    }
+
+    /// Ends the runner once every job has ended.
+    pub fn finish(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.stdin.lock().expect("stdin").take();
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What a job's report said so far, to explain how it ended.
+#[derive(Default)]
+struct JobState {
+    /// The migration running.
+    current: Option<String>,
+    /// It runs without a transaction and is recorded as started.
+    marked: bool,
+    /// The last lock it waited for.
+    waited: Option<Event>,
+}
+
+impl JobState {
+    fn failure(&self, detail: &str, lock_timeout: Option<Duration>) -> Error {
+        let timed_out = detail.contains("lock timeout") || detail.contains("Lock wait timeout");
+        let lock = match &self.waited {
+            Some(Event::LockWait { on, by }) => format!("a lock on {on}, held by {by},"),
+            _ => "a lock".to_owned(),
+        };
+        Error::Run(match &self.current {
+            Some(name) if self.marked => format!(
+                "{name} stopped part way: {detail}. It ran without a transaction (MySQL DDL commits statement by statement), so the statements before the failure are applied; the history records it as dirty. `sealift current` says what to do next"
+            ),
+            Some(name) if timed_out => format!(
+                "{name} waited longer than the lock timeout ({}) for {lock} and gave up, so that the application's queries were not held up behind it; nothing of it is applied. Run the command again once that transaction ends, or allow a longer wait with --lock-timeout (lock_timeout in sealift.toml): {detail}",
+                lock_timeout.map(show_duration).unwrap_or_default()
+            ),
+            Some(name) if connection_lost(detail) => format!(
+                "{name} was cut off: the connection to the database was lost while it ran ({detail}); its transaction was rolled back, so nothing of it is applied and it is not recorded. Run the command again once the server is back"
+            ),
+            Some(name) => format!(
+                "{name} failed and was not recorded: {detail}; fix it, then run the command again"
+            ),
+            None => format!("applying migrations failed: {detail}"),
+        })
+    }
+}
+
+/// A PostgreSQL identifier between double quotes, as `search_path` takes it.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A short id for a migration crate's path, so each crate gets its own runner.

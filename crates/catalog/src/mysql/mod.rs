@@ -53,15 +53,9 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
             }
         }
     }
-    for name in &options.schemas {
-        if !session.available.contains(name) {
-            return Err(Error::SchemaNotFound {
-                schema: name.clone(),
-                available: session.available.join(", "),
-            });
-        }
-        session.schemas.push(name.clone());
-    }
+    session
+        .schemas
+        .extend(crate::select_namespaces(&options.schemas, &session.available)?);
     Ok(session)
 }
 

@@ -77,18 +77,7 @@ fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<
             }),
         };
     }
-    let mut out = Vec::new();
-    for s in requested {
-        if !found.available.contains(s) {
-            return Err(Error::SchemaNotFound {
-                schema: s.clone(),
-                available: found.available.join(", "),
-            });
-        }
-        if !out.contains(s) {
-            out.push(s.clone());
-        }
-    }
+    let mut out = crate::select_namespaces(requested, &found.available)?;
     out.sort();
     Ok(out)
 }

@@ -39,15 +39,7 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
     } else {
         options.schemas.clone()
     };
-    for name in requested {
-        if !available.contains(&name) {
-            return Err(Error::SchemaNotFound {
-                schema: name,
-                available: available.join(", "),
-            });
-        }
-        session.schemas.push(name);
-    }
+    session.schemas = crate::select_namespaces(&requested, &available)?;
     Ok(session)
 }
 

@@ -83,12 +83,21 @@ enum Session {
 }
 
 impl Store {
-    /// Connects to `url`; `table` is the history table's name.
-    pub async fn open(url: &DatabaseUrl, table: &str) -> Result<Store> {
-        let session = match url.backend() {
-            Backend::Postgres => Session::Postgres(postgres::Session::open(url).await?),
-            Backend::Sqlite => Session::Sqlite(sqlite::Session::open(url).await?),
-            Backend::Mysql => Session::Mysql(mysql::Session::open(url).await?),
+    /// Connects to `url`; `table` is the history table's name. With a `schema` (PostgreSQL)
+    /// the connection's `search_path` is set to it, so the history table, and the lock, are
+    /// that schema's.
+    pub async fn open(url: &DatabaseUrl, schema: Option<&str>, table: &str) -> Result<Store> {
+        let session = match (url.backend(), schema) {
+            (Backend::Postgres, _) => {
+                Session::Postgres(postgres::Session::open(url, schema).await?)
+            }
+            (_, Some(schema)) => {
+                return Err(Error::Config(format!(
+                    "schema `{schema}`: migrations run per schema on PostgreSQL only; on MySQL and SQLite list each database in `databases` (sealift.toml) or --databases FILE"
+                )));
+            }
+            (Backend::Sqlite, None) => Session::Sqlite(sqlite::Session::open(url).await?),
+            (Backend::Mysql, None) => Session::Mysql(mysql::Session::open(url).await?),
         };
         Ok(Store {
             session,

@@ -25,16 +25,27 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn open(url: &DatabaseUrl) -> Result<Session> {
+    /// Connects; with a `schema`, `search_path` is set to it alone.
+    pub async fn open(url: &DatabaseUrl, schema: Option<&str>) -> Result<Session> {
         let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| {
             Error::Catalog(sealift_catalog::Error::InvalidUrl {
                 reason: url.scrub(&e.to_string()),
             })
         })?;
-        Ok(Session {
-            conn: connect_with_timeout(url, PgConnection::connect_with(&opts)).await?,
-            locked: None,
-        })
+        let mut conn = connect_with_timeout(url, PgConnection::connect_with(&opts)).await?;
+        if let Some(schema) = schema {
+            sqlx::query("SELECT set_config('search_path', quote_ident($1), false)")
+                .bind(schema)
+                .execute(&mut conn)
+                .await
+                .map_err(|e| {
+                    Error::History(format!(
+                        "cannot set search_path to {schema}: {}",
+                        url.scrub(&e.to_string())
+                    ))
+                })?;
+        }
+        Ok(Session { conn, locked: None })
     }
 
     /// The history table's columns in the current schema; empty when it does not exist.

@@ -5,10 +5,13 @@
 //! as finished after, so one that stops part way stays visible. Or prints the SQL they would
 //! run, without a database. Do not edit: sealift rewrites it.
 //!
-//! Usage: `apply TABLE STEP...` (DATABASE_URL, SEALIFT_LOCK_TIMEOUT_MS), `sql BACKEND TABLE
-//! STEP...`, where STEP is `up:NAME:CHECKSUM` or `down:NAME`.
+//! Usage: `serve TABLE` (SEALIFT_LOCK_TIMEOUT_MS), then one job per line on stdin:
+//! `job ID URL SEARCH_PATH STEP...`, tab-separated, URL and SEARCH_PATH in hex (`-` for no
+//! search path): the jobs run side by side, each on its own connection, and every line this
+//! prints starts with its job's ID. `sql BACKEND TABLE STEP...` prints the SQL. STEP is
+//! `up:NAME:CHECKSUM` or `down:NAME`.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,10 +49,9 @@ fn main() -> ExitCode {
 
 async fn run(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
-        Some("apply") if args.len() >= 2 => {
-            stop_with_sealift();
+        Some("serve") if args.len() == 2 => {
             same_table(&args[1])?;
-            apply(&args[1], &steps(&args[2..])?).await
+            serve(args[1].clone()).await
         }
         Some("sql") if args.len() >= 3 => {
             let backend = match args[1].as_str() {
@@ -61,20 +63,87 @@ async fn run(args: &[String]) -> Result<(), String> {
             same_table(&args[2])?;
             sql(backend, &args[2], &steps(&args[3..])?).await
         }
-        _ => Err("usage: apply TABLE STEP... | sql BACKEND TABLE STEP...".to_owned()),
+        _ => Err("usage: serve TABLE | sql BACKEND TABLE STEP...".to_owned()),
     }
 }
 
-/// sealift holds the migration lock and keeps this process's stdin open without writing to
-/// it; when sealift goes (killed, even with SIGKILL), stdin ends and this process exits at
-/// once: the server rolls back the open transaction, and no migration runs without the lock.
-fn stop_with_sealift() {
-    std::thread::spawn(|| {
-        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-        // Nothing printed: stderr went with sealift, and a failed eprintln! would panic
-        // this thread instead of stopping the process.
+/// One job: the steps to run on one database (and schema), under sealift's lock for it.
+struct Job {
+    id: String,
+    url: String,
+    search_path: Option<String>,
+    steps: Vec<Step>,
+}
+
+fn unhex(text: &str) -> Result<String, String> {
+    let bytes: Option<Vec<u8>> = (0..text.len())
+        .step_by(2)
+        .map(|i| text.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect();
+    bytes
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| format!("bad hex field {text}"))
+}
+
+fn job(line: &str) -> Result<Job, String> {
+    let fields: Vec<&str> = line.split('\t').collect();
+    match fields.as_slice() {
+        ["job", id, url, path, steps @ ..] => Ok(Job {
+            id: (*id).to_owned(),
+            url: unhex(url)?,
+            search_path: if *path == "-" { None } else { Some(unhex(path)?) },
+            steps: self::steps(&steps.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>())?,
+        }),
+        _ => Err(format!("bad job line {line}")),
+    }
+}
+
+/// Runs the jobs sealift writes to stdin, each as soon as it arrives. sealift holds each
+/// job's lock and keeps stdin open until every job has ended; when sealift goes (killed,
+/// even with SIGKILL), stdin ends and this process exits at once: the server rolls back the
+/// open transactions, and no migration runs without its lock.
+async fn serve(table: String) -> Result<(), String> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+        // Nothing printed: stderr may have gone with sealift, and a failed eprintln! would
+        // panic this thread instead of stopping the process.
         std::process::exit(3);
     });
+    let lock_timeout = std::env::var("SEALIFT_LOCK_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .filter(|ms| *ms > 0);
+    while let Some(line) = rx.recv().await {
+        let job = job(&line)?;
+        let table = table.clone();
+        let id = job.id.clone();
+        let run = tokio::spawn(async move { apply(&job, &table, lock_timeout).await });
+        // Awaited in a task of its own, so a migration that panics still ends its job.
+        tokio::spawn(async move {
+            let failure = match run.await {
+                Ok(Ok(())) => return say(&id, "ok".to_owned()),
+                Ok(Err(e)) => e,
+                Err(e) if e.is_panic() => {
+                    let panic = e.into_panic();
+                    let text = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_default();
+                    format!("the migration panicked: {text}")
+                }
+                Err(e) => e.to_string(),
+            };
+            say(&id, format!("fail\t{}", failure.replace(['\n', '\r'], " | ")));
+        });
+    }
+    Ok(())
 }
 
 /// sealift reads the history table's name from lib.rs; it must be the one `Migrator` uses.
@@ -126,22 +195,22 @@ fn transactional(m: &dyn MigrationTrait, backend: DbBackend) -> bool {
     m.use_transaction().unwrap_or(backend != DbBackend::MySql)
 }
 
-fn say(line: String) {
+/// One line of a job's report: `ID\tWHAT...`.
+fn say(id: &str, line: String) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
+    let _ = writeln!(out, "{id}\t{line}");
     let _ = out.flush();
 }
 
-async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
-    let url = std::env::var("DATABASE_URL").map_err(|_| "DATABASE_URL is not set".to_owned())?;
-    let mut options = ConnectOptions::new(url);
+async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
+    let id = job.id.as_str();
+    let mut options = ConnectOptions::new(job.url.clone());
     options.max_connections(1).sqlx_logging(false);
+    if let Some(path) = &job.search_path {
+        options.set_schema_search_path(path.clone());
+    }
     let db = Database::connect(options.clone()).await.map_err(|e| format!("cannot connect: {e}"))?;
     let backend = db.get_database_backend();
-    let lock_timeout = std::env::var("SEALIFT_LOCK_TIMEOUT_MS")
-        .ok()
-        .and_then(|ms| ms.parse::<u64>().ok())
-        .filter(|ms| *ms > 0);
     // A second connection that watches the first wait for locks, to say which table.
     let watcher = match backend {
         DbBackend::Postgres => Database::connect(options).await.ok(),
@@ -149,24 +218,24 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
     };
     if backend == DbBackend::Sqlite {
         // Under the write lock: another run may be creating the table right now.
-        let txn = begin(&db, backend).await?;
+        let txn = begin(id, &db, backend).await?;
         prepare(&txn, table).await?;
         txn.commit().await.map_err(|e| format!("cannot create {table}: {e}"))?;
     } else {
         prepare(&db, table).await?;
     }
     let migrations = Migrator::migrations();
-    for step in steps {
+    for step in &job.steps {
         let m = find(&migrations, &step.name)?;
-        say(format!("start\t{}", step.name));
+        say(id, format!("start\t{}", step.name));
         limit_lock_waits(&db, backend, lock_timeout).await?;
         let watch = match &watcher {
-            Some(w) => Some(tokio::spawn(watch_locks(w.clone(), backend_pid(&db).await?))),
+            Some(w) => Some(tokio::spawn(watch_locks(id.to_owned(), w.clone(), backend_pid(&db).await?))),
             None => None,
         };
         let started = Instant::now();
         let ran = if transactional(m, backend) {
-            let txn = begin(&db, backend).await?;
+            let txn = begin(id, &db, backend).await?;
             let ran = run_step(&txn, m, step, table).await?;
             if ran {
                 txn.commit()
@@ -175,17 +244,21 @@ async fn apply(table: &str, steps: &[Step]) -> Result<(), String> {
             }
             ran
         } else {
-            run_marked(&db, m, step, table).await?
+            run_marked(id, &db, m, step, table).await?
         };
         if let Some(w) = watch {
             w.abort();
         }
         if ran {
-            say(format!("done\t{}\t{}", step.name, started.elapsed().as_millis()));
+            say(id, format!("done\t{}\t{}", step.name, started.elapsed().as_millis()));
         } else {
-            say(format!("skip\t{}", step.name));
+            say(id, format!("skip\t{}", step.name));
         }
     }
+    if let Some(w) = watcher {
+        let _ = w.close().await;
+    }
+    let _ = db.close().await;
     Ok(())
 }
 
@@ -219,7 +292,7 @@ async fn backend_pid(db: &DatabaseConnection) -> Result<i32, String> {
 /// Polls `pg_locks` while a migration runs: the first time the migration's connection waits
 /// for a lock, says on what and who holds it (`lockwait\tpublic.post\tprocess 41 (idle in
 /// transaction, open 12 s)`).
-async fn watch_locks(db: DatabaseConnection, pid: i32) {
+async fn watch_locks(id: String, db: DatabaseConnection, pid: i32) {
     const WAITING: &str = "SELECT coalesce(l.relation::regclass::text, l.locktype), \
         coalesce((SELECT string_agg(format('process %s (%s, open %s s)', a.pid, a.state, \
             coalesce(extract(epoch FROM now() - a.xact_start)::bigint, 0)), ', ') \
@@ -234,7 +307,7 @@ async fn watch_locks(db: DatabaseConnection, pid: i32) {
             continue;
         };
         if said.as_ref() != Some(&what) {
-            say(format!("lockwait\t{what}\t{by}"));
+            say(&id, format!("lockwait\t{what}\t{by}"));
             said = Some(what);
         }
     }
@@ -260,7 +333,7 @@ where
 
 /// Runs one step without a transaction, unless another run did it already: recorded as
 /// started in this direction first, as finished after. A failure leaves the mark.
-async fn run_marked(db: &DatabaseConnection, m: &dyn MigrationTrait, step: &Step, table: &str) -> Result<bool, String> {
+async fn run_marked(id: &str, db: &DatabaseConnection, m: &dyn MigrationTrait, step: &Step, table: &str) -> Result<bool, String> {
     if is_recorded(db, table, &step.name).await? == step.up {
         return Ok(false);
     }
@@ -268,7 +341,7 @@ async fn run_marked(db: &DatabaseConnection, m: &dyn MigrationTrait, step: &Step
     db.execute_raw(mark(backend, table, step))
         .await
         .map_err(|e| format!("{}: cannot record it as started in {table}: {e}", step.name))?;
-    say(format!("marked\t{}", step.name));
+    say(id, format!("marked\t{}", step.name));
     let manager = SchemaManager::new(db);
     let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
     result.map_err(|e| format!("{}: {e}", step.name))?;
@@ -318,7 +391,7 @@ fn now() -> i64 {
 
 /// A transaction; on SQLite it takes the write lock first (`BEGIN IMMEDIATE`), waiting while
 /// another writer holds it, so two runs never apply the same migration.
-async fn begin(db: &DatabaseConnection, backend: DbBackend) -> Result<DatabaseTransaction, String> {
+async fn begin(id: &str, db: &DatabaseConnection, backend: DbBackend) -> Result<DatabaseTransaction, String> {
     if backend != DbBackend::Sqlite {
         return db.begin().await.map_err(|e| format!("cannot begin a transaction: {e}"));
     }
@@ -333,7 +406,7 @@ async fn begin(db: &DatabaseConnection, backend: DbBackend) -> Result<DatabaseTr
             Ok(txn) => return Ok(txn),
             Err(e) if e.to_string().contains("locked") && started.elapsed() < LOCK_WAIT => {
                 if !waited {
-                    say("wait\t".to_owned());
+                    say(id, "wait\t".to_owned());
                     waited = true;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
