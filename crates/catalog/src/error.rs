@@ -72,7 +72,9 @@ pub enum Error {
         available: String,
     },
     /// A schema glob is not a valid glob.
-    #[error("invalid schema pattern `{pattern}`: {detail}; use * for any run of characters and ? for one")]
+    #[error(
+        "invalid schema pattern `{pattern}`: {detail}; use * for any run of characters and ? for one"
+    )]
     BadPattern {
         /// The pattern as given.
         pattern: String,

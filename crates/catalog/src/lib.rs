@@ -210,11 +210,18 @@ mod tests {
     #[test]
     fn globs_select_every_match_in_order_and_names_must_exist() {
         let available = names(&["public", "tenant_2", "tenant_10", "tenant_1", "audit"]);
-        let got = select_namespaces(&names(&["audit", "tenant_*", "tenant_1"]), &available).unwrap();
+        let got =
+            select_namespaces(&names(&["audit", "tenant_*", "tenant_1"]), &available).unwrap();
         assert_eq!(got, names(&["audit", "tenant_1", "tenant_10", "tenant_2"]));
-        assert_eq!(select_namespaces(&names(&["*"]), &available).unwrap().len(), 5);
+        assert_eq!(
+            select_namespaces(&names(&["*"]), &available).unwrap().len(),
+            5
+        );
         let none = select_namespaces(&names(&["shop_*"]), &available).unwrap_err();
-        assert!(none.to_string().contains("no schema matches `shop_*`"), "{none}");
+        assert!(
+            none.to_string().contains("no schema matches `shop_*`"),
+            "{none}"
+        );
         let missing = select_namespaces(&names(&["shop"]), &available).unwrap_err();
         assert!(matches!(missing, Error::SchemaNotFound { .. }));
         let bad = select_namespaces(&names(&["tenant_[a"]), &available).unwrap_err();

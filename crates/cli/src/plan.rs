@@ -59,8 +59,13 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
         args.policy.drop_unknown_tables,
     );
     if project.fans_out() {
-        return crate::tenants::check(&project, &args.policy, args.format, args.project.jobs.into())
-            .await;
+        return crate::tenants::check(
+            &project,
+            &args.policy,
+            args.format,
+            args.project.jobs.into(),
+        )
+        .await;
     }
     let url = project.database_url()?;
     if args.format == Format::Json {
@@ -72,9 +77,16 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
         let (status, plan, error) = match checked {
             Ok(p) if p.plan.up.is_empty() => ("in_sync", None, None),
             Ok(p) => ("drift", Some(p.plan), None),
-            Err(e) => ("error", None, Some(sealift_catalog::redact(&format!("{e:#}")))),
+            Err(e) => (
+                "error",
+                None,
+                Some(sealift_catalog::redact(&format!("{e:#}"))),
+            ),
         };
-        let schema = plan.as_ref().map(|p| p.default_schema.clone()).unwrap_or_default();
+        let schema = plan
+            .as_ref()
+            .map(|p| p.default_schema.clone())
+            .unwrap_or_default();
         return CheckReport::new(vec![Checked {
             database: url.to_string(),
             schema,

@@ -209,9 +209,7 @@ pub async fn check(
             }
         }
     }
-    let parsed = parsing
-        .await
-        .context("reading the entity files failed")??;
+    let parsed = parsing.await.context("reading the entity files failed")??;
     drop(spinner);
     // Diagnostics are the same for every tenant: shown once, from the first lowering.
     let first_schema = tenants
@@ -356,8 +354,8 @@ pub async fn run(
         let statuses = sealift_workflow::status_all(krate, &tenants, jobs).await;
         let mut drops = request.target == sealift_workflow::Target::Base;
         for status in statuses.iter().flatten() {
-            for name in sealift_workflow::plan(status, Direction::Down, &request.target)
-                .unwrap_or_default()
+            for name in
+                sealift_workflow::plan(status, Direction::Down, &request.target).unwrap_or_default()
             {
                 drops |= krate.get(&name).is_some_and(|m| m.header.down_drops);
             }
@@ -396,8 +394,7 @@ pub async fn run(
         }
     };
     let outcomes =
-        sealift_workflow::run_all(krate, &tenants, request, jobs, &on, &|_| bar.tick())
-            .await?;
+        sealift_workflow::run_all(krate, &tenants, request, jobs, &on, &|_| bar.tick()).await?;
     drop(bar);
     let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     let moved = outcomes.iter().filter(|o| !o.done.is_empty()).count();

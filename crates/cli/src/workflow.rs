@@ -15,8 +15,8 @@ use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Tar
 use crate::args::{
     DialectArg, DowngradeArgs, Format, HistoryArgs, ProjectArgs, StampArgs, StatusArgs, UpgradeArgs,
 };
-use crate::{files, tenants};
 use crate::plan::print;
+use crate::{files, tenants};
 use sealift_workflow::config::Project;
 
 /// Exit code when the database is behind or inconsistent (`current`), or a downgrade that
@@ -52,7 +52,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     if project.fans_out() {
         return tenants::run(&project, &krate, &request, args.project.jobs.into(), false).await;
     }
-    let tenant = Tenant::database(project.database_url()?);
+    let tenant = project.tenant()?;
     let started = std::time::Instant::now();
     let done = sealift_workflow::run(&krate, &tenant, &request, &mut report).await?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
@@ -96,7 +96,7 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         let jobs = args.project.jobs.into();
         return tenants::run(&project, &krate, &request, jobs, args.yes).await;
     }
-    let tenant = Tenant::database(project.database_url()?);
+    let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let steps = sealift_workflow::plan(&status, Direction::Down, &target)?;
     if steps.is_empty() {
@@ -221,7 +221,7 @@ pub async fn current(args: StatusArgs) -> Result<ExitCode> {
     if project.fans_out() {
         return tenants::current(&project, &krate, args.project.jobs.into()).await;
     }
-    let tenant = Tenant::database(project.database_url()?);
+    let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let mut out = String::new();
     match status.current() {
@@ -296,7 +296,7 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
     if project.fans_out() {
         return tenants::history(&project, &krate, args.format, args.project.jobs.into()).await;
     }
-    let tenant = Tenant::database(project.database_url()?);
+    let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     if args.format == Format::Json {
         let mut text = serde_json::to_string_pretty(&status).context("cannot write JSON")?;
@@ -375,7 +375,7 @@ pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
             "stamp records one database's history: pass --database-url (and --schema NAME) for the tenant to stamp, not a selection of many"
         );
     }
-    let tenant = Tenant::database(project.database_url()?);
+    let tenant = project.tenant()?;
     let (added, removed) = sealift_workflow::stamp(&krate, &tenant, &target).await?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
@@ -445,7 +445,11 @@ pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -
         return Ok(());
     }
     let krate = MigrationCrate::load(&project.migration_dir)?;
-    let status = sealift_workflow::status(&krate, &Tenant::database(url.clone())).await?;
+    let tenant = Tenant {
+        url: url.clone(),
+        schema: project.migration_schema.clone(),
+    };
+    let status = sealift_workflow::status(&krate, &tenant).await?;
     match not_at_head(&status, command) {
         Some(problem) => bail!("{problem}"),
         None => Ok(()),

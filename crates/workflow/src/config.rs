@@ -10,6 +10,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use sealift_catalog::{DatabaseUrl, ReflectOptions, redact};
 use sealift_ir::Schema;
 
+use crate::Tenant;
 use crate::error::{Error, Result};
 
 /// What the command line says about the inputs; each unset field falls back to the
@@ -116,6 +117,9 @@ pub struct Project {
     pub all_schemas: bool,
     /// One database URL per tenant, from `--databases FILE` or `databases` in the config.
     databases: Vec<String>,
+    /// The one schema `--schema NAME` names: migrations run there (its `search_path`, as
+    /// sea-orm-migration's `-s`), and its history table is the one read.
+    pub migration_schema: Option<String>,
     filter: TableFilter,
     /// Compare column defaults.
     pub compare_server_defaults: bool,
@@ -133,7 +137,10 @@ impl std::fmt::Debug for Project {
             .field("migration_dir", &self.migration_dir)
             .field("schemas", &self.schemas)
             .field("all_schemas", &self.all_schemas)
-            .field("databases", &self.databases.iter().map(|u| redact(u)).collect::<Vec<_>>())
+            .field(
+                "databases",
+                &self.databases.iter().map(|u| redact(u)).collect::<Vec<_>>(),
+            )
             .field("compare_server_defaults", &self.compare_server_defaults)
             .field("drop_unknown_tables", &self.drop_unknown_tables)
             .field("lock_timeout", &self.lock_timeout)
@@ -206,6 +213,10 @@ impl Project {
             migration_dir,
             schemas,
             all_schemas: args.all_schemas,
+            migration_schema: match args.schemas.as_slice() {
+                [one] if !sealift_catalog::is_glob(one) => Some(one.clone()),
+                _ => None,
+            },
             databases,
             filter: TableFilter::new(&file.include_tables, &file.exclude_tables)?,
             compare_server_defaults: file.compare_server_defaults,
@@ -262,6 +273,15 @@ impl Project {
         } else {
             self.schemas.clone()
         }
+    }
+
+    /// The one tenant of a command that does not fan out: the database, and the schema
+    /// `--schema NAME` names.
+    pub fn tenant(&self) -> Result<Tenant> {
+        Ok(Tenant {
+            url: self.database_url()?,
+            schema: self.migration_schema.clone(),
+        })
     }
 
     /// The entity folders, or an error saying where they were looked for.
@@ -596,6 +616,7 @@ mod tests {
             migration_dir: PathBuf::new(),
             schemas: Vec::new(),
             all_schemas: false,
+            migration_schema: None,
             databases: vec!["postgres://t:hunter2@db/t".to_owned()],
             filter: TableFilter::default(),
             compare_server_defaults: false,

@@ -363,7 +363,9 @@ impl Served {
         }
         line.push('\n');
         let sent = match self.stdin.lock().expect("stdin").as_mut() {
-            Some(stdin) => stdin.write_all(line.as_bytes()).and_then(|()| stdin.flush()),
+            Some(stdin) => stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| stdin.flush()),
             None => Err(std::io::ErrorKind::BrokenPipe.into()),
         };
         let mut state = JobState::default();

@@ -53,9 +53,10 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
             }
         }
     }
-    session
-        .schemas
-        .extend(crate::select_namespaces(&options.schemas, &session.available)?);
+    session.schemas.extend(crate::select_namespaces(
+        &options.schemas,
+        &session.available,
+    )?);
     Ok(session)
 }
 
