@@ -120,6 +120,31 @@ impl Store {
         Ok(rows)
     }
 
+    /// The applied migrations of the history table in each of `schemas` (PostgreSQL), in
+    /// order, in two queries whatever their number: which of them have the table and its
+    /// columns, then every table's rows at once. A schema without the table has nothing
+    /// applied.
+    pub async fn applied_in(&mut self, schemas: &[String]) -> Result<Vec<Vec<Applied>>> {
+        let read = match &mut self.session {
+            Session::Postgres(s) => s.applied_in(&self.table, schemas).await,
+            _ => {
+                return Err(Error::Config(
+                    "history tables are read per schema on PostgreSQL only".to_owned(),
+                ));
+            }
+        };
+        let mut lists = read.map_err(|e| {
+            Error::History(format!(
+                "cannot read the history tables {}: {e}",
+                self.table
+            ))
+        })?;
+        for rows in &mut lists {
+            rows.sort_by(|a, b| (a.applied_at, &a.version).cmp(&(b.applied_at, &b.version)));
+        }
+        Ok(lists)
+    }
+
     /// Takes the lock that serializes sealift runs on this database and history table, calling
     /// `waiting` once if another run holds it. PostgreSQL: a session advisory lock on this
     /// connection, tried with backoff (a waiter blocked inside `pg_advisory_lock` would stop
@@ -180,6 +205,11 @@ impl HistorySql {
 
     /// Reads every row; `columns` are the table's, so sealift's own are read only when there.
     fn select(&self, table: &str, columns: &[String]) -> String {
+        self.select_from(&self.q(table), columns)
+    }
+
+    /// [`HistorySql::select`] from `from`, a table name as the SQL writes it.
+    fn select_from(&self, from: &str, columns: &[String]) -> String {
         let optional = |c: &str| {
             if columns.iter().any(|have| have == c) {
                 self.q(c)
@@ -193,7 +223,7 @@ impl HistorySql {
             self.q("applied_at"),
             optional(CHECKSUM_COLUMN),
             optional(DIRTY_COLUMN),
-            self.q(table)
+            from
         )
     }
 

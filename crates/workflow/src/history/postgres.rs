@@ -78,6 +78,59 @@ impl Session {
             .collect()
     }
 
+    /// The history table's rows in each of `schemas`, in order (empty where it is missing):
+    /// one query for the tables' columns, one `UNION ALL` for their rows.
+    pub async fn applied_in(
+        &mut self,
+        table: &str,
+        schemas: &[String],
+    ) -> sqlx::Result<Vec<Vec<Applied>>> {
+        let found: Vec<(String, String)> = sqlx::query_as(
+            "SELECT n.nspname::text, a.attname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+             WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname = ANY($2)",
+        )
+        .bind(table)
+        .bind(schemas)
+        .fetch_all(&mut self.conn)
+        .await?;
+        let mut columns: std::collections::HashMap<&str, Vec<String>> = Default::default();
+        for (schema, column) in &found {
+            columns
+                .entry(schema.as_str())
+                .or_default()
+                .push(column.clone());
+        }
+        let mut out = vec![Vec::new(); schemas.len()];
+        let parts: Vec<String> = schemas
+            .iter()
+            .enumerate()
+            .filter_map(|(i, schema)| {
+                let have = columns.get(schema.as_str())?;
+                let from = format!("{}.{}", quote(schema), quote(table));
+                let select = SQL.select_from(&from, have);
+                Some(select.replacen("SELECT ", &format!("SELECT {i}::int4, "), 1))
+            })
+            .collect();
+        if parts.is_empty() {
+            return Ok(out);
+        }
+        let rows = sqlx::query(AssertSqlSafe(parts.join(" UNION ALL ")))
+            .fetch_all(&mut self.conn)
+            .await?;
+        for r in &rows {
+            let i: i32 = r.try_get(0)?;
+            out[i as usize].push(Applied {
+                version: r.try_get(1)?,
+                applied_at: r.try_get(2)?,
+                checksum: r.try_get(3)?,
+                dirty: Dirty::parse(r.try_get(4)?),
+            });
+        }
+        Ok(out)
+    }
+
     /// A session advisory lock keyed by database, current schema and history table; tried
     /// every 100 ms up to 2 s apart, so a waiter is never inside a statement that blocks.
     pub async fn lock(&mut self, table: &str, waiting: &mut dyn FnMut()) -> sqlx::Result<()> {
