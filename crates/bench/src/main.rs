@@ -21,7 +21,9 @@ use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_diff::{DiffOptions, render_steps};
 use sealift_entity::{LowerOptions, Lowered, SourceFile};
 use sealift_ir::{Dialect, Schema};
-use sealift_testkit::{TempDir, TestDb};
+use sealift_testkit::{TempDir, TestDb, e2e_env};
+
+mod tenants;
 
 /// The allocator the `sealift` binary uses, so the phases are timed as they run there.
 #[global_allocator]
@@ -50,6 +52,16 @@ struct Args {
     /// The `sealift` binary to time end to end (a release build).
     #[arg(long)]
     sealift: PathBuf,
+    /// Instead: N tenant schemas of --tables tables each on PostgreSQL (`check` and
+    /// `upgrade` over all of them; see `tenants.rs`).
+    #[arg(long)]
+    tenants: Option<usize>,
+    /// With --tenants: how many tenants sealift works on at once.
+    #[arg(long, default_value_t = 4)]
+    jobs: usize,
+    /// With --tenants: skip the loop of single-schema checks.
+    #[arg(long)]
+    no_loop: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,6 +90,16 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(tenants) = args.tenants {
+        return runtime.block_on(tenants::bench(tenants::Options {
+            sealift: &args.sealift,
+            tenants,
+            tables: args.tables,
+            runs: args.runs,
+            jobs: args.jobs,
+            no_loop: args.no_loop,
+        }));
+    }
     runtime.block_on(bench(args))
 }
 
@@ -362,6 +384,8 @@ fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, 
         .args(args)
         .current_dir(cwd)
         .env_remove("DATABASE_URL")
+        // Where `upgrade` builds the migration crate's runner.
+        .envs(e2e_env())
         .stdout(std::process::Stdio::null())
         .spawn()
         .with_context(|| format!("cannot run {}", program.display()))?;

@@ -279,9 +279,17 @@ pub async fn run_all(
     let runner = Runner::build(krate)?;
     let server = runner.serve(&krate.history_table, request.lock_timeout)?;
     let served = &server;
+    let stores = &Stores::default();
     let mut runs = futures_util::stream::iter(work.into_iter().map(|i| async move {
         let mut hear = |p: Progress| on(i, p);
-        let outcome = match run_tenant(krate, &tenants[i], served, request, &mut hear).await {
+        let tenant = &tenants[i];
+        let ran = async {
+            let mut store = stores.take(krate, tenant).await?;
+            let result = run_in(krate, tenant, served, &mut store, request, &mut hear).await;
+            stores.give(store, result.is_ok()).await;
+            result
+        };
+        let outcome = match ran.await {
             Ok((done, status)) => Outcome {
                 done,
                 status: Some(status),
@@ -302,7 +310,51 @@ pub async fn run_all(
     }
     drop(runs);
     server.finish();
+    stores.close().await;
     Ok(outcomes)
+}
+
+/// History connections kept between the tenants of a fan-out, by database: each tenant's
+/// schema is set on one that is free (PostgreSQL), so connecting (a TLS handshake or more)
+/// happens once per job slot rather than once per tenant.
+#[derive(Default)]
+struct Stores {
+    idle: std::sync::Mutex<Vec<(String, Store)>>,
+}
+
+impl Stores {
+    async fn take(&self, krate: &MigrationCrate, tenant: &Tenant) -> Result<Store> {
+        let found = {
+            let mut idle = self.idle.lock().expect("idle stores");
+            let at = idle.iter().position(|(u, _)| u == tenant.url.expose());
+            at.map(|i| idle.swap_remove(i).1)
+        };
+        if let (Some(mut store), Some(schema)) = (found, &tenant.schema)
+            && store.use_schema(schema).await?
+        {
+            return Ok(store);
+        }
+        open(krate, tenant).await
+    }
+
+    /// Keeps `store` for the next tenant when its run went well and its lock is released;
+    /// closes it otherwise.
+    async fn give(&self, mut store: Store, well: bool) {
+        if well && store.unlock().await {
+            let url = store.url().to_owned();
+            self.idle.lock().expect("idle stores").push((url, store));
+        } else {
+            store.close().await;
+        }
+    }
+
+    async fn close(&self) {
+        let all: Vec<(String, Store)> =
+            std::mem::take(&mut *self.idle.lock().expect("idle stores"));
+        for (_, store) in all {
+            store.close().await;
+        }
+    }
 }
 
 /// One tenant's run on a runner that is up: lock, re-read, apply, read where it stands.
@@ -314,14 +366,27 @@ async fn run_tenant(
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(Vec<String>, Status)> {
     let mut store = open(krate, tenant).await?;
-    let result = async {
-        let done = run_locked(krate, tenant, served, &mut store, request, on).await?;
-        let after = Status::new(krate, &store.applied().await?);
-        Ok((done, after))
-    }
-    .await;
+    let result = run_in(krate, tenant, served, &mut store, request, on).await;
     store.close().await;
     result
+}
+
+/// [`run_tenant`] on an open store: lock, re-read, apply, read where it stands.
+async fn run_in(
+    krate: &MigrationCrate,
+    tenant: &Tenant,
+    served: &Served,
+    store: &mut Store,
+    request: &Request,
+    on: &mut (dyn FnMut(Progress) + Send),
+) -> Result<(Vec<String>, Status)> {
+    let done = run_locked(krate, tenant, served, store, request, on).await?;
+    // On a connection of its own when the server dropped this one while the runner worked.
+    let after = match store.applied().await {
+        Ok(applied) => Status::new(krate, &applied),
+        Err(_) => status(krate, tenant).await?,
+    };
+    Ok((done, after))
 }
 
 async fn run_locked(

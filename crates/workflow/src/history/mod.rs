@@ -74,6 +74,8 @@ pub struct Applied {
 pub struct Store {
     session: Session,
     table: String,
+    /// The database's URL as given, to tell which database a kept connection is on.
+    url: String,
 }
 
 enum Session {
@@ -102,6 +104,7 @@ impl Store {
         Ok(Store {
             session,
             table: table.to_owned(),
+            url: url.expose().to_owned(),
         })
     }
 
@@ -175,6 +178,33 @@ impl Store {
                 self.table
             ))
         })
+    }
+
+    /// The database's URL as given (with its password: never print it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Moves a PostgreSQL connection to another schema's history table and lock, so that a
+    /// fan-out reuses its connections; `false` where the backend has no schemas to move to.
+    pub async fn use_schema(&mut self, schema: &str) -> Result<bool> {
+        match &mut self.session {
+            Session::Postgres(s) => s
+                .use_schema(schema)
+                .await
+                .map(|()| true)
+                .map_err(|e| Error::History(format!("cannot set search_path to {schema}: {e}"))),
+            _ => Ok(false),
+        }
+    }
+
+    /// Releases the lock and keeps the connection open, for the next tenant; `false` when the
+    /// lock cannot be released this way (only closing releases it).
+    pub async fn unlock(&mut self) -> bool {
+        match &mut self.session {
+            Session::Postgres(s) => s.unlock().await.is_ok(),
+            _ => false,
+        }
     }
 
     /// Releases the lock (closing the connection releases it too, on every exit path).

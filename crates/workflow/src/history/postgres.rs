@@ -32,20 +32,37 @@ impl Session {
                 reason: url.scrub(&e.to_string()),
             })
         })?;
-        let mut conn = connect_with_timeout(url, PgConnection::connect_with(&opts)).await?;
+        let conn = connect_with_timeout(url, PgConnection::connect_with(&opts)).await?;
+        let mut session = Session { conn, locked: None };
         if let Some(schema) = schema {
-            sqlx::query("SELECT set_config('search_path', quote_ident($1), false)")
-                .bind(schema)
-                .execute(&mut conn)
-                .await
-                .map_err(|e| {
-                    Error::History(format!(
-                        "cannot set search_path to {schema}: {}",
-                        url.scrub(&e.to_string())
-                    ))
-                })?;
+            session.use_schema(schema).await.map_err(|e| {
+                Error::History(format!(
+                    "cannot set search_path to {schema}: {}",
+                    url.scrub(&e.to_string())
+                ))
+            })?;
         }
-        Ok(Session { conn, locked: None })
+        Ok(session)
+    }
+
+    /// Sets `search_path` to `schema` alone.
+    pub async fn use_schema(&mut self, schema: &str) -> sqlx::Result<()> {
+        sqlx::query("SELECT set_config('search_path', quote_ident($1), false)")
+            .bind(schema)
+            .execute(&mut self.conn)
+            .await
+            .map(|_| ())
+    }
+
+    /// Releases the advisory lock, keeping the connection.
+    pub async fn unlock(&mut self) -> sqlx::Result<()> {
+        if let Some(key) = self.locked.take() {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut self.conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The history table's columns in the current schema; empty when it does not exist.

@@ -202,40 +202,76 @@ fn say(id: &str, line: String) {
     let _ = out.flush();
 }
 
-async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
-    let id = job.id.as_str();
-    let mut options = ConnectOptions::new(job.url.clone());
-    options.max_connections(1).sqlx_logging(false);
-    if let Some(path) = &job.search_path {
-        options.set_schema_search_path(path.clone());
+/// A job's connections, kept between jobs on the same database: connecting costs a TLS
+/// handshake or more, and a fan-out runs one job per tenant. No session state is relied on:
+/// on PostgreSQL every transaction sets its own `search_path` (`SET LOCAL`).
+struct Connections {
+    url: String,
+    db: DatabaseConnection,
+    /// Watches the first one wait for locks, to say which table (PostgreSQL).
+    watcher: Option<DatabaseConnection>,
+}
+
+/// Connections whose job ended well, ready for the next job on their database.
+static IDLE: std::sync::Mutex<Vec<Connections>> = std::sync::Mutex::new(Vec::new());
+
+async fn connections(url: &str) -> Result<Connections, String> {
+    let idle = {
+        let mut idle = IDLE.lock().expect("idle connections");
+        idle.iter().position(|c| c.url == url).map(|i| idle.swap_remove(i))
+    };
+    if let Some(c) = idle {
+        return Ok(c);
     }
-    let db = Database::connect(options.clone()).await.map_err(|e| format!("cannot connect: {e}"))?;
-    let backend = db.get_database_backend();
-    // A second connection that watches the first wait for locks, to say which table.
-    let watcher = match backend {
-        DbBackend::Postgres => Database::connect(options).await.ok(),
+    let db = connect(url, None).await?;
+    let watcher = match db.get_database_backend() {
+        DbBackend::Postgres => connect(url, None).await.ok(),
         _ => None,
     };
-    if backend == DbBackend::Sqlite {
-        // Under the write lock: another run may be creating the table right now.
-        let txn = begin(id, &db, backend).await?;
+    Ok(Connections { url: url.to_owned(), db, watcher })
+}
+
+/// A pool of one connection, so that every statement goes to the same session; with a
+/// search path, every connection it makes gets it.
+async fn connect(url: &str, search_path: Option<&str>) -> Result<DatabaseConnection, String> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options.max_connections(1).sqlx_logging(false);
+    if let Some(path) = search_path {
+        options.set_schema_search_path(path.to_owned());
+    }
+    Database::connect(options).await.map_err(|e| format!("cannot connect: {e}"))
+}
+
+async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
+    let c = connections(&job.url).await?;
+    run_job(job, &c, table, lock_timeout).await?;
+    IDLE.lock().expect("idle connections").push(c);
+    Ok(())
+}
+
+async fn run_job(job: &Job, c: &Connections, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
+    let (id, db, path) = (job.id.as_str(), &c.db, job.search_path.as_deref());
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Postgres || backend == DbBackend::Sqlite {
+        // Under SQLite's write lock: another run may be creating the table right now.
+        let txn = begin(id, db, backend, path).await?;
         prepare(&txn, table).await?;
         txn.commit().await.map_err(|e| format!("cannot create {table}: {e}"))?;
     } else {
-        prepare(&db, table).await?;
+        prepare(db, table).await?;
     }
     let migrations = Migrator::migrations();
     for step in &job.steps {
         let m = find(&migrations, &step.name)?;
         say(id, format!("start\t{}", step.name));
-        limit_lock_waits(&db, backend, lock_timeout).await?;
-        let watch = match &watcher {
-            Some(w) => Some(tokio::spawn(watch_locks(id.to_owned(), w.clone(), backend_pid(&db).await?))),
+        limit_lock_waits(db, backend, lock_timeout).await?;
+        let watch = match &c.watcher {
+            Some(w) => Some(tokio::spawn(watch_locks(id.to_owned(), w.clone(), backend_pid(db).await?))),
             None => None,
         };
         let started = Instant::now();
         let ran = if transactional(m, backend) {
-            let txn = begin(id, &db, backend).await?;
+            let txn = begin(id, db, backend, path).await?;
             let ran = run_step(&txn, m, step, table).await?;
             if ran {
                 txn.commit()
@@ -243,8 +279,16 @@ async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), 
                     .map_err(|e| format!("{}: cannot commit: {e}", step.name))?;
             }
             ran
+        } else if path.is_some() {
+            // Outside a transaction the search path must hold on every connection the pool
+            // makes: a connection of its own.
+            let own = connect(&job.url, path).await?;
+            limit_lock_waits(&own, backend, lock_timeout).await?;
+            let ran = run_marked(id, &own, m, step, table).await;
+            let _ = own.close().await;
+            ran?
         } else {
-            run_marked(id, &db, m, step, table).await?
+            run_marked(id, db, m, step, table).await?
         };
         if let Some(w) = watch {
             w.abort();
@@ -255,10 +299,6 @@ async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), 
             say(id, format!("skip\t{}", step.name));
         }
     }
-    if let Some(w) = watcher {
-        let _ = w.close().await;
-    }
-    let _ = db.close().await;
     Ok(())
 }
 
@@ -391,9 +431,17 @@ fn now() -> i64 {
 
 /// A transaction; on SQLite it takes the write lock first (`BEGIN IMMEDIATE`), waiting while
 /// another writer holds it, so two runs never apply the same migration.
-async fn begin(id: &str, db: &DatabaseConnection, backend: DbBackend) -> Result<DatabaseTransaction, String> {
+/// On PostgreSQL with a `search_path`, the transaction sets it first (`SET LOCAL`), so its
+/// statements land in the tenant's schema whatever the session was used for before.
+async fn begin(id: &str, db: &DatabaseConnection, backend: DbBackend, search_path: Option<&str>) -> Result<DatabaseTransaction, String> {
     if backend != DbBackend::Sqlite {
-        return db.begin().await.map_err(|e| format!("cannot begin a transaction: {e}"));
+        let txn = db.begin().await.map_err(|e| format!("cannot begin a transaction: {e}"))?;
+        if let Some(path) = search_path {
+            txn.execute_unprepared(&format!("SET LOCAL search_path TO {path}"))
+                .await
+                .map_err(|e| format!("cannot set search_path to {path}: {e}"))?;
+        }
+        return Ok(txn);
     }
     let options = TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
