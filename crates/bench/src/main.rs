@@ -98,6 +98,7 @@ fn main() -> Result<()> {
             runs: args.runs,
             jobs: args.jobs,
             no_loop: args.no_loop,
+            keep: args.keep_database,
         }));
     }
     runtime.block_on(bench(args))

@@ -29,6 +29,8 @@ pub struct Options<'a> {
     pub jobs: usize,
     /// Skip the loop of single-schema runs (it takes minutes at 1,000 tenants).
     pub no_loop: bool,
+    /// Keep the database and the project folder afterwards (both printed).
+    pub keep: bool,
 }
 
 pub async fn bench(o: Options<'_>) -> Result<()> {
@@ -188,5 +190,11 @@ pub async fn bench(o: Options<'_>) -> Result<()> {
         "peak memory, upgrade",
         up_kb as f64 / 1024.0
     );
+    if o.keep {
+        println!("  database kept: {url}");
+        println!("  project kept: {}", root.display());
+        std::mem::forget(db);
+        std::mem::forget(project);
+    }
     Ok(())
 }

@@ -21,10 +21,11 @@ const EXIT_REFUSED: u8 = 1;
 
 /// Writes the migration for the current drift.
 pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project.inputs())?.with_policy(
+    let mut project = Project::load(&args.project.inputs())?.with_policy(
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
+    crate::tenants::plan_on_first(&mut project).await?;
     let module = sealift_codegen::module_name(&args.name, &files::timestamp())?;
     let lib_path = project.migration_dir.join("src/lib.rs");
     let lib = std::fs::read_to_string(&lib_path).with_context(|| {

@@ -29,10 +29,11 @@ pub struct Planned {
 
 /// Prints the plan in the requested format; exit 0 whatever it holds.
 pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project.inputs())?.with_policy(
+    let mut project = Project::load(&args.project.inputs())?.with_policy(
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
+    crate::tenants::plan_on_first(&mut project).await?;
     let plan = plan(&project, &args.policy).await?.plan;
     let text = match args.format {
         DiffFormat::Text if plan.is_empty() => {

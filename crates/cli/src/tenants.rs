@@ -66,6 +66,27 @@ pub async fn resolve(project: &Project, jobs: usize) -> Result<Vec<Tenant>> {
     Ok(tenants)
 }
 
+/// `diff` and `autogen` write one plan, which runs on every tenant: with a selection of many,
+/// they plan against the first tenant and say so.
+pub async fn plan_on_first(project: &mut Project) -> Result<()> {
+    if !project.fans_out() {
+        return Ok(());
+    }
+    let tenants = resolve(project, 1).await?;
+    let Some(first) = tenants.first() else {
+        anyhow::bail!(
+            "the selection names no tenant; check --schema, --all-schemas or --databases"
+        );
+    };
+    eprintln!(
+        "Planning against {}, the first of {} tenant(s); the migration runs on each",
+        first.label(with_database(&tenants)),
+        tenants.len()
+    );
+    project.narrow_to(first.url.expose(), first.schema.clone());
+    Ok(())
+}
+
 /// Whether reports name each tenant's database too (several databases).
 fn with_database(tenants: &[Tenant]) -> bool {
     tenants
@@ -131,10 +152,18 @@ impl CheckReport {
     }
 }
 
-/// One database's reflection: the schemas selected in it, read in one round of queries.
+/// One database's reflection: the schemas selected in it, read in one round of queries, and
+/// where each one's migrations stand (when there is a migration crate).
 struct Database {
     url: DatabaseUrl,
-    result: Result<(Vec<String>, Schema), String>,
+    result: Result<
+        (
+            Vec<String>,
+            Schema,
+            Option<Vec<sealift_workflow::Result<Status>>>,
+        ),
+        String,
+    >,
 }
 
 /// `sealift check` over many tenants: exit 0 when every one is in sync, 1 when some drift,
@@ -153,13 +182,35 @@ pub async fn check(
     let parsing = tokio::task::spawn_blocking(move || entities::read_and_parse(&dirs));
     let mut options = project.reflect_options();
     options.schemas = project.schema_patterns();
+    let by_schema = !options.schemas.is_empty();
+    // Where each tenant's migrations stand: a tenant behind head is not compared.
+    let krate = if project.migration_dir.join("src/lib.rs").exists() {
+        Some(MigrationCrate::load(&project.migration_dir)?)
+    } else {
+        None
+    };
     let databases: Vec<Database> = futures_util::stream::iter(urls.into_iter().map(|url| {
-        let options = &options;
+        let (options, krate) = (&options, krate.as_ref());
         async move {
             let result = async {
                 let catalog = sealift_catalog::open(&url, options).await?;
                 let schemas = catalog.schemas().to_vec();
-                Ok::<_, sealift_catalog::Error>((schemas, catalog.reflect().await?.schema))
+                let tenants: Vec<Tenant> = schemas
+                    .iter()
+                    .map(|s| Tenant {
+                        url: url.clone(),
+                        schema: by_schema.then(|| s.clone()),
+                    })
+                    .collect();
+                // The history tables are read while the server answers the catalog queries.
+                let history = async {
+                    match krate {
+                        Some(k) => Some(sealift_workflow::status_all(k, &tenants, 1).await),
+                        None => None,
+                    }
+                };
+                let (reflected, statuses) = tokio::join!(catalog.reflect(), history);
+                Ok::<_, sealift_catalog::Error>((schemas, reflected?.schema, statuses))
             }
             .await
             .map_err(|e| e.to_string());
@@ -170,43 +221,29 @@ pub async fn check(
     .collect()
     .await;
     // Each tenant with the namespace compared and its current schema, or why it has none.
-    let by_schema = !options.schemas.is_empty();
     let mut tenants: Vec<(Tenant, String, Result<Schema, String>)> = Vec::new();
     for db in databases {
         match db.result {
-            Ok((schemas, mut reflected)) => {
+            Ok((schemas, mut reflected, statuses)) => {
+                let mut statuses = statuses.map(Vec::into_iter);
                 for schema in schemas {
                     let mut current = Schema::new(reflected.dialect);
                     if let Some(ns) = reflected.namespaces.remove(&schema) {
                         current.namespaces.insert(schema.clone(), ns);
                     }
+                    let problem = match statuses.as_mut().and_then(Iterator::next) {
+                        Some(Ok(status)) => workflow::not_at_head(&status, "check"),
+                        Some(Err(e)) => Some(e.to_string()),
+                        None => None,
+                    };
                     let tenant = Tenant {
                         url: db.url.clone(),
                         schema: by_schema.then(|| schema.clone()),
                     };
-                    tenants.push((tenant, schema, Ok(current)));
+                    tenants.push((tenant, schema, problem.map_or(Ok(current), Err)));
                 }
             }
             Err(e) => tenants.push((Tenant::database(db.url), String::new(), Err(e))),
-        }
-    }
-    // Where each tenant's migrations stand: a tenant behind head is not compared.
-    let lib = project.migration_dir.join("src/lib.rs");
-    if lib.exists() {
-        let krate = MigrationCrate::load(&project.migration_dir)?;
-        let list: Vec<Tenant> = tenants.iter().map(|(t, _, _)| t.clone()).collect();
-        let statuses = sealift_workflow::status_all(&krate, &list, jobs).await;
-        for ((_, _, current), status) in tenants.iter_mut().zip(statuses) {
-            if current.is_err() {
-                continue;
-            }
-            let problem = match status {
-                Ok(status) => workflow::not_at_head(&status, "check"),
-                Err(e) => Some(e.to_string()),
-            };
-            if let Some(problem) = problem {
-                *current = Err(problem);
-            }
         }
     }
     let parsed = parsing.await.context("reading the entity files failed")??;

@@ -153,6 +153,13 @@ async fn schema_per_tenant() {
         "{again}"
     );
     assert!(p.ok(&["check", "--schema", "t_*"]).contains("3 in sync"));
+    // One plan for every tenant, made on the first.
+    let diff = p.ok(&["diff", "--schema", "t_*"]);
+    assert!(
+        diff.contains("Planning against t_a, the first of 3 tenant(s)")
+            && diff.contains("No changes detected"),
+        "{diff}"
+    );
 
     // One tenant drifts, one is behind (created after the upgrade).
     db.execute("ALTER TABLE t_b.author DROP COLUMN name; CREATE SCHEMA t_new")

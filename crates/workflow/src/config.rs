@@ -275,6 +275,16 @@ impl Project {
         }
     }
 
+    /// Makes the project about one tenant: the database at `url` and, when given, that schema
+    /// (compared, and where migrations run).
+    pub fn narrow_to(&mut self, url: &str, schema: Option<String>) {
+        self.database_url = Some(url.to_owned());
+        self.databases.clear();
+        self.all_schemas = false;
+        self.schemas = schema.clone().into_iter().collect();
+        self.migration_schema = schema;
+    }
+
     /// The one tenant of a command that does not fan out: the database, and the schema
     /// `--schema NAME` names.
     pub fn tenant(&self) -> Result<Tenant> {
