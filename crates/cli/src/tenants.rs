@@ -147,23 +147,23 @@ impl CheckReport {
     pub fn print_json(&self) -> Result<ExitCode> {
         let mut text = serde_json::to_string_pretty(self).context("cannot write JSON")?;
         text.push('\n');
-        print(&text)?;
+        print(&sealift_catalog::redact(&text))?;
         Ok(self.exit_code())
     }
 }
 
-/// One database's reflection: the schemas selected in it, read in one round of queries, and
-/// where each one's migrations stand (when there is a migration crate).
+/// One database, read: or why it could not be.
 struct Database {
     url: DatabaseUrl,
-    result: Result<
-        (
-            Vec<String>,
-            Schema,
-            Option<Vec<sealift_workflow::Result<Status>>>,
-        ),
-        String,
-    >,
+    result: Result<Read, String>,
+}
+
+/// The schemas selected in a database, read in one round of queries, and where each one's
+/// migrations stand (when there is a migration crate).
+struct Read {
+    schemas: Vec<String>,
+    reflected: Schema,
+    statuses: Option<Vec<sealift_workflow::Result<Status>>>,
 }
 
 /// `sealift check` over many tenants: exit 0 when every one is in sync, 1 when some drift,
@@ -210,7 +210,11 @@ pub async fn check(
                     }
                 };
                 let (reflected, statuses) = tokio::join!(catalog.reflect(), history);
-                Ok::<_, sealift_catalog::Error>((schemas, reflected?.schema, statuses))
+                Ok::<_, sealift_catalog::Error>(Read {
+                    schemas,
+                    reflected: reflected?.schema,
+                    statuses,
+                })
             }
             .await
             .map_err(|e| e.to_string());
@@ -224,7 +228,11 @@ pub async fn check(
     let mut tenants: Vec<(Tenant, String, Result<Schema, String>)> = Vec::new();
     for db in databases {
         match db.result {
-            Ok((schemas, mut reflected, statuses)) => {
+            Ok(Read {
+                schemas,
+                mut reflected,
+                statuses,
+            }) => {
                 let mut statuses = statuses.map(Vec::into_iter);
                 for schema in schemas {
                     let mut current = Schema::new(reflected.dialect);
@@ -363,7 +371,7 @@ pub async fn check(
             named.join(", ")
         );
     }
-    print(&out)?;
+    print(&sealift_catalog::redact(&out))?;
     Ok(code)
 }
 
@@ -418,10 +426,10 @@ pub async fn run(
     let bar = progress::Bar::start(format!("{verb} {} tenant(s)", tenants.len()), tenants.len());
     let lines = !bar.shown();
     let on = |i: usize, p: Progress| {
-        if lines {
-            if let Progress::Runner(sealift_workflow::runner::Event::Done(name, ms)) = &p {
-                println!("{}: {name} done ({ms} ms)", tenants[i].label(several));
-            }
+        if let (true, Progress::Runner(sealift_workflow::runner::Event::Done(name, ms))) =
+            (lines, &p)
+        {
+            println!("{}: {name} done ({ms} ms)", tenants[i].label(several));
         }
         if matches!(p, Progress::Waiting) && lines {
             println!(
@@ -451,7 +459,7 @@ pub async fn run(
     if failed > 0 {
         out.push_str("Run the command again to finish the failed tenants: it applies only what is still pending\n");
     }
-    print(&out)?;
+    print(&sealift_catalog::redact(&out))?;
     Ok(if failed > 0 {
         ExitCode::from(EXIT_FAILED)
     } else {
@@ -554,7 +562,7 @@ pub async fn current(project: &Project, krate: &MigrationCrate, jobs: usize) -> 
             ""
         }
     );
-    print(&out)?;
+    print(&sealift_catalog::redact(&out))?;
     Ok(if failed > 0 {
         ExitCode::from(EXIT_FAILED)
     } else if behind > 0 {
@@ -594,7 +602,7 @@ pub async fn history(
         let mut text = serde_json::to_string_pretty(&serde_json::json!({ "tenants": list }))
             .context("cannot write JSON")?;
         text.push('\n');
-        print(&text)?;
+        print(&sealift_catalog::redact(&text))?;
         return Ok(ExitCode::SUCCESS);
     }
     let read: Vec<(&Tenant, &Status)> = tenants
@@ -638,7 +646,7 @@ pub async fn history(
             let _ = writeln!(out, "{}: error: {e}", t.label(several));
         }
     }
-    print(&out)?;
+    print(&sealift_catalog::redact(&out))?;
     Ok(if statuses.iter().any(Result::is_err) {
         ExitCode::from(EXIT_FAILED)
     } else {

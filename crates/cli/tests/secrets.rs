@@ -1,6 +1,7 @@
 //! A password in the database URL never shows: every command, driven through each way it can
 //! fail with that URL (malformed, refused password, unknown user, unreachable host, a broken
-//! `.env` or `sealift.toml` holding it, an internal error quoting it), exits 2 or succeeds
+//! `.env` or `sealift.toml` holding it, a list of tenant databases holding it, an internal error
+//! quoting it), exits 2 or succeeds
 //! without the password in its output or in any file it writes.
 
 use std::path::{Path, PathBuf};
@@ -96,6 +97,12 @@ fn failures() -> Vec<Failure> {
             ..none("an unknown key in sealift.toml")
         },
         Failure {
+            config: Some(format!(
+                "databases = [\"postgres://app:{ENCODED}@127.0.0.1:1/app\", \"postgres://app:{ENCODED}@127.0.0.1:2/b\"]\n"
+            )),
+            ..none("unreachable databases in the tenant list")
+        },
+        Failure {
             env: Some(format!("postgres://app:{ENCODED}@127.0.0.1:1/app")),
             panic: Some(format!(
                 "cannot use postgres://app:{DECODED}@127.0.0.1:1/app (password {DECODED})"
@@ -105,8 +112,13 @@ fn failures() -> Vec<Failure> {
     ]
 }
 
-/// Every command, with arguments that reach the database.
-const COMMANDS: [&[&str]; 14] = [
+/// Every command, with arguments that reach the database; the workflow commands and `check`
+/// also over many tenants.
+const COMMANDS: [&[&str]; 18] = [
+    &["check", "--all-schemas"],
+    &["check", "--schema", "t_*", "--format", "json"],
+    &["upgrade", "--schema", "t_*"],
+    &["current", "--all-schemas"],
     &["inspect"],
     &["diff"],
     &["diff", "--format", "json"],
