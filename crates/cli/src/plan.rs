@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_catalog::DatabaseUrl;
 use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
 use sealift_entity::{LowerOptions, Lowered};
 use sealift_ir::{Dialect, Schema};
@@ -89,6 +89,7 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
             .map(|p| p.default_schema.clone())
             .unwrap_or_default();
         return CheckReport::new(vec![Checked {
+            label: url.to_string(),
             database: url.to_string(),
             schema,
             status,
@@ -122,11 +123,7 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
 pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
     let url = project.database_url()?;
     let dirs = project.entity_dirs()?;
-    let dialect = match url.backend() {
-        Backend::Postgres => Dialect::Postgres,
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::Mysql => Dialect::Mysql,
-    };
+    let dialect = crate::tenants::dialect_of(url.backend());
     let renames = renames(policy)?;
     let progress =
         progress::Spinner::start(format!("reading the entity files and the catalog of {url}"));

@@ -109,6 +109,9 @@ pub struct Checked {
     /// Why it could not be checked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// How the text report names it ([`Tenant::label`]).
+    #[serde(skip)]
+    pub label: String,
 }
 
 /// What `check --format json` prints: every tenant's result and the counts.
@@ -162,6 +165,8 @@ struct Database {
 /// migrations stand (when there is a migration crate).
 struct Read {
     schemas: Vec<String>,
+    /// The tenant each schema is.
+    tenants: Vec<Tenant>,
     reflected: Schema,
     statuses: Option<Vec<sealift_workflow::Result<Status>>>,
 }
@@ -212,6 +217,7 @@ pub async fn check(
                 let (reflected, statuses) = tokio::join!(catalog.reflect(), history);
                 Ok::<_, sealift_catalog::Error>(Read {
                     schemas,
+                    tenants,
                     reflected: reflected?.schema,
                     statuses,
                 })
@@ -230,11 +236,12 @@ pub async fn check(
         match db.result {
             Ok(Read {
                 schemas,
+                tenants: each,
                 mut reflected,
                 statuses,
             }) => {
                 let mut statuses = statuses.map(Vec::into_iter);
-                for schema in schemas {
+                for (schema, tenant) in schemas.into_iter().zip(each) {
                     let mut current = Schema::new(reflected.dialect);
                     if let Some(ns) = reflected.namespaces.remove(&schema) {
                         current.namespaces.insert(schema.clone(), ns);
@@ -243,10 +250,6 @@ pub async fn check(
                         Some(Ok(status)) => workflow::not_at_head(&status, "check"),
                         Some(Err(e)) => Some(e.to_string()),
                         None => None,
-                    };
-                    let tenant = Tenant {
-                        url: db.url.clone(),
-                        schema: by_schema.then(|| schema.clone()),
                     };
                     tenants.push((tenant, schema, problem.map_or(Ok(current), Err)));
                 }
@@ -277,16 +280,21 @@ pub async fn check(
         .cloned()
         .collect();
     entities::report(first)?;
+    let several = tenants.first().is_some_and(|(f, _, _)| {
+        tenants
+            .iter()
+            .any(|(t, _, _)| t.url.expose() != f.url.expose())
+    });
     let results: Vec<Checked> = tenants
         .into_par_iter()
         .map(|(tenant, schema, current)| {
-            let database = tenant.url.to_string();
             let mut checked = Checked {
-                database,
+                database: tenant.url.to_string(),
                 schema: schema.clone(),
                 status: "error",
                 plan: None,
                 error: None,
+                label: tenant.label(several),
             };
             let mut current = match current {
                 Ok(current) => current,
@@ -326,17 +334,9 @@ pub async fn check(
         return report.print_json();
     }
     let style = Style::stdout();
-    let several = report
-        .tenants
-        .first()
-        .is_some_and(|f| report.tenants.iter().any(|t| t.database != f.database));
     let mut out = String::new();
     for t in &report.tenants {
-        let name = match (several, t.schema.is_empty()) {
-            (true, false) => format!("{} {}", t.database, t.schema),
-            (false, false) => t.schema.clone(),
-            (_, true) => t.database.clone(),
-        };
+        let name = &t.label;
         match (&t.plan, &t.error) {
             (_, Some(e)) => {
                 let _ = writeln!(out, "{name}: {}", style.warn(&format!("error: {e}")));
@@ -375,7 +375,8 @@ pub async fn check(
     Ok(code)
 }
 
-fn dialect_of(backend: Backend) -> Dialect {
+/// The model's dialect for a database of `backend`.
+pub fn dialect_of(backend: Backend) -> Dialect {
     match backend {
         Backend::Postgres => Dialect::Postgres,
         Backend::Sqlite => Dialect::Sqlite,

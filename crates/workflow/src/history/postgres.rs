@@ -83,16 +83,7 @@ impl Session {
         let rows = sqlx::query(AssertSqlSafe(SQL.select(table, &columns)))
             .fetch_all(&mut self.conn)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Applied {
-                    version: r.try_get(0)?,
-                    applied_at: r.try_get(1)?,
-                    checksum: r.try_get(2)?,
-                    dirty: Dirty::parse(r.try_get(3)?),
-                })
-            })
-            .collect()
+        rows.iter().map(|r| applied(r, 0)).collect()
     }
 
     /// The history table's rows in each of `schemas`, in order (empty where it is missing):
@@ -138,12 +129,7 @@ impl Session {
             .await?;
         for r in &rows {
             let i: i32 = r.try_get(0)?;
-            out[i as usize].push(Applied {
-                version: r.try_get(1)?,
-                applied_at: r.try_get(2)?,
-                checksum: r.try_get(3)?,
-                dirty: Dirty::parse(r.try_get(4)?),
-            });
+            out[i as usize].push(applied(r, 1)?);
         }
         Ok(out)
     }
@@ -209,12 +195,17 @@ impl Session {
     }
 
     pub async fn close(mut self) {
-        if let Some(key) = self.locked {
-            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(key)
-                .execute(&mut self.conn)
-                .await;
-        }
+        let _ = self.unlock().await;
         let _ = self.conn.close().await;
     }
+}
+
+/// A history row as [`HistorySql::select`] reads it, its columns starting at `from`.
+fn applied(r: &sqlx::postgres::PgRow, from: usize) -> sqlx::Result<Applied> {
+    Ok(Applied {
+        version: r.try_get(from)?,
+        applied_at: r.try_get(from + 1)?,
+        checksum: r.try_get(from + 2)?,
+        dirty: Dirty::parse(r.try_get(from + 3)?),
+    })
 }
