@@ -51,17 +51,29 @@ pub struct UpgradeArgs {
     /// with --sql, FROM:TO.
     #[arg(default_value = "head", allow_hyphen_values = true)]
     pub target: String,
-    /// How long a migration's statement may wait for a lock held by another session before
-    /// it fails (PostgreSQL lock_timeout, MySQL lock_wait_timeout): 5s, 500ms, 2m, or 0 for
-    /// no limit [default: lock_timeout in sealift.toml, else 5s].
-    #[arg(long, value_name = "DURATION")]
-    pub lock_timeout: Option<String>,
+    /// How long to wait for locks.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// --sql and --dialect.
     #[command(flatten)]
     pub offline: OfflineArgs,
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+}
+
+/// How long a run waits for locks.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// How long a migration's statement may wait for a lock held by another session before
+    /// it fails (PostgreSQL lock_timeout, MySQL lock_wait_timeout): 5s, 500ms, 2m, or 0 for
+    /// no limit [default: lock_timeout in sealift.toml, else 5s].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    /// How long to wait for another run's migration lock before giving up, naming who holds
+    /// it: 5m, 30s, or 0 for no limit [default: lock_wait in sealift.toml, else 5m].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_wait: Option<String>,
 }
 
 /// Offline SQL instead of running anything.
@@ -85,11 +97,9 @@ pub struct DowngradeArgs {
     /// Roll back even though it drops tables or columns, or goes to base.
     #[arg(long)]
     pub yes: bool,
-    /// How long a migration's statement may wait for a lock held by another session before
-    /// it fails (PostgreSQL lock_timeout, MySQL lock_wait_timeout): 5s, 500ms, 2m, or 0 for
-    /// no limit [default: lock_timeout in sealift.toml, else 5s].
-    #[arg(long, value_name = "DURATION")]
-    pub lock_timeout: Option<String>,
+    /// How long to wait for locks.
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// --sql and --dialect.
     #[command(flatten)]
     pub offline: OfflineArgs,
@@ -125,6 +135,10 @@ pub struct HistoryArgs {
 pub struct StampArgs {
     /// head, base, or a migration.
     pub target: String,
+    /// How long to wait for another run's migration lock before giving up: 5m, 30s, or 0
+    /// for no limit [default: lock_wait in sealift.toml, else 5m].
+    #[arg(long, value_name = "DURATION")]
+    pub lock_wait: Option<String>,
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
@@ -279,6 +293,9 @@ pub struct CreateArgs {
 /// `sealift inspect`: a live database, or entity files read as SeaORM would create them.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
+    /// The database to inspect, as `--database-url` takes it.
+    #[arg(value_name = "DATABASE_URL", conflicts_with = "database_url")]
+    pub url: Option<String>,
     /// Where the inputs are; `--entities` reads entity files instead of the database.
     #[command(flatten)]
     pub project: ProjectArgs,

@@ -26,7 +26,10 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         args.policy.drop_unknown_tables,
     );
     crate::tenants::plan_on_first(&mut project).await?;
-    let module = sealift_codegen::module_name(&args.name, &files::timestamp())?;
+    // Held from reading lib.rs to writing it: a second autogen waits, then finds this one's
+    // migration pending and refuses, instead of writing it twice.
+    sealift_codegen::module_name(&args.name, "00000000_000000")?;
+    let _held = files::lock_crate(&project.migration_dir)?;
     let lib_path = project.migration_dir.join("src/lib.rs");
     let lib = std::fs::read_to_string(&lib_path).with_context(|| {
         format!(
@@ -34,6 +37,7 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
             lib_path.display()
         )
     })?;
+    let module = files::new_module(&project.migration_dir, &args.name, &lib)?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
     crate::workflow::require_head(&project, &project.database_url()?, "autogen").await?;
     let parent = sealift_codegen::registered(&lib)?.pop();

@@ -1,6 +1,9 @@
 //! `sealift init` and `sealift create`: the commands that write into the migration crate.
-//! Nothing is written unless everything can be: files are written to a temporary name and
-//! renamed into place, and a failure removes what was written.
+//! Nothing is written unless everything can be: files are written to a temporary file of a
+//! fresh random name (created exclusively, so never a symlink someone left there) and renamed
+//! into place, and a failure removes what was written. Commands that read, change and write
+//! `lib.rs` hold the migration crate's lock ([`lock_crate`]) from the read to the write, so
+//! two at once never lose an entry.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -85,9 +88,39 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
     }
 }
 
+/// The migration crate, held by this process while it reads, changes and writes `lib.rs`.
+pub struct CrateLock(#[allow(dead_code)] std::fs::File);
+
+/// Waits for and takes the migration crate's lock: a file lock on its `src` folder (on
+/// systems that cannot lock a folder, on `target/.sealift-lock`), freed when the guard drops
+/// or the process ends.
+pub fn lock_crate(dir: &Path) -> Result<CrateLock> {
+    let src = dir.join("src");
+    #[cfg(unix)]
+    let file = std::fs::File::open(&src);
+    #[cfg(not(unix))]
+    let file = std::fs::create_dir_all(dir.join("target")).and_then(|()| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("target/.sealift-lock"))
+    });
+    let file = file.with_context(|| {
+        format!(
+            "cannot open {}; run `sealift init` first, or pass --migration-dir",
+            src.display()
+        )
+    })?;
+    file.lock()
+        .with_context(|| format!("cannot lock the migration crate {}", dir.display()))?;
+    Ok(CrateLock(file))
+}
+
 /// Adds an empty migration and registers it.
 pub fn create(args: &CreateArgs) -> Result<ExitCode> {
     let project = Project::load(&args.project.inputs())?;
+    let _held = lock_crate(&project.migration_dir)?;
     let lib_path = project.migration_dir.join("src/lib.rs");
     let lib = std::fs::read_to_string(&lib_path).with_context(|| {
         format!(
@@ -95,7 +128,7 @@ pub fn create(args: &CreateArgs) -> Result<ExitCode> {
             lib_path.display()
         )
     })?;
-    let module = sealift_codegen::module_name(&args.name, &timestamp())?;
+    let module = new_module(&project.migration_dir, &args.name, &lib)?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
     let parent = sealift_codegen::registered(&lib)?.pop();
     let file = project
@@ -118,36 +151,56 @@ pub fn create(args: &CreateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes a file that must not exist yet, creating its folder.
+/// Writes a file that must not exist yet, creating its folder; it is never overwritten, even
+/// by a file another process creates meanwhile.
 pub fn write_new(path: &Path, text: &str) -> Result<()> {
-    if path.exists() {
-        bail!("{} exists already; nothing was written", path.display());
-    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    replace(path, text)
+    let tmp = staged(path, text)?;
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!("{} exists already; nothing was written", path.display())
+        } else {
+            anyhow::anyhow!("cannot write {}: {}", path.display(), e.error)
+        }
+    })?;
+    Ok(())
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a file: the
 /// text is flushed to the disk before the rename (a full disk shows here, not later), and the
-/// temporary file is removed when anything fails.
+/// temporary file is removed when anything fails. A symlink at `path` is written through,
+/// so it stays a link.
 pub fn replace(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("sealift-tmp");
-    let written = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    })()
-    .with_context(|| format!("cannot write {}", path.display()))
-    .and_then(|()| {
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(path).with_context(|| format!("cannot write {}", path.display()))?
+    } else {
+        path.to_path_buf()
+    };
+    let tmp = staged(&target, text)?;
+    tmp.persist(&target)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+/// `text` in a new temporary file beside `path`, synced to the disk.
+fn staged(path: &Path, text: &str) -> Result<tempfile::NamedTempFile> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sealift-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(tmp)
 }
 
 pub fn undo(paths: &[PathBuf]) {
@@ -156,44 +209,35 @@ pub fn undo(paths: &[PathBuf]) {
     }
 }
 
-/// Now, in UTC, as `YYYYMMDD_HHMMSS`.
-pub fn timestamp() -> String {
-    let secs = SystemTime::now()
+/// A module name for a new migration called `name`: stamped with the time now, or the first
+/// second after it that no migration of the crate at `dir` has taken (two created in the same
+/// second stay two). Called under [`lock_crate`].
+pub fn new_module(dir: &Path, name: &str, lib: &str) -> Result<String> {
+    let registered = sealift_codegen::registered(lib)?;
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    let mut secs = now;
+    loop {
+        let module = sealift_codegen::module_name(name, &timestamp(secs))?;
+        let taken = registered.iter().any(|m| m == &module)
+            || dir.join("src").join(format!("{module}.rs")).exists();
+        if !taken || secs > now + 3600 {
+            return Ok(module);
+        }
+        secs += 1;
+    }
+}
+
+/// A time in UTC, as `YYYYMMDD_HHMMSS`.
+fn timestamp(secs: u64) -> String {
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
+    let (y, m, d) = sealift_workflow::time::civil_from_days(days as i64);
     format!(
         "{y:04}{m:02}{d:02}_{:02}{:02}{:02}",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::civil_from_days;
-
-    #[test]
-    fn days_become_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_417), (2025, 11, 25));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
 }

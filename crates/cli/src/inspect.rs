@@ -11,7 +11,10 @@ use crate::{entities, progress};
 use sealift_workflow::config::Project;
 
 /// Reflects the database (or reads the entities, with `--entities`) and prints the schema.
-pub async fn run(args: InspectArgs) -> Result<ExitCode> {
+pub async fn run(mut args: InspectArgs) -> Result<ExitCode> {
+    if let Some(url) = args.url.take() {
+        args.project.database_url = Some(url);
+    }
     let project = Project::load(&args.project.inputs())?;
     let from_entities = !args.project.entities.is_empty() && args.project.database_url.is_none();
     let schema = if from_entities {

@@ -30,7 +30,20 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Every URL on the command line is known to `redact` before anything can quote it: a
+    // mistyped flag makes clap quote the arguments back.
+    for arg in std::env::args().skip(1) {
+        let value = arg.split_once('=').map_or(arg.as_str(), |(_, v)| v);
+        for text in [arg.as_str(), value] {
+            if text.contains("://") {
+                let _ = sealift_catalog::DatabaseUrl::parse(text);
+            }
+        }
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(&e),
+    };
     // A panic is a bug, but its message may quote a URL: say it in one line, password hidden,
     // and exit as for any other failure.
     if let Ok(url) = std::env::var("DATABASE_URL") {
@@ -51,6 +64,23 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(_) => ExitCode::from(EXIT_BAD_INPUT),
     }
+}
+
+/// What clap says about the arguments, passwords hidden: help and version as they are, an
+/// error (which may quote an argument) redacted, exit code 2.
+fn argument_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(EXIT_BAD_INPUT));
+    }
+    eprint!("{}", sealift_catalog::redact(&e.render().to_string()));
+    ExitCode::from(EXIT_BAD_INPUT)
 }
 
 /// A panic's message, as `panic!` and `expect` give it.

@@ -286,7 +286,9 @@ fn sql(plan: &Plan) -> String {
     out
 }
 
-/// A pull-request comment: a table of steps with hazards, then notes.
+/// A pull-request comment: a table of steps with hazards, then notes. Every name is escaped
+/// for where it lands (a code span, table cell text, a fenced block), so a hostile name
+/// cannot end the span, the row or the block.
 fn markdown(plan: &Plan) -> String {
     let mut out = String::from("### sealift plan\n\n");
     if plan.is_empty() {
@@ -297,19 +299,22 @@ fn markdown(plan: &Plan) -> String {
             let hazards: Vec<String> = s
                 .hazards
                 .iter()
-                .map(|h| format!("**{}**: {}", h.kind, h.message))
+                .map(|h| format!("**{}**: {}", h.kind, md_text(&h.message)))
                 .collect();
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} |",
+                "| {} | {} | {} |",
                 i + 1,
-                s.change.to_string().replace('|', "\\|"),
-                hazards.join("<br>").replace('|', "\\|")
+                code_span(&s.change.to_string()).replace('|', "\\|"),
+                hazards.join("<br>")
             );
         }
-        out.push_str("\n<details><summary>SQL</summary>\n\n```sql\n");
-        out.push_str(&sql(plan));
-        out.push_str("```\n\n</details>\n");
+        let sql = sql(plan);
+        let fence = fence_for(&sql);
+        let _ = write!(
+            out,
+            "\n<details><summary>SQL</summary>\n\n{fence}sql\n{sql}{fence}\n\n</details>\n"
+        );
     }
     if !plan.notes.is_empty() {
         let _ = write!(
@@ -318,11 +323,63 @@ fn markdown(plan: &Plan) -> String {
             plan.notes.len()
         );
         for n in &plan.notes {
-            let _ = writeln!(out, "- `{}`: {}", n.subject, n.message);
+            let _ = writeln!(out, "- {}: {}", code_span(&n.subject), md_text(&n.message));
         }
         out.push_str("\n</details>\n");
     }
     out
+}
+
+/// Line breaks as `\n` and `\r`, so a name stays on its line (a table row, a list item).
+fn one_line(text: &str) -> String {
+    text.replace('\r', "\\r").replace('\n', "\\n")
+}
+
+/// `text` as a Markdown code span: fenced with one backtick more than its longest run of
+/// backticks, padded when it starts or ends with one.
+fn code_span(text: &str) -> String {
+    let text = one_line(text);
+    let run = longest_run(&text, '`');
+    let ticks = "`".repeat(run + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{text}{pad}{ticks}")
+}
+
+/// `text` as plain Markdown text on one line: what Markdown or HTML would read as markup is
+/// escaped (table pipes included).
+fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in one_line(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A code fence longer than any run of backticks in `text`.
+fn fence_for(text: &str) -> String {
+    "`".repeat((longest_run(text, '`') + 1).max(3))
+}
+
+fn longest_run(text: &str, c: char) -> usize {
+    let (mut best, mut now) = (0, 0);
+    for d in text.chars() {
+        now = if d == c { now + 1 } else { 0 };
+        best = best.max(now);
+    }
+    best
 }
 
 pub fn print(text: &str) -> Result<()> {
@@ -330,4 +387,23 @@ pub fn print(text: &str) -> Result<()> {
         .lock()
         .write_all(text.as_bytes())
         .context("cannot write to standard output")
+}
+
+#[cfg(test)]
+mod markdown_tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_stay_in_their_span_row_and_block() {
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("`x"), "`` `x ``");
+        assert_eq!(code_span("a\nb|c"), "`a\\nb|c`");
+        // The break shows as `\n` (an escaped backslash, then n).
+        assert_eq!(
+            md_text("</details> *x* | y\nz"),
+            "&lt;/details&gt; \\*x\\* \\| y\\\\nz"
+        );
+        assert_eq!(fence_for("a ```` b"), "`````");
+        assert_eq!(fence_for("plain"), "```");
+    }
 }

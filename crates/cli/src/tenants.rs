@@ -391,30 +391,22 @@ pub async fn run(
     krate: &MigrationCrate,
     request: &Request,
     jobs: usize,
-    yes: bool,
 ) -> Result<ExitCode> {
     let tenants = resolve(project, jobs).await?;
     let several = with_database(&tenants);
-    if request.direction == Direction::Down {
-        // The same guard as for one database: dropping tables or going to base needs --yes.
+    if request.direction == Direction::Down && !request.confirmed {
+        // The same guard as for one database (and again under each tenant's lock): a down
+        // that loses data, or going to base, needs --yes.
         let statuses = sealift_workflow::status_all(krate, &tenants, jobs).await;
-        let mut drops = request.target == sealift_workflow::Target::Base;
-        for status in statuses.iter().flatten() {
-            for name in
-                sealift_workflow::plan(status, Direction::Down, &request.target).unwrap_or_default()
-            {
-                drops |= krate.get(&name).is_some_and(|m| m.header.down_drops);
-            }
-        }
-        if drops && !yes {
+        let why = statuses.iter().flatten().find_map(|status| {
+            let steps = sealift_workflow::plan(status, Direction::Down, &request.target)
+                .unwrap_or_default();
+            sealift_workflow::needs_confirmation(status, &request.target, &steps)
+        });
+        if let Some(why) = why {
             eprintln!(
-                "Nothing was rolled back: rolling back {} tenant(s) {}; run again with --yes to roll back",
-                tenants.len(),
-                if request.target == sealift_workflow::Target::Base {
-                    "to base undoes every migration"
-                } else {
-                    "loses the data in what those migrations created"
-                }
+                "Nothing was rolled back in {} tenant(s): {why}; run again with --yes to roll back",
+                tenants.len()
             );
             return Ok(ExitCode::from(EXIT_DRIFT));
         }
@@ -432,9 +424,9 @@ pub async fn run(
         {
             println!("{}: {name} done ({ms} ms)", tenants[i].label(several));
         }
-        if matches!(p, Progress::Waiting) && lines {
+        if let (Progress::Waiting(holder), true) = (&p, lines) {
             println!(
-                "{}: waiting, another run holds its migration lock",
+                "{}: waiting, another run holds its migration lock: {holder}",
                 tenants[i].label(several)
             );
         }

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use sealift_catalog::{Backend, DatabaseUrl};
@@ -13,7 +14,8 @@ use sealift_workflow::status::{Entry, merge_plan};
 use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Target, Tenant};
 
 use crate::args::{
-    DialectArg, DowngradeArgs, Format, HistoryArgs, ProjectArgs, StampArgs, StatusArgs, UpgradeArgs,
+    DialectArg, DowngradeArgs, Format, HistoryArgs, LockArgs, ProjectArgs, StampArgs, StatusArgs,
+    UpgradeArgs,
 };
 use crate::plan::print;
 use crate::{files, tenants};
@@ -33,7 +35,7 @@ fn load(project: &ProjectArgs) -> Result<(Project, MigrationCrate)> {
 /// `sealift upgrade [TARGET]`.
 pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
-    let lock_timeout = lock_timeout(&project, args.lock_timeout.as_deref())?;
+    let (lock_timeout, lock_wait) = locks(&project, &args.lock)?;
     if args.offline.sql {
         return offline(
             &project,
@@ -48,9 +50,12 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
         direction: Direction::Up,
         target,
         lock_timeout,
+        lock_wait,
+        confirmed: false,
+        expected: None,
     };
     if project.fans_out() {
-        return tenants::run(&project, &krate, &request, args.project.jobs.into(), false).await;
+        return tenants::run(&project, &krate, &request, args.project.jobs.into()).await;
     }
     let tenant = project.tenant()?;
     let started = std::time::Instant::now();
@@ -76,7 +81,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
 /// `sealift downgrade [TARGET]`.
 pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
-    let lock_timeout = lock_timeout(&project, args.lock_timeout.as_deref())?;
+    let (lock_timeout, lock_wait) = locks(&project, &args.lock)?;
     if args.offline.sql {
         return offline(
             &project,
@@ -87,57 +92,57 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         );
     }
     let target: Target = args.target.parse()?;
+    let mut request = Request {
+        direction: Direction::Down,
+        target,
+        lock_timeout,
+        lock_wait,
+        confirmed: args.yes,
+        expected: None,
+    };
     if project.fans_out() {
-        let request = Request {
-            direction: Direction::Down,
-            target,
-            lock_timeout,
-        };
         let jobs = args.project.jobs.into();
-        return tenants::run(&project, &krate, &request, jobs, args.yes).await;
+        return tenants::run(&project, &krate, &request, jobs).await;
     }
     let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
-    let steps = sealift_workflow::plan(&status, Direction::Down, &target)?;
+    let steps = sealift_workflow::plan(&status, Direction::Down, &request.target)?;
     if steps.is_empty() {
         print("Nothing to roll back\n")?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut list = format!("Rolling back {}:\n", count(steps.len(), "migration"));
-    let mut drops = false;
     for name in &steps {
-        let entry = status.entries.iter().find(|e| &e.name == name);
-        let drop = entry.is_some_and(|e| e.header.down_drops);
-        drops |= drop;
+        let down = status
+            .entries
+            .iter()
+            .find(|e| &e.name == name)
+            .map(|e| &e.header.down)
+            .filter(|d| d.needs_confirmation());
         let _ = writeln!(
             list,
             "  - {name}{}",
-            if drop {
-                " (drops tables or columns)"
-            } else {
-                ""
-            }
+            down.map(|d| format!(" ({})", d.summary()))
+                .unwrap_or_default()
         );
     }
     print(&list)?;
-    if (drops || target == Target::Base) && !args.yes {
-        eprintln!(
-            "Nothing was rolled back: {}; run again with --yes to roll back",
-            if target == Target::Base {
-                "going to base undoes every migration"
-            } else {
-                "this loses the data in what those migrations created"
-            }
-        );
+    if !args.yes
+        && let Some(why) = sealift_workflow::needs_confirmation(&status, &request.target, &steps)
+    {
+        eprintln!("Nothing was rolled back: {why}; run again with --yes to roll back");
         return Ok(ExitCode::from(EXIT_NOT_AT_HEAD));
     }
+    // Under the lock the list must still be this one: what was shown is what runs.
+    request.expected = Some(steps);
     let started = std::time::Instant::now();
-    let request = Request {
-        direction: Direction::Down,
-        target,
-        lock_timeout,
+    let done = match sealift_workflow::run(&krate, &tenant, &request, &mut report).await {
+        Err(sealift_workflow::Error::Refused(why)) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(EXIT_NOT_AT_HEAD));
+        }
+        done => done?,
     };
-    let done = sealift_workflow::run(&krate, &tenant, &request, &mut report).await?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&format!(
@@ -148,15 +153,40 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--lock-timeout`, else the project's.
-fn lock_timeout(project: &Project, flag: Option<&str>) -> Result<Option<std::time::Duration>> {
+/// `--lock-timeout` and `--lock-wait`, else the project's.
+fn locks(project: &Project, args: &LockArgs) -> Result<(Option<Duration>, Option<Duration>)> {
+    Ok((
+        duration_flag(
+            "--lock-timeout",
+            args.lock_timeout.as_deref(),
+            project.lock_timeout,
+            sealift_workflow::config::parse_lock_timeout,
+        )?,
+        lock_wait(project, args.lock_wait.as_deref())?,
+    ))
+}
+
+/// `--lock-wait`, else the project's.
+fn lock_wait(project: &Project, flag: Option<&str>) -> Result<Option<Duration>> {
+    duration_flag(
+        "--lock-wait",
+        flag,
+        project.lock_wait,
+        sealift_workflow::config::parse_duration,
+    )
+}
+
+/// A duration flag, else the project's value.
+fn duration_flag(
+    name: &str,
+    flag: Option<&str>,
+    otherwise: Option<Duration>,
+    parse: fn(&str) -> std::result::Result<Option<Duration>, String>,
+) -> Result<Option<Duration>> {
     match flag {
-        Some(text) => sealift_workflow::config::parse_duration(text).map_err(|e| {
-            anyhow::anyhow!(sealift_workflow::Error::Config(format!(
-                "--lock-timeout: {e}"
-            )))
-        }),
-        None => Ok(project.lock_timeout),
+        Some(text) => parse(text)
+            .map_err(|e| anyhow::anyhow!(sealift_workflow::Error::Config(format!("{name}: {e}")))),
+        None => Ok(otherwise),
     }
 }
 
@@ -188,13 +218,18 @@ fn offline(
     Ok(ExitCode::SUCCESS)
 }
 
+thread_local! {
+    /// The notes already printed: the runner repeats one for each migration.
+    static NOTED: std::cell::RefCell<std::collections::BTreeSet<String>> = Default::default();
+}
+
 /// Prints a run's progress as it goes.
 fn report(progress: Progress) {
     let mut out = std::io::stdout().lock();
     let _ = match progress {
-        Progress::Waiting => writeln!(
+        Progress::Waiting(holder) => writeln!(
             out,
-            "Waiting: another run holds the migration lock on this database..."
+            "Waiting: another run holds the migration lock on this database: {holder}..."
         ),
         Progress::Edited(name) => writeln!(
             out,
@@ -207,6 +242,13 @@ fn report(progress: Progress) {
         }
         Progress::Runner(Event::Waiting) => {
             write!(out, " (waiting for another run's write lock)")
+        }
+        Progress::Runner(Event::Note(text)) => {
+            if NOTED.with(|n| n.borrow_mut().insert(text.clone())) {
+                writeln!(out, "\nnote: {text}")
+            } else {
+                Ok(())
+            }
         }
         Progress::Runner(Event::LockWait { on, by }) => {
             write!(out, " (waiting for a lock on {on}, held by {by})")
@@ -376,7 +418,9 @@ pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
         );
     }
     let tenant = project.tenant()?;
-    let (added, removed) = sealift_workflow::stamp(&krate, &tenant, &target).await?;
+    let wait = lock_wait(&project, args.lock_wait.as_deref())?;
+    let (added, removed) =
+        sealift_workflow::stamp(&krate, &tenant, &target, wait, &mut report).await?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&format!(
@@ -404,7 +448,9 @@ pub fn heads(args: StatusArgs) -> Result<ExitCode> {
 
 /// `sealift merge`: rewrites the `Revises:` line of each branch's first migration.
 pub fn merge(args: StatusArgs) -> Result<ExitCode> {
-    let (_, krate) = load(&args.project)?;
+    let project = Project::load(&args.project.inputs())?;
+    let _held = files::lock_crate(&project.migration_dir)?;
+    let krate = MigrationCrate::load(&project.migration_dir)?;
     let heads = sealift_workflow::status::heads(&krate);
     if heads.len() <= 1 {
         print(&format!(
@@ -456,11 +502,24 @@ pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -
     }
 }
 
-/// Why `command` must not plan against a database at `status`: two heads, pending
-/// migrations, or applied ones the crate lacks.
+/// Why `command` must not plan against a database at `status`: two heads, a run in
+/// progress, a migration that stopped part way, pending migrations, or applied ones the crate
+/// lacks.
 pub fn not_at_head(status: &Status, command: &str) -> Option<String> {
     if let Err(e) = sealift_workflow::require_one_head(status) {
         return Some(e.to_string());
+    }
+    // A run part way through looks applied (MySQL marks a migration before it runs) or
+    // pending; either way the catalog is between two states.
+    if let Some(holder) = &status.running {
+        return Some(format!(
+            "a migration run is in progress on this database (it holds the migration lock: {holder}); wait for it to finish, then run `sealift {command}`"
+        ));
+    }
+    if let Some(advice) = status.dirty_advice() {
+        return Some(format!(
+            "the database is not at head: {advice}; then run `sealift {command}`"
+        ));
     }
     let pending: Vec<&str> = status.pending().map(|e| e.name.as_str()).collect();
     if !pending.is_empty() {
@@ -488,17 +547,7 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC`.
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC`; `-` for none.
 fn time(secs: Option<i64>) -> String {
-    let Some(secs) = secs else {
-        return "-".to_owned();
-    };
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = files::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    secs.map_or_else(|| "-".to_owned(), sealift_workflow::time::utc)
 }

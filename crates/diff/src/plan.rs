@@ -1397,6 +1397,29 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                     ),
                 );
             }
+            // A view over the table is left as written (`legacy_alter_table`), so it works
+            // again once the table is back, unless it reads a column the rebuild drops.
+            for d in from
+                .dependents
+                .iter()
+                .filter(|d| d.columns.iter().any(|c| lost.contains(&c.as_str())))
+            {
+                add(
+                    Blocked,
+                    format!(
+                        "{} {} reads {} of {schema}.{}, which the rebuild drops: SQLite would leave it broken; drop or change it first, in a migration of its own",
+                        d.kind,
+                        d.name,
+                        d.columns
+                            .iter()
+                            .filter(|c| lost.contains(&c.as_str()))
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        to.name
+                    ),
+                );
+            }
             for (old, new) in from
                 .columns
                 .iter()

@@ -97,12 +97,22 @@ struct File {
     drop_unknown_tables: bool,
     /// How long a migration may wait for a lock (`5s`, `500ms`, `0` for no limit).
     lock_timeout: Option<String>,
+    /// How long a run waits for another run's migration lock (`5m`, `0` for no limit).
+    lock_wait: Option<String>,
 }
 
 /// How long a migration's statement waits for a lock unless told otherwise: long enough for
 /// a short transaction to finish, short enough that the application's queries queued behind
 /// the waiting `ALTER TABLE` do not pile up.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a run waits for another run's migration lock unless told otherwise: longer than
+/// most deploys' migrations take, short enough that a lock left by a stuck session is noticed.
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// The longest lock timeout the servers take: PostgreSQL's `lock_timeout` is an int4 of
+/// milliseconds (MySQL's `lock_wait_timeout` goes to a year).
+const MAX_LOCK_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 
 /// Every input of a command, resolved. Its `Debug` hides the database URL's password.
 pub struct Project {
@@ -127,6 +137,8 @@ pub struct Project {
     pub drop_unknown_tables: bool,
     /// How long a migration's statement may wait for a lock (none: no limit).
     pub lock_timeout: Option<Duration>,
+    /// How long a run waits for another run's migration lock (none: no limit).
+    pub lock_wait: Option<Duration>,
 }
 
 impl std::fmt::Debug for Project {
@@ -144,6 +156,7 @@ impl std::fmt::Debug for Project {
             .field("compare_server_defaults", &self.compare_server_defaults)
             .field("drop_unknown_tables", &self.drop_unknown_tables)
             .field("lock_timeout", &self.lock_timeout)
+            .field("lock_wait", &self.lock_wait)
             .finish_non_exhaustive()
     }
 }
@@ -203,9 +216,14 @@ impl Project {
                 .collect(),
         };
         let lock_timeout = match file.lock_timeout.as_deref() {
-            Some(text) => parse_duration(text)
+            Some(text) => parse_lock_timeout(text)
                 .map_err(|e| config_error(format!("lock_timeout in {CONFIG_FILE}: {e}")))?,
             None => Some(DEFAULT_LOCK_TIMEOUT),
+        };
+        let lock_wait = match file.lock_wait.as_deref() {
+            Some(text) => parse_duration(text)
+                .map_err(|e| config_error(format!("lock_wait in {CONFIG_FILE}: {e}")))?,
+            None => Some(DEFAULT_LOCK_WAIT),
         };
         Ok(Project {
             database_url,
@@ -222,6 +240,7 @@ impl Project {
             compare_server_defaults: file.compare_server_defaults,
             drop_unknown_tables: file.drop_unknown_tables,
             lock_timeout,
+            lock_wait,
         })
     }
 
@@ -348,6 +367,35 @@ pub fn parse_duration(text: &str) -> std::result::Result<Option<Duration>, Strin
     }
     let duration = Duration::from_secs_f64(seconds);
     Ok((!duration.is_zero()).then_some(duration))
+}
+
+/// A lock timeout: a duration the servers accept (at least a millisecond, at most
+/// PostgreSQL's limit), or `0` for none.
+pub fn parse_lock_timeout(text: &str) -> std::result::Result<Option<Duration>, String> {
+    let duration = parse_duration(text)?;
+    match duration {
+        Some(d) if d > MAX_LOCK_TIMEOUT => Err(format!(
+            "`{}` is longer than a lock timeout can be (PostgreSQL takes at most {} ms, about 24 days); write a shorter one, or 0 for no limit",
+            text.trim(),
+            MAX_LOCK_TIMEOUT.as_millis()
+        )),
+        Some(d) if d < Duration::from_millis(1) => Err(format!(
+            "`{}` is shorter than a millisecond, the smallest lock timeout; write 1ms or more, or 0 for no limit",
+            text.trim()
+        )),
+        d => Ok(d),
+    }
+}
+
+/// `5s`, `1500ms`, `5m`: a duration as the flags take it.
+pub fn show_duration(d: Duration) -> String {
+    if d.subsec_millis() != 0 {
+        format!("{}ms", d.as_millis())
+    } else if d.as_secs() >= 60 && d.as_secs().is_multiple_of(60) {
+        format!("{}m", d.as_secs() / 60)
+    } else {
+        format!("{}s", d.as_secs())
+    }
 }
 
 /// Reads a `.env` text without setting anything: an error names the first bad line by number,
@@ -632,6 +680,7 @@ mod tests {
             compare_server_defaults: false,
             drop_unknown_tables: false,
             lock_timeout: None,
+            lock_wait: None,
         };
         let shown = format!("{project:?}");
         assert!(
@@ -649,6 +698,16 @@ mod tests {
         assert_eq!(d("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(d(" 2m "), Some(Duration::from_secs(120)));
         assert_eq!(d("0"), None);
+        assert!(parse_lock_timeout("9999999s").is_err());
+        assert!(parse_lock_timeout("0.5ms").is_err());
+        assert_eq!(parse_lock_timeout("0"), Ok(None));
+        assert_eq!(parse_lock_timeout("24d").ok(), None);
+        assert_eq!(
+            parse_lock_timeout("2147483ms"),
+            Ok(Some(Duration::from_millis(2_147_483)))
+        );
+        assert_eq!(show_duration(Duration::from_secs(300)), "5m");
+        assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
         assert_eq!(d("0ms"), None);
         for bad in ["", "s", "5x", "-1s", "1e999", "5 hours", "99999999999999m"] {
             assert!(parse_duration(bad).is_err(), "{bad}");

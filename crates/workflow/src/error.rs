@@ -15,6 +15,11 @@ pub enum Error {
     /// The history table cannot be read or written.
     #[error("{0}")]
     History(String),
+    /// A run stopped before running anything, because going on could lose data or do what
+    /// the user did not see: a down that loses data without `--yes`, a history that moved
+    /// while waiting for the lock, a lock held too long by another run.
+    #[error("{0}")]
+    Refused(String),
     /// Building or running the migration crate failed.
     #[error("{0}")]
     Run(String),

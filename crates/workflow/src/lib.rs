@@ -16,11 +16,13 @@
 //! `*_all` functions fan out over many with bounded concurrency, one runner process for all.
 
 pub mod config;
+pub mod down;
 pub mod error;
 pub mod history;
 pub mod migrations;
 pub mod runner;
 pub mod status;
+pub mod time;
 
 use std::time::Duration;
 
@@ -45,8 +47,8 @@ pub enum Direction {
 /// What a run reports as it goes, for the CLI to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
-    /// Another run holds the lock; this one waits.
-    Waiting,
+    /// Another run holds the lock (who: `process 41 (psql, idle since ..)`); this one waits.
+    Waiting(String),
     /// The runner's report on one migration.
     Runner(Event),
     /// An applied migration's file changed since it was applied.
@@ -81,13 +83,19 @@ impl Tenant {
     }
 }
 
-/// Where the tenant stands against `krate`. A database without the history table has
-/// nothing applied.
+/// Where the tenant stands against `krate`, and whether a run holds its migration lock now.
+/// A database without the history table has nothing applied.
 pub async fn status(krate: &MigrationCrate, tenant: &Tenant) -> Result<Status> {
     let mut store = open(krate, tenant).await?;
     let applied = store.applied().await;
+    let running = match applied {
+        Ok(_) => store.holder().await,
+        Err(_) => None,
+    };
     store.close().await;
-    Ok(Status::new(krate, &applied?))
+    let mut status = Status::new(krate, &applied?);
+    status.running = running;
+    Ok(status)
 }
 
 /// [`status`] of each tenant, in order: the PostgreSQL schemas of one database on one
@@ -168,6 +176,25 @@ pub fn plan(status: &Status, direction: Direction, target: &Target) -> Result<Ve
     Ok(entries.into_iter().map(|e| e.name.clone()).collect())
 }
 
+/// Why rolling back `steps` (to `target`) needs the user's `--yes`, if it does: going to base,
+/// or a down that loses data or cannot be read with certainty ([`down`]).
+pub fn needs_confirmation(status: &Status, target: &Target, steps: &[String]) -> Option<String> {
+    if *target == Target::Base && !steps.is_empty() {
+        return Some("going to base undoes every migration".to_owned());
+    }
+    let risky: Vec<String> = steps
+        .iter()
+        .filter_map(|name| {
+            let e = status.entries.iter().find(|e| &e.name == name)?;
+            e.header
+                .down
+                .needs_confirmation()
+                .then(|| format!("{name} {}", e.header.down.summary()))
+        })
+        .collect();
+    (!risky.is_empty()).then(|| format!("rolling back may lose data: {}", risky.join("; ")))
+}
+
 /// Refuses to go on when `lib.rs` holds two branches nobody merged.
 pub fn require_one_head(status: &Status) -> Result<()> {
     if status.heads.len() > 1 {
@@ -188,6 +215,13 @@ pub struct Request {
     pub target: Target,
     /// How long a migration's statement may wait for a lock before it fails (none: forever).
     pub lock_timeout: Option<Duration>,
+    /// How long to wait for another run's migration lock (none: forever).
+    pub lock_wait: Option<Duration>,
+    /// The user said `--yes`: a down that loses data (or going to base) may run.
+    pub confirmed: bool,
+    /// The migrations the user was shown, when they were: under the lock they must still be
+    /// the ones to run, or nothing runs.
+    pub expected: Option<Vec<String>>,
 }
 
 /// Moves the tenant to the request's target: builds the runner, takes the lock, reads the
@@ -398,7 +432,12 @@ async fn run_locked(
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
     let (direction, target) = (request.direction, &request.target);
-    store.lock(&mut || on(Progress::Waiting)).await?;
+    store
+        .lock(request.lock_wait, &mut |holder| {
+            on(Progress::Waiting(holder.to_owned()))
+        })
+        .await?;
+    // Everything is decided here, under the lock: what another run did meanwhile counts.
     let now = Status::new(krate, &store.applied().await?);
     if let Some(advice) = now.dirty_advice() {
         return Err(Error::Target(advice));
@@ -406,32 +445,53 @@ async fn run_locked(
     for e in now.entries.iter().filter(|e| e.edited) {
         on(Progress::Edited(e.name.clone()));
     }
-    let steps: Vec<Step> = plan(&now, direction, target)?
-        .into_iter()
-        .map(|name| Step {
-            checksum: krate.checksum(&name),
-            up: direction == Direction::Up,
-            name,
-        })
-        .collect();
-    if steps.is_empty() {
-        return Ok(Vec::new());
+    let names = plan(&now, direction, target)?;
+    if let Some(expected) = &request.expected
+        && *expected != names
+    {
+        return Err(Error::Refused(format!(
+            "nothing was run: the history changed while this command waited for the migration lock (another run moved the database). It was to run {}; it would now run {}. Run the command again to see the new list",
+            list_or_nothing(expected),
+            list_or_nothing(&names)
+        )));
+    }
+    if direction == Direction::Down
+        && !request.confirmed
+        && let Some(why) = needs_confirmation(&now, target, &names)
+    {
+        return Err(Error::Refused(format!(
+            "nothing was rolled back: {why}; run again with --yes to roll back"
+        )));
     }
     let mut done = Vec::new();
-    let result = served
-        .apply(
-            &tenant.url,
-            tenant.schema.as_deref(),
-            &steps,
-            &mut |event| {
-                if let Event::Done(name, _) = &event {
-                    done.push(name.clone());
-                }
-                on(Progress::Runner(event));
-            },
-        )
-        .await;
-    result.map(|()| done)
+    for name in names {
+        // A lock lost while the runner worked (the server closed the idle connection) would
+        // let a second run in: checked before each migration.
+        store.still_locked().await?;
+        let step = Step::of(krate, &name, direction == Direction::Up);
+        served
+            .apply(
+                &tenant.url,
+                tenant.schema.as_deref(),
+                std::slice::from_ref(&step),
+                &mut |event| {
+                    if let Event::Done(name, _) = &event {
+                        done.push(name.clone());
+                    }
+                    on(Progress::Runner(event));
+                },
+            )
+            .await?;
+    }
+    Ok(done)
+}
+
+fn list_or_nothing(names: &[String]) -> String {
+    if names.is_empty() {
+        "nothing".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// Records the database as being at `target` without running anything: the migrations up to
@@ -440,10 +500,16 @@ pub async fn stamp(
     krate: &MigrationCrate,
     tenant: &Tenant,
     target: &Target,
+    lock_wait: Option<Duration>,
+    on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut store = open(krate, tenant).await?;
     let result = async {
-        store.lock(&mut || {}).await?;
+        store
+            .lock(lock_wait, &mut |holder| {
+                on(Progress::Waiting(holder.to_owned()))
+            })
+            .await?;
         let now = Status::new(krate, &store.applied().await?);
         let end = match target {
             Target::Head => now.entries.len(),
@@ -503,9 +569,8 @@ pub fn offline_sql(
     let steps: Vec<Step> = names
         .iter()
         .map(|n| Step {
-            name: (*n).to_owned(),
-            up,
             checksum: String::new(),
+            ..Step::of(krate, n, up)
         })
         .collect();
     let runner = Runner::build(krate)?;

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::down::DownEffect;
 use crate::error::{Error, Result};
 
 /// The history table sea-orm-migration keeps unless `migration_table_name()` names another.
@@ -31,8 +32,13 @@ pub struct Migration {
     /// A checksum of the file's text (line endings normalized): recorded when it is applied, so
     /// an edit after that shows.
     pub checksum: String,
-    /// What its header comment says.
+    /// What its header comment says, and what its `down` does to the data.
     pub header: Header,
+    /// Whether it rebuilds SQLite tables: its text says `PRAGMA foreign_keys` (SQLite's
+    /// procedure for a change it cannot make in place, as sealift writes it and as a
+    /// hand-written rebuild does). Such a migration runs with foreign keys off on the
+    /// connection, outside its transaction, and checked before it commits.
+    pub rebuilds_tables: bool,
 }
 
 /// What a migration file's `//!` header says (sealift writes one; hand-written files may not).
@@ -45,9 +51,9 @@ pub struct Header {
     pub changes: Vec<String>,
     /// The `Hazards:` list.
     pub hazards: Vec<String>,
-    /// Whether rolling it back drops tables or columns: it creates tables or adds columns
-    /// (header), or its `down` calls `drop_table`/`drop_column` or runs `DROP TABLE`/`DROP COLUMN`.
-    pub down_drops: bool,
+    /// What rolling it back does to the data: the tables and columns it creates (header) are
+    /// dropped, and what its `down` runs ([`crate::down`]).
+    pub down: DownEffect,
 }
 
 impl MigrationCrate {
@@ -93,7 +99,8 @@ impl MigrationCrate {
                 .map_err(|e| Error::Crate(format!("cannot read {}: {e}", file.display())))?;
             migrations.push(Migration {
                 checksum: checksum(&text),
-                header: Header::read(&text),
+                header: Header::read(&text, &file),
+                rebuilds_tables: rebuilds_tables(&text),
                 name,
                 file,
             });
@@ -141,9 +148,22 @@ pub fn checksum(text: &str) -> String {
     format!("{hash:016x}")
 }
 
+/// Whether a migration's source follows SQLite's rebuild procedure (`PRAGMA foreign_keys`).
+fn rebuilds_tables(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words
+        .windows(2)
+        .any(|w| w[0] == "pragma" && w[1] == "foreign_keys")
+}
+
 impl Header {
-    /// Reads the leading `//!` lines, and the `down` function's text for drops.
-    pub fn read(text: &str) -> Header {
+    /// Reads the leading `//!` lines, and what the `down` function does (`file` is where the
+    /// text comes from, for the SQL files it includes).
+    pub fn read(text: &str, file: &Path) -> Header {
         let mut header = Header::default();
         let mut section = "";
         for line in text.lines().take_while(|l| l.starts_with("//!")) {
@@ -160,17 +180,23 @@ impl Header {
                 }
             }
         }
-        header.down_drops = header
-            .changes
+        header.down = crate::down::read(text, file);
+        for c in &header.changes {
+            let created = [
+                ("create table ", "drops table "),
+                ("add column ", "drops column "),
+            ]
             .iter()
-            .any(|c| c.starts_with("create table") || c.starts_with("add column"))
-            || down_text(text).is_some_and(|down| {
-                let upper = down.to_ascii_uppercase();
-                down.contains("drop_table")
-                    || down.contains("drop_column")
-                    || upper.contains("DROP TABLE")
-                    || upper.contains("DROP COLUMN")
+            .find_map(|(made, loss)| {
+                let name = c.strip_prefix(made)?.split_whitespace().next()?;
+                Some(format!("{loss}{name}"))
             });
+            if let Some(loss) = created
+                && !header.down.loses.contains(&loss)
+            {
+                header.down.loses.push(loss);
+            }
+        }
         header
     }
 
@@ -209,21 +235,6 @@ impl Header {
     }
 }
 
-/// The source text of `fn down` in a migration file, when it parses.
-fn down_text(text: &str) -> Option<String> {
-    let file = syn::parse_file(text).ok()?;
-    file.items.iter().find_map(|item| match item {
-        syn::Item::Impl(i) => i.items.iter().find_map(|ii| match ii {
-            syn::ImplItem::Fn(f) if f.sig.ident == "down" => {
-                let block = &f.block;
-                Some(quote::quote!(#block).to_string())
-            }
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,16 +242,28 @@ mod tests {
     #[test]
     fn headers_say_what_changes_and_what_down_drops() {
         let text = "//! Written by `sealift autogen A` for PostgreSQL.\n//! Revises: m1_a\n//!\n//! Changes:\n//! - create table public.post\n//! - add index post_title_idx on public.post (title)\n//!\n//! Hazards:\n//! - blocking: builds an index\n\nuse x;\n";
-        let h = Header::read(text);
+        let h = Header::read(text, Path::new("m.rs"));
         assert_eq!(h.revises.as_deref(), Some("m1_a"));
         assert_eq!(h.changes.len(), 2);
         assert_eq!(h.hazards, ["blocking: builds an index"]);
-        assert!(h.down_drops);
+        assert_eq!(h.down.loses, ["drops table public.post"]);
         assert_eq!(h.tables(), ["public.post"]);
         let hand = "use x;\nstruct M;\nimpl MigrationTrait for M {\n async fn up(&self) {}\n async fn down(&self, m: &SchemaManager) { m.drop_table(Table::drop().table(\"post\").to_owned()).await }\n}\n";
-        assert!(Header::read(hand).down_drops);
+        assert!(
+            Header::read(hand, Path::new("m.rs"))
+                .down
+                .needs_confirmation()
+        );
         let harmless = "impl MigrationTrait for M {\n async fn up(&self) { m.drop_table(x) }\n async fn down(&self) { m.create_table(x) }\n}\n";
-        assert!(!Header::read(harmless).down_drops);
+        assert!(
+            !Header::read(harmless, Path::new("m.rs"))
+                .down
+                .needs_confirmation()
+        );
+        assert!(rebuilds_tables(
+            "db.execute_unprepared(\"PRAGMA  foreign_keys=OFF\")"
+        ));
+        assert!(!rebuilds_tables("PRAGMA foreign_key_list"));
     }
 
     #[test]

@@ -34,15 +34,35 @@ pub struct Step {
     pub up: bool,
     /// The checksum to record with it (up only).
     pub checksum: String,
+    /// It rebuilds SQLite tables ([`crate::migrations::Migration::rebuilds_tables`]): on
+    /// SQLite it runs with foreign keys off on the connection, checked before it commits.
+    pub keys_off: bool,
 }
 
 impl Step {
-    fn arg(&self) -> String {
-        if self.up {
-            format!("up:{}:{}", self.name, self.checksum)
-        } else {
-            format!("down:{}", self.name)
+    /// The step for migration `name` of `krate`, in this direction.
+    pub fn of(krate: &MigrationCrate, name: &str, up: bool) -> Step {
+        let m = krate.get(name);
+        Step {
+            name: name.to_owned(),
+            up,
+            checksum: if up {
+                m.map(|m| m.checksum.clone()).unwrap_or_default()
+            } else {
+                String::new()
+            },
+            keys_off: m.is_some_and(|m| m.rebuilds_tables),
         }
+    }
+
+    fn arg(&self) -> String {
+        format!(
+            "{}:{}:{}:{}",
+            if self.up { "up" } else { "down" },
+            self.name,
+            self.checksum,
+            if self.keys_off { "k" } else { "-" }
+        )
     }
 }
 
@@ -57,6 +77,8 @@ pub enum Event {
     Skipped(String),
     /// Waiting for another run's write lock (SQLite).
     Waiting,
+    /// Something the user should know that does not stop the run.
+    Note(String),
     /// The migration waits for a lock on `on` (a table, or the kind of lock), held by `by`
     /// (PostgreSQL).
     LockWait {
@@ -85,15 +107,6 @@ fn connection_lost(detail: &str) -> bool {
     ]
     .iter()
     .any(|m| detail.contains(m))
-}
-
-/// `5s`, `1500ms`.
-fn show_duration(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}ms", d.as_millis())
-    }
 }
 
 /// What `cargo metadata` says about the migration crate.
@@ -402,6 +415,7 @@ impl Served {
                     }
                     (Some("marked"), Some(_), _) => state.marked = true,
                     (Some("wait"), _, _) => on_event(Event::Waiting),
+                    (Some("note"), Some(text), _) => on_event(Event::Note(text.to_owned())),
                     (Some("lockwait"), Some(on), Some(by)) => {
                         let event = Event::LockWait {
                             on: on.to_owned(),
@@ -470,7 +484,9 @@ impl JobState {
             ),
             Some(name) if timed_out => format!(
                 "{name} waited longer than the lock timeout ({}) for {lock} and gave up, so that the application's queries were not held up behind it; nothing of it is applied. Run the command again once that transaction ends, or allow a longer wait with --lock-timeout (lock_timeout in sealift.toml): {detail}",
-                lock_timeout.map(show_duration).unwrap_or_default()
+                lock_timeout
+                    .map(crate::config::show_duration)
+                    .unwrap_or_default()
             ),
             Some(name) if connection_lost(detail) => format!(
                 "{name} was cut off: the connection to the database was lost while it ran ({detail}); its transaction was rolled back, so nothing of it is applied and it is not recorded. Run the command again once the server is back"

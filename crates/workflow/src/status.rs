@@ -39,6 +39,9 @@ pub struct Status {
     pub missing: Vec<Applied>,
     /// The migrations nothing was written on top of; more than one after two branches merge.
     pub heads: Vec<String>,
+    /// Who holds the migration lock, when a run is migrating the database right now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub running: Option<String>,
 }
 
 impl Status {
@@ -75,6 +78,7 @@ impl Status {
             entries,
             missing,
             heads: heads(krate),
+            running: None,
         }
     }
 
@@ -197,8 +201,30 @@ impl Status {
         })
     }
 
-    /// The migrations `downgrade TARGET` rolls back, newest first.
+    /// The migrations `downgrade TARGET` rolls back, newest first. An applied migration
+    /// whose file is gone and that is newer than one of them stops it: its `down` cannot
+    /// run, and rolling back beneath it would leave it applied on top of older ones undone.
     pub fn downgrade_steps(&self, target: &Target) -> Result<Vec<&Entry>> {
+        let steps = self.downgrade_range(target)?;
+        let oldest = steps
+            .iter()
+            .filter_map(|e| e.applied_at.map(|at| (at, e.name.as_str())))
+            .min();
+        if let Some(oldest) = oldest
+            && let Some(m) = self
+                .missing
+                .iter()
+                .find(|m| (m.applied_at, m.version.as_str()) > oldest)
+        {
+            return Err(Error::Target(format!(
+                "{} is applied, newer than {}, but its file is missing, so it cannot be rolled back and nothing beneath it may be; restore src/{}.rs (git checkout), or `sealift stamp` the database to forget it",
+                m.version, oldest.1, m.version
+            )));
+        }
+        Ok(steps)
+    }
+
+    fn downgrade_range(&self, target: &Target) -> Result<Vec<&Entry>> {
         let applied: Vec<&Entry> = self
             .entries
             .iter()
@@ -427,6 +453,7 @@ mod tests {
                         changes: changes.iter().map(|c| (*c).to_owned()).collect(),
                         ..Header::default()
                     },
+                    rebuilds_tables: false,
                 })
                 .collect(),
         }

@@ -107,6 +107,24 @@ fn tokenize(sql: &str) -> Vec<Token> {
     out
 }
 
+/// The names a statement mentions (unquoted, lowercased), and whether it selects `*`: what a
+/// view reads, as far as its text tells without resolving it (SQLite keeps no dependencies).
+pub fn names_used(sql: &str) -> (std::collections::BTreeSet<String>, bool) {
+    let mut names = std::collections::BTreeSet::new();
+    let mut star = false;
+    for t in tokenize(sql) {
+        let text = &sql[t.start..t.end];
+        match t.kind {
+            Kind::Word => {
+                names.insert(unquote(text).to_lowercase());
+            }
+            Kind::Other if text == "*" => star = true,
+            _ => {}
+        }
+    }
+    (names, star)
+}
+
 /// A cursor over the tokens of one statement.
 struct Tokens<'s> {
     sql: &'s str,

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sealift_ir::{
-    Check, Column, Deferrable, FkAction, ForeignKey, Identity, Index, IndexKey, IndexPart,
-    Namespace, PrimaryKey, QualifiedName, Table, TableKind, Trigger, Unique,
+    Check, Column, Deferrable, Dependent, FkAction, ForeignKey, Identity, Index, IndexKey,
+    IndexPart, Namespace, PrimaryKey, QualifiedName, Table, TableKind, Trigger, Unique,
 };
 
 use super::ddl;
@@ -20,6 +20,7 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
     let mut index_ddl: HashMap<String, ddl::IndexDdl> = HashMap::new();
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     let mut triggers = Vec::new();
+    let mut views = Vec::new();
     for o in rows.objects {
         match o.kind.as_str() {
             "table" | "view" => {
@@ -28,6 +29,9 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
                     t.kind = TableKind::View {
                         materialized: false,
                     };
+                    if let Some(sql) = &o.sql {
+                        views.push((o.name.clone(), ddl::names_used(sql)));
+                    }
                 } else if let Some(sql) = &o.sql {
                     table_ddl.insert(o.name.clone(), ddl::table(sql));
                 }
@@ -127,6 +131,28 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
     for (table, trigger) in triggers {
         if let Some(t) = tables.get_mut(&table) {
             t.triggers.push(trigger);
+        }
+    }
+
+    // What each view reads, read from its text: a table it names, and the columns of that
+    // table it names (all of them for `*`). A column a view reads cannot be dropped from
+    // under it: SQLite would leave the view broken.
+    for (view, (names, star)) in &views {
+        for t in tables.values_mut().filter(|t| !t.kind.is_view()) {
+            if !names.contains(&t.name.to_lowercase()) {
+                continue;
+            }
+            let columns: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| *star || names.contains(&c.name.to_lowercase()))
+                .map(|c| c.name.clone())
+                .collect();
+            t.dependents.push(Dependent {
+                kind: "view".to_owned(),
+                name: view.clone(),
+                columns,
+            });
         }
     }
 

@@ -148,19 +148,78 @@ impl Store {
         Ok(lists)
     }
 
-    /// Takes the lock that serializes sealift runs on this database and history table, calling
-    /// `waiting` once if another run holds it. PostgreSQL: a session advisory lock on this
-    /// connection, tried with backoff (a waiter blocked inside `pg_advisory_lock` would stop
-    /// another run's `CREATE INDEX CONCURRENTLY`). MySQL: a named lock (`GET_LOCK`) held by
-    /// this connection, tried the same way. SQLite: nothing here; each migration takes the
-    /// database's write lock (`BEGIN IMMEDIATE`) and re-checks the history inside it.
-    pub async fn lock(&mut self, waiting: &mut dyn FnMut()) -> Result<()> {
-        match &mut self.session {
-            Session::Postgres(s) => s.lock(&self.table, waiting).await,
-            Session::Mysql(s) => s.lock(&self.table, waiting).await,
-            Session::Sqlite(_) => Ok(()),
+    /// Takes the lock that serializes sealift runs on this database and history table.
+    /// PostgreSQL: a session advisory lock on this connection (never a blocking
+    /// `pg_advisory_lock`: a waiter inside it would stop another run's `CREATE INDEX
+    /// CONCURRENTLY`). MySQL: a named lock (`GET_LOCK`) held by this connection. SQLite: a
+    /// file lock beside the database. Tried every 100 ms, backing off to 2 s apart, so a waiter is
+    /// never inside a statement that blocks. `waiting` hears who holds it (the server's
+    /// process, its program, since when) whenever that changes; after `limit` (none: never)
+    /// it gives up, naming the holder.
+    pub async fn lock(
+        &mut self,
+        limit: Option<Duration>,
+        waiting: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(100);
+        let mut told: Option<String> = None;
+        loop {
+            let got = match &mut self.session {
+                Session::Postgres(s) => s.try_lock(&self.table).await,
+                Session::Mysql(s) => s.try_lock(&self.table).await,
+                Session::Sqlite(s) => s.try_lock().map_err(sqlx::Error::Io),
+            }
+            .map_err(|e| Error::History(format!("cannot take the migration lock: {e}")))?;
+            if got {
+                return Ok(());
+            }
+            let holder = self
+                .holder()
+                .await
+                .unwrap_or_else(|| "another session".to_owned());
+            if told.as_ref() != Some(&holder) {
+                waiting(&holder);
+                told = Some(holder.clone());
+            }
+            if let Some(limit) = limit
+                && started.elapsed() >= limit
+            {
+                return Err(Error::Refused(format!(
+                    "gave up waiting for the migration lock after {}: it is held by {holder}. Another run is migrating this database; wait for it and run the command again, or allow a longer wait with --lock-wait (lock_wait in sealift.toml; 0 waits without limit)",
+                    crate::config::show_duration(limit)
+                )));
+            }
+            let left = limit.map_or(pause, |l| l.saturating_sub(started.elapsed()));
+            tokio::time::sleep(pause.min(left).max(Duration::from_millis(10))).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
         }
-        .map_err(|e| Error::History(format!("cannot take the migration lock: {e}")))
+    }
+
+    /// Who holds the migration lock now, if anyone does (this store not counted): a run in
+    /// progress.
+    pub async fn holder(&mut self) -> Option<String> {
+        match &mut self.session {
+            Session::Postgres(s) => s.holder(&self.table).await.ok().flatten(),
+            Session::Mysql(s) => s.holder(&self.table).await.ok().flatten(),
+            Session::Sqlite(s) => s.holder(),
+        }
+    }
+
+    /// Errs unless this store still holds the lock it took: the server may have closed its
+    /// connection (`idle_session_timeout`, a terminated backend), freeing the lock for
+    /// another run.
+    pub async fn still_locked(&mut self) -> Result<()> {
+        let held = match &mut self.session {
+            Session::Postgres(s) => s.holds().await,
+            Session::Mysql(s) => s.holds().await,
+            Session::Sqlite(s) => Ok(s.holds()),
+        };
+        match held {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(lost("the server no longer lists it as held")),
+            Err(e) => Err(lost(&e.to_string())),
+        }
     }
 
     /// Records the database as having `add` applied and `remove` not, without running them, in
@@ -203,7 +262,11 @@ impl Store {
     pub async fn unlock(&mut self) -> bool {
         match &mut self.session {
             Session::Postgres(s) => s.unlock().await.is_ok(),
-            _ => false,
+            Session::Sqlite(s) => {
+                s.unlock();
+                false
+            }
+            Session::Mysql(_) => false,
         }
     }
 
@@ -292,7 +355,19 @@ impl HistorySql {
         )
     }
 
-    fn insert(&self, table: &str) -> String {
+    /// The row of an applied migration: version, applied_at and (when the table has the
+    /// column) the checksum, as parameters 1 to 3.
+    fn insert(&self, table: &str, columns: &[String]) -> String {
+        if !columns.iter().any(|c| c == CHECKSUM_COLUMN) {
+            return format!(
+                "INSERT INTO {} ({}, {}) VALUES ({}, {})",
+                self.q(table),
+                self.q("version"),
+                self.q("applied_at"),
+                (self.param)(1),
+                (self.param)(2)
+            );
+        }
         format!(
             "INSERT INTO {} ({}, {}, {}) VALUES ({}, {}, {})",
             self.q(table),
@@ -305,13 +380,122 @@ impl HistorySql {
         )
     }
 
-    fn clean(&self, table: &str) -> String {
-        format!(
-            "UPDATE {} SET {} = NULL",
-            self.q(table),
-            self.q(DIRTY_COLUMN)
-        )
+    /// Clears every dirty mark; nothing to do when the table has no such column.
+    fn clean(&self, table: &str, columns: &[String]) -> Option<String> {
+        columns.iter().any(|c| c == DIRTY_COLUMN).then(|| {
+            format!(
+                "UPDATE {} SET {} = NULL",
+                self.q(table),
+                self.q(DIRTY_COLUMN)
+            )
+        })
     }
+}
+
+/// Creates the history table when it is missing and adds sealift's columns where this role
+/// may (a role that writes the table but does not own it cannot: checksums and dirty marks
+/// are then not kept); returns the columns the table has. Each statement on its own, so a
+/// refusal does not end a transaction.
+async fn prepare<DB>(
+    conn: &mut DB::Connection,
+    sql: &HistorySql,
+    table: &str,
+    columns: Vec<String>,
+) -> sqlx::Result<Vec<String>>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let mut have = columns;
+    if have.is_empty() {
+        sqlx::query(sqlx::AssertSqlSafe(sql.create(table)))
+            .execute(&mut *conn)
+            .await?;
+        have = vec!["version".to_owned(), "applied_at".to_owned()];
+    }
+    let missing: Vec<&str> = [CHECKSUM_COLUMN, DIRTY_COLUMN]
+        .into_iter()
+        .filter(|c| !have.iter().any(|h| h == c))
+        .collect();
+    for (ddl, column) in sql.add_columns(table, &have).into_iter().zip(missing) {
+        match sqlx::query(sqlx::AssertSqlSafe(ddl))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => have.push(column.to_owned()),
+            Err(e) if denied(&e) => {}
+            Err(e) if e.to_string().to_lowercase().contains("duplicate column") => {
+                have.push(column.to_owned());
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(have)
+}
+
+/// `stamp`'s rows, on a connection inside the caller's transaction: `remove` deleted, `add`
+/// (name, checksum) inserted, dirty marks cleared.
+async fn stamp_rows<DB>(
+    conn: &mut DB::Connection,
+    sql: &HistorySql,
+    table: &str,
+    columns: &[String],
+    add: &[(String, String)],
+    remove: &[String],
+) -> sqlx::Result<()>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for name in remove {
+        sqlx::query(sqlx::AssertSqlSafe(sql.delete(table)))
+            .bind(name.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let with_checksum = columns.iter().any(|c| c == CHECKSUM_COLUMN);
+    for (name, checksum) in add {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.insert(table, columns)))
+            .bind(name.clone())
+            .bind(now());
+        if with_checksum {
+            q = q.bind(checksum.clone());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    if let Some(clean) = sql.clean(table, columns) {
+        sqlx::query(sqlx::AssertSqlSafe(clean))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The error for a lock that went while sealift held it.
+fn lost(why: &str) -> Error {
+    Error::History(format!(
+        "the migration lock was lost ({why}): the server closed sealift's lock connection, so another run may have started; nothing more was run. Check `sealift current`, then run the command again"
+    ))
+}
+
+/// Whether a failed statement was refused for lack of rights (not the table's owner, a
+/// read-only database), rather than failing for another reason.
+fn denied(e: &sqlx::Error) -> bool {
+    let text = e.to_string().to_lowercase();
+    [
+        "owner",
+        "denied",
+        "permission",
+        "privilege",
+        "readonly",
+        "read-only",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// `name` as a quoted SQL identifier, the standard way (PostgreSQL, SQLite).

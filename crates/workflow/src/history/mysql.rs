@@ -3,13 +3,12 @@
 //! first (each its own commit), then the rows change in one transaction.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sealift_catalog::DatabaseUrl;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, Dirty, HistorySql, connect_with_timeout, now};
+use super::{Applied, Dirty, HistorySql, connect_with_timeout};
 use crate::error::{Error, Result};
 
 const SQL: HistorySql = HistorySql {
@@ -76,34 +75,62 @@ impl Session {
             .collect()
     }
 
-    /// A named lock (`GET_LOCK`) keyed by database and history table, hashed to fit the
-    /// 64-character limit on lock names; tried every 100 ms up to 2 s apart, as on PostgreSQL.
-    /// The server frees it when this connection closes, however the run ends.
-    pub async fn lock(&mut self, table: &str, waiting: &mut dyn FnMut()) -> sqlx::Result<()> {
-        let key: String = sqlx::query_scalar(
+    /// The lock's name: database and history table, hashed to fit the 64-character limit.
+    async fn key(&mut self, table: &str) -> sqlx::Result<String> {
+        sqlx::query_scalar(
             "SELECT CONVERT(CONCAT('sealift:', SHA1(CONCAT(COALESCE(database(), ''), '.', ?))) USING utf8mb4)",
         )
         .bind(table)
         .fetch_one(&mut self.conn)
-        .await?;
-        let mut pause = Duration::from_millis(100);
-        let mut told = false;
-        loop {
-            let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
-                .bind(&key)
-                .fetch_one(&mut self.conn)
-                .await?;
-            if got == Some(1) {
-                self.locked = Some(key);
-                return Ok(());
-            }
-            if !told {
-                waiting();
-                told = true;
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(2));
+        .await
+    }
+
+    /// Tries the named lock (`GET_LOCK`) without waiting; true when this connection holds it
+    /// now. The server frees it when this connection closes, however the run ends.
+    pub async fn try_lock(&mut self, table: &str) -> sqlx::Result<bool> {
+        let key = self.key(table).await?;
+        let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+            .bind(&key)
+            .fetch_one(&mut self.conn)
+            .await?;
+        if got == Some(1) {
+            self.locked = Some(key);
         }
+        Ok(got == Some(1))
+    }
+
+    /// Who else holds the lock: the connection, its user and host, what it does and for how
+    /// long.
+    pub async fn holder(&mut self, table: &str) -> sqlx::Result<Option<String>> {
+        let key = self.key(table).await?;
+        let id: Option<u64> = sqlx::query_scalar("SELECT IS_USED_LOCK(?)")
+            .bind(&key)
+            .fetch_one(&mut self.conn)
+            .await?;
+        let Some(id) = id.filter(|_| self.locked.as_ref() != Some(&key)) else {
+            return Ok(None);
+        };
+        let who: Option<String> = sqlx::query_scalar(
+            "SELECT CONVERT(CONCAT('connection ', ID, ' (', USER, '@', HOST, ', ', COMMAND, ' for ', TIME, ' s, since ', \
+               DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL TIME SECOND, '%Y-%m-%d %H:%i:%s UTC'), ')') USING utf8mb4) \
+             FROM information_schema.PROCESSLIST WHERE ID = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut self.conn)
+        .await?;
+        Ok(Some(who.unwrap_or_else(|| format!("connection {id}"))))
+    }
+
+    /// Whether this connection still holds the lock it took (an error when it went).
+    pub async fn holds(&mut self) -> sqlx::Result<bool> {
+        let Some(key) = self.locked.clone() else {
+            return Ok(false);
+        };
+        let mine: Option<i64> = sqlx::query_scalar("SELECT IS_USED_LOCK(?) = CONNECTION_ID()")
+            .bind(key)
+            .fetch_one(&mut self.conn)
+            .await?;
+        Ok(mine == Some(1))
     }
 
     pub async fn stamp(
@@ -113,29 +140,9 @@ impl Session {
         remove: &[String],
     ) -> sqlx::Result<()> {
         let columns = self.columns(table).await?;
-        for ddl in std::iter::once(SQL.create(table)).chain(SQL.add_columns(table, &columns)) {
-            sqlx::query(AssertSqlSafe(ddl))
-                .execute(&mut self.conn)
-                .await?;
-        }
+        let columns = super::prepare::<sqlx::MySql>(&mut self.conn, &SQL, table, columns).await?;
         let mut tx = self.conn.begin().await?;
-        for name in remove {
-            sqlx::query(AssertSqlSafe(SQL.delete(table)))
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (name, checksum) in add {
-            sqlx::query(AssertSqlSafe(SQL.insert(table)))
-                .bind(name)
-                .bind(now())
-                .bind(checksum)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(AssertSqlSafe(SQL.clean(table)))
-            .execute(&mut *tx)
-            .await?;
+        super::stamp_rows::<sqlx::MySql>(&mut tx, &SQL, table, &columns, add, remove).await?;
         tx.commit().await
     }
 

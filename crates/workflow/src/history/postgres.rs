@@ -1,13 +1,12 @@
 //! The history table and the lock on PostgreSQL.
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sealift_catalog::DatabaseUrl;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, Dirty, HistorySql, connect_with_timeout, now, quote};
+use super::{Applied, Dirty, HistorySql, connect_with_timeout, quote};
 use crate::error::{Error, Result};
 
 const SQL: HistorySql = HistorySql {
@@ -134,33 +133,60 @@ impl Session {
         Ok(out)
     }
 
-    /// A session advisory lock keyed by database, current schema and history table; tried
-    /// every 100 ms up to 2 s apart, so a waiter is never inside a statement that blocks.
-    pub async fn lock(&mut self, table: &str, waiting: &mut dyn FnMut()) -> sqlx::Result<()> {
-        let key: i64 = sqlx::query_scalar(
-            "SELECT hashtextextended(current_database() || '.' || coalesce(current_schema(), '') || '.' || $1, 0)",
+    /// Tries the session advisory lock keyed by database, current schema and history table,
+    /// without waiting; true when this session holds it now. A session that takes it names
+    /// itself and the time in `application_name`, which is how others are told who holds it.
+    pub async fn try_lock(&mut self, table: &str) -> sqlx::Result<bool> {
+        let (key, got): (i64, bool) = sqlx::query_as(
+            "SELECT k, pg_try_advisory_lock(k) FROM (SELECT hashtextextended(current_database() || '.' || coalesce(current_schema(), '') || '.' || $1, 0) AS k) s",
         )
         .bind(table)
         .fetch_one(&mut self.conn)
         .await?;
-        let mut pause = Duration::from_millis(100);
-        let mut told = false;
-        loop {
-            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(key)
-                .fetch_one(&mut self.conn)
-                .await?;
-            if got {
-                self.locked = Some(key);
-                return Ok(());
-            }
-            if !told {
-                waiting();
-                told = true;
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(2));
+        if got {
+            self.locked = Some(key);
+            sqlx::query(
+                "SELECT set_config('application_name', 'sealift, migration lock since ' || to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', false)",
+            )
+            .execute(&mut self.conn)
+            .await?;
         }
+        Ok(got)
+    }
+
+    /// Who else holds the lock: the server process, its program and client, since when.
+    pub async fn holder(&mut self, table: &str) -> sqlx::Result<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT format('process %s (%s%s, %s since %s, connected %s)', a.pid, \
+               coalesce(nullif(a.application_name, ''), 'no application name'), \
+               coalesce(', ' || a.usename || coalesce('@' || host(a.client_addr), ''), ''), \
+               coalesce(a.state, 'unknown'), \
+               to_char(a.state_change AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"'), \
+               to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"')) \
+             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid, \
+               (SELECT hashtextextended(current_database() || '.' || coalesce(current_schema(), '') || '.' || $1, 0) AS k) s \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.pid <> pg_backend_pid() \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid::bigint = ((s.k >> 32) & 4294967295) AND l.objid::bigint = (s.k & 4294967295) \
+             LIMIT 1",
+        )
+        .bind(table)
+        .fetch_optional(&mut self.conn)
+        .await
+    }
+
+    /// Whether this session still holds the lock it took (an error when the connection went).
+    pub async fn holds(&mut self) -> sqlx::Result<bool> {
+        let Some(key) = self.locked else {
+            return Ok(false);
+        };
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 \
+               AND pid = pg_backend_pid() AND classid::bigint = (($1 >> 32) & 4294967295) AND objid::bigint = ($1 & 4294967295))",
+        )
+        .bind(key)
+        .fetch_one(&mut self.conn)
+        .await
     }
 
     pub async fn stamp(
@@ -170,27 +196,10 @@ impl Session {
         remove: &[String],
     ) -> sqlx::Result<()> {
         let columns = self.columns(table).await?;
+        let columns =
+            super::prepare::<sqlx::Postgres>(&mut self.conn, &SQL, table, columns).await?;
         let mut tx = self.conn.begin().await?;
-        for ddl in std::iter::once(SQL.create(table)).chain(SQL.add_columns(table, &columns)) {
-            sqlx::query(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
-        }
-        for name in remove {
-            sqlx::query(AssertSqlSafe(SQL.delete(table)))
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (name, checksum) in add {
-            sqlx::query(AssertSqlSafe(SQL.insert(table)))
-                .bind(name)
-                .bind(now())
-                .bind(checksum)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(AssertSqlSafe(SQL.clean(table)))
-            .execute(&mut *tx)
-            .await?;
+        super::stamp_rows::<sqlx::Postgres>(&mut tx, &SQL, table, &columns, add, remove).await?;
         tx.commit().await
     }
 

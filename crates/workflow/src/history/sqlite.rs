@@ -1,13 +1,19 @@
-//! The history table on SQLite. There is no lock here: each migration the runner applies takes
-//! the database's write lock (`BEGIN IMMEDIATE`) and re-checks the history inside it.
+//! The history table and the lock on SQLite. SQLite has no lock a session can hold across
+//! transactions, so a run's lock is a file lock (`flock`, `LockFileEx`) on
+//! `<database>.sealift-lock` beside the database file, holding the holder's process and
+//! start time as text; the operating system frees it when the process ends, however it ends.
+//! Inside the run each migration also takes the database's write lock (`BEGIN IMMEDIATE`)
+//! and re-checks the history under it, against programs that do not take sealift's lock.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use sealift_catalog::DatabaseUrl;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, Dirty, HistorySql, connect_with_timeout, now, quote};
+use super::{Applied, Dirty, HistorySql, connect_with_timeout, quote};
 use crate::error::{Error, Result};
 
 const SQL: HistorySql = HistorySql {
@@ -20,6 +26,10 @@ const SQL: HistorySql = HistorySql {
 
 pub struct Session {
     conn: SqliteConnection,
+    /// The lock file (none for an in-memory database, which no other process can see).
+    lock_path: Option<PathBuf>,
+    /// The lock file, open and locked while this session holds the lock.
+    locked: Option<std::fs::File>,
 }
 
 impl Session {
@@ -29,9 +39,80 @@ impl Session {
                 reason: url.scrub(&e.to_string()),
             })
         })?;
+        let file = opts.get_filename();
+        let lock_path =
+            (!file.as_os_str().is_empty() && file != Path::new(":memory:")).then(|| {
+                let mut name = file.as_os_str().to_owned();
+                name.push(".sealift-lock");
+                PathBuf::from(name)
+            });
         Ok(Session {
             conn: connect_with_timeout(url, SqliteConnection::connect_with(&opts)).await?,
+            lock_path,
+            locked: None,
         })
+    }
+
+    /// Tries the lock file's lock without waiting; true when this session holds it now.
+    pub fn try_lock(&mut self) -> std::io::Result<bool> {
+        let Some(path) = &self.lock_path else {
+            return Ok(true);
+        };
+        if self.locked.is_some() {
+            return Ok(true);
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(false),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+        let since = crate::time::utc(super::now());
+        let me = format!("process {} (sealift, since {since})\n", std::process::id());
+        file.set_len(0)?;
+        file.write_all(me.as_bytes())?;
+        self.locked = Some(file);
+        Ok(true)
+    }
+
+    /// Who holds the lock file's lock, as its holder wrote it; `None` when it is free.
+    pub fn holder(&mut self) -> Option<String> {
+        let path = self.lock_path.as_ref()?;
+        if self.locked.is_some() {
+            return None;
+        }
+        let file = std::fs::File::open(path).ok()?;
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                None
+            }
+            Err(_) => {
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                Some(match text.trim() {
+                    "" => format!("another process (lock file {})", path.display()),
+                    who => who.to_owned(),
+                })
+            }
+        }
+    }
+
+    /// A file lock stays held while the process lives.
+    pub fn holds(&self) -> bool {
+        self.lock_path.is_none() || self.locked.is_some()
+    }
+
+    /// Releases the lock file's lock.
+    pub fn unlock(&mut self) {
+        if let Some(file) = self.locked.take() {
+            let _ = file.unlock();
+        }
     }
 
     async fn columns(&mut self, table: &str) -> sqlx::Result<Vec<String>> {
@@ -72,30 +153,13 @@ impl Session {
             .bind(table)
             .fetch_all(&mut *tx)
             .await?;
-        for ddl in std::iter::once(SQL.create(table)).chain(SQL.add_columns(table, &columns)) {
-            sqlx::query(AssertSqlSafe(ddl)).execute(&mut *tx).await?;
-        }
-        for name in remove {
-            sqlx::query(AssertSqlSafe(SQL.delete(table)))
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (name, checksum) in add {
-            sqlx::query(AssertSqlSafe(SQL.insert(table)))
-                .bind(name)
-                .bind(now())
-                .bind(checksum)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(AssertSqlSafe(SQL.clean(table)))
-            .execute(&mut *tx)
-            .await?;
+        let columns = super::prepare::<sqlx::Sqlite>(&mut tx, &SQL, table, columns).await?;
+        super::stamp_rows::<sqlx::Sqlite>(&mut tx, &SQL, table, &columns, add, remove).await?;
         tx.commit().await
     }
 
-    pub async fn close(self) {
+    pub async fn close(mut self) {
+        self.unlock();
         let _ = self.conn.close().await;
     }
 }
