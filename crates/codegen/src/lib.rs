@@ -74,20 +74,106 @@ pub fn empty_migration() -> String {
     )
 }
 
-/// The history table a migration crate's `lib.rs` names in `migration_table_name()`
-/// (`Alias::new("my_migrations").into_iden()`, `"my_migrations".into_iden()`): the first string
-/// literal in that method. `None` when the crate keeps sea-orm-migration's `seaql_migrations`,
-/// or when `lib.rs` does not parse (registering will say so).
-pub fn history_table(lib_rs: &str) -> Option<String> {
-    let file = syn::parse_file(lib_rs).ok()?;
+/// What `lib.rs` says of the migration history table's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryTable {
+    /// No `migration_table_name()`: sea-orm-migration's own `seaql_migrations`.
+    Default,
+    /// `migration_table_name()` returns this name: a string literal, or a `const`/`static`
+    /// string of the file it names.
+    Named(String),
+    /// `migration_table_name()` computes its name in a way the source does not show (a call,
+    /// a constant in another file): only the compiled crate can tell.
+    Unresolved,
+}
+
+impl HistoryTable {
+    /// The name, when the source shows it.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            HistoryTable::Named(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// The history table `migration_table_name()` names in a migration crate's `lib.rs`.
+pub fn history_table(lib_rs: &str) -> HistoryTable {
+    let Ok(file) = syn::parse_file(lib_rs) else {
+        return HistoryTable::Default;
+    };
     let method = file.items.iter().find_map(|item| match item {
         Item::Impl(i) => i.items.iter().find_map(|ii| match ii {
             ImplItem::Fn(f) if f.sig.ident == "migration_table_name" => Some(f),
             _ => None,
         }),
         _ => None,
-    })?;
-    first_string(quote!(#method))
+    });
+    let Some(method) = method else {
+        return HistoryTable::Default;
+    };
+    let block = &method.block;
+    let tokens = quote!(#block);
+    if let Some(name) = first_string(tokens.clone()) {
+        return HistoryTable::Named(name);
+    }
+    let mut constants = std::collections::HashMap::new();
+    string_constants(&file.items, &mut constants);
+    idents(tokens)
+        .iter()
+        .find_map(|i| constants.get(i).cloned())
+        .map_or(HistoryTable::Unresolved, HistoryTable::Named)
+}
+
+/// Every `const` and `static` of `items` (modules and impls included) whose value is a string
+/// literal, by name.
+fn string_constants(items: &[Item], out: &mut std::collections::HashMap<String, String>) {
+    for item in items {
+        let (name, expr) = match item {
+            Item::Const(c) => (c.ident.to_string(), &*c.expr),
+            Item::Static(s) => (s.ident.to_string(), &*s.expr),
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    string_constants(inner, out);
+                }
+                continue;
+            }
+            Item::Impl(i) => {
+                for ii in &i.items {
+                    if let ImplItem::Const(c) = ii
+                        && let Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(s),
+                            ..
+                        }) = &c.expr
+                    {
+                        out.insert(c.ident.to_string(), s.value());
+                    }
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        if let Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = expr
+        {
+            out.insert(name, s.value());
+        }
+    }
+}
+
+/// Every identifier in a token stream, in order.
+fn idents(tokens: proc_macro2::TokenStream) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in tokens {
+        match t {
+            proc_macro2::TokenTree::Ident(i) => out.push(i.to_string()),
+            proc_macro2::TokenTree::Group(g) => out.extend(idents(g.stream())),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The migration modules `fn migrations()` lists, in its order: the first path segment of each
@@ -386,7 +472,7 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"
 
 #[cfg(test)]
 mod tests {
-    use super::history_table;
+    use super::{HistoryTable, history_table};
 
     #[test]
     fn registered_modules_come_in_vec_order() {
@@ -452,19 +538,35 @@ mod tests {
                 }
             }
         "#;
-        assert_eq!(history_table(custom).as_deref(), Some("app_migrations"));
+        let named = |n: &str| HistoryTable::Named(n.to_owned());
+        assert_eq!(history_table(custom), named("app_migrations"));
         let short = custom.replace(
             r#"Alias::new("app_migrations").into_iden()"#,
             r#""my_history".into_iden()"#,
         );
-        assert_eq!(history_table(&short).as_deref(), Some("my_history"));
+        assert_eq!(history_table(&short), named("my_history"));
+        let constant = custom.replace(
+            r#"Alias::new("app_migrations").into_iden()"#,
+            "Alias::new(HISTORY).into_iden()",
+        ) + "const HISTORY: &str = \"app_history\";";
+        assert_eq!(history_table(&constant), named("app_history"));
+        let assoc = custom.replace(
+            r#"Alias::new("app_migrations").into_iden()"#,
+            "Alias::new(Self::TABLE).into_iden()",
+        ) + "impl Migrator { const TABLE: &'static str = \"assoc_history\"; }";
+        assert_eq!(history_table(&assoc), named("assoc_history"));
+        let computed = custom.replace(
+            r#"Alias::new("app_migrations").into_iden()"#,
+            "Alias::new(crate::names::history()).into_iden()",
+        );
+        assert_eq!(history_table(&computed), HistoryTable::Unresolved);
         let plain = r#"
             pub struct Migrator;
             impl MigratorTrait for Migrator {
                 fn migrations() -> Vec<Box<dyn MigrationTrait>> { vec!["not this"] }
             }
         "#;
-        assert_eq!(history_table(plain), None);
-        assert_eq!(history_table("fn {"), None);
+        assert_eq!(history_table(plain), HistoryTable::Default);
+        assert_eq!(history_table("fn {"), HistoryTable::Default);
     }
 }

@@ -330,9 +330,17 @@ impl Project {
         let lib = self.migration_dir.join("src/lib.rs");
         ReflectOptions {
             schemas: self.schemas.clone(),
-            history_table: std::fs::read_to_string(lib)
-                .ok()
-                .and_then(|text| sealift_codegen::history_table(&text)),
+            history_table: match std::fs::read_to_string(lib)
+                .map(|text| sealift_codegen::history_table(&text))
+            {
+                Ok(sealift_codegen::HistoryTable::Named(name)) => Some(name),
+                Ok(sealift_codegen::HistoryTable::Unresolved) => {
+                    crate::MigrationCrate::load(&self.migration_dir)
+                        .ok()
+                        .map(|k| k.history_table)
+                }
+                _ => None,
+            },
         }
     }
 

@@ -203,9 +203,10 @@ impl<'a> Reader<'a> {
                     && table == "TABLE"
                     && rename == "RENAME"
                     && to == "TO"
-                    && from.eq_ignore_ascii_case(&format!("_sealift_new_{target}"))
+                    && last_part(from)
+                        .eq_ignore_ascii_case(&format!("_sealift_new_{}", last_part(target)))
                 {
-                    rebuilt.insert(target.to_ascii_uppercase());
+                    rebuilt.insert(last_part(target).to_ascii_uppercase());
                 }
             }
         }
@@ -401,12 +402,25 @@ fn statements(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A statement's words, upper-cased, quotes taken off names; string literals skipped.
+/// A statement's words, upper-cased, quotes taken off names, a qualified name as one word
+/// (`PUBLIC.POST`); string literals skipped.
 fn words(statement: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
     let mut chars = statement.chars().peekable();
+    let mut join = false;
+    let push = |out: &mut Vec<String>, word: String, join: &mut bool| {
+        match out.last_mut() {
+            Some(last) if *join => {
+                last.push('.');
+                last.push_str(&word);
+            }
+            _ => out.push(word),
+        }
+        *join = false;
+    };
     while let Some(c) = chars.next() {
         match c {
+            '.' => join = !out.is_empty(),
             '\'' => {
                 // A string literal: its words are data, not SQL.
                 for d in chars.by_ref() {
@@ -418,7 +432,7 @@ fn words(statement: &str) -> Vec<String> {
             '"' | '`' | '[' => {
                 let close = if c == '[' { ']' } else { c };
                 let name: String = chars.by_ref().take_while(|&d| d != close).collect();
-                out.push(name.to_ascii_uppercase());
+                push(&mut out, name.to_ascii_uppercase(), &mut join);
             }
             c if c.is_alphanumeric() || c == '_' => {
                 let mut word = c.to_string();
@@ -430,12 +444,18 @@ fn words(statement: &str) -> Vec<String> {
                         break;
                     }
                 }
-                out.push(word.to_ascii_uppercase());
+                push(&mut out, word.to_ascii_uppercase(), &mut join);
             }
-            _ => {}
+            c if c.is_whitespace() => {}
+            _ => join = false,
         }
     }
     out
+}
+
+/// The name without its schema.
+fn last_part(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
 }
 
 /// What a statement loses, by its first words (`DROP TABLE`, `TRUNCATE`, `DELETE`, `UPDATE`,
@@ -452,7 +472,12 @@ fn sql_loss(words: &[String], rebuilt: &BTreeSet<String>) -> Option<String> {
         "DROP" => match w(1) {
             "TABLE" => {
                 let name = name_at(2);
-                if rebuilt.contains(&name.to_ascii_uppercase()) {
+                // The table a rebuild replaced, or a scratch table of sealift's own.
+                let last = last_part(&name).to_ascii_uppercase();
+                if rebuilt.contains(&last)
+                    || last.starts_with("_SEALIFT_")
+                    || name.starts_with("temp.")
+                {
                     return None;
                 }
                 Some(format!("drops table {name}"))
@@ -536,6 +561,7 @@ mod tests {
             ("truncate table \"post\"", "empties table post"),
             ("DELETE FROM post WHERE id > 3", "deletes rows"),
             ("DROP TABLE IF EXISTS \"precious\"", "drops table precious"),
+            ("DROP TABLE \"app\".\"post\"", "drops table app.post"),
             ("DROP TYPE mood CASCADE", "drops type mood with CASCADE"),
             (
                 "ALTER TABLE post DROP COLUMN body",
@@ -561,6 +587,8 @@ mod tests {
             "DROP INDEX idx_post_title",
             "INSERT INTO log (msg) VALUES ('DELETE everything')",
             "CREATE TABLE \"_sealift_new_post\" (id int); INSERT INTO \"_sealift_new_post\" SELECT * FROM \"post\"; DROP TABLE \"post\"; ALTER TABLE \"_sealift_new_post\" RENAME TO \"post\"",
+            "DROP TABLE temp.\"_sealift_rebuild_guard\"",
+            "CREATE TABLE \"_sealift_new_post\" (id int); DROP TABLE \"app\".\"post\"; ALTER TABLE \"app\".\"_sealift_new_post\" RENAME TO \"post\"",
         ] {
             let body = format!(
                 "        manager.get_connection().execute_unprepared(r#\"{sql}\"#).await?;"

@@ -105,13 +105,21 @@ impl MigrationCrate {
                 file,
             });
         }
-        Ok(MigrationCrate {
+        let mut krate = MigrationCrate {
             dir: dir.to_path_buf(),
             migrator,
-            history_table: sealift_codegen::history_table(&lib)
-                .unwrap_or_else(|| DEFAULT_HISTORY_TABLE.to_owned()),
+            history_table: DEFAULT_HISTORY_TABLE.to_owned(),
             migrations,
-        })
+        };
+        krate.history_table = match sealift_codegen::history_table(&lib) {
+            sealift_codegen::HistoryTable::Default => DEFAULT_HISTORY_TABLE.to_owned(),
+            sealift_codegen::HistoryTable::Named(name) => name,
+            // Only the compiled crate knows: its runner says.
+            sealift_codegen::HistoryTable::Unresolved => {
+                crate::runner::Runner::build(&krate)?.history_table()?
+            }
+        };
+        Ok(krate)
     }
 
     /// The migration named `name`.

@@ -306,6 +306,24 @@ impl Runner {
         })
     }
 
+    /// The history table `Migrator::migration_table_name()` returns, asked of the compiled
+    /// crate (for a name the source does not show).
+    pub fn history_table(&self) -> Result<String> {
+        let out = Command::new(&self.binary)
+            .arg("table")
+            .env_remove("DATABASE_URL")
+            .output()
+            .map_err(|e| Error::Run(format!("cannot start {}: {e}", self.binary.display())))?;
+        let name = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if !out.status.success() || name.is_empty() {
+            return Err(Error::Run(format!(
+                "cannot ask the migration crate for its history table: {}",
+                last_lines(&String::from_utf8_lossy(&out.stderr))
+            )));
+        }
+        Ok(name)
+    }
+
     /// The SQL `steps` would run on `backend`, with the history-table statements, without a
     /// database. A migration that reads the database cannot be rendered: the error names it.
     pub fn sql(&self, backend: Backend, table: &str, steps: &[Step]) -> Result<String> {

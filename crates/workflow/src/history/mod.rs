@@ -185,7 +185,7 @@ impl Store {
             if let Some(limit) = limit
                 && started.elapsed() >= limit
             {
-                return Err(Error::Refused(format!(
+                return Err(Error::History(format!(
                     "gave up waiting for the migration lock after {}: it is held by {holder}. Another run is migrating this database; wait for it and run the command again, or allow a longer wait with --lock-wait (lock_wait in sealift.toml; 0 waits without limit)",
                     crate::config::show_duration(limit)
                 )));

@@ -103,7 +103,8 @@ impl Session {
     /// long.
     pub async fn holder(&mut self, table: &str) -> sqlx::Result<Option<String>> {
         let key = self.key(table).await?;
-        let id: Option<u64> = sqlx::query_scalar("SELECT IS_USED_LOCK(?)")
+        // Read as text: the servers differ on the integer type it comes back as.
+        let id: Option<String> = sqlx::query_scalar("SELECT CAST(IS_USED_LOCK(?) AS CHAR)")
             .bind(&key)
             .fetch_one(&mut self.conn)
             .await?;
@@ -115,7 +116,7 @@ impl Session {
                DATE_FORMAT(UTC_TIMESTAMP() - INTERVAL TIME SECOND, '%Y-%m-%d %H:%i:%s UTC'), ')') USING utf8mb4) \
              FROM information_schema.PROCESSLIST WHERE ID = ?",
         )
-        .bind(id)
+        .bind(&id)
         .fetch_optional(&mut self.conn)
         .await?;
         Ok(Some(who.unwrap_or_else(|| format!("connection {id}"))))

@@ -8,7 +8,8 @@
 //! Usage: `serve TABLE` (SEALIFT_LOCK_TIMEOUT_MS), then one job per line on stdin:
 //! `job ID URL SEARCH_PATH STEP...`, tab-separated, URL and SEARCH_PATH in hex (`-` for no
 //! search path): the jobs run side by side, each on its own connection, and every line this
-//! prints starts with its job's ID. `sql BACKEND TABLE STEP...` prints the SQL. STEP is
+//! prints starts with its job's ID. `sql BACKEND TABLE STEP...` prints the SQL; `table` prints
+//! the history table `Migrator` names. STEP is
 //! `DIRECTION:NAME:CHECKSUM:FLAGS`: `up` or `down`, the checksum to record (up only), and
 //! `k` in FLAGS when the migration rebuilds SQLite tables (its file says `PRAGMA
 //! foreign_keys`), so it runs with foreign keys off on the connection, SQLite's procedure.
@@ -65,7 +66,11 @@ async fn run(args: &[String]) -> Result<(), String> {
             same_table(&args[2])?;
             sql(backend, &args[2], &steps(&args[3..])?).await
         }
-        _ => Err("usage: serve TABLE | sql BACKEND TABLE STEP...".to_owned()),
+        Some("table") => {
+            println!("{}", Migrator::migration_table_name().to_string());
+            Ok(())
+        }
+        _ => Err("usage: serve TABLE | sql BACKEND TABLE STEP... | table".to_owned()),
     }
 }
 
@@ -155,7 +160,7 @@ fn same_table(table: &str) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "sealift read the history table `{table}` from lib.rs, but Migrator::migration_table_name() is `{actual}`; return a string literal there (e.g. \"{actual}\".into_iden())"
+        "sealift read the history table `{table}` from lib.rs, but Migrator::migration_table_name() is `{actual}`; return a string literal or a constant of lib.rs there (e.g. \"{actual}\".into_iden())"
     ))
 }
 

@@ -1,0 +1,230 @@
+//! What the workflow test suites share: a project made with `sealift init` in a temp folder,
+//! sealift run in it against a test database, and readings of where the database stands.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use sealift_catalog::{DatabaseUrl, ReflectOptions};
+use sealift_ir::Dialect;
+use sealift_testkit::{TempDir, cargo, dump_unordered, e2e_env, seed_lockfile};
+
+pub const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "author")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+/// A project folder: entities, `sealift.toml`, a migration crate.
+pub struct Project {
+    _dir: TempDir,
+    pub root: PathBuf,
+    pub migration: PathBuf,
+    pub url: String,
+}
+
+impl Project {
+    /// `sealift init` in a new folder, with `author` as the only entity.
+    pub fn new(label: &str, url: &str) -> Project {
+        let dir = TempDir::new(label);
+        let root = dir.path().to_path_buf();
+        let entities = root.join("entity/src");
+        std::fs::create_dir_all(&entities).unwrap();
+        std::fs::write(entities.join("mod.rs"), "pub mod author;\n").unwrap();
+        std::fs::write(entities.join("author.rs"), AUTHOR).unwrap();
+        // A crate name per test: the tests build in one target folder at the same time.
+        let crate_dir = format!("migration_{label}");
+        let p = Project {
+            migration: root.join(&crate_dir),
+            _dir: dir,
+            root,
+            url: url.to_owned(),
+        };
+        p.ok(&["init", "--migration-dir", &crate_dir]);
+        seed_lockfile(&p.migration);
+        p
+    }
+
+    pub fn sealift_with(&self, url: &str, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_sealift"))
+            .args(args)
+            .current_dir(&self.root)
+            .env("DATABASE_URL", url)
+            .env("NO_COLOR", "1")
+            .envs(e2e_env())
+            .output()
+            .expect("run sealift")
+    }
+
+    pub fn sealift(&self, args: &[&str]) -> Output {
+        self.sealift_with(&self.url, args)
+    }
+
+    /// Runs sealift, asserting exit 0; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.sealift(args);
+        assert!(
+            out.status.success(),
+            "sealift {args:?} failed ({})\n{}{}",
+            out.status,
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    /// Runs sealift, asserting the exit code; returns stdout and stderr together.
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        let out = self.sealift(args);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(code), "sealift {args:?}\n{all}");
+        all
+    }
+
+    pub fn entity(&self, file: &str, text: &str) {
+        let dir = self.root.join("entity/src");
+        std::fs::write(dir.join(file), text).unwrap();
+        let mods: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let name = e.unwrap().file_name().to_string_lossy().into_owned();
+                let module = name.strip_suffix(".rs")?.to_owned();
+                (module != "mod").then(|| format!("pub mod {module};\n"))
+            })
+            .collect();
+        std::fs::write(dir.join("mod.rs"), mods.concat()).unwrap();
+    }
+
+    /// The migrations lib.rs lists, in order.
+    pub fn migrations(&self) -> Vec<String> {
+        let lib = std::fs::read_to_string(self.migration.join("src/lib.rs")).unwrap();
+        sealift_codegen::registered(&lib).unwrap()
+    }
+
+    /// Writes a hand-written migration through `sealift create`, with `up` and `down` bodies.
+    pub fn hand_written(&self, name: &str, up: &str, down: &str) -> String {
+        let unused = "        let _ = manager;";
+        let up = if up.is_empty() { unused } else { up };
+        let down = if down.is_empty() { unused } else { down };
+        self.ok(&["create", name]);
+        let module = self.migrations().pop().unwrap();
+        let path = self.migration.join(format!("src/{module}.rs"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replacen(
+                "async fn up(&self, _manager: &SchemaManager) -> Result<(), DbErr> {\n        Ok(())",
+                &format!("async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{up}\n        Ok(())"),
+                1,
+            )
+            .replacen(
+                "async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {\n        Ok(())",
+                &format!("async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{\n{down}\n        Ok(())"),
+                1,
+            );
+        assert!(text.contains("manager: &SchemaManager"), "{text}");
+        std::fs::write(&path, text).unwrap();
+        module
+    }
+
+    /// Runs the migration crate's own command line (`cargo run -- ARGS`, sea-orm-migration's
+    /// `cli::run_cli`) against the project's database, without asserting how it ended.
+    pub fn seaorm(&self, args: &[&str]) -> Output {
+        seed_lockfile(&self.migration);
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        Command::new(cargo)
+            .arg("run")
+            .arg("--quiet")
+            .arg("--manifest-path")
+            .arg(self.migration.join("Cargo.toml"))
+            .arg("--")
+            .args(args)
+            .envs(e2e_env())
+            .env("DATABASE_URL", &self.url)
+            .output()
+            .expect("run cargo")
+    }
+
+    /// What sea-orm-migration's own `status` says: (name, applied) in its order.
+    pub fn seaorm_status(&self) -> Vec<(String, bool)> {
+        let out = cargo(
+            &self.migration,
+            &["run", "--quiet", "--", "status"],
+            Some(&self.url),
+            "status",
+        );
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        all.lines()
+            .filter_map(|l| {
+                let rest = &l[l.find("Migration '")? + "Migration '".len()..];
+                let (name, state) = rest.split_once("'... ")?;
+                Some((name.to_owned(), state.trim() == "Applied"))
+            })
+            .collect()
+    }
+
+    /// Asserts `at`, and that sea-orm-migration's own `status` says the same.
+    pub fn agrees(&self, expected: Option<&str>) {
+        let want = self.at(expected);
+        assert_eq!(self.seaorm_status(), want, "cargo run -- status disagrees");
+    }
+
+    /// Asserts that `current` names `expected` (None: base) and that its exit code says whether
+    /// the database is at head; returns (migration, applied) as `status` would list them.
+    pub fn at(&self, expected: Option<&str>) -> Vec<(String, bool)> {
+        let out = self.sealift(&["current"]);
+        let stdout = text(&out.stdout);
+        match expected {
+            Some(name) => assert!(
+                stdout.starts_with(&format!("Current: {name} (applied ")),
+                "expected {name}\n{stdout}"
+            ),
+            None => assert!(stdout.starts_with("Current: base"), "{stdout}"),
+        }
+        let all = self.migrations();
+        let at = expected.map_or(0, |n| all.iter().position(|m| m == n).unwrap() + 1);
+        assert_eq!(
+            out.status.code(),
+            Some(if at == all.len() { 0 } else { 1 }),
+            "{stdout}"
+        );
+        all.iter()
+            .enumerate()
+            .map(|(i, m)| (m.clone(), i < at))
+            .collect()
+    }
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub async fn catalog(url: &str) -> String {
+    let url = DatabaseUrl::parse(url).unwrap();
+    let mut schema = sealift_catalog::reflect(&url, &ReflectOptions::default())
+        .await
+        .unwrap()
+        .schema;
+    if schema.dialect == Dialect::Mysql {
+        // A MySQL test database's name is its namespace: two databases compare by content.
+        schema = sealift_testkit::namespace_renamed(schema, "db");
+    }
+    dump_unordered(&schema)
+}
+
+pub fn label(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Postgres => "pg",
+        Dialect::Sqlite => "sqlite",
+        Dialect::Mysql => "my",
+    }
+}
