@@ -23,6 +23,7 @@ use sealift_entity::{LowerOptions, Lowered, SourceFile};
 use sealift_ir::{Dialect, Schema};
 use sealift_testkit::{TempDir, TestDb, e2e_env};
 
+mod compile;
 mod tenants;
 
 /// The allocator the `sealift` binary uses, so the phases are timed as they run there.
@@ -62,6 +63,10 @@ struct Args {
     /// With --tenants: skip the loop of single-schema checks.
     #[arg(long)]
     no_loop: bool,
+    /// Instead: the first migration of --tables new tables, written by `sealift autogen` and
+    /// built with cargo: the build's time and rustc's peak memory (see `compile.rs`).
+    #[arg(long)]
+    compile: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +95,9 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if args.compile {
+        return compile::bench(&args.sealift, args.tables, args.keep_database);
+    }
     if let Some(tenants) = args.tenants {
         return runtime.block_on(tenants::bench(tenants::Options {
             sealift: &args.sealift,
@@ -458,7 +466,7 @@ fn checked(lowered: Lowered) -> Result<Schema> {
     Ok(lowered.schema)
 }
 
-fn status_enum() -> SourceFile {
+pub(crate) fn status_enum() -> SourceFile {
     SourceFile {
         path: PathBuf::from("status.rs"),
         text: r#"use sea_orm::entity::prelude::*;
@@ -479,7 +487,7 @@ pub enum Status {
 }
 
 /// Table `i`'s entity: 5 to 9 columns, a foreign key to table `i - 1`.
-fn source(i: usize, drift: Option<Drift>) -> SourceFile {
+pub(crate) fn source(i: usize, drift: Option<Drift>) -> SourceFile {
     let name = format!("t{i:05}");
     let mut fields = vec![
         "    #[sea_orm(primary_key)]\n    pub id: i32,".to_owned(),

@@ -227,3 +227,51 @@ fn a_password_in_the_url_never_shows() {
         }
     }
 }
+
+/// A URL on the command line where a command takes none, or where `inspect` takes it (as the
+/// README spells it), or after a flag clap refuses: clap's error quotes the arguments, and
+/// no password shows in it.
+#[test]
+fn argument_errors_never_show_the_password() {
+    let url = format!("mysql://root:{ENCODED}@127.0.0.1:1/app");
+    let long = format!("--database-url={url}");
+    let cases: [&[&str]; 6] = [
+        &["inspect", &url],
+        &["diff", &url],
+        &["check", &long, "--frobnicate"],
+        &["upgrade", "--database-url", &url, "head", "extra"],
+        &["nonsense", &url],
+        &["inspect", &url, "--database-url", &url],
+    ];
+    for args in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
+            .args(args)
+            .current_dir(std::env::temp_dir())
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !all.contains(ENCODED) && !all.contains(DECODED),
+            "the password shows with {args:?}:\n{all}"
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}:\n{all}");
+    }
+    // `inspect URL` is the URL, not an error: it reaches the (unreachable) server.
+    let out = Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .args(["inspect", &url])
+        .current_dir(std::env::temp_dir())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("root:***@127.0.0.1:1") && !said.contains("unexpected argument"),
+        "{said}"
+    );
+}

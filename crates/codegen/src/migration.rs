@@ -38,8 +38,8 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         uses_other_backend: false,
         refusals: Vec::new(),
     };
-    let up = g.body(&plan.up, "up");
-    let down = g.body(&plan.down, "down");
+    let (up, up_parts) = g.direction(&plan.up, "up");
+    let (down, down_parts) = g.direction(&plan.down, "down");
     // A direction with nothing to run on this backend must not warn about its parameter.
     let param = |body: &TokenStream| {
         if body.to_string().contains("manager") {
@@ -51,7 +51,15 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
     let (up_param, down_param) = (param(&up), param(&down));
     let backend_import = (up.to_string() + &down.to_string())
         .contains("DbBackend")
-        .then(|| quote! { use sea_orm_migration::sea_orm::DbBackend; });
+        .then_some(())
+        .or_else(|| {
+            up_parts
+                .iter()
+                .chain(&down_parts)
+                .any(|p| p.contains("DbBackend::"))
+                .then_some(())
+        })
+        .map(|()| quote! { use sea_orm_migration::sea_orm::DbBackend; });
     let type_import = g.uses_type.then(|| {
         quote! { use sea_orm_migration::sea_query::extension::postgres::Type; }
     });
@@ -98,11 +106,21 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
     } else {
         String::new()
     };
+    let parts: String = up_parts
+        .iter()
+        .chain(&down_parts)
+        .map(|p| format!("\n{p}"))
+        .collect();
     format!(
-        "{}\n{uses}\n{migration}\n{implementation}{helper}",
+        "{}\n{uses}\n{migration}\n{implementation}{parts}{helper}",
         header(plan, options, &g.refusals)
     )
 }
+
+/// Steps per function in a long direction: `up` then calls `up_1`, `up_2`, ... in turn. One
+/// function of thousands of steps makes rustc's memory and time grow much faster than the
+/// code (an async function is one state machine); many small ones grow with it.
+const STEPS_PER_FUNCTION: usize = 10;
 
 /// The reviewer's summary: what changes, what can go wrong, what the data says.
 /// `elsewhere` lists the steps that return an error on some backend, as the bodies found them.
@@ -225,14 +243,44 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
-    /// The statements of one direction, each step under a comment naming it.
-    fn body(&mut self, steps: &[Step], direction: &str) -> TokenStream {
+    /// One direction: the body of its trait method, and the functions that body calls in
+    /// turn when the direction is long (each laid out on its own, comments restored).
+    fn direction(&mut self, steps: &[Step], direction: &str) -> (TokenStream, Vec<String>) {
+        if steps.len() <= STEPS_PER_FUNCTION {
+            return (self.body(steps, direction, 0), Vec::new());
+        }
+        let mut calls = TokenStream::new();
+        let mut parts = Vec::new();
+        for (k, chunk) in steps.chunks(STEPS_PER_FUNCTION).enumerate() {
+            let first = k * STEPS_PER_FUNCTION;
+            let name = quote::format_ident!("{direction}_{}", k + 1);
+            let body = self.body(chunk, direction, first);
+            let doc = format!(
+                " Steps {} to {} of `{direction}`.",
+                first + 1,
+                first + chunk.len()
+            );
+            let code = unparse(quote! {
+                #[doc = #doc]
+                async fn #name(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+                    #body
+                }
+            });
+            parts.push(self.restore_comments(&code));
+            calls.extend(quote! { #name(manager).await?; });
+        }
+        (quote! { #calls Ok(()) }, parts)
+    }
+
+    /// The statements of `steps` (numbered from `first + 1`), each under a comment naming it.
+    fn body(&mut self, steps: &[Step], direction: &str, first: usize) -> TokenStream {
         let mut steps_code = TokenStream::new();
         for (i, s) in steps.iter().enumerate() {
-            let label = format!("{}. {}", i + 1, s.change);
-            let n = self.comment(label.clone());
-            steps_code.extend(quote! { __sealift_comment!(#n); });
-            steps_code.extend(self.step(s, &label, (direction, i + 1)));
+            let n = first + i + 1;
+            let label = format!("{n}. {}", s.change);
+            let marker = self.comment(label.clone());
+            steps_code.extend(quote! { __sealift_comment!(#marker); });
+            steps_code.extend(self.step(s, &label, (direction, n)));
         }
         // The connection is named only when some statement runs as text.
         let db = steps_code
@@ -287,13 +335,19 @@ impl Gen<'_> {
             Some(sealift_diff::OnSqlite::Instead(c)) => c.as_ref(),
             _ => &step.change,
         };
-        if per_backend.iter().all(|(_, _, s)| *s == per_backend[0].2) {
+        if per_backend
+            .iter()
+            .all(|(d, _, s)| renders_alike(&per_backend[0].2, s, *d))
+        {
             return self.statements(c, per_backend[0].0, &per_backend[0].2, label);
         }
-        // Backends with the same statements share an arm, in the order above.
+        // Backends on which the same code runs the same SQL share an arm, in the order above.
         let mut arms: Vec<(Vec<&str>, Dialect, &Vec<Statement>)> = Vec::new();
         for (d, name, stmts) in &per_backend {
-            match arms.iter_mut().find(|(_, _, s)| *s == stmts) {
+            match arms
+                .iter_mut()
+                .find(|(_, _, s)| renders_alike(s, stmts, *d))
+            {
                 Some(arm) => arm.0.push(name),
                 None => arms.push((vec![name], *d, stmts)),
             }
@@ -760,6 +814,19 @@ fn sqlite_rebuild(statements: &[String]) -> TokenStream {
         txn.commit().await?;
         db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
     }
+}
+
+/// Whether running `theirs` on backend `d` runs the SQL `mine` was planned to run there: the
+/// same statements, or schema statements sea-query renders alike on `d` (it leaves out what
+/// the backend has no syntax for, such as a foreign key's name on SQLite). Sharing the code
+/// keeps long migrations small.
+fn renders_alike(theirs: &[Statement], mine: &[Statement], d: Dialect) -> bool {
+    theirs == mine
+        || theirs.len() == mine.len()
+            && theirs.iter().zip(mine).all(|(a, b)| match (a, b) {
+                (Statement::Schema(_), Statement::Schema(_)) => a.to_sql(d) == b.to_sql(d),
+                _ => a == b,
+            })
 }
 
 /// A raw string literal, `r#"..."#` with enough hashes, so SQL reads as written; an escaped
