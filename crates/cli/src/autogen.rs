@@ -59,7 +59,11 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         print(&blocked(plan, style))?;
         return Ok(ExitCode::from(EXIT_REFUSED));
     }
-    let findings = findings(&planned).await;
+    let (findings, in_the_way) = findings(&planned).await;
+    if !in_the_way.is_empty() {
+        print(&fails_on_rows(&in_the_way, style))?;
+        return Ok(ExitCode::from(EXIT_REFUSED));
+    }
     let command = format!("sealift autogen {}", args.name);
     let text = sealift_codegen::set_revises(
         &sealift_codegen::migration_file(
@@ -125,23 +129,54 @@ fn blocked(plan: &Plan, style: Style) -> String {
     out
 }
 
-/// Row and NULL counts for the data-dependent steps, read from the live database. Counting is
-/// best effort: when it fails the reviewer is told, and the migration is still written.
-async fn findings(planned: &Planned) -> Vec<String> {
+/// Row and NULL counts for the data-dependent steps, read from the live database, and those
+/// among them that are not zero: each counts rows on which its step fails, so the migration
+/// would fail as the database is now. Counting is best effort: when it fails the reviewer is
+/// told, and the migration is still written.
+async fn findings(planned: &Planned) -> (Vec<String>, Vec<String>) {
     let probes = sealift_diff::probes(&planned.plan);
     if probes.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let sql: Vec<String> = probes.iter().map(|p| p.sql.clone()).collect();
-    match sealift_catalog::counts(&planned.url, &sql).await {
+    let mut in_the_way = Vec::new();
+    let findings = match sealift_catalog::counts(&planned.url, &sql).await {
         Ok(counts) => probes
             .iter()
             .zip(counts)
             .map(|(p, n)| match n {
-                Ok(n) => p.finding(n),
+                Ok(n) => {
+                    if n > 0 {
+                        in_the_way.push(p.finding(n));
+                    }
+                    p.finding(n)
+                }
                 Err(e) => format!("{} (not counted: {e})", p.finding_unknown()),
             })
             .collect(),
         Err(e) => vec![format!("row counts unavailable: {e}")],
+    };
+    (findings, in_the_way)
+}
+
+/// Why the migration would fail on the rows there now, and the ways out.
+fn fails_on_rows(in_the_way: &[String], style: Style) -> String {
+    let mut out = format!(
+        "{}
+",
+        style.danger(
+            "Nothing written: this migration would fail on the rows the database holds now."
+        )
+    );
+    for f in in_the_way {
+        let _ = writeln!(out, "  - {f}");
     }
+    out.push_str(
+        "Ways out:
+           - a NOT NULL column new to a table with rows: give the field a default (#[sea_orm(default_value = ...)]), or make it nullable (Option<T>)
+           - or fill it first: add it nullable now, write a migration from `sealift create` that fills it (UPDATE ...), then make it NOT NULL with `sealift autogen`
+           - NULLs, duplicates, orphans or values the new type drops: fix those rows first, by hand or in a migration from `sealift create`, then run again
+",
+    );
+    out
 }

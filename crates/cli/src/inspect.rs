@@ -22,6 +22,7 @@ pub async fn run(mut args: InspectArgs) -> Result<ExitCode> {
         if let Some(first) = project.schemas.first() {
             options.default_schema = first.clone();
         }
+        options.disabled_features = project.disabled_features.clone();
         entities::load(project.entity_dirs()?, &options)?
     } else {
         let url = project.database_url()?;

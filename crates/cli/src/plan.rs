@@ -194,6 +194,9 @@ async fn reflect(
     if let Some(first) = project.schemas.first().or(catalog.schemas().first()) {
         lower.default_schema = first.clone();
     }
+    // An `enum_name = "schema.type"` names a type of a schema the database has.
+    lower.schemas = catalog.available().to_vec();
+    lower.disabled_features = project.disabled_features.clone();
     let default_schema = lower.default_schema.clone();
     // The receiver is gone only when reading the entity files failed, which is reported.
     let _ = lower_to.send(lower);

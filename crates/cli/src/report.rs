@@ -85,6 +85,7 @@ pub fn plan_text(plan: &Plan, findings: &[String], style: Style) -> String {
                     HazardKind::DataDependent => style.warn("data-dependent"),
                     HazardKind::Blocking => style.warn("blocking"),
                     HazardKind::Blocked => style.danger("blocked"),
+                    HazardKind::Behavior => style.warn("behavior"),
                 };
                 let _ = writeln!(out, "      ! {label}: {}", h.message);
             }

@@ -269,6 +269,7 @@ pub async fn check(
         &parsed,
         &LowerOptions {
             default_schema: first_schema.clone(),
+            disabled_features: project.disabled_features.clone(),
             ..LowerOptions::new(dialect)
         },
     );
@@ -305,6 +306,7 @@ pub async fn check(
             };
             let lower = LowerOptions {
                 default_schema: schema.clone(),
+                disabled_features: project.disabled_features.clone(),
                 ..LowerOptions::new(dialect)
             };
             let mut desired = sealift_entity::lower(&parsed, &lower).schema;

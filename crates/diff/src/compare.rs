@@ -19,8 +19,9 @@ use crate::dialect::backend;
 use crate::expr;
 use crate::{DiffOptions, Note};
 
-/// SeaORM names the indexes it creates `idx-{table}-...`: those are managed; other indexes that
-/// no entity asks for are the DBA's and are left alone.
+/// SeaORM names the indexes it creates `idx-{table}-{column}` (`indexed`) and
+/// `idx-{table}-{key}` (`unique_key` groups, SeaORM 2.0): an index of that exact shape no
+/// entity asks for any more is dropped; any other index is the DBA's and is left alone.
 const SEAORM_INDEX_PREFIX: &str = "idx-";
 
 /// Every change from `current` to `desired`, unordered, with notes on what is left alone.
@@ -35,6 +36,7 @@ pub fn compare(
         current,
         changes: Vec::new(),
         notes: Vec::new(),
+        unique_keys: states_unique_keys(desired),
     };
     let empty = Namespace::default();
     let names: BTreeSet<&String> = desired
@@ -65,6 +67,30 @@ struct Cx<'a> {
     current: &'a Schema,
     changes: Vec<Change>,
     notes: Vec<Note>,
+    /// The entities state unique keys of several columns (SeaORM 2.0's `unique_key`), so a
+    /// unique index of SeaORM's naming that none asks for any more is theirs to drop. Before
+    /// 2.0 an entity cannot state one: such keys are the DBA's.
+    unique_keys: bool,
+}
+
+/// Whether any entity declares a `unique_key` group (lowered as a unique index or key named
+/// `idx-{table}-{key}`, or over several columns).
+fn states_unique_keys(desired: &Schema) -> bool {
+    desired
+        .namespaces
+        .values()
+        .flat_map(|n| n.tables.values())
+        .any(|t| {
+            t.indexes
+                .iter()
+                .any(|i| i.unique && i.name.starts_with(SEAORM_INDEX_PREFIX))
+                || t.uniques.iter().any(|u| {
+                    u.columns.len() > 1
+                        || u.name
+                            .as_deref()
+                            .is_some_and(|n| n.starts_with(SEAORM_INDEX_PREFIX))
+                })
+        })
 }
 
 impl Cx<'_> {
@@ -540,8 +566,19 @@ impl Cx<'_> {
             }
             match holder {
                 UniqueHolder::Constraint(u) => {
-                    self.changes
-                        .push(Change::remove(ns, t.clone(), Part::Unique(u.clone())))
+                    let uses_dropped = u.columns.iter().any(|c| dropped.contains(c.as_str()));
+                    if uses_dropped || self.seaorm_made(t, u.name.as_deref(), &u.columns, true) {
+                        self.changes
+                            .push(Change::remove(ns, t.clone(), Part::Unique(u.clone())));
+                    } else {
+                        self.note(
+                            format!("{ns}.{t}.{}", u.name.as_deref().unwrap_or("unique")),
+                            format!(
+                                "unique key on ({}) no entity declares, and not one SeaORM makes; left alone",
+                                u.columns.join(", ")
+                            ),
+                        );
+                    }
                 }
                 UniqueHolder::Index(i) => self.drop_or_note_index(ns, have, i, dropped),
             }
@@ -560,10 +597,15 @@ impl Cx<'_> {
         index: &Index,
         dropped: &BTreeSet<&str>,
     ) {
-        let uses_dropped = index_columns(table, index)
-            .iter()
-            .any(|c| dropped.contains(c.as_str()));
-        if index.name.starts_with(SEAORM_INDEX_PREFIX) || uses_dropped {
+        let columns = index_columns(table, index);
+        let uses_dropped = columns.iter().any(|c| dropped.contains(c.as_str()));
+        let plain = plain_columns(index)
+            .map(|cols| cols.into_iter().map(str::to_owned).collect::<Vec<String>>());
+        let seaorm = plain.is_some_and(|cols| {
+            index.predicate.is_none()
+                && self.seaorm_made(&table.name, Some(&index.name), &cols, index.unique)
+        });
+        if seaorm || uses_dropped {
             self.changes.push(Change::remove(
                 ns,
                 table.name.clone(),
@@ -574,6 +616,35 @@ impl Cx<'_> {
                 format!("{ns}.{}.{}", table.name, index.name),
                 "index no entity declares; left alone",
             );
+        }
+    }
+
+    /// Whether SeaORM's lowering could have made this index or unique key from some entity:
+    /// `idx-{table}-{column}` over that one column (`indexed`); a one-column unique key under
+    /// the name the database gives it (`unique`); a unique `idx-{table}-{key}` when the
+    /// entities state unique keys. What SeaORM makes, sealift manages: it goes when no entity
+    /// asks for it any more. Anything else is the DBA's.
+    fn seaorm_made(
+        &self,
+        table: &str,
+        name: Option<&str>,
+        columns: &[String],
+        unique: bool,
+    ) -> bool {
+        let grouped =
+            name.is_some_and(|n| n.starts_with(&format!("{SEAORM_INDEX_PREFIX}{table}-")));
+        match (unique, columns) {
+            (false, [c]) => name == Some(format!("{SEAORM_INDEX_PREFIX}{table}-{c}").as_str()),
+            (false, _) => false,
+            (true, [c]) => {
+                let default = backend(self.options.dialect)
+                    .default_unique_name(table, std::slice::from_ref(c));
+                name.is_none()
+                    || name == default.as_deref()
+                    || name == Some(c.as_str())
+                    || (grouped && self.unique_keys)
+            }
+            (true, _) => grouped && self.unique_keys,
         }
     }
 
@@ -614,6 +685,22 @@ impl Cx<'_> {
                     !t.kind.is_view() && !matches!(t.kind, TableKind::PartitionOf { .. })
                 });
             let column_dropped = fk.columns.iter().any(|c| dropped.contains(c.as_str()));
+            let over_ignored = fk
+                .columns
+                .iter()
+                .find(|c| want.ignored_columns.iter().any(|i| i == *c));
+            if let Some(c) = over_ignored.filter(|_| !column_dropped) {
+                self.note(
+                    format!(
+                        "{ns}.{t}.{}",
+                        fk.name.clone().unwrap_or_else(|| fk.columns.join("_"))
+                    ),
+                    format!(
+                        "foreign key over {c}, which the entity declares with ignore; left alone"
+                    ),
+                );
+                continue;
+            }
             if named || target_dropped || column_dropped {
                 self.changes
                     .push(Change::remove(ns, t.clone(), Part::ForeignKey(fk.clone())));

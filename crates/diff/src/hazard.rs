@@ -15,6 +15,9 @@ pub enum HazardKind {
     /// Fails as planned: something the plan does not change stands in its way (a view over a
     /// column it drops, a default the new type cannot hold). Change that first.
     Blocked,
+    /// Runs, and changes what the database does from then on: a foreign key's ON DELETE or
+    /// ON UPDATE (deleting a parent now deletes, empties or is refused where it did not).
+    Behavior,
 }
 
 /// One hazard of one change.
@@ -42,6 +45,7 @@ impl fmt::Display for HazardKind {
             HazardKind::DataDependent => "data-dependent",
             HazardKind::Blocking => "blocking",
             HazardKind::Blocked => "blocked",
+            HazardKind::Behavior => "behavior",
         })
     }
 }

@@ -1089,6 +1089,59 @@ fn rename_column(t: &mut Table, from: &str, to: &str) {
 }
 
 /// The hazards of one change. `created` are tables this plan creates (they have no rows).
+/// What changes in what deletes and updates of the referenced rows do, when `new` replaces
+/// `old` (the same columns and target, other actions): one sentence per action.
+fn action_changes(
+    schema: &str,
+    table: &str,
+    old: &sealift_ir::ForeignKey,
+    new: &sealift_ir::ForeignKey,
+) -> Vec<String> {
+    if old.columns != new.columns
+        || old.referenced_table.name != new.referenced_table.name
+        || old.referenced_columns != new.referenced_columns
+    {
+        return Vec::new();
+    }
+    let target = &new.referenced_table.name;
+    let does = |a: sealift_ir::FkAction, verb: &str| match a {
+        sealift_ir::FkAction::Cascade => format!("{verb}s the {table} rows too"),
+        sealift_ir::FkAction::SetNull => format!("empties their ({})", new.columns.join(", ")),
+        sealift_ir::FkAction::SetDefault => {
+            format!("sets their ({}) to the default", new.columns.join(", "))
+        }
+        sealift_ir::FkAction::Restrict | sealift_ir::FkAction::NoAction => {
+            format!("is refused while {table} rows point at it")
+        }
+    };
+    let mut out = Vec::new();
+    for (verb, from, to) in [
+        ("delete", old.on_delete, new.on_delete),
+        ("update", old.on_update, new.on_update),
+    ] {
+        let same = from == to
+            || matches!(
+                (from, to),
+                (
+                    sealift_ir::FkAction::Restrict | sealift_ir::FkAction::NoAction,
+                    sealift_ir::FkAction::Restrict | sealift_ir::FkAction::NoAction
+                )
+            );
+        if !same {
+            out.push(format!(
+                "changes ON {} of the foreign key {schema}.{table} ({}) -> {target} from {} to {}: {verb}ing a {target} row now {} (before, it {})",
+                verb.to_uppercase(),
+                new.columns.join(", "),
+                from.as_sql(),
+                to.as_sql(),
+                does(to, verb),
+                does(from, verb)
+            ));
+        }
+    }
+    out
+}
+
 fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
     use HazardKind::*;
     let dialect = cx.dialect;
@@ -1323,13 +1376,22 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                 part: Part::ForeignKey(fk),
             },
             ..
-        } if !fresh => add(
-            DataDependent,
-            format!(
-                "adds foreign key ({}) on {schema}.{table}: fails if existing rows violate it",
-                fk.columns.join(", ")
-            ),
-        ),
+        } if !fresh => {
+            add(
+                DataDependent,
+                format!(
+                    "adds foreign key ({}) on {schema}.{table}: fails if existing rows violate it",
+                    fk.columns.join(", ")
+                ),
+            );
+            for (s, t, old) in &cx.dropped_fks {
+                if s == schema && t == table {
+                    for message in action_changes(schema, table, old, fk) {
+                        add(Behavior, message);
+                    }
+                }
+            }
+        }
         Change::Table {
             table,
             op: TableOp::Add {
@@ -1396,6 +1458,13 @@ fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
                         to.name
                     ),
                 );
+            }
+            for new in &to.foreign_keys {
+                for old in &from.foreign_keys {
+                    for message in action_changes(schema, &to.name, old, new) {
+                        add(Behavior, message);
+                    }
+                }
             }
             // A view over the table is left as written (`legacy_alter_table`), so it works
             // again once the table is back, unless it reads a column the rebuild drops.
@@ -1661,6 +1730,18 @@ fn alter_hazards(
                 ),
             );
         }
+    } else if from.data_type != to.data_type
+        && backend.never_converts(&from.data_type, &to.data_type)
+    {
+        add(
+            HazardKind::DataDependent,
+            format!(
+                "changes {col} from {} to {}: {} has no conversion between them, so it fails on any row that holds a value (only an empty table, or a column of NULLs, converts); add a new column and fill it instead",
+                from.data_type,
+                to.data_type,
+                dialect.product()
+            ),
+        );
     } else if from.data_type != to.data_type && !backend.widens(&from.data_type, &to.data_type) {
         add(
             HazardKind::DataDependent,

@@ -170,29 +170,95 @@ fn simple_pairs(tokens: &TokenStream) -> Option<Vec<Attr>> {
     }
 }
 
-/// The names listed in `#[derive(...)]` attributes (last path segment).
+/// The names listed in `#[derive(...)]` attributes (last path segment), also those behind
+/// `#[cfg_attr(predicate, derive(...))]` whatever the predicate (Cargo features count as on;
+/// [`gating_features`] says which ones a derive needs).
 ///
 /// Read from the tokens directly (the identifier before each top-level comma), without parsing
 /// paths: every struct and enum of every entity file comes through here.
 pub fn derives(attrs: &[Attribute]) -> Vec<String> {
     let mut out = Vec::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("derive")) {
-        let Meta::List(list) = &attr.meta else {
-            continue;
-        };
-        let mut last = None;
-        for token in list.tokens.clone() {
-            match token {
-                TokenTree::Ident(ident) => last = Some(ident),
-                TokenTree::Punct(p) if p.as_char() == ',' => {
-                    out.extend(last.take().map(|i| i.to_string()));
+    for attr in attrs {
+        if attr.path().is_ident("derive") {
+            if let Meta::List(list) = &attr.meta {
+                derive_names(&list.tokens, &mut out);
+            }
+        } else if attr.path().is_ident("cfg_attr")
+            && let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        {
+            for m in metas.iter().skip(1) {
+                if let Meta::List(l) = m
+                    && l.path.is_ident("derive")
+                {
+                    derive_names(&l.tokens, &mut out);
                 }
-                _ => {}
             }
         }
-        out.extend(last.map(|i| i.to_string()));
     }
     out
+}
+
+fn derive_names(tokens: &TokenStream, out: &mut Vec<String>) {
+    let mut last = None;
+    for token in tokens.clone() {
+        match token {
+            TokenTree::Ident(ident) => last = Some(ident),
+            TokenTree::Punct(p) if p.as_char() == ',' => {
+                out.extend(last.take().map(|i| i.to_string()));
+            }
+            _ => {}
+        }
+    }
+    out.extend(last.map(|i| i.to_string()));
+}
+
+/// The Cargo features a `derive` of `name` needs: those named (`feature = "x"`, also inside
+/// `all(...)`) by the predicates of the `cfg_attr`s that carry that derive. Empty when the
+/// derive is plain.
+pub fn gating_features(attrs: &[Attribute], name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        else {
+            continue;
+        };
+        let carries = metas.iter().skip(1).any(|m| match m {
+            Meta::List(l) if l.path.is_ident("derive") => {
+                let mut names = Vec::new();
+                derive_names(&l.tokens, &mut names);
+                names.iter().any(|n| n == name)
+            }
+            _ => false,
+        });
+        if carries && let Some(predicate) = metas.first() {
+            features_in(predicate, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `feature = "x"` in a cfg predicate, directly or under `all(...)`.
+fn features_in(meta: &Meta, out: &mut Vec<String>) {
+    match meta {
+        Meta::NameValue(nv) if nv.path.is_ident("feature") => {
+            if let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = &nv.value
+            {
+                out.push(s.value());
+            }
+        }
+        Meta::List(l) if l.path.is_ident("all") => {
+            if let Ok(inner) = l.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) {
+                for m in &inner {
+                    features_in(m, out);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// True when an attribute like `#[sea_orm::model]` (or `#[model]`) is present.

@@ -14,6 +14,7 @@ mod coltype;
 mod diagnostic;
 mod dialect;
 mod formats;
+mod keys;
 mod lower;
 mod model;
 mod modpath;

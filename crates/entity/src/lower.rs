@@ -25,6 +25,13 @@ pub struct LowerOptions {
     /// The namespace of entities with no `schema_name` (and of PostgreSQL enums, which SeaORM
     /// creates unqualified): `public`, `main`, or the MySQL database name.
     pub default_schema: String,
+    /// Other schemas the project works in (`--schema`, `schemas` in sealift.toml), besides
+    /// those the entities name: an `enum_name = "schema.type"` may name a type of one of them.
+    pub schemas: Vec<String>,
+    /// Cargo features that are off (`disabled_features` in sealift.toml): an entity whose
+    /// derive is behind one (`cfg_attr(feature = "...", derive(DeriveEntityModel))`) is not
+    /// read. Every other feature counts as on.
+    pub disabled_features: Vec<String>,
 }
 
 impl LowerOptions {
@@ -34,6 +41,8 @@ impl LowerOptions {
         LowerOptions {
             dialect,
             default_schema: target(dialect).default_schema().to_owned(),
+            schemas: Vec::new(),
+            disabled_features: Vec::new(),
         }
     }
 }
@@ -46,6 +55,26 @@ pub fn lower(
 ) -> (Schema, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let backend = target(options.dialect);
+    // Entities behind a Cargo feature the project turns off are not there.
+    let enabled: Vec<EntityDef>;
+    let entities = if entities.iter().any(|e| {
+        e.features
+            .iter()
+            .any(|f| options.disabled_features.contains(f))
+    }) {
+        enabled = entities
+            .iter()
+            .filter(|e| {
+                !e.features
+                    .iter()
+                    .any(|f| options.disabled_features.contains(f))
+            })
+            .cloned()
+            .collect();
+        &enabled[..]
+    } else {
+        entities
+    };
     let fitted;
     let entities = match fit_names(entities, backend, &mut diags) {
         Some(shortened) => {
@@ -64,6 +93,14 @@ pub fn lower(
     // By namespace and name: SeaORM creates an enum unqualified, so it lands in the schema
     // the entities using it are read from (`sea-orm-cli -s` and `DATABASE_SCHEMA` set it).
     let mut enums: BTreeMap<(String, String), Enum> = BTreeMap::new();
+    // The schemas the entities live in: an `enum_name = "schema.type"` names a type of one of
+    // them (SeaORM casts to the schema-qualified name), never a type with a dot in its name.
+    let schemas: BTreeSet<String> = entities
+        .iter()
+        .filter_map(|e| e.schema_name.clone())
+        .chain([options.default_schema.clone()])
+        .chain(options.schemas.iter().cloned())
+        .collect();
 
     for e in entities {
         if e.table_name.is_empty() {
@@ -124,6 +161,11 @@ pub fn lower(
                     continue;
                 }
             };
+            // An enum named with its schema lives there.
+            let (ct, enum_ns) = match qualified_enum(&ct, &schemas) {
+                Some((ns, ct)) if backend.enum_types() => (ct, ns),
+                _ => (ct, ns_name.clone()),
+            };
             if let ColType::Enum { name, variants } = enum_of(&ct)
                 && backend.enum_types()
             {
@@ -131,7 +173,7 @@ pub fn lower(
                     name: name.clone(),
                     values: variants.clone(),
                 };
-                match enums.get(&(ns_name.clone(), name.clone())) {
+                match enums.get(&(enum_ns.clone(), name.clone())) {
                     Some(old) if old.values != new.values => diags.push(Diagnostic::error(
                         &e.file,
                         c.pos,
@@ -140,11 +182,11 @@ pub fn lower(
                     )),
                     Some(_) => {}
                     None => {
-                        enums.insert((ns_name.clone(), name.clone()), new);
+                        enums.insert((enum_ns.clone(), name.clone()), new);
                     }
                 }
             }
-            let data_type = match backend.data_type(&ct, &ns_name, &options.default_schema) {
+            let data_type = match backend.data_type(&ct, &enum_ns, &options.default_schema) {
                 Ok(t) => t,
                 Err(why) => {
                     diags.push(Diagnostic::error(
@@ -349,6 +391,27 @@ pub fn lower(
                         r.to.len()
                     ),
                     "list the same number of columns on both sides, each `to` column under its `from` column, e.g. from = \"(Column::A, Column::B)\", to = \"(super::x::Column::A, super::x::Column::B)\"",
+                ));
+                continue;
+            }
+            // A key over a field the entity declares with `ignore` (sea-orm-cli writes them
+            // for column types SeaORM cannot map): SeaORM makes no such column, so neither the
+            // key; the database's key, if any, is left alone.
+            let ignored: Vec<&str> = r
+                .from
+                .iter()
+                .filter_map(|v| e.columns.iter().find(|c| &c.variant == v && c.ignore))
+                .map(|c| c.name.as_str())
+                .collect();
+            if !ignored.is_empty() {
+                diags.push(Diagnostic::warning(
+                    &e.file,
+                    r.pos,
+                    format!(
+                        "this relation's key is over {}, which the entity declares with ignore: no foreign key is made for it",
+                        ignored.join(", ")
+                    ),
+                    "give the field a column_type SeaORM maps and drop ignore, or mark the relation skip_fk",
                 ));
                 continue;
             }
@@ -558,6 +621,29 @@ fn unresolved_type(e: &EntityDef, c: &ColumnDef, why: Unresolved) -> Diagnostic 
         ),
     };
     Diagnostic::error(&e.file, c.pos, message, hint)
+}
+
+/// An enum (or array of one) named `schema.type` where `schema` is one of `schemas`: that
+/// schema, and the column type naming the type alone.
+fn qualified_enum(ct: &ColType, schemas: &BTreeSet<String>) -> Option<(String, ColType)> {
+    match ct {
+        ColType::Array(inner) => {
+            qualified_enum(inner, schemas).map(|(ns, t)| (ns, ColType::Array(Box::new(t))))
+        }
+        ColType::Enum { name, variants } => {
+            let (ns, bare) = name.split_once('.')?;
+            schemas.contains(ns).then(|| {
+                (
+                    ns.to_owned(),
+                    ColType::Enum {
+                        name: bare.to_owned(),
+                        variants: variants.clone(),
+                    },
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 fn enum_of(ct: &ColType) -> &ColType {

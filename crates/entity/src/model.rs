@@ -140,4 +140,7 @@ pub struct EntityDef {
     pub relations: Vec<RelationDef>,
     /// Where the entity is declared.
     pub pos: Pos,
+    /// The Cargo features its derive is behind (`#[cfg_attr(feature = "ssr",
+    /// derive(DeriveEntityModel), ...)]`): it is read unless one of them is off.
+    pub features: Vec<String>,
 }

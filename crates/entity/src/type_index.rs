@@ -62,6 +62,12 @@ pub fn collect(
         Item::Enum(e) => {
             let d = derives(&e.attrs);
             if d.iter().any(|x| x == "DeriveActiveEnum") {
+                let (attrs, _) = sea_orm_attrs(&e.attrs);
+                crate::keys::check(path, &attrs, crate::keys::Place::ActiveEnum, diags);
+                for v in &e.variants {
+                    let (vattrs, _) = sea_orm_attrs(&v.attrs);
+                    crate::keys::check(path, &vattrs, crate::keys::Place::ActiveEnumVariant, diags);
+                }
                 match active_enum(e) {
                     Ok(t) => push(out, e.ident.to_string(), UserTypeKind::ActiveEnum(t)),
                     Err((pos, msg, hint)) => diags.push(Diagnostic::error(path, pos, msg, hint)),

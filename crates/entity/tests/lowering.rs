@@ -315,3 +315,209 @@ fn names_over_63_bytes_are_cut_as_postgresql_cuts_them_with_a_warning() {
     );
     assert!(l.diagnostics.is_empty());
 }
+
+#[test]
+fn an_enum_named_with_its_schema_lives_in_that_schema() {
+    let mood = r#"
+        use sea_orm::entity::prelude::*;
+        #[derive(Debug, Clone, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "Enum", enum_name = "app.mood")]
+        pub enum Mood {
+            #[sea_orm(string_value = "happy")]
+            Happy,
+            #[sea_orm(string_value = "sad")]
+            Sad,
+        }
+    "#;
+    let person = r#"
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "person")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+            pub mood: super::mood::Mood,
+            pub moods: Vec<super::mood::Mood>,
+        }
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+    "#;
+    let files = |extra: &[(&'static str, &'static str)]| -> Vec<SourceFile> {
+        [("mood.rs", mood), ("person.rs", person)]
+            .iter()
+            .chain(extra)
+            .map(|(path, text)| SourceFile {
+                path: PathBuf::from(path),
+                text: (*text).to_owned(),
+            })
+            .collect()
+    };
+    // The database has a schema `app`: the type is `app.mood`, not `public."app.mood"`.
+    let options = LowerOptions {
+        schemas: vec!["public".into(), "app".into()],
+        ..LowerOptions::new(Dialect::Postgres)
+    };
+    let l = sealift_entity::load(&files(&[]), &options);
+    assert!(!l.has_errors(), "{:#?}", diagnostics(&l));
+    let app = &l.schema.namespaces["app"];
+    assert_eq!(app.enums["mood"].values, ["happy", "sad"]);
+    assert!(!l.schema.namespaces["public"].enums.contains_key("app.mood"));
+    let t = table(&l.schema, "public", "person");
+    for c in &t.columns[1..] {
+        assert_eq!(
+            (c.data_type.schema.as_deref(), c.data_type.name.as_str()),
+            (Some("app"), "mood"),
+            "{c:?}"
+        );
+    }
+    // No schema of that name anywhere: SeaORM's one dotted identifier, as written.
+    let l = sealift_entity::load(&files(&[]), &LowerOptions::new(Dialect::Postgres));
+    assert!(l.schema.namespaces["public"].enums.contains_key("app.mood"));
+}
+
+#[test]
+fn entities_behind_cfg_attr_are_read_unless_their_feature_is_off() {
+    let token = r#"
+        #[cfg(feature = "ssr")]
+        use sea_orm::entity::prelude::*;
+        #[cfg_attr(feature = "ssr", derive(DeriveEntityModel), sea_orm(table_name = "refresh_token"))]
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct Model {
+            #[cfg_attr(feature = "ssr", sea_orm(primary_key, auto_increment = false))]
+            pub token: String,
+            pub user_id: i32,
+        }
+        #[cfg_attr(feature = "ssr", derive(Copy, Clone, Debug, EnumIter, DeriveRelation))]
+        pub enum Relation {}
+    "#;
+    let l = lower(&[("refresh_token.rs", token)], Dialect::Postgres);
+    assert!(!l.has_errors(), "{:#?}", diagnostics(&l));
+    let t = table(&l.schema, "public", "refresh_token");
+    assert_eq!(t.primary_key.as_ref().unwrap().columns, ["token"]);
+    let files = [SourceFile {
+        path: PathBuf::from("refresh_token.rs"),
+        text: token.to_owned(),
+    }];
+    let off = sealift_entity::load(
+        &files,
+        &LowerOptions {
+            disabled_features: vec!["ssr".into()],
+            ..LowerOptions::new(Dialect::Postgres)
+        },
+    );
+    assert!(off.schema.namespaces.values().all(|n| n.tables.is_empty()));
+    // A derive sealift cannot read as an entity is an error, never a silent skip.
+    let database = r#"
+        use sea_orm::entity::prelude::*;
+        #[cfg_attr(feature = "orm", derive(DeriveEntityModel), sea_orm(table_name = "node"))]
+        pub struct Node {
+            #[sea_orm(primary_key)]
+            pub id: i32,
+        }
+    "#;
+    let l = lower(&[("node.rs", database)], Dialect::Postgres);
+    let d = diagnostics(&l);
+    assert!(
+        l.has_errors()
+            && d.iter()
+                .any(|d| d.contains("`Node` derives DeriveEntityModel")),
+        "{d:#?}"
+    );
+}
+
+#[test]
+fn a_key_over_an_ignored_field_is_left_out_at_the_relation() {
+    let l = lower(
+        &[
+            (
+                "rental.rs",
+                r#"
+                use sea_orm::entity::prelude::*;
+                #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+                #[sea_orm(table_name = "rental")]
+                pub struct Model {
+                    #[sea_orm(primary_key)]
+                    pub rental_id: i32,
+                    #[sea_orm(ignore, column_type = "custom(\"mediumint unsigned\")")]
+                    pub inventory_id: u32,
+                }
+                #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+                pub enum Relation {
+                    #[sea_orm(
+                        belongs_to = "super::inventory::Entity",
+                        from = "Column::InventoryId",
+                        to = "super::inventory::Column::InventoryId"
+                    )]
+                    Inventory,
+                }
+                "#,
+            ),
+            (
+                "inventory.rs",
+                r#"
+                use sea_orm::entity::prelude::*;
+                #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+                #[sea_orm(table_name = "inventory")]
+                pub struct Model {
+                    #[sea_orm(primary_key)]
+                    pub inventory_id: i32,
+                }
+                #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+                pub enum Relation {}
+                "#,
+            ),
+        ],
+        Dialect::Mysql,
+    );
+    assert!(!l.has_errors(), "{:#?}", diagnostics(&l));
+    let d = diagnostics(&l);
+    assert!(
+        d.iter().any(|d| d.starts_with("rental.rs:18:")
+            && d.contains("inventory_id, which the entity declares with ignore")),
+        "{d:#?}"
+    );
+    let ns = l.schema.namespaces.values().next().unwrap();
+    assert!(ns.tables["rental"].foreign_keys.is_empty());
+}
+
+#[test]
+fn misspelt_keys_are_reported_as_seaorm_treats_them() {
+    let l = lower(
+        &[(
+            "post.rs",
+            r#"
+            use sea_orm::entity::prelude::*;
+            #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+            #[sea_orm(table_name = "post")]
+            pub struct Model {
+                #[sea_orm(primay_key)]
+                pub id: i32,
+                #[sea_orm(unique = true)]
+                pub slug: String,
+            }
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {
+                #[sea_orm(belongs_to = "Entity", form = "Column::Id", to = "Column::Id")]
+                Parent,
+            }
+            "#,
+        )],
+        Dialect::Postgres,
+    );
+    let d = diagnostics(&l);
+    let has = |text: &str| d.iter().any(|d| d.contains(text));
+    // A field's unknown key: SeaORM ignores it (so `id` is no key), and sealift says so.
+    assert!(
+        has("warning: `primay_key` is not a key SeaORM knows")
+            && has("did you mean `primary_key`?"),
+        "{d:#?}"
+    );
+    // A flag given a value, and an unknown relation key: SeaORM's derive stops.
+    assert!(has("error: `unique` takes no value"), "{d:#?}");
+    assert!(
+        has("error: `#[sea_orm]` got unknown `form` argument") && has("did you mean `from`?"),
+        "{d:#?}"
+    );
+    let t = table(&l.schema, "public", "post");
+    assert!(t.primary_key.is_none());
+}

@@ -99,6 +99,9 @@ struct File {
     lock_timeout: Option<String>,
     /// How long a run waits for another run's migration lock (`5m`, `0` for no limit).
     lock_wait: Option<String>,
+    /// Cargo features that are off for the entities crate: entities behind them are not read.
+    #[serde(default)]
+    disabled_features: Vec<String>,
 }
 
 /// How long a migration's statement waits for a lock unless told otherwise: long enough for
@@ -139,6 +142,8 @@ pub struct Project {
     pub lock_timeout: Option<Duration>,
     /// How long a run waits for another run's migration lock (none: no limit).
     pub lock_wait: Option<Duration>,
+    /// Cargo features that are off: entities whose derive is behind one are not read.
+    pub disabled_features: Vec<String>,
 }
 
 impl std::fmt::Debug for Project {
@@ -241,6 +246,7 @@ impl Project {
             drop_unknown_tables: file.drop_unknown_tables,
             lock_timeout,
             lock_wait,
+            disabled_features: file.disabled_features,
         })
     }
 
@@ -689,6 +695,7 @@ mod tests {
             drop_unknown_tables: false,
             lock_timeout: None,
             lock_wait: None,
+            disabled_features: Vec::new(),
         };
         let shown = format!("{project:?}");
         assert!(

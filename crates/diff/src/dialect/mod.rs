@@ -120,6 +120,14 @@ pub(crate) trait Backend: Sync {
         from.name == to.name && lengthens(from, to)
     }
 
+    /// True when the server has no conversion from `from` to `to` at all, so changing a
+    /// column's type fails on any row that holds a value (only an empty table, or a column of
+    /// NULLs, converts).
+    fn never_converts(&self, from: &DataType, to: &DataType) -> bool {
+        let _ = (from, to);
+        false
+    }
+
     /// True when changing a column from `from` to `to` rewrites the table under an
     /// exclusive lock.
     fn rewrites_table(&self, from: &DataType, to: &DataType) -> bool {

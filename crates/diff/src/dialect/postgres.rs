@@ -104,6 +104,10 @@ impl Backend for Postgres {
         !in_place(from, to)
     }
 
+    fn never_converts(&self, from: &DataType, to: &DataType) -> bool {
+        never_converts(from, to)
+    }
+
     fn serial_type(&self, ty: &DataType) -> Option<&'static str> {
         Some(match ty.name.as_str() {
             "int2" => "smallserial",
@@ -395,7 +399,10 @@ fn alter_column(schema: &str, table: &str, from: &Column, to: &Column, t: &Targe
         // families there is no assignment cast, so the value goes through text.
         let across = across(&from.data_type, &to.data_type);
         let using = if across {
-            format!(" USING {c}::text::{target}")
+            format!(
+                " USING {}",
+                conversion(&c, &from.data_type, &to.data_type, &target)
+            )
         } else {
             String::new()
         };
@@ -456,6 +463,91 @@ pub(crate) fn untyped_default(default: &str) -> String {
         return d[..=end].to_owned();
     }
     d.to_owned()
+}
+
+/// How a value of `from` becomes one of `to` (named `target`) in `USING`, across families:
+/// a boolean through `int4` (PostgreSQL casts `bool` to `int4` only, and `'true'` is no
+/// number), a number to a boolean as "not zero", anything else through its text.
+fn conversion(c: &str, from: &DataType, to: &DataType, target: &str) -> String {
+    let plain = from.array_dims == 0 && to.array_dims == 0;
+    if plain && is_bool(from) && is_number(to) {
+        if to.name == "int4" {
+            format!("{c}::int4")
+        } else {
+            format!("{c}::int4::{target}")
+        }
+    } else if plain && is_number(from) && is_bool(to) {
+        format!("({c} <> 0)")
+    } else {
+        format!("{c}::text::{target}")
+    }
+}
+
+fn is_bool(t: &DataType) -> bool {
+    matches!(t.name.as_str(), "bool" | "boolean")
+}
+
+fn is_number(t: &DataType) -> bool {
+    matches!(
+        t.name.as_str(),
+        "int2"
+            | "int4"
+            | "int8"
+            | "float4"
+            | "float8"
+            | "numeric"
+            | "smallint"
+            | "integer"
+            | "bigint"
+            | "tinyint"
+            | "real"
+            | "double"
+            | "decimal"
+            | "float"
+            | "double precision"
+            | "money"
+    )
+}
+
+/// Pairs of families with no conversion between them, through text or otherwise: a value of
+/// one never reads as the other (a date as a number, a UUID as a date, bytes as JSON).
+pub(crate) fn never_converts(from: &DataType, to: &DataType) -> bool {
+    if from.array_dims != to.array_dims {
+        return false;
+    }
+    let kind = |t: &DataType| match family(&DataType {
+        array_dims: 0,
+        ..t.clone()
+    })
+    .as_str()
+    {
+        "number" => "number",
+        "bool" => "bool",
+        "datetime" => "datetime",
+        "clock" => "clock",
+        "uuid" => "uuid",
+        "json" | "jsonb" => "json",
+        "bytea" => "bytes",
+        "text" => "text",
+        _ => "other",
+    };
+    let (a, b) = (kind(from), kind(to));
+    if a == b || a == "text" || b == "text" || a == "other" || b == "other" {
+        return false;
+    }
+    // A date has no time of day to keep.
+    if from.name == "date" && b == "clock" {
+        return true;
+    }
+    // Through its text, any value is bytes, and a number or a boolean is JSON.
+    !matches!(
+        (a, b),
+        ("bool", "number")
+            | ("number", "bool")
+            | ("datetime", "clock")
+            | (_, "bytes")
+            | ("number" | "bool", "json")
+    )
 }
 
 /// True when PostgreSQL has no assignment cast from one type to the other (different

@@ -65,6 +65,9 @@ impl Backend for Sqlite {
         if w.name == h.name {
             return modifiers_agree;
         }
+        if older_spelling(w, h) {
+            return true;
+        }
         // A table sea-query made has its exact names; one made otherwise compares by SQLite's
         // type affinity.
         if is_sea_query_name(&w.name) && is_sea_query_name(&h.name) {
@@ -257,6 +260,35 @@ fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement>
     out.push(sql(format!("DROP TABLE {guard}")));
     out.push(sql("PRAGMA foreign_keys = ON".to_owned()));
     out
+}
+
+/// Whether `have` is how SeaORM before 2.0 declared the column SeaORM 2.x declares as
+/// `want`, where 2.x reads the stored values the same way (sea-query 0.28 to 0.32 wrote
+/// `text` for dates, times, JSON and enums, `text(36)` for UUIDs, `real` for decimals,
+/// floats and doubles, `integer` for small integers, `blob` or `binary(n)` for bytes). Not
+/// money: 0.12 declared it `integer`, which stores whole amounts as integers that 2.x cannot
+/// read as a decimal.
+fn older_spelling(want: &DataType, have: &DataType) -> bool {
+    let plain = have.modifiers.is_empty();
+    match (want.name.as_str(), have.name.as_str()) {
+        (
+            "datetime_text"
+            | "timestamp_text"
+            | "timestamp_with_timezone_text"
+            | "time_text"
+            | "date_text"
+            | "json_text"
+            | "jsonb_text"
+            | "enum_text",
+            "text",
+        ) => plain,
+        ("uuid_text", "text") => plain || have.modifiers == [36],
+        ("real_decimal" | "float" | "double", "real") => plain,
+        ("tinyint" | "smallint", "integer") => plain,
+        ("varbinary_blob", "blob") => plain,
+        ("varbinary_blob", "binary") => true,
+        _ => false,
+    }
 }
 
 /// True for a type name only sea-query writes (`datetime_text`, `real_decimal`).

@@ -12,6 +12,7 @@ use super::{apply_relation_attrs, empty_relation, target_path};
 use crate::attrs::{AttrValue, has_path_attr, sea_orm_attrs};
 use crate::coltype::{column_type_text, rust_type_column_type};
 use crate::diagnostic::{Diagnostic, Pos};
+use crate::keys::{self, Place};
 use crate::model::{ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
 
 /// Reads a `Model` struct into an entity (relations from dense fields included).
@@ -25,6 +26,7 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
     };
     let (attrs, errors) = sea_orm_attrs(&s.attrs);
     report_attr_errors(path, errors, diags);
+    keys::check(path, &attrs, Place::Model, diags);
     let mut entity = EntityDef {
         file: path.to_path_buf(),
         module: module.to_owned(),
@@ -40,6 +42,7 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
         auto_increment: None,
         relations: Vec::new(),
         pos: Pos::of(s.ident.span()),
+        features: Vec::new(),
     };
     let mut rename_all = None;
     for a in &attrs {
@@ -68,6 +71,7 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
         let field_name = ident.to_string().trim_start_matches("r#").to_owned();
         let (fattrs, errors) = sea_orm_attrs(&field.attrs);
         report_attr_errors(path, errors, diags);
+        keys::check(path, &fattrs, Place::Field, diags);
         let (inner, optional) = strip_option(&field.ty);
 
         if is_relation_field(inner) {
@@ -156,6 +160,7 @@ pub fn relation_enum(path: &Path, e: &ItemEnum, diags: &mut Vec<Diagnostic>) -> 
     for v in &e.variants {
         let (attrs, errors) = sea_orm_attrs(&v.attrs);
         report_attr_errors(path, errors, diags);
+        keys::check(path, &attrs, Place::Relation, diags);
         let Some(target) = attrs.iter().find(|a| a.key == "belongs_to") else {
             continue;
         };

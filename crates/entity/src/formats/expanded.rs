@@ -45,6 +45,7 @@ pub fn entity(path: &Path, module: &str, p: Pieces<'_>, diags: &mut Vec<Diagnost
             .and_then(block_bool),
         relations: Vec::new(),
         pos: Pos::of(p.columns.ident.span()),
+        features: Vec::new(),
     };
     if entity.table_name.is_empty() {
         diags.push(Diagnostic::error(

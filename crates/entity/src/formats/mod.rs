@@ -36,7 +36,10 @@ pub fn parse_file(path: &Path, text: &str, module: &str) -> FileItems {
     let mut out = FileItems::default();
     let location = modpath::file_module(path);
     match syn::parse_file(text) {
-        Ok(file) => walk(path, module, &location, &file.items, &mut out),
+        Ok(file) => {
+            walk(path, module, &location, &file.items, &mut out);
+            unread_models(path, &file, &mut out.diagnostics);
+        }
         Err(e) => out.diagnostics.push(Diagnostic::error(
             path,
             Pos::of(e.span()),
@@ -116,6 +119,7 @@ fn walk(path: &Path, module: &str, location: &[String], items: &[Item], out: &mu
     if let Some(model) = scope.model {
         let mut entity = compact::model(path, module, model, &mut out.diagnostics);
         entity.location = location.to_vec();
+        entity.features = crate::attrs::gating_features(&model.attrs, "DeriveEntityModel");
         if let Some(rel) = scope.relation_enum {
             entity
                 .relations
@@ -139,6 +143,54 @@ fn walk(path: &Path, module: &str, location: &[String], items: &[Item], out: &mu
         );
         entity.location = location.to_vec();
         out.entities.push(entity);
+    }
+}
+
+/// Every struct of the file that derives `DeriveEntityModel` (plainly or behind `cfg_attr`)
+/// and is not read as an entity (not a `Model` at module level) is an error at its name: a check must never say "in
+/// sync" while an entity went unread. SeaORM's derive itself takes only a `Model`; sealift
+/// reads entities at module level.
+fn unread_models(path: &Path, file: &syn::File, diagnostics: &mut Vec<Diagnostic>) {
+    struct Models {
+        found: Vec<(String, Pos, bool)>,
+        depth: usize,
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Models {
+        fn visit_item_struct(&mut self, s: &'ast ItemStruct) {
+            if derives(&s.attrs).iter().any(|d| d == "DeriveEntityModel") {
+                self.found
+                    .push((s.ident.to_string(), Pos::of(s.ident.span()), self.depth > 0));
+            }
+            syn::visit::visit_item_struct(self, s);
+        }
+        fn visit_block(&mut self, b: &'ast syn::Block) {
+            self.depth += 1;
+            syn::visit::visit_block(self, b);
+            self.depth -= 1;
+        }
+    }
+    let mut models = Models {
+        found: Vec::new(),
+        depth: 0,
+    };
+    syn::visit::Visit::visit_file(&mut models, file);
+    for (name, pos, in_block) in models.found {
+        let problem = if name != "Model" {
+            format!(
+                "`{name}` derives DeriveEntityModel, which takes only a struct named `Model` (SeaORM stops with \"Struct name must be Model\"); sealift did not read it"
+            )
+        } else if in_block {
+            "this `Model` is declared inside a function; sealift reads entities declared in a module, and did not read it".to_owned()
+        } else {
+            // A `Model` at module level is read as its module's entity.
+            continue;
+        };
+        diagnostics.push(Diagnostic::error(
+            path,
+            pos,
+            problem,
+            "rename it to `Model` in a module of its own, or move it to module level; nothing is compared while an entity goes unread",
+        ));
     }
 }
 
