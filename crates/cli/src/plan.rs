@@ -304,13 +304,12 @@ fn markdown(plan: &Plan) -> String {
                 .iter()
                 .map(|h| format!("**{}**: {}", h.kind, md_text(&h.message)))
                 .collect();
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} |",
-                i + 1,
-                code_span(&s.change.to_string()).replace('|', "\\|"),
-                hazards.join("<br>")
-            );
+            let mut change = code_span(&s.change.to_string()).replace('|', "\\|");
+            for c in s.change.rebuilt() {
+                change.push_str("<br>- ");
+                change.push_str(&code_span(&c.to_string()).replace('|', "\\|"));
+            }
+            let _ = writeln!(out, "| {} | {change} | {} |", i + 1, hazards.join("<br>"));
         }
         let sql = sql(plan);
         let fence = fence_for(&sql);

@@ -79,6 +79,14 @@ pub fn plan_text(plan: &Plan, findings: &[String], style: Style) -> String {
                 _ => style.warn("~"),
             };
             let _ = writeln!(out, "  {line} {}", s.change);
+            for c in s.change.rebuilt() {
+                let inner = match sign(c) {
+                    '+' => style.green("+"),
+                    '-' => style.danger("-"),
+                    _ => style.warn("~"),
+                };
+                let _ = writeln!(out, "      {inner} {c}");
+            }
             for h in &s.hazards {
                 let label = match h.kind {
                     HazardKind::Destructive => style.danger("destructive"),

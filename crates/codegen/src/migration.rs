@@ -36,6 +36,7 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         comments: Vec::new(),
         uses_type: false,
         uses_other_backend: false,
+        uses_sqlite_rebuild: false,
         refusals: Vec::new(),
     };
     let (up, up_parts) = g.direction(&plan.up, "up");
@@ -91,6 +92,33 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         "\n\n    async fn down(",
         1,
     );
+    let rebuild_helper = if g.uses_sqlite_rebuild {
+        format!(
+            "\n{}",
+            unparse(quote! {
+                /// SQLite's procedure for a change it cannot make in place: foreign keys off on
+                /// the connection (inside a transaction SQLite ignores the pragma, and dropping
+                /// the old table would run every child table's ON DELETE), the statements in a
+                /// transaction of their own (a savepoint inside the runner's), keys back on.
+                async fn sqlite_rebuild(
+                    manager: &SchemaManager<'_>,
+                    statements: &[&str],
+                ) -> Result<(), DbErr> {
+                    let db = manager.get_connection();
+                    db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+                    let txn = manager.begin().await?;
+                    for statement in statements {
+                        txn.get_connection().execute_unprepared(statement).await?;
+                    }
+                    txn.commit().await?;
+                    db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+                    Ok(())
+                }
+            })
+        )
+    } else {
+        String::new()
+    };
     let helper = if g.uses_other_backend {
         format!(
             "\n{}",
@@ -112,7 +140,7 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         .map(|p| format!("\n{p}"))
         .collect();
     format!(
-        "{}\n{uses}\n{migration}\n{implementation}{parts}{helper}",
+        "{}\n{uses}\n{migration}\n{implementation}{parts}{helper}{rebuild_helper}",
         header(plan, options, &g.refusals)
     )
 }
@@ -135,6 +163,9 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
         let _ = writeln!(out, "//! - {}", comment_text(&s.change.to_string()));
+        for c in s.change.rebuilt() {
+            let _ = writeln!(out, "//!   - {}", comment_text(&c.to_string()));
+        }
     }
     if !plan.transactional_ddl() {
         let _ = write!(
@@ -238,6 +269,8 @@ struct Gen<'a> {
     comments: Vec<String>,
     uses_type: bool,
     uses_other_backend: bool,
+    /// Some step rebuilds a SQLite table through the file's `sqlite_rebuild`.
+    uses_sqlite_rebuild: bool,
     /// Steps that return an error on some backend, for the header.
     refusals: Vec<String>,
 }
@@ -393,6 +426,7 @@ impl Gen<'_> {
                 .all(|s| matches!(s, Statement::Sql(_) | Statement::Schema(_)))
         {
             let texts: Vec<String> = stmts.iter().map(|s| s.to_sql(d)).collect();
+            self.uses_sqlite_rebuild = true;
             return sqlite_rebuild(&texts);
         }
         let mut out = TokenStream::new();
@@ -796,23 +830,16 @@ fn execute(statement: &str) -> TokenStream {
     quote! { db.execute_unprepared(#lit).await?; }
 }
 
-/// SQLite batch mode: foreign keys off (only possible outside a transaction), the rebuild in a
-/// transaction of its own so that a failure leaves the old table as it was, foreign keys on.
+/// SQLite batch mode: the rebuild's statements, run by the file's `sqlite_rebuild` (keys off
+/// outside the transaction, the statements in one, keys on), one line each.
 fn sqlite_rebuild(statements: &[String]) -> TokenStream {
-    let inner: Vec<TokenStream> = statements
+    let inner: Vec<Literal> = statements
         .iter()
         .filter(|s| !s.starts_with("PRAGMA foreign_keys"))
-        .map(|s| {
-            let lit = raw_literal(s);
-            quote! { txn.get_connection().execute_unprepared(#lit).await?; }
-        })
+        .map(|s| raw_literal(s))
         .collect();
     quote! {
-        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-        let txn = manager.begin().await?;
-        #(#inner)*
-        txn.commit().await?;
-        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+        sqlite_rebuild(manager, &[#(#inner),*]).await?;
     }
 }
 

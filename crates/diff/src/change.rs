@@ -204,6 +204,18 @@ impl Part {
 }
 
 impl Change {
+    /// The changes a SQLite rebuild stands for (what the other backends run in place), so a
+    /// listing shows the same changes on every backend; empty for any other change.
+    pub fn rebuilt(&self) -> &[Change] {
+        match self {
+            Change::Table {
+                op: TableOp::Rebuild { changes, .. },
+                ..
+            } => changes,
+            _ => &[],
+        }
+    }
+
     /// A change to table `table` in `schema`.
     pub fn table(schema: impl Into<String>, table: impl Into<String>, op: TableOp) -> Change {
         Change::Table {

@@ -208,6 +208,13 @@ impl Cx<'_> {
                         "is a view in the database; sealift leaves views alone",
                     );
                 }
+                Some(t) if matches!(t.kind, TableKind::Virtual { .. }) => {
+                    matched.insert(&t.name);
+                    self.note(
+                        format!("{ns}.{name}"),
+                        "is a virtual table in the database (its module keeps its rows); left alone",
+                    );
+                }
                 Some(t) if t.name == *name => {
                     matched.insert(&t.name);
                     self.table(ns, want, t);
@@ -226,6 +233,12 @@ impl Cx<'_> {
             }
             match &t.kind {
                 TableKind::View { .. } => self.note(format!("{ns}.{name}"), "view; sealift leaves views alone"),
+                // Never dropped, even when asked to drop unknown tables: dropping its shadow
+                // tables one by one breaks it, and a down cannot bring its module's data back.
+                TableKind::Virtual { module } => self.note(
+                    format!("{ns}.{name}"),
+                    format!("virtual table ({module}) and its shadow tables; left alone"),
+                ),
                 TableKind::PartitionOf { parent, .. } => {
                     self.note(format!("{ns}.{name}"), format!("partition of {parent}; left alone"));
                 }

@@ -92,6 +92,9 @@ impl Plan {
             }
             for (i, s) in steps.iter().enumerate() {
                 let _ = writeln!(out, "  {}. {}", i + 1, s.change);
+                for c in s.change.rebuilt() {
+                    let _ = writeln!(out, "     - {c}");
+                }
                 for h in &s.hazards {
                     let _ = writeln!(out, "     ! {h}");
                 }
@@ -1104,20 +1107,28 @@ fn action_changes(
         return Vec::new();
     }
     let target = &new.referenced_table.name;
+    let cols = new.columns.join(", ");
     let does = |a: sealift_ir::FkAction, verb: &str| match a {
-        sealift_ir::FkAction::Cascade => format!("{verb}s the {table} rows too"),
-        sealift_ir::FkAction::SetNull => format!("empties their ({})", new.columns.join(", ")),
+        sealift_ir::FkAction::Cascade => format!("{verb}s the {table} rows that point at it too"),
+        sealift_ir::FkAction::SetNull => {
+            format!("empties ({cols}) of the {table} rows that point at it")
+        }
         sealift_ir::FkAction::SetDefault => {
-            format!("sets their ({}) to the default", new.columns.join(", "))
+            format!("sets ({cols}) of the {table} rows that point at it to their default")
         }
         sealift_ir::FkAction::Restrict | sealift_ir::FkAction::NoAction => {
             format!("is refused while {table} rows point at it")
         }
     };
     let mut out = Vec::new();
-    for (verb, from, to) in [
-        ("delete", old.on_delete, new.on_delete),
-        ("update", old.on_update, new.on_update),
+    for (verb, ing, from, to) in [
+        ("delete", "deleting", old.on_delete, new.on_delete),
+        (
+            "update",
+            "updating the key of",
+            old.on_update,
+            new.on_update,
+        ),
     ] {
         let same = from == to
             || matches!(
@@ -1129,9 +1140,8 @@ fn action_changes(
             );
         if !same {
             out.push(format!(
-                "changes ON {} of the foreign key {schema}.{table} ({}) -> {target} from {} to {}: {verb}ing a {target} row now {} (before, it {})",
+                "changes ON {} of the foreign key {schema}.{table} ({cols}) -> {target} from {} to {}: {ing} a row of {target} now {} (before: {})",
                 verb.to_uppercase(),
-                new.columns.join(", "),
                 from.as_sql(),
                 to.as_sql(),
                 does(to, verb),

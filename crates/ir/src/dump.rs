@@ -52,6 +52,7 @@ fn table(out: &mut String, t: &Table) {
             let m = if *materialized { "materialized " } else { "" };
             format!("{m}view {t_name}")
         }
+        TableKind::Virtual { module } => format!("virtual table {t_name} using {module}"),
     };
     let _ = writeln!(out, "  {head}");
     if let Some(c) = &t.comment {

@@ -159,6 +159,12 @@ pub enum TableKind {
         /// True for a materialized view.
         materialized: bool,
     },
+    /// A virtual table (SQLite's `CREATE VIRTUAL TABLE ... USING fts5(...)`): its module keeps
+    /// its rows in shadow tables of its own, which are part of it and not listed. Left alone.
+    Virtual {
+        /// The module: `fts5`, `rtree`.
+        module: String,
+    },
 }
 
 impl TableKind {

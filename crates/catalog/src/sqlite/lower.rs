@@ -32,6 +32,8 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
                     if let Some(sql) = &o.sql {
                         views.push((o.name.clone(), ddl::names_used(sql)));
                     }
+                } else if let Some(module) = o.sql.as_deref().and_then(virtual_module) {
+                    t.kind = TableKind::Virtual { module };
                 } else if let Some(sql) = &o.sql {
                     table_ddl.insert(o.name.clone(), ddl::table(sql));
                 }
@@ -57,6 +59,21 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
         }
     }
 
+    // A virtual table's shadow tables (`docs_data`, `docs_idx`, ...) are part of it.
+    let shadows: Vec<String> = tables
+        .values()
+        .filter(|t| matches!(t.kind, TableKind::Virtual { .. }))
+        .flat_map(|v| {
+            SHADOW_SUFFIXES
+                .iter()
+                .map(move |suffix| format!("{}_{suffix}", v.name))
+        })
+        .collect();
+    for shadow in &shadows {
+        tables.remove(shadow);
+        table_ddl.remove(shadow);
+    }
+
     let mut columns = rows.columns;
     columns.sort_by(|a, b| (&a.table_name, a.cid).cmp(&(&b.table_name, b.cid)));
     let mut pk_columns: HashMap<String, Vec<(i64, String)>> = HashMap::new();
@@ -64,6 +81,10 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
         let Some(t) = tables.get_mut(&c.table_name) else {
             continue;
         };
+        // Hidden 1: a virtual table's own hidden column (fts5's `rank`, the table-named one).
+        if c.hidden == 1 {
+            continue;
+        }
         let ddl = table_ddl.get(&c.table_name);
         if c.pk > 0 {
             pk_columns
@@ -161,6 +182,33 @@ pub fn lower(name: &str, rows: CatalogRows) -> Namespace {
         ns.tables.insert(name, t);
     }
     ns
+}
+
+/// The names SQLite's own virtual table modules give their shadow tables, after the table's
+/// name and `_` (fts3, fts4, fts5, rtree).
+const SHADOW_SUFFIXES: &[&str] = &[
+    "data", "idx", "content", "docsize", "config", "segments", "segdir", "stat", "node", "parent",
+    "rowid",
+];
+
+/// `fts5` of `CREATE VIRTUAL TABLE docs USING fts5(title, body)`; `None` for other DDL.
+fn virtual_module(sql: &str) -> Option<String> {
+    let words: Vec<&str> = sql.split_whitespace().take(3).collect();
+    let is_virtual = words.len() == 3
+        && words[0].eq_ignore_ascii_case("create")
+        && words[1].eq_ignore_ascii_case("virtual")
+        && words[2].eq_ignore_ascii_case("table");
+    if !is_virtual {
+        return None;
+    }
+    let upper = sql.to_ascii_uppercase();
+    let at = upper.find(" USING ")? + " USING ".len();
+    let module: String = sql[at..]
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    Some(module.to_lowercase())
 }
 
 fn lower_indexes(

@@ -251,7 +251,7 @@ fn rebuild(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement>
     }
     // Dropping the old table dropped its triggers: create them again on the new one.
     out.extend(to.triggers.iter().map(|tr| sql(tr.definition.clone())));
-    let namespace = if schema.is_empty() { "main" } else { schema };
+    let namespace = if t.implicit(schema) { "main" } else { schema };
     out.push(sql(format!(
         "INSERT INTO {guard} (\"broken\") SELECT count(*) FROM pragma_foreign_key_check({}, {})",
         literal(&to.name),
