@@ -150,6 +150,7 @@ fn summary(schema: &Schema) -> String {
                 TableKind::Partitioned { .. } => "partitioned tables",
                 TableKind::PartitionOf { .. } => "partitions",
                 TableKind::View { .. } => "views",
+                TableKind::Virtual { .. } => "virtual tables",
             };
             *n.entry(kind).or_default() += 1;
             *n.entry("columns").or_default() += t.columns.len();
