@@ -698,3 +698,44 @@ async fn sqlite_history_table_from_a_constant_or_the_crate() {
             .unwrap();
     assert_eq!(other, 0, "seaql_migrations was created");
 }
+
+/// A NOT NULL column without a default, new to a table that has rows: the migration would
+/// fail as the database is, so autogen writes nothing, counts the rows, names the ways out,
+/// and exits 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn autogen_refuses_a_not_null_column_on_a_table_with_rows() {
+    let db = TestDb::create("safe_notnull", Dialect::Sqlite).await;
+    let p = Project::new("safe_notnull", &db.url());
+    db.run(&[
+        "CREATE TABLE author (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, name varchar NOT NULL)".to_owned(),
+        "INSERT INTO author (name) VALUES ('ada'), ('grace'), ('edsger')".to_owned(),
+    ])
+    .await;
+    p.ok(&["check"]);
+    p.entity(
+        "author.rs",
+        &common::AUTHOR.replace(
+            "    pub name: String,\n",
+            "    pub name: String,\n    pub email: String,\n",
+        ),
+    );
+    let refused = p.fails(&["autogen", "AddEmail"], 1);
+    assert!(
+        refused.contains("Nothing written: this migration would fail on the rows")
+            && refused.contains("main.author has 3 row(s)")
+            && refused.contains("default_value")
+            && refused.contains("sealift create"),
+        "{refused}"
+    );
+    assert!(p.migrations().is_empty(), "a migration was written");
+    // With a default, every row gets it: written.
+    p.entity(
+        "author.rs",
+        &common::AUTHOR.replace(
+            "    pub name: String,\n",
+            "    pub name: String,\n    #[sea_orm(default_value = \"\")]\n    pub email: String,\n",
+        ),
+    );
+    p.ok(&["autogen", "AddEmail"]);
+    assert_eq!(p.migrations().len(), 1);
+}

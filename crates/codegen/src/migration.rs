@@ -893,6 +893,50 @@ mod tests {
     }
 
     #[test]
+    fn a_long_plan_is_written_as_functions_of_ten_steps() {
+        use sealift_ir::{Column, DataType, Namespace, Schema, Table};
+        let mut ns = Namespace::new("public");
+        for i in 0..23 {
+            let mut t = Table::new(format!("t{i:02}"));
+            t.columns.push(Column::new("id", DataType::builtin("int4")));
+            ns.tables.insert(t.name.clone(), t);
+        }
+        let mut desired = Schema::new(Dialect::Postgres);
+        desired.namespaces.insert("public".into(), ns);
+        let mut empty = Schema::new(Dialect::Postgres);
+        empty
+            .namespaces
+            .insert("public".into(), Namespace::new("public"));
+        let plan = sealift_diff::diff(
+            &desired,
+            &empty,
+            &sealift_diff::DiffOptions::new(Dialect::Postgres),
+        );
+        assert_eq!(plan.up.len(), 23);
+        let file = migration_file(&plan, &MigrationOptions::default());
+        syn::parse_file(&file).expect("the file parses");
+        for f in ["up_1", "up_2", "up_3", "down_1", "down_2", "down_3"] {
+            assert!(
+                file.contains(&format!("async fn {f}(manager: &SchemaManager<'_>)")),
+                "{f}\n{file}"
+            );
+        }
+        assert!(
+            file.contains("up_1(manager).await?;\n        up_2(manager).await?;"),
+            "{file}"
+        );
+        // No function holds more than ten steps, and every step is written once.
+        for part in file.split("async fn ").skip(1) {
+            let steps = part
+                .lines()
+                .filter(|l| l.trim_start().starts_with("// "))
+                .count();
+            assert!(steps <= 10, "{part}");
+        }
+        assert_eq!(file.matches("// 23. ").count(), 2, "{file}");
+    }
+
+    #[test]
     fn comments_cannot_end_early() {
         assert_eq!(comment_text("a\n#[x] fn f() {}\r"), "a\\n#[x] fn f() {}\\r");
         assert_eq!(comment_text("tab\tok \u{202E}"), "tab\tok \\u{202e}");

@@ -372,6 +372,19 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
                 })
                 .map(|c| null_count(schema, &from.name, c))
                 .collect();
+            // A NOT NULL column the copy cannot fill: every row stands in the way.
+            if to.columns.iter().any(|c| {
+                !c.nullable
+                    && c.default.is_none()
+                    && c.generated.is_none()
+                    && c.identity.is_none()
+                    && from.column(&c.name).is_none()
+            }) {
+                out.push((
+                    format!("SELECT count(*) FROM {}", t(schema, &from.name)),
+                    format!("{schema}.{} has {{n}} row(s)", from.name),
+                ));
+            }
             let existing = |cols: &[String]| cols.iter().all(|c| from.column(c).is_some());
             for u in to.uniques.iter().filter(|u| !from.uniques.contains(u)) {
                 if existing(&u.columns) {
