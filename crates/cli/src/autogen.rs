@@ -172,11 +172,10 @@ fn fails_on_rows(in_the_way: &[String], style: Style) -> String {
         let _ = writeln!(out, "  - {f}");
     }
     out.push_str(
-        "Ways out:
-           - a NOT NULL column new to a table with rows: give the field a default (#[sea_orm(default_value = ...)]), or make it nullable (Option<T>)
-           - or fill it first: add it nullable now, write a migration from `sealift create` that fills it (UPDATE ...), then make it NOT NULL with `sealift autogen`
-           - NULLs, duplicates, orphans or values the new type drops: fix those rows first, by hand or in a migration from `sealift create`, then run again
-",
+        "Ways out:\n\
+         \x20 - a NOT NULL column new to a table with rows: give the field a default (#[sea_orm(default_value = ...)]), or make it nullable (Option<T>)\n\
+         \x20 - or fill it first: add it nullable now, write a migration from `sealift create` that fills it (UPDATE ...), then make it NOT NULL with `sealift autogen`\n\
+         \x20 - NULLs, duplicates, orphans or values the new type drops: fix those rows first, by hand or in a migration from `sealift create`, then run again\n",
     );
     out
 }

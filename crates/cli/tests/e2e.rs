@@ -7,28 +7,16 @@
 //! The migration crates build with `sealift_testkit::cargo`: one shared target folder, warnings
 //! denied, so the dependencies compile once per run and a warning in generated code fails.
 
+mod common;
+
+use common::AUTHOR;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Dialect;
 use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered};
-
-const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "author")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub name: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 const BOOK: &str = r#"use sea_orm::entity::prelude::*;
 

@@ -3,27 +3,15 @@
 //! with one tenant whose migration fails (the others applied, a second run finishes only what
 //! is left); two fan-outs at once (nothing applied twice); `current` and `history`.
 
+mod common;
+
+use common::AUTHOR;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sealift_testkit::{PgDb, TempDir, e2e_env, seed_lockfile};
 use sqlx::{Connection, PgConnection};
-
-const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "author")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub name: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 const POST: &str = r#"use sea_orm::entity::prelude::*;
 

@@ -844,16 +844,30 @@ fn sqlite_rebuild(statements: &[String]) -> TokenStream {
 }
 
 /// Whether running `theirs` on backend `d` runs the SQL `mine` was planned to run there: the
-/// same statements, or schema statements sea-query renders alike on `d` (it leaves out what
-/// the backend has no syntax for, such as a foreign key's name on SQLite). Sharing the code
-/// keeps long migrations small.
+/// same statements, or the same but for what sea-query leaves out on `d` (a foreign key's
+/// name inside `CREATE TABLE` on SQLite). Sharing the code keeps long migrations small.
 fn renders_alike(theirs: &[Statement], mine: &[Statement], d: Dialect) -> bool {
-    theirs == mine
-        || theirs.len() == mine.len()
-            && theirs.iter().zip(mine).all(|(a, b)| match (a, b) {
-                (Statement::Schema(_), Statement::Schema(_)) => a.to_sql(d) == b.to_sql(d),
-                _ => a == b,
-            })
+    theirs == mine || (d == Dialect::Sqlite && unnamed_keys(theirs) == unnamed_keys(mine))
+}
+
+/// The statements with the foreign keys of each `CREATE TABLE` unnamed.
+fn unnamed_keys(stmts: &[Statement]) -> Vec<Statement> {
+    stmts
+        .iter()
+        .map(|s| match s {
+            Statement::Schema(schema) => match schema.as_ref() {
+                sealift_diff::SchemaStatement::CreateTable(ct) => {
+                    let mut ct = ct.clone();
+                    for fk in &mut ct.foreign_keys {
+                        fk.name = None;
+                    }
+                    Statement::Schema(Box::new(sealift_diff::SchemaStatement::CreateTable(ct)))
+                }
+                _ => s.clone(),
+            },
+            _ => s.clone(),
+        })
+        .collect()
 }
 
 /// A raw string literal, `r#"..."#` with enough hashes, so SQL reads as written; an escaped
