@@ -55,6 +55,19 @@ pub enum Progress {
     Edited(String),
 }
 
+impl MigrationCrate {
+    /// Reads the crate at `dir` ([`migrations`]): `src/lib.rs` and every migration file it
+    /// lists. A history table whose name the source does not show is asked of the compiled
+    /// crate (its runner prints `Migrator::migration_table_name()`).
+    pub fn load(dir: &std::path::Path) -> Result<MigrationCrate> {
+        let (mut krate, unresolved) = MigrationCrate::read(dir)?;
+        if unresolved {
+            krate.history_table = Runner::build(&krate)?.history_table()?;
+        }
+        Ok(krate)
+    }
+}
+
 /// Where migrations run: a database and, on PostgreSQL, one schema of it, as
 /// sea-orm-migration's `-s` does it (the connection's `search_path` set to that schema, so
 /// unqualified names, the history table and the lock are the schema's). A SaaS application

@@ -57,8 +57,10 @@ pub struct Header {
 }
 
 impl MigrationCrate {
-    /// Reads the crate at `dir`: `src/lib.rs` and every migration file it lists.
-    pub fn load(dir: &Path) -> Result<MigrationCrate> {
+    /// Reads the crate at `dir`: `src/lib.rs` and every migration file it lists. The second
+    /// value is true when `lib.rs` names its history table in a way the source does not show
+    /// (the crate's runner is then asked: `MigrationCrate::load`).
+    pub(crate) fn read(dir: &Path) -> Result<(MigrationCrate, bool)> {
         let lib_path = dir.join("src/lib.rs");
         let lib = std::fs::read_to_string(&lib_path).map_err(|e| {
             Error::Crate(format!(
@@ -105,21 +107,20 @@ impl MigrationCrate {
                 file,
             });
         }
-        let mut krate = MigrationCrate {
-            dir: dir.to_path_buf(),
-            migrator,
-            history_table: DEFAULT_HISTORY_TABLE.to_owned(),
-            migrations,
+        let (history_table, unresolved) = match sealift_codegen::history_table(&lib) {
+            sealift_codegen::HistoryTable::Default => (DEFAULT_HISTORY_TABLE.to_owned(), false),
+            sealift_codegen::HistoryTable::Named(name) => (name, false),
+            sealift_codegen::HistoryTable::Unresolved => (DEFAULT_HISTORY_TABLE.to_owned(), true),
         };
-        krate.history_table = match sealift_codegen::history_table(&lib) {
-            sealift_codegen::HistoryTable::Default => DEFAULT_HISTORY_TABLE.to_owned(),
-            sealift_codegen::HistoryTable::Named(name) => name,
-            // Only the compiled crate knows: its runner says.
-            sealift_codegen::HistoryTable::Unresolved => {
-                crate::runner::Runner::build(&krate)?.history_table()?
-            }
-        };
-        Ok(krate)
+        Ok((
+            MigrationCrate {
+                dir: dir.to_path_buf(),
+                migrator,
+                history_table,
+                migrations,
+            },
+            unresolved,
+        ))
     }
 
     /// The migration named `name`.
