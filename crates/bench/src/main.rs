@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_diff::{DiffOptions, render_steps};
 use sealift_entity::{LowerOptions, Lowered, SourceFile};
@@ -37,8 +37,8 @@ struct Args {
     #[arg(long, default_value_t = 1000)]
     tables: usize,
     /// Which database.
-    #[arg(long, value_enum, default_value_t = Backend::Postgres)]
-    backend: Backend,
+    #[arg(long, default_value_t = Dialect::Postgres)]
+    backend: Dialect,
     /// Runs per phase; the median is reported.
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -67,13 +67,6 @@ struct Args {
     /// built with cargo: the build's time and rustc's peak memory (see `compile.rs`).
     #[arg(long)]
     compile: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Backend {
-    Postgres,
-    Sqlite,
-    Mysql,
 }
 
 /// How a drifted table differs in the entity files from the database.
@@ -113,11 +106,7 @@ fn main() -> Result<()> {
 }
 
 async fn bench(args: Args) -> Result<()> {
-    let dialect = match args.backend {
-        Backend::Postgres => Dialect::Postgres,
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::Mysql => Dialect::Mysql,
-    };
+    let dialect = args.backend;
     let n = args.tables;
     let drifted = |i: usize| {
         (i % 100 == 50)

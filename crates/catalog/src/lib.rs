@@ -17,10 +17,10 @@ mod url;
 use std::time::Duration;
 
 pub use error::Error;
-use sealift_ir::Schema;
+use sealift_ir::{Dialect, Schema};
 /// The reader of SQLite's DDL text, public for the fuzz targets.
 pub use sqlite::ddl as sqlite_ddl;
-pub use url::{Backend, DatabaseUrl, redact, redact_urls};
+pub use url::{DatabaseUrl, redact, redact_urls};
 
 /// How long to wait for a server to accept a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -57,10 +57,10 @@ pub async fn reflect(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Refl
 /// that needs the namespace names (the default schema entities are lowered into) gets them
 /// before the catalog queries run, and can work beside them.
 pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Catalog, Error> {
-    Ok(Catalog(match url.backend() {
-        Backend::Postgres => Session::Postgres(postgres::open(url, options).await?),
-        Backend::Sqlite => Session::Sqlite(sqlite::open(url, options).await?),
-        Backend::Mysql => Session::Mysql(mysql::open(url, options).await?),
+    Ok(Catalog(match url.dialect() {
+        Dialect::Postgres => Session::Postgres(postgres::open(url, options).await?),
+        Dialect::Sqlite => Session::Sqlite(sqlite::open(url, options).await?),
+        Dialect::Mysql => Session::Mysql(mysql::open(url, options).await?),
     }))
 }
 
@@ -167,10 +167,10 @@ pub async fn counts(
     url: &DatabaseUrl,
     queries: &[String],
 ) -> Result<Vec<Result<i64, Error>>, Error> {
-    match url.backend() {
-        Backend::Postgres => postgres::counts(url, queries).await,
-        Backend::Sqlite => sqlite::counts(url, queries).await,
-        Backend::Mysql => mysql::counts(url, queries).await,
+    match url.dialect() {
+        Dialect::Postgres => postgres::counts(url, queries).await,
+        Dialect::Sqlite => sqlite::counts(url, queries).await,
+        Dialect::Mysql => mysql::counts(url, queries).await,
     }
 }
 

@@ -2,18 +2,9 @@
 
 use std::fmt;
 
-use crate::Error;
+use sealift_ir::Dialect;
 
-/// The database families sealift can talk to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// `postgres://` or `postgresql://`.
-    Postgres,
-    /// `sqlite:` URLs.
-    Sqlite,
-    /// `mysql://` or `mariadb://`.
-    Mysql,
-}
+use crate::Error;
 
 /// A parsed database URL that never prints its password.
 ///
@@ -22,7 +13,7 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct DatabaseUrl {
     raw: String,
-    backend: Backend,
+    dialect: Dialect,
     redacted: String,
     secrets: Vec<String>,
 }
@@ -32,10 +23,10 @@ impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, Error> {
         let raw = raw.trim();
         let scheme = raw.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
-        let backend = match scheme.as_deref() {
-            Some("postgres" | "postgresql") => Backend::Postgres,
-            Some("sqlite") => Backend::Sqlite,
-            Some("mysql" | "mariadb") => Backend::Mysql,
+        let dialect = match scheme.as_deref() {
+            Some("postgres" | "postgresql") => Dialect::Postgres,
+            Some("sqlite") => Dialect::Sqlite,
+            Some("mysql" | "mariadb") => Dialect::Mysql,
             _ => {
                 return Err(Error::UnknownScheme {
                     scheme: scheme.unwrap_or_default(),
@@ -74,7 +65,7 @@ impl DatabaseUrl {
                 }
                 url.to_string()
             }
-            Err(e) if backend != Backend::Sqlite => {
+            Err(e) if dialect != Dialect::Sqlite => {
                 return Err(Error::InvalidUrl {
                     reason: e.to_string(),
                 });
@@ -98,15 +89,15 @@ impl DatabaseUrl {
         remember(&secrets);
         Ok(DatabaseUrl {
             raw: raw.to_owned(),
-            backend,
+            dialect,
             redacted,
             secrets,
         })
     }
 
-    /// The backend the URL's scheme names.
-    pub fn backend(&self) -> Backend {
-        self.backend
+    /// The database family the URL's scheme names.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// The URL as given, password included: only for handing to a driver.
@@ -291,12 +282,12 @@ mod tests {
     #[test]
     fn schemes_pick_the_backend() {
         for (u, b) in [
-            ("postgresql://h/d", Backend::Postgres),
-            ("sqlite://x.db", Backend::Sqlite),
-            ("sqlite::memory:", Backend::Sqlite),
-            ("mariadb://h/d", Backend::Mysql),
+            ("postgresql://h/d", Dialect::Postgres),
+            ("sqlite://x.db", Dialect::Sqlite),
+            ("sqlite::memory:", Dialect::Sqlite),
+            ("mariadb://h/d", Dialect::Mysql),
         ] {
-            assert_eq!(DatabaseUrl::parse(u).unwrap().backend(), b, "{u}");
+            assert_eq!(DatabaseUrl::parse(u).unwrap().dialect(), b, "{u}");
         }
         let err = DatabaseUrl::parse("oracle://h/d").unwrap_err();
         assert!(err.to_string().contains("oracle"), "{err}");

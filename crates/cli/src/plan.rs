@@ -123,7 +123,7 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
 pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
     let url = project.database_url()?;
     let dirs = project.entity_dirs()?;
-    let dialect = crate::tenants::dialect_of(url.backend());
+    let dialect = url.dialect();
     let renames = renames(policy)?;
     let progress =
         progress::Spinner::start(format!("reading the entity files and the catalog of {url}"));

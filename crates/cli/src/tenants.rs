@@ -12,10 +12,10 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use rayon::prelude::*;
-use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_catalog::DatabaseUrl;
 use sealift_diff::{DiffOptions, Plan};
 use sealift_entity::LowerOptions;
-use sealift_ir::{Dialect, Schema};
+use sealift_ir::Schema;
 use sealift_workflow::config::Project;
 use sealift_workflow::{Direction, MigrationCrate, Outcome, Progress, Request, Status, Tenant};
 
@@ -181,7 +181,7 @@ pub async fn check(
 ) -> Result<ExitCode> {
     let dirs = project.entity_dirs()?.to_vec();
     let urls = project.database_urls()?;
-    let dialect = dialect_of(urls[0].backend());
+    let dialect = urls[0].dialect();
     let renames = crate::plan::renames(policy)?;
     let spinner = progress::Spinner::start("reading the entity files and the catalogs");
     let parsing = tokio::task::spawn_blocking(move || entities::read_and_parse(&dirs));
@@ -375,15 +375,6 @@ pub async fn check(
     }
     print(&sealift_catalog::redact(&out))?;
     Ok(code)
-}
-
-/// The model's dialect for a database of `backend`.
-pub fn dialect_of(backend: Backend) -> Dialect {
-    match backend {
-        Backend::Postgres => Dialect::Postgres,
-        Backend::Sqlite => Dialect::Sqlite,
-        Backend::Mysql => Dialect::Mysql,
-    }
 }
 
 /// `sealift upgrade` or `downgrade` over many tenants: the progress, then a table of every

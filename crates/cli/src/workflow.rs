@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_catalog::DatabaseUrl;
 use sealift_workflow::runner::Event;
 use sealift_workflow::status::{Entry, merge_plan};
 use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Target, Tenant};
@@ -199,11 +199,9 @@ fn offline(
     dialect: Option<DialectArg>,
 ) -> Result<ExitCode> {
     let backend = match dialect {
-        Some(DialectArg::Postgres) => Backend::Postgres,
-        Some(DialectArg::Sqlite) => Backend::Sqlite,
-        Some(DialectArg::Mysql) => Backend::Mysql,
+        Some(d) => d.into(),
         None => match project.database_url() {
-            Ok(url) => url.backend(),
+            Ok(url) => url.dialect(),
             Err(_) => bail!(
                 "--sql needs a backend: pass --dialect postgres|sqlite|mysql, or a database URL whose scheme names it"
             ),

@@ -40,6 +40,22 @@ impl Dialect {
     }
 }
 
+impl std::str::FromStr for Dialect {
+    type Err = String;
+
+    /// `postgres` (or `postgresql`), `sqlite`, `mysql` (or `mariadb`).
+    fn from_str(s: &str) -> Result<Dialect, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Ok(Dialect::Postgres),
+            "sqlite" => Ok(Dialect::Sqlite),
+            "mysql" | "mariadb" => Ok(Dialect::Mysql),
+            other => Err(format!(
+                "`{other}` is not a database sealift knows; write postgres, sqlite or mysql"
+            )),
+        }
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -27,7 +27,8 @@ pub mod time;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_catalog::DatabaseUrl;
+use sealift_ir::Dialect;
 
 pub use error::{Error, Result};
 use history::Store;
@@ -122,7 +123,7 @@ pub async fn status_all(
     // The schema tenants of each PostgreSQL database, by their index.
     let mut by_database: Vec<(&DatabaseUrl, Vec<usize>)> = Vec::new();
     for (i, t) in tenants.iter().enumerate() {
-        if t.url.backend() != Backend::Postgres || t.schema.is_none() {
+        if t.url.dialect() != Dialect::Postgres || t.schema.is_none() {
             continue;
         }
         match by_database
@@ -559,7 +560,7 @@ pub async fn stamp(
 /// the database is (head when `None`) and `to` where it goes.
 pub fn offline_sql(
     krate: &MigrationCrate,
-    backend: Backend,
+    backend: Dialect,
     direction: Direction,
     from: Option<&Target>,
     to: &Target,

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_catalog::DatabaseUrl;
+use sealift_ir::Dialect;
 
 use crate::error::{Error, Result};
 use crate::migrations::MigrationCrate;
@@ -326,11 +327,11 @@ impl Runner {
 
     /// The SQL `steps` would run on `backend`, with the history-table statements, without a
     /// database. A migration that reads the database cannot be rendered: the error names it.
-    pub fn sql(&self, backend: Backend, table: &str, steps: &[Step]) -> Result<String> {
+    pub fn sql(&self, backend: Dialect, table: &str, steps: &[Step]) -> Result<String> {
         let backend = match backend {
-            Backend::Postgres => "postgres",
-            Backend::Sqlite => "sqlite",
-            Backend::Mysql => "mysql",
+            Dialect::Postgres => "postgres",
+            Dialect::Sqlite => "sqlite",
+            Dialect::Mysql => "mysql",
         };
         let out = Command::new(&self.binary)
             .arg("sql")

@@ -13,7 +13,8 @@ mod sqlite;
 
 use std::time::Duration;
 
-use sealift_catalog::{Backend, DatabaseUrl};
+use sealift_catalog::DatabaseUrl;
+use sealift_ir::Dialect;
 
 use crate::error::{Error, Result};
 
@@ -89,8 +90,8 @@ impl Store {
     /// the connection's `search_path` is set to it, so the history table, and the lock, are
     /// that schema's.
     pub async fn open(url: &DatabaseUrl, schema: Option<&str>, table: &str) -> Result<Store> {
-        let session = match (url.backend(), schema) {
-            (Backend::Postgres, _) => {
+        let session = match (url.dialect(), schema) {
+            (Dialect::Postgres, _) => {
                 Session::Postgres(postgres::Session::open(url, schema).await?)
             }
             (_, Some(schema)) => {
@@ -98,8 +99,8 @@ impl Store {
                     "schema `{schema}`: migrations run per schema on PostgreSQL only; on MySQL and SQLite list each database in `databases` (sealift.toml) or --databases FILE"
                 )));
             }
-            (Backend::Sqlite, None) => Session::Sqlite(sqlite::Session::open(url).await?),
-            (Backend::Mysql, None) => Session::Mysql(mysql::Session::open(url).await?),
+            (Dialect::Sqlite, None) => Session::Sqlite(sqlite::Session::open(url).await?),
+            (Dialect::Mysql, None) => Session::Mysql(mysql::Session::open(url).await?),
         };
         Ok(Store {
             session,
