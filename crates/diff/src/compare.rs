@@ -1086,7 +1086,7 @@ fn is_rowid_alias(table: &Table, c: &Column, dialect: Dialect) -> bool {
 
 /// Types compare in the dialect's normalized space; lengths, precision and scale only when both
 /// sides state them; a domain by its base type.
-pub fn types_equal(want: &DataType, have: &DataType, dialect: Dialect) -> bool {
+pub(crate) fn types_equal(want: &DataType, have: &DataType, dialect: Dialect) -> bool {
     let (w, h) = (want.resolved(), have.resolved());
     if w.array_dims != h.array_dims {
         return false;

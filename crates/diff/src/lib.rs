@@ -17,19 +17,13 @@ mod sql;
 mod statement;
 
 pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
-pub use compare::types_equal;
-pub use dialect::logical_of;
 pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};
 pub use plan::{OnSqlite, Plan, Step, apply};
 pub use probe::{Probe, probes};
-pub use sql::{
-    Target, column_spec, inline_check, inline_foreign_key, is_plain_index, render, render_steps,
-    statements, step_statements,
-};
+pub use sql::{Target, render_steps, statements, step_statements};
 pub use statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,
-    sea_default, sea_type,
 };
 
 use sealift_ir::{Dialect, Schema};

@@ -205,15 +205,6 @@ pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
     }
 }
 
-/// The SQL of one change, without trailing semicolons.
-pub fn render(c: &Change, target: &Target) -> Vec<String> {
-    statements(c, target)
-        .iter()
-        .filter(|s| !matches!(s, Statement::Nothing(_)))
-        .map(|s| s.to_sql(target.backend))
-        .collect()
-}
-
 /// The statements of one change on the target's backend.
 pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
     built(c, t)
@@ -470,13 +461,13 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
 /// True when a foreign key can be written inside `CREATE TABLE` (sea-query's builder): not
 /// when it is deferrable or `NOT VALID` on a backend that has those, which only `ALTER TABLE`
 /// can say.
-pub fn inline_foreign_key(fk: &ForeignKey, d: Dialect) -> bool {
+pub(crate) fn inline_foreign_key(fk: &ForeignKey, d: Dialect) -> bool {
     let f = backend(d).features();
     !(f.deferrable && fk.deferrable != Deferrable::No || f.not_valid && fk.not_valid)
 }
 
 /// True when a check can be written inside `CREATE TABLE`: not a `NOT VALID` one.
-pub fn inline_check(c: &Check, d: Dialect) -> bool {
+pub(crate) fn inline_check(c: &Check, d: Dialect) -> bool {
     !(backend(d).features().not_valid && c.not_valid)
 }
 
@@ -680,7 +671,7 @@ pub(crate) fn pg_primary_key_name(table: &str) -> String {
 /// A column as sea-query's builder writes it on the target: SeaORM's logical type (from the
 /// entity, or mapped back from the plan's catalog), NOT NULL, default, auto-increment,
 /// generation, comment.
-pub fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
+pub(crate) fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
     let serial = matches!(c.identity, Some(Identity::Serial { .. }));
     let ty = column_type(c, t);
     let (auto_increment, extra) = match &c.identity {
@@ -846,7 +837,7 @@ fn column_type_sql(c: &Column, t: &Target) -> String {
 
 /// True when sea-query's index builder says everything about `i`: plain columns, ascending or
 /// descending, no method other than btree, no INCLUDE, no predicate, no NULLS NOT DISTINCT.
-pub fn is_plain_index(i: &Index) -> bool {
+pub(crate) fn is_plain_index(i: &Index) -> bool {
     if i.nulls_not_distinct {
         return false;
     }

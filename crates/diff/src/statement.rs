@@ -430,7 +430,7 @@ impl ForeignKeySpec {
 }
 
 /// sea-query's column type for a logical type.
-pub fn sea_type(t: &LogicalType) -> ColumnType {
+pub(crate) fn sea_type(t: &LogicalType) -> ColumnType {
     use LogicalType as L;
     match t {
         L::Char(n) => ColumnType::Char(*n),
@@ -482,7 +482,7 @@ pub fn sea_type(t: &LogicalType) -> ColumnType {
 
 /// sea-query's expression for a default: a value where the entity states a literal, the text
 /// as it is for keywords and numbers as written, parenthesized SQL for `Expr::cust`.
-pub fn sea_default(d: &LogicalDefault) -> Expr {
+pub(crate) fn sea_default(d: &LogicalDefault) -> Expr {
     match d {
         LogicalDefault::Str(s) => Expr::val(s.as_str()),
         LogicalDefault::Int(i) => match i64::try_from(*i) {

@@ -271,7 +271,7 @@ pub(crate) fn backend(d: Dialect) -> &'static dyn Backend {
 }
 
 /// The logical type a catalog type of `d` comes from, when one renders as it.
-pub fn logical_of(t: &DataType, d: Dialect) -> Option<LogicalType> {
+pub(crate) fn logical_of(t: &DataType, d: Dialect) -> Option<LogicalType> {
     if t.array_dims > 0 {
         let inner = logical_of(&t.clone().array_of(t.array_dims - 1), d)?;
         return Some(LogicalType::Array(Box::new(inner)));
