@@ -11,17 +11,21 @@ mod compare;
 mod dialect;
 mod expr;
 mod hazard;
+mod hazards;
+mod order;
 mod plan;
 mod probe;
 mod sql;
+mod sqlite_batch;
 mod statement;
 
 pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
 pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};
-pub use plan::{OnSqlite, Plan, Step, apply};
+pub use plan::{OnSqlite, Plan, Step};
 pub use probe::{Probe, probes};
 pub use sql::{Target, render_steps, statements, step_statements};
+pub use sqlite_batch::apply;
 pub use statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,
 };
