@@ -14,6 +14,7 @@ mod hazard;
 mod hazards;
 mod order;
 mod plan;
+mod planner;
 mod probe;
 mod sql;
 mod sqlite_batch;
@@ -22,9 +23,9 @@ mod statement;
 pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
 pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};
-pub use plan::{OnSqlite, Plan, Step};
+pub use plan::{OnSqlite, Plan, Step, render_steps, step_statements};
 pub use probe::{Probe, probes};
-pub use sql::{Target, render_steps, statements, step_statements};
+pub use sql::{Target, statements};
 pub use sqlite_batch::apply;
 pub use statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,
@@ -98,5 +99,5 @@ pub struct Note {
 /// The plan that takes a database from `current` to `desired`.
 pub fn diff(desired: &Schema, current: &Schema, options: &DiffOptions) -> Plan {
     let (changes, notes) = compare::compare(desired, current, options);
-    plan::plan(changes, current, options, notes)
+    planner::plan(changes, current, options, notes)
 }

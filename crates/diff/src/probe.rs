@@ -519,7 +519,7 @@ mod tests {
     }
 
     fn sql_of(changes: Vec<Change>) -> Vec<String> {
-        let plan = crate::plan::plan(
+        let plan = crate::planner::plan(
             changes,
             &current(),
             &crate::DiffOptions::new(Dialect::Postgres),

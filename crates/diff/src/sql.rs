@@ -33,7 +33,6 @@ use sealift_ir::{
 
 use crate::change::{Change, Part, TableOp};
 use crate::dialect::{Features, backend, needs_rebuild};
-use crate::plan::{OnSqlite, Step};
 use crate::statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema, Statement, build,
 };
@@ -180,28 +179,6 @@ impl<'a> Target<'a> {
 
     pub(crate) fn quote(&self, name: &str) -> String {
         quote(name, self.backend)
-    }
-}
-
-/// The SQL of a sequence of steps.
-pub fn render_steps(steps: &[Step], target: &Target) -> Vec<String> {
-    steps
-        .iter()
-        .flat_map(|s| step_statements(s, target))
-        .filter(|s| !matches!(s, Statement::Nothing(_)))
-        .map(|s| s.to_sql(target.backend))
-        .collect()
-}
-
-/// The statements of one step on the target's backend: its change, or on SQLite what stands
-/// in for it there (a table rebuild).
-pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
-    match &step.on_sqlite {
-        Some(OnSqlite::Instead(c)) if t.features().rebuilds_tables => statements(c, t),
-        Some(OnSqlite::Nothing(why)) if t.features().rebuilds_tables => {
-            vec![Statement::Nothing(why.clone())]
-        }
-        _ => statements(&step.change, t),
     }
 }
 
