@@ -4,8 +4,8 @@
 //!   the whole test suite against the real servers (with cargo-nextest when it is installed,
 //!   so the test binaries run side by side).
 //! - `bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]`: the
-//!   benchmark (release builds), phase by phase, against the floor and optionally Alembic; see
-//!   docs/performance.md.
+//!   benchmark (release builds), phase by phase, against the floor and optionally Alembic;
+//!   `--compile`: the first migration of N tables built with cargo; see docs/performance.md.
 //! - `quickstart`: `sealift autogen` end to end on the SQLite example in `examples/quickstart`,
 //!   in a copy under the system's temp folder (the example itself stays as it is).
 //! - `proptest [CASES]`: the diff round trip on real databases over many generated schema pairs
@@ -56,7 +56,7 @@ fn main() -> Result<()> {
         }
         "" | "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  fuzz [SECONDS] [TARGET...]   run the fuzz targets (cargo-fuzz, nightly), see fuzz/README.md\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md\n  bench --tenants N [--tables T] [--jobs J] [--no-loop]   check and upgrade over N tenant schemas"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  fuzz [SECONDS] [TARGET...]   run the fuzz targets (cargo-fuzz, nightly), see fuzz/README.md\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md\n  bench --tenants N [--tables T] [--jobs J] [--no-loop]   check and upgrade over N tenant schemas\n  bench --compile [--tables N]   the first migration of N new tables, built with cargo: time and rustc's peak memory"
             );
             Ok(())
         }

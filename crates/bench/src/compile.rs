@@ -1,15 +1,15 @@
 //! `cargo xtask bench --compile N`: what the first migration of N new tables costs to compile.
 //! sealift writes it (`autogen` against an empty SQLite database), then cargo builds the
-//! migration crate in the shared `target/e2e` folder, its dependencies built beforehand, so
-//! the figures are the generated code's own: the build's wall time and the largest rustc's
-//! peak memory.
+//! migration crate in `target/e2e-bench` with the dev profile as a user has it (debug info
+//! on), its dependencies built beforehand, so the figures are the generated code's own: the
+//! build's wall time and the largest rustc's peak memory.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use sealift_testkit::{TempDir, e2e_env, seed_lockfile};
+use sealift_testkit::{TempDir, seed_lockfile, workspace_dir};
 
 use crate::{source, status_enum};
 
@@ -98,10 +98,7 @@ fn build(krate: &Path) -> Result<(Duration, u64)> {
         .arg("--manifest-path")
         .arg(krate.join("Cargo.toml"))
         // The dev profile as a user has it (debug info on), in a folder of its own.
-        .env(
-            "CARGO_TARGET_DIR",
-            e2e_env()[0].1.clone().into_string().unwrap_or_default() + "-bench",
-        )
+        .env("CARGO_TARGET_DIR", workspace_dir().join("target/e2e-bench"))
         .spawn()
         .context("cannot run cargo")?;
     let mut peak = 0;

@@ -89,7 +89,9 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 }
 
 /// The migration crate, held by this process while it reads, changes and writes `lib.rs`.
-pub struct CrateLock(#[allow(dead_code)] std::fs::File);
+pub struct CrateLock {
+    _held: std::fs::File,
+}
 
 /// Waits for and takes the migration crate's lock: a file lock on its `src` folder (on
 /// systems that cannot lock a folder, on `target/.sealift-lock`), freed when the guard drops
@@ -114,7 +116,7 @@ pub fn lock_crate(dir: &Path) -> Result<CrateLock> {
     })?;
     file.lock()
         .with_context(|| format!("cannot lock the migration crate {}", dir.display()))?;
-    Ok(CrateLock(file))
+    Ok(CrateLock { _held: file })
 }
 
 /// Adds an empty migration and registers it.

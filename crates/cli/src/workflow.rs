@@ -493,7 +493,7 @@ pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -
         url: url.clone(),
         schema: project.migration_schema.clone(),
     };
-    let status = sealift_workflow::status(&krate, &tenant).await?;
+    let status = sealift_workflow::status_for_planning(&krate, &tenant).await?;
     match not_at_head(&status, command) {
         Some(problem) => bail!("{problem}"),
         None => Ok(()),

@@ -343,44 +343,65 @@ async fn sqlite_downs_locks_and_missing_files() {
     assert_eq!(count(&url, "precious").await, 3);
     p.ok(&["stamp", &emptied]);
 
-    // A race: upgrade of slow steps against a downgrade and a stamp. Each waits for the
-    // other's lock, so the history never has a hole.
+    // Races: an upgrade of slow steps, each making a table with a row, against a downgrade;
+    // then against a stamp. Each waits for the other's lock, so the history never has a hole,
+    // and (stamp aside, which records without running by design) a migration is applied
+    // exactly when its table is there.
     for i in 0..4 {
         p.hand_written(
             &format!("Slow{i}"),
-            "        let _ = manager;\n        std::thread::sleep(std::time::Duration::from_millis(400));",
-            "",
+            &format!(
+                r#"        std::thread::sleep(std::time::Duration::from_millis(400));
+        manager.get_connection().execute_unprepared("CREATE TABLE slow{i} (id integer PRIMARY KEY); INSERT INTO slow{i} VALUES (1)").await?;"#
+            ),
+            &format!(r#"        manager.get_connection().execute_unprepared("DROP TABLE slow{i}").await?;"#),
         );
     }
     p.ok(&["upgrade", "--sql", &format!("{emptied}:head")]);
-    let spawn = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_sealift"))
-            .args(args)
-            .current_dir(&p.root)
-            .env("DATABASE_URL", &p.url)
-            .envs(e2e_env())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let upgrade = spawn(&["upgrade"]);
-    std::thread::sleep(Duration::from_millis(600));
-    let downgrade = spawn(&["downgrade", "--yes"]);
-    let stamp = spawn(&["stamp", "head"]);
-    for (run, may_refuse) in [(upgrade, false), (downgrade, true), (stamp, false)] {
+    let finished = |run: std::process::Child, may_refuse: bool| {
         let out = run.wait_with_output().unwrap();
         let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
-        // The downgrade listed the migration at head when it started; under the lock the
-        // head has moved, so it runs nothing rather than something it did not show.
+        // A downgrade lists the migration at head when it starts; under the lock the head
+        // has moved, so it runs nothing rather than something it did not show.
         let refused = may_refuse
             && out.status.code() == Some(1)
             && said.contains("nothing was run: the history changed while this command waited");
         assert!(out.status.success() || refused, "{said}");
-    }
+    };
     let all = p.migrations();
+    let upgrade = spawn(&p, &["upgrade"]);
+    std::thread::sleep(Duration::from_millis(600));
+    let downgrade = spawn(&p, &["downgrade", "--yes"]);
+    finished(upgrade, false);
+    finished(downgrade, true);
     let now = applied(&p);
     assert_eq!(now, all[..now.len()], "a hole in the history");
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    for (i, m) in all[all.len() - 4..].iter().enumerate() {
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        )
+        .bind(format!("slow{i}"))
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(
+            tables == 1,
+            now.contains(m),
+            "{m}: history and schema disagree"
+        );
+        if tables == 1 {
+            assert_eq!(count(&url, &format!("slow{i}")).await, 1);
+        }
+    }
+    let _ = conn.close().await;
+    let upgrade = spawn(&p, &["upgrade"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let stamp = spawn(&p, &["stamp", "head"]);
+    finished(upgrade, false);
+    finished(stamp, false);
+    let now = applied(&p);
+    assert_eq!(now, all, "a hole in the history");
     assert_eq!(count(&url, "precious").await, 3);
 }
 
@@ -737,5 +758,35 @@ async fn autogen_refuses_a_not_null_column_on_a_table_with_rows() {
         ),
     );
     p.ok(&["autogen", "AddEmail"]);
+    assert_eq!(p.migrations().len(), 1);
+}
+
+/// Two `sealift autogen` at once for the same entity change: the second waits for the
+/// migration crate's lock, then finds the first one's migration pending and refuses; one
+/// migration is written, never the same one twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_autogens_write_one_migration() {
+    let db = TestDb::create("safe_autogens", Dialect::Sqlite).await;
+    let p = Project::new("safe_autogens", &db.url());
+    let runs: Vec<_> = (0..3)
+        .map(|i| spawn(&p, &["autogen", &format!("Create{i}")]))
+        .collect();
+    let codes: Vec<Option<i32>> = runs
+        .into_iter()
+        .map(|r| {
+            let out = r.wait_with_output().unwrap();
+            let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(
+                out.status.success() || said.contains("the database is not up to date"),
+                "{said}"
+            );
+            out.status.code()
+        })
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(0)).count(),
+        1,
+        "{codes:?}"
+    );
     assert_eq!(p.migrations().len(), 1);
 }

@@ -97,9 +97,19 @@ impl Tenant {
     }
 }
 
-/// Where the tenant stands against `krate`, and whether a run holds its migration lock now.
-/// A database without the history table has nothing applied.
+/// Where the tenant stands against `krate`. A database without the history table has
+/// nothing applied.
 pub async fn status(krate: &MigrationCrate, tenant: &Tenant) -> Result<Status> {
+    let mut store = open(krate, tenant).await?;
+    let applied = store.applied().await;
+    store.close().await;
+    Ok(Status::new(krate, &applied?))
+}
+
+/// [`status`], and who holds the migration lock now ([`Status::running`]): what planning
+/// against the database (`autogen`, `check`) must know, since a run part way through leaves
+/// the catalog between two states.
+pub async fn status_for_planning(krate: &MigrationCrate, tenant: &Tenant) -> Result<Status> {
     let mut store = open(krate, tenant).await?;
     let applied = store.applied().await;
     let running = match applied {

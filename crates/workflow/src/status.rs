@@ -39,7 +39,8 @@ pub struct Status {
     pub missing: Vec<Applied>,
     /// The migrations nothing was written on top of; more than one after two branches merge.
     pub heads: Vec<String>,
-    /// Who holds the migration lock, when a run is migrating the database right now.
+    /// Who holds the migration lock, when a run is migrating the database right now (read
+    /// only by `status_for_planning`; `None` otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub running: Option<String>,
 }

@@ -228,6 +228,9 @@ struct Connections {
     db: DatabaseConnection,
     /// Watches the first one wait for locks, to say which table (PostgreSQL).
     watcher: Option<DatabaseConnection>,
+    /// The search paths whose history table is prepared, and which of sealift's columns it
+    /// has: sealift sends one job per migration, and the table is made ready once.
+    prepared: Vec<(Option<String>, Kept)>,
 }
 
 /// Connections whose job ended well, ready for the next job on their database.
@@ -246,7 +249,7 @@ async fn connections(url: &str) -> Result<Connections, String> {
         DbBackend::Postgres => connect(url, None).await.ok(),
         _ => None,
     };
-    Ok(Connections { url: url.to_owned(), db, watcher })
+    Ok(Connections { url: url.to_owned(), db, watcher, prepared: Vec::new() })
 }
 
 /// A pool of one connection, so that every statement goes to the same session; with a
@@ -261,16 +264,24 @@ async fn connect(url: &str, search_path: Option<&str>) -> Result<DatabaseConnect
 }
 
 async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
-    let c = connections(&job.url).await?;
-    run_job(job, &c, table, lock_timeout).await?;
+    let mut c = connections(&job.url).await?;
+    run_job(job, &mut c, table, lock_timeout).await?;
     IDLE.lock().expect("idle connections").push(c);
     Ok(())
 }
 
-async fn run_job(job: &Job, c: &Connections, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
-    let (id, db, path) = (job.id.as_str(), &c.db, job.search_path.as_deref());
-    let backend = db.get_database_backend();
-    let kept = prepare(id, db, backend, path, table).await?;
+async fn run_job(job: &Job, c: &mut Connections, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
+    let (id, path) = (job.id.as_str(), job.search_path.as_deref());
+    let backend = c.db.get_database_backend();
+    let kept = match c.prepared.iter().find(|(p, _)| p.as_deref() == path) {
+        Some((_, kept)) => *kept,
+        None => {
+            let kept = prepare(id, &c.db, backend, path, table).await?;
+            c.prepared.push((path.map(str::to_owned), kept));
+            kept
+        }
+    };
+    let db = &c.db;
     let migrations = Migrator::migrations();
     for step in &job.steps {
         let m = find(&migrations, &step.name)?;
