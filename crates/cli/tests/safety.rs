@@ -462,8 +462,18 @@ async fn postgres_lock_decisions_and_a_lock_lost() {
 
     // downgrade -1 lists the harmless AddIndex and waits; meanwhile the other run rolls
     // AddIndex back itself. Under the lock, -1 would now drop `precious`: nothing runs.
-    let downgrade = spawn(&p, &["downgrade", "-1"]);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut downgrade = spawn(&p, &["downgrade", "-1"]);
+    // Its list is printed and it waits for the lock: only then does the other run move.
+    let mut stdout = std::io::BufReader::new(downgrade.stdout.take().unwrap());
+    let mut printed = String::new();
+    while !printed.contains("Waiting: another run holds the migration lock") {
+        use std::io::BufRead as _;
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        printed.push_str(&line);
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP INDEX precious_id; DELETE FROM seaql_migrations WHERE version = '{index}'; SELECT pg_advisory_unlock({PG_LOCK_KEY})"
     )))
@@ -471,7 +481,13 @@ async fn postgres_lock_decisions_and_a_lock_lost() {
     .await
     .unwrap();
     let out = downgrade.wait_with_output().unwrap();
-    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let rest = {
+        use std::io::Read as _;
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).unwrap();
+        rest
+    };
+    let said = format!("{printed}{rest}{}", text(&out.stderr));
     assert!(
         said.contains(&format!("  - {index}\n"))
             && said.contains(&format!("Waiting: another run holds the migration lock on this database: process {pid} (wf-holder"))
@@ -496,8 +512,10 @@ async fn postgres_lock_decisions_and_a_lock_lost() {
     let mut killed = false;
     for _ in 0..200 {
         tokio::time::sleep(Duration::from_millis(100)).await;
+        // Once the slow migration runs (on the runner's connection), the lock session goes.
         let ended: Vec<bool> = sqlx::query_scalar(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'sealift, migration lock since%' AND datname = current_database()",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'sealift, migration lock since%' AND datname = current_database() \
+             AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3)%' AND state = 'active' AND datname = current_database())",
         )
         .fetch_all(&mut holder)
         .await
@@ -507,7 +525,10 @@ async fn postgres_lock_decisions_and_a_lock_lost() {
             break;
         }
     }
-    assert!(killed, "sealift's lock session never showed");
+    assert!(
+        killed,
+        "sealift's lock session never showed while the slow migration ran"
+    );
     let out = run.wait_with_output().unwrap();
     let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(
