@@ -887,7 +887,7 @@ pub(crate) fn alter_hazards(
     if let Some(removed) = removed {
         // Values added or moved fit every row; values removed may not.
         if !removed.is_empty() {
-            let quoted: Vec<String> = removed.iter().map(|v| crate::sql::literal(v)).collect();
+            let quoted: Vec<String> = removed.iter().map(|v| crate::dialect::literal(v)).collect();
             add(
                 HazardKind::DataDependent,
                 format!(

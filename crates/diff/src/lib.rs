@@ -21,11 +21,12 @@ mod sqlite_batch;
 mod statement;
 
 pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
+pub use dialect::Target;
 pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};
 pub use plan::{OnSqlite, Plan, Step, render_steps, step_statements};
 pub use probe::{Probe, probes};
-pub use sql::{Target, statements};
+pub use sql::statements;
 pub use sqlite_batch::apply;
 pub use statement::{
     ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,

@@ -7,8 +7,9 @@ use sealift_ir::Dialect;
 
 use crate::Note;
 use crate::change::Change;
+use crate::dialect::Target;
 use crate::hazard::{Hazard, HazardKind};
-use crate::sql::{Target, statements};
+use crate::sql::statements;
 use crate::statement::Statement;
 
 /// One change with its hazards.

@@ -12,9 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use sealift_ir::{Column, Dialect};
 
 use crate::change::{Change, Part, TableOp};
+use crate::dialect::{literal, quote, table_ref};
 use crate::hazard::HazardKind;
 use crate::plan::Plan;
-use crate::sql::{literal, quote, table_ref};
 
 /// One count to read and how to say it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,19 +3,23 @@
 //! statement code asks [`backend`] instead of matching on the dialect, so a new backend is a
 //! new module here (and a folder in `sealift-catalog`, a lowering in `sealift-entity`).
 
+mod column;
 mod mysql;
 mod postgres;
 mod sqlite;
+mod target;
 
 use sealift_ir::{
     Column, DataType, Dialect, ForeignKey, Identity, Index, LogicalType, Table, TypeKind,
 };
 
 use crate::change::Change;
-use crate::sql::{Target, statements};
 use crate::statement::Statement;
 
+pub(crate) use column::{column_spec, type_sql};
 pub(crate) use postgres::{family_changes, untyped_default};
+pub use target::Target;
+pub(crate) use target::{comment_literal, literal, quote, table_ref};
 
 /// What a backend can say, as flags the generic statement code reads.
 #[derive(Debug, Clone, Copy)]
@@ -247,18 +251,6 @@ pub(crate) trait Backend: Sync {
         to: Option<&str>,
         t: &Target,
     ) -> Vec<Statement>;
-
-    /// A table rebuilt to its new definition; a backend that alters in place runs `changes`.
-    fn rebuild(
-        &self,
-        _schema: &str,
-        _from: &Table,
-        _to: &Table,
-        changes: &[Change],
-        t: &Target,
-    ) -> Vec<Statement> {
-        changes.iter().flat_map(|c| statements(c, t)).collect()
-    }
 }
 
 /// The rules of a backend.

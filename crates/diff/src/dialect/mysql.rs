@@ -4,8 +4,8 @@
 use sealift_ir::{Column, DataType, ForeignKey, Index, LogicalType, Table};
 
 use super::{Backend, Features, plain, with_length, with_precision};
+use super::{Target, column_spec, literal};
 use crate::change::{Change, EnumOp};
-use crate::sql::{Target, column_spec, literal};
 use crate::statement::{Schema, Statement};
 
 pub(crate) struct Mysql;

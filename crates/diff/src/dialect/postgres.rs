@@ -3,9 +3,12 @@
 
 use sealift_ir::{Column, DataType, Identity, LogicalType, Table};
 
-use super::{Backend, Features, plain, with_length, with_precision};
+use super::column::target_type_sql;
+use super::{
+    Backend, Features, Target, comment_literal, literal, plain, type_sql, with_length,
+    with_precision,
+};
 use crate::change::{Change, EnumOp, EnumPosition};
-use crate::sql::{Target, comment_literal, literal, statements, target_type_sql, type_sql};
 use crate::statement::{Schema, Statement};
 
 pub(crate) struct Postgres;
@@ -42,7 +45,7 @@ impl Backend for Postgres {
     }
 
     fn default_primary_key_name(&self, table: &str) -> Option<String> {
-        Some(crate::sql::pg_primary_key_name(table))
+        Some(sealift_dialect::postgres::object_name(table, None, "pkey"))
     }
 
     fn default_unique_name(&self, table: &str, columns: &[String]) -> Option<String> {
@@ -203,10 +206,7 @@ impl Backend for Postgres {
                 op: EnumOp::Create { .. },
                 ..
             } if t.plan != t.backend => {
-                let create = statements(c, &t.native_plan())
-                    .iter()
-                    .map(|s| s.to_sql(t.backend))
-                    .collect::<String>();
+                let create = enum_sql(c, &t.native_plan());
                 vec![sql(format!(
                     "DO $$ BEGIN {create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
                 ))]
@@ -318,6 +318,18 @@ fn old_type_name(name: &str) -> String {
     format!("{}_old", &name[..end])
 }
 
+/// An enum change's statements on PostgreSQL as one SQL text.
+fn enum_sql(c: &Change, t: &Target) -> String {
+    Postgres
+        .enum_change(c, t)
+        .into_iter()
+        .map(|s| {
+            s.spelled_for(t.backend, |name| t.quote(name))
+                .to_sql(t.backend)
+        })
+        .collect()
+}
+
 /// PostgreSQL: rename the old type, create the new one, re-cast every column (defaults off
 /// and on around it), drop the old type.
 fn replace_enum(
@@ -334,17 +346,13 @@ fn replace_enum(
         t.table_ref(schema, &from.name),
         t.quote(&old_name)
     )];
-    out.extend(
-        statements(
-            &Change::Enum {
-                schema: schema.to_owned(),
-                op: EnumOp::Create { def: to.clone() },
-            },
-            t,
-        )
-        .iter()
-        .map(|s| s.to_sql(t.backend)),
-    );
+    out.push(enum_sql(
+        &Change::Enum {
+            schema: schema.to_owned(),
+            op: EnumOp::Create { def: to.clone() },
+        },
+        t,
+    ));
     // A default names the type: it goes before the re-cast and comes back after it, spelled
     // as before, which now names the new type.
     for col in columns.iter().filter(|c| c.default.is_some()) {

@@ -21,166 +21,16 @@
 //! recreate its indexes. On the other backends the same step runs the plain changes it stands
 //! for.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
-use sea_query::{Alias, ColumnDef, Table as SqTable};
 use sealift_dialect::postgres as pg;
 use sealift_ir::{
-    Check, Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey,
-    LogicalDefault, LogicalType, Table, TypeKind,
+    Check, Column, Deferrable, Dialect, FkAction, ForeignKey, Identity, Index, IndexKey, Table,
 };
+
+mod rebuild;
 
 use crate::change::{Change, Part, TableOp};
-use crate::dialect::{Features, backend, needs_rebuild};
-use crate::statement::{
-    ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema, Statement, build,
-};
-
-/// Where statements run.
-#[derive(Debug, Clone, Copy)]
-pub struct Target<'a> {
-    /// The backend that runs them.
-    pub backend: Dialect,
-    /// The dialect the plan was made in: its types, defaults and expressions are spelled so.
-    pub plan: Dialect,
-    /// The namespace the connection is set to (PostgreSQL's current schema): tables in it are
-    /// named without a schema, so a migration follows the search path.
-    pub default_schema: &'a str,
-}
-
-impl<'a> Target<'a> {
-    /// The plan's own backend.
-    pub fn native(dialect: Dialect, default_schema: &'a str) -> Self {
-        Target {
-            backend: dialect,
-            plan: dialect,
-            default_schema,
-        }
-    }
-
-    /// The same plan on another backend.
-    pub fn on(self, backend: Dialect) -> Self {
-        Target { backend, ..self }
-    }
-
-    /// The target as if the plan had been made on its backend.
-    pub(crate) fn native_plan(self) -> Self {
-        Target {
-            plan: self.backend,
-            ..self
-        }
-    }
-
-    pub(crate) fn native_backend(&self) -> bool {
-        self.backend == self.plan
-    }
-
-    /// True for a name PostgreSQL gave (`default`) in a plan made there, running elsewhere:
-    /// the object has no name on the other backends.
-    fn foreign_pg_name(&self, name: &str, default: &str) -> bool {
-        self.away() && backend(self.plan).features().names_unnamed && name == default
-    }
-
-    /// The name to give a constraint being added: none where the plan's server chose the
-    /// name itself and the plan runs elsewhere, or where the target keeps no name
-    /// (`names_kept` false), so the target's server names it its own way.
-    fn given_name(
-        &self,
-        name: Option<&str>,
-        default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
-        names_kept: bool,
-    ) -> Option<String> {
-        match name {
-            Some(_) if self.chosen_by_server(name, &default) && (self.away() || !names_kept) => {
-                None
-            }
-            other => other.map(str::to_owned),
-        }
-    }
-
-    /// True when `name` is the one the plan's server gives such a constraint by itself.
-    fn chosen_by_server(
-        &self,
-        name: Option<&str>,
-        default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
-    ) -> bool {
-        name.is_some() && name == default(backend(self.plan)).as_deref()
-    }
-
-    /// The name a constraint has on the target's server: its own, or for one that has none
-    /// (SQLite keeps none) or that the plan's server named itself, the name the target's
-    /// server gives; `None` where it gives none.
-    fn name_on_server(
-        &self,
-        name: Option<&str>,
-        default: impl Fn(&dyn crate::dialect::Backend) -> Option<String>,
-    ) -> Option<String> {
-        match name {
-            Some(n) if !(self.away() && self.chosen_by_server(name, &default)) => {
-                Some(n.to_owned())
-            }
-            _ => default(backend(self.backend)),
-        }
-    }
-
-    /// True when the plan runs on another backend than the one it was made on.
-    fn away(&self) -> bool {
-        self.plan != self.backend
-    }
-
-    /// What the target's backend can say.
-    pub(crate) fn features(&self) -> &'static Features {
-        backend(self.backend).features()
-    }
-
-    /// An expression of the plan's catalog, as another backend reads it.
-    pub(crate) fn expression(&self, text: &str) -> String {
-        if !self.away() {
-            return text.to_owned();
-        }
-        let text = if backend(self.plan).features().casts_in_expressions {
-            crate::expr::without_casts(text)
-        } else {
-            text.to_owned()
-        };
-        // Names quoted as the plan's server quotes them (MySQL's backquotes), quoted as the
-        // target's.
-        let quote_char = |d: Dialect| backend(d).quote("").chars().next().unwrap_or('"');
-        crate::expr::requoted(&text, quote_char(self.plan), quote_char(self.backend))
-    }
-
-    pub(crate) fn implicit(&self, schema: &str) -> bool {
-        schema.is_empty()
-            || schema == self.default_schema
-            || backend(self.plan).implicit_schema(schema)
-            || backend(self.backend).implicit_schema(schema)
-    }
-
-    pub(crate) fn name(&self, schema: &str, name: &str) -> Name {
-        Name {
-            schema: (!self.implicit(schema)).then(|| schema.to_owned()),
-            name: name.to_owned(),
-        }
-    }
-
-    /// `"schema"."name"`, or the bare name in the connection's namespace.
-    pub(crate) fn table_ref(&self, schema: &str, name: &str) -> String {
-        if self.implicit(schema) {
-            quote(name, self.backend)
-        } else {
-            format!(
-                "{}.{}",
-                quote(schema, self.backend),
-                quote(name, self.backend)
-            )
-        }
-    }
-
-    pub(crate) fn quote(&self, name: &str) -> String {
-        quote(name, self.backend)
-    }
-}
+use crate::dialect::{Target, backend, column_spec, needs_rebuild, quote};
+use crate::statement::{CreateTable, ForeignKeySpec, IndexSpec, Schema, Statement};
 
 /// The statements of one change on the target's backend.
 pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
@@ -312,7 +162,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
         } => vec![sql(backend(d).drop_primary_key(
             &t.table_ref(schema, table),
             &t.name_on_server(key.name.as_deref(), |b| b.default_primary_key_name(table))
-                .unwrap_or_else(|| pg_primary_key_name(table)),
+                .unwrap_or_else(|| pg::object_name(table, None, "pkey")),
         ))],
         Change::Table {
             schema,
@@ -431,7 +281,12 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
             schema,
             op: TableOp::Rebuild { from, to, changes },
             ..
-        } => backend(d).rebuild(schema, from, to, changes, t),
+        } if t.features().rebuilds_tables => rebuild::statements(schema, from, to, t),
+        // A backend that alters in place runs the changes the rebuild stands for.
+        Change::Table {
+            op: TableOp::Rebuild { changes, .. },
+            ..
+        } => changes.iter().flat_map(|c| statements(c, t)).collect(),
     }
 }
 
@@ -503,7 +358,7 @@ pub(crate) fn create_table(
                 let name = pk
                     .name
                     .clone()
-                    .filter(|n| !t.foreign_pg_name(n, &pg_primary_key_name(named_for)));
+                    .filter(|n| !t.foreign_pg_name(n, &pg::object_name(named_for, None, "pkey")));
                 (name, pk.columns.clone())
             }),
         uniques: table
@@ -624,7 +479,7 @@ fn inline_primary_key(table: &Table, named_for: &str) -> Option<String> {
     let default_name = pk
         .name
         .as_deref()
-        .is_none_or(|n| n == "PRIMARY" || n == pg_primary_key_name(named_for));
+        .is_none_or(|n| n == "PRIMARY" || n == pg::object_name(named_for, None, "pkey"));
     (auto && default_name).then(|| col.clone())
 }
 
@@ -633,183 +488,6 @@ fn inline_primary_key(table: &Table, named_for: &str) -> Option<String> {
 fn pg_check_name(table: &str, expression: &str) -> String {
     let column = crate::expr::first_identifier(expression);
     pg::object_name(table, column.as_deref(), "check")
-}
-
-/// PostgreSQL's name for a table's primary key: `{table}_pkey`, the table's name cut so that
-/// it fits 63 bytes.
-pub(crate) fn pg_primary_key_name(table: &str) -> String {
-    let mut end = table.len().min(63 - "_pkey".len());
-    while !table.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}_pkey", &table[..end])
-}
-
-/// A column as sea-query's builder writes it on the target: SeaORM's logical type (from the
-/// entity, or mapped back from the plan's catalog), NOT NULL, default, auto-increment,
-/// generation, comment.
-pub(crate) fn column_spec(c: &Column, t: &Target, inline_pk: bool) -> ColumnSpec {
-    let serial = matches!(c.identity, Some(Identity::Serial { .. }));
-    let ty = column_type(c, t);
-    let (auto_increment, extra) = match &c.identity {
-        None => (false, None),
-        Some(identity) => backend(t.backend).identity(identity, &ty, inline_pk, t.native_backend()),
-    };
-    let default = match &c.default {
-        _ if serial || c.generated.is_some() => None,
-        None => None,
-        Some(text) => Some(
-            c.logical
-                .as_ref()
-                .and_then(|l| l.default.clone())
-                .unwrap_or_else(|| catalog_default(text)),
-        ),
-    };
-    let on_update = c
-        .on_update
-        .as_ref()
-        .filter(|_| t.features().on_update)
-        .map(|u| format!("ON UPDATE {u}"));
-    let extra = match (extra, on_update) {
-        (Some(e), Some(u)) => Some(format!("{e} {u}")),
-        (e, u) => e.map(str::to_owned).or(u),
-    };
-    ColumnSpec {
-        name: c.name.clone(),
-        ty,
-        not_null: !c.nullable,
-        default,
-        auto_increment,
-        primary_key: inline_pk,
-        extra,
-        generated: c
-            .generated
-            .clone()
-            .map(|g| (g, t.features().stored_generated)),
-        comment: c.comment.clone().filter(|_| t.features().inline_comments),
-    }
-}
-
-/// A default the catalog printed, as SeaORM would state it: a string literal (PostgreSQL's
-/// cast on it dropped, the server adds it back), a boolean, or the text as it is.
-fn catalog_default(text: &str) -> LogicalDefault {
-    let untyped = crate::dialect::untyped_default(text);
-    if let Some(inner) = untyped
-        .strip_prefix('\'')
-        .and_then(|s| s.strip_suffix('\''))
-        .filter(|s| !s.replace("''", "").contains('\''))
-    {
-        return LogicalDefault::Str(inner.replace("''", "'"));
-    }
-    match text.to_ascii_lowercase().as_str() {
-        "true" => LogicalDefault::Bool(true),
-        "false" => LogicalDefault::Bool(false),
-        _ => LogicalDefault::Keyword(text.to_owned()),
-    }
-}
-
-/// The column's type on the target. On the plan's own backend: the logical type when
-/// sea-query renders it as exactly the column's type there, else the type as SQL text. On
-/// another backend: the logical type, the closest one to a catalog type, or the text.
-fn column_type(c: &Column, t: &Target) -> LogicalType {
-    let native = t.native_backend();
-    let serial = matches!(c.identity, Some(Identity::Serial { .. }));
-    if native && (c.collation.is_some() || serial) {
-        return LogicalType::Custom(column_type_sql(c, t));
-    }
-    let logical = c
-        .logical
-        .as_ref()
-        .map(|l| l.ty.clone())
-        .or_else(|| crate::dialect::logical_of(&c.data_type, t.plan));
-    match logical {
-        Some(LogicalType::Enum { name, variants }) => enum_type(c, name, variants, t)
-            .unwrap_or_else(|| LogicalType::Custom(type_sql(&c.data_type, None, t))),
-        Some(l) if !native || renders_as(&l, &c.data_type, t.backend) => l,
-        _ => LogicalType::Custom(type_sql(&c.data_type, None, t)),
-    }
-}
-
-/// An enum column's type: SeaORM's enumeration where sea-query spells it right on the
-/// backend (PostgreSQL writes the type's name bare, so only a plain name in the connection's
-/// schema; MySQL writes the values between quotes as they are, so only values without a quote
-/// or a backslash), none where the type must be named as text.
-fn enum_type(c: &Column, name: String, variants: Vec<String>, t: &Target) -> Option<LogicalType> {
-    if t.features().inline_enums && variants.iter().any(|v| v.contains(['\'', '\\'])) {
-        return None;
-    }
-    if t.features().enum_types {
-        let plain = name
-            .chars()
-            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
-            && !name.starts_with(|ch: char| ch.is_ascii_digit());
-        let here = c.data_type.schema.as_deref().is_none_or(|s| t.implicit(s));
-        if !(plain && here) || (t.native_backend() && c.data_type.array_dims > 0) {
-            return None;
-        }
-    }
-    Some(LogicalType::Enum { name, variants })
-}
-
-/// True when sea-query writes `l` as exactly `t` on `d` (worked out once per pair).
-fn renders_as(l: &LogicalType, t: &DataType, d: Dialect) -> bool {
-    thread_local! {
-        static RENDERED: RefCell<HashMap<(LogicalType, Dialect), Option<DataType>>> =
-            RefCell::new(HashMap::new());
-    }
-    let key = (l.clone(), d);
-    let rendered = RENDERED.with(|r| {
-        r.borrow_mut()
-            .entry(key)
-            .or_insert_with(|| rendered_type(l, d))
-            .clone()
-    });
-    rendered.as_ref() == Some(t)
-}
-
-/// The model type sea-query's backend writes for a logical type.
-fn rendered_type(l: &LogicalType, d: Dialect) -> Option<DataType> {
-    if matches!(l, LogicalType::Enum { .. } | LogicalType::Custom(_)) {
-        return None;
-    }
-    let text = type_text(l, d)?;
-    let text = text.as_str();
-    let (text, dims) = match text.strip_suffix("[]") {
-        Some(inner) => (inner, 1),
-        None => (text, 0),
-    };
-    Some(backend(d).rendered_type(text).array_of(dims))
-}
-
-/// How sea-query spells a logical type on `d` in a column definition; none for a type the
-/// backend does not have (sea-query panics on `Interval` for SQLite).
-fn type_text(l: &LogicalType, d: Dialect) -> Option<String> {
-    let stmt = SqTable::create()
-        .table(Alias::new("t"))
-        .col(ColumnDef::new_with_type(
-            Alias::new("c"),
-            crate::statement::sea_type(l),
-        ))
-        .to_owned();
-    let sql = std::panic::catch_unwind(|| build(&stmt, d)).ok()?;
-    let open = sql.find("( ")? + 2;
-    let column = sql[open..].strip_suffix(" )")?;
-    Some(column.split_once(' ')?.1.to_owned())
-}
-
-/// A column's type as its definition spells it: the type (`serial` for a PostgreSQL serial) and
-/// its collation.
-fn column_type_sql(c: &Column, t: &Target) -> String {
-    let mut ty = type_sql(&c.data_type, c.identity.as_ref(), t);
-    if let Some(coll) = &c.collation {
-        let coll = if t.features().quoted_collations {
-            t.quote(coll)
-        } else {
-            coll.clone()
-        };
-        ty.push_str(&format!(" COLLATE {coll}"));
-    }
-    ty
 }
 
 /// True when sea-query's index builder says everything about `i`: plain columns, ascending or
@@ -881,38 +559,6 @@ fn foreign_key_spec(schema: &str, table: &str, fk: &ForeignKey, t: &Target) -> F
     }
 }
 
-/// The SQL spelling of a model type, in the plan's dialect.
-pub(crate) fn type_sql(ty: &DataType, identity: Option<&Identity>, t: &Target) -> String {
-    if let Some(Identity::Serial { .. }) = identity
-        && let Some(serial) = backend(t.backend).serial_type(ty)
-    {
-        return serial.to_owned();
-    }
-    let mut s = match (&ty.schema, &ty.kind) {
-        (Some(schema), TypeKind::Enum | TypeKind::Domain { .. } | TypeKind::Other) => {
-            t.table_ref(schema, &ty.name)
-        }
-        _ => ty.name.clone(),
-    };
-    if !ty.modifiers.is_empty() {
-        let mods: Vec<String> = ty.modifiers.iter().map(u32::to_string).collect();
-        s.push_str(&format!("({})", mods.join(", ")));
-    }
-    for _ in 0..ty.array_dims {
-        s.push_str("[]");
-    }
-    s
-}
-
-/// A column's type as SQL text on the target: the plan's spelling on its own backend, else
-/// how sea-query writes the column's logical type there.
-pub(crate) fn target_type_sql(c: &Column, t: &Target) -> String {
-    match column_type(c, t) {
-        LogicalType::Custom(text) => text,
-        l => type_text(&l, t.backend).unwrap_or_else(|| type_sql(&c.data_type, None, t)),
-    }
-}
-
 fn constraint_name(name: &Option<String>, d: Dialect) -> String {
     name.as_ref()
         .map(|n| format!("CONSTRAINT {} ", quote(n, d)))
@@ -925,35 +571,6 @@ fn idents(names: &[String], d: Dialect) -> String {
         .map(|n| quote(n, d))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// An identifier, quoted for the dialect.
-pub(crate) fn quote(name: &str, d: Dialect) -> String {
-    backend(d).quote(name)
-}
-
-/// True when a name needs no schema: SQLite's `main`, MySQL's current database.
-fn implicit_schema(schema: &str, d: Dialect) -> bool {
-    schema.is_empty() || backend(d).implicit_schema(schema)
-}
-
-/// `"schema"."name"`; SQLite's `main` is left implicit.
-pub(crate) fn table_ref(schema: &str, name: &str, d: Dialect) -> String {
-    if implicit_schema(schema, d) {
-        quote(name, d)
-    } else {
-        format!("{}.{}", quote(schema, d), quote(name, d))
-    }
-}
-
-pub(crate) fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-pub(crate) fn comment_literal(c: &Option<String>) -> String {
-    c.as_deref()
-        .map(literal)
-        .unwrap_or_else(|| "NULL".to_owned())
 }
 
 fn create_index_text(schema: &str, table: &str, i: &Index, t: &Target) -> String {
