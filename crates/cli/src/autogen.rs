@@ -9,11 +9,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use sealift_diff::{HazardKind, Plan};
+use sealift_engine::autogen::Verdict;
 
 use crate::args::AutogenArgs;
 use crate::files;
-use crate::plan::{self, Planned, print};
-use crate::report::{self, Style};
+use crate::report::{self, Console, Style, print};
 use sealift_workflow::config::Project;
 
 /// Exit code when the plan would lose data and `--allow-destructive` was not given.
@@ -25,7 +25,7 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
-    crate::tenants::plan_on_first(&mut project).await?;
+    sealift_engine::tenants::plan_on_first(&mut project, &Console).await?;
     // Held from reading lib.rs to writing it: a second autogen waits, then finds this one's
     // migration pending and refuses, instead of writing it twice.
     sealift_codegen::module_name(&args.name, "00000000_000000")?;
@@ -39,31 +39,34 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     })?;
     let module = files::new_module(&project.migration_dir, &args.name, &lib)?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
-    crate::workflow::require_head(&project, &project.database_url()?, "autogen").await?;
+    sealift_engine::require_head(&project, &project.database_url()?, "autogen").await?;
     let parent = sealift_codegen::registered(&lib)?.pop();
-    let planned = plan::plan(&project, &args.policy).await?;
+    let renames = sealift_engine::parse_renames(&args.policy.renames)?;
+    let planned = sealift_engine::plan(&project, renames, &Console).await?;
     let plan = &planned.plan;
-    if plan.is_empty() {
-        print(&format!(
-            "No changes detected{}\n",
-            plan::notes_suffix(plan)
-        ))?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let style = Style::stdout();
-    if plan.is_destructive() && !args.allow_destructive {
-        print(&refusal(plan, style))?;
-        return Ok(ExitCode::from(EXIT_REFUSED));
-    }
-    if plan.hazards().any(|h| h.kind == HazardKind::Blocked) {
-        print(&blocked(plan, style))?;
-        return Ok(ExitCode::from(EXIT_REFUSED));
-    }
-    let (findings, in_the_way) = findings(&planned).await;
-    if !in_the_way.is_empty() {
-        print(&fails_on_rows(&in_the_way, style))?;
-        return Ok(ExitCode::from(EXIT_REFUSED));
-    }
+    let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {
+        Verdict::Write(findings) => findings,
+        Verdict::Empty => {
+            print(&format!(
+                "No changes detected{}\n",
+                report::notes_suffix(plan)
+            ))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Verdict::LosesData => {
+            print(&refusal(plan, style))?;
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+        Verdict::Blocked => {
+            print(&blocked(plan, style))?;
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+        Verdict::FailsOnRows(in_the_way) => {
+            print(&fails_on_rows(&in_the_way, style))?;
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+    };
     let command = format!("sealift autogen {}", args.name);
     let text = sealift_codegen::set_revises(
         &sealift_codegen::migration_file(
@@ -127,36 +130,6 @@ fn blocked(plan: &Plan, style: Style) -> String {
         "Change or drop what stands in the way first (by hand, or in a migration from `sealift create`), then run again.\n",
     );
     out
-}
-
-/// Row and NULL counts for the data-dependent steps, read from the live database, and those
-/// among them that are not zero: each counts rows on which its step fails, so the migration
-/// would fail as the database is now. Counting is best effort: when it fails the reviewer is
-/// told, and the migration is still written.
-async fn findings(planned: &Planned) -> (Vec<String>, Vec<String>) {
-    let probes = sealift_diff::probes(&planned.plan);
-    if probes.is_empty() {
-        return (Vec::new(), Vec::new());
-    }
-    let sql: Vec<String> = probes.iter().map(|p| p.sql.clone()).collect();
-    let mut in_the_way = Vec::new();
-    let findings = match sealift_catalog::counts(&planned.url, &sql).await {
-        Ok(counts) => probes
-            .iter()
-            .zip(counts)
-            .map(|(p, n)| match n {
-                Ok(n) => {
-                    if n > 0 {
-                        in_the_way.push(p.finding(n));
-                    }
-                    p.finding(n)
-                }
-                Err(e) => format!("{} (not counted: {e})", p.finding_unknown()),
-            })
-            .collect(),
-        Err(e) => vec![format!("row counts unavailable: {e}")],
-    };
-    (findings, in_the_way)
 }
 
 /// Why the migration would fail on the rows there now, and the ways out.

@@ -57,7 +57,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
                     .iter()
                     .map(|e| relative_to(e, base))
                     .collect::<Vec<_>>(),
-                &crate::entities::schema_names(&project.entities),
+                &sealift_engine::entities::schema_names(&project.entities),
             ),
         ));
     }

@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 use sealift_ir::Schema;
 
 use crate::args::{Format, InspectArgs};
-use crate::{entities, progress};
+use crate::report::Console;
+use sealift_engine::inspect::Source;
 use sealift_workflow::config::Project;
 
 /// Reflects the database (or reads the entities, with `--entities`) and prints the schema.
@@ -17,19 +18,12 @@ pub async fn run(mut args: InspectArgs) -> Result<ExitCode> {
     }
     let project = Project::load(&args.project.inputs())?;
     let from_entities = !args.project.entities.is_empty() && args.project.database_url.is_none();
-    let schema = if from_entities {
-        let mut options = sealift_entity::LowerOptions::new(args.dialect.into());
-        if let Some(first) = project.schemas.first() {
-            options.default_schema = first.clone();
-        }
-        options.disabled_features = project.disabled_features.clone();
-        entities::load(project.entity_dirs()?, &options)?
+    let source = if from_entities {
+        Source::Entities(args.dialect.into())
     } else {
-        let url = project.database_url()?;
-        let options = project.reflect_options();
-        let _p = progress::Spinner::start(format!("reading the catalog of {url}"));
-        sealift_catalog::reflect(&url, &options).await?.schema
+        Source::Database
     };
+    let schema = sealift_engine::inspect::schema(&project, source, &Console).await?;
     print_schema(&schema, args.format)?;
     Ok(ExitCode::SUCCESS)
 }

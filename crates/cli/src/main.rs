@@ -5,7 +5,6 @@
 
 mod args;
 mod autogen;
-mod entities;
 mod files;
 mod inspect;
 mod plan;

@@ -1,31 +1,20 @@
 //! `sealift diff` and `sealift check`: reflect the database, read the entities, plan.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use sealift_catalog::DatabaseUrl;
-use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
-use sealift_entity::{LowerOptions, Lowered};
-use sealift_ir::{Dialect, Schema};
+use anyhow::{Context, Result};
+use sealift_diff::{Plan, render_steps};
+use sealift_engine::{CheckReport, Checked};
 
-use crate::args::{CheckArgs, DiffArgs, DiffFormat, Format, PolicyArgs};
-use crate::report::{self, Style};
-use crate::tenants::{CheckReport, Checked};
-use crate::{entities, progress};
+use crate::args::{CheckArgs, DiffArgs, DiffFormat, Format};
+use crate::report::{self, Console, Style, notes_suffix, print};
 use sealift_workflow::config::Project;
 
 /// Exit code of `check` when the database drifts from the entities.
 const EXIT_DRIFT: u8 = 1;
-
-/// A plan and what it was made from.
-pub struct Planned {
-    /// The plan.
-    pub plan: Plan,
-    /// The database it was planned against.
-    pub url: DatabaseUrl,
-}
+/// Exit code of `check` when some tenant could not be checked.
+const EXIT_FAILED: u8 = 2;
 
 /// Prints the plan in the requested format; exit 0 whatever it holds.
 pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
@@ -33,8 +22,11 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
-    crate::tenants::plan_on_first(&mut project).await?;
-    let plan = plan(&project, &args.policy).await?.plan;
+    sealift_engine::tenants::plan_on_first(&mut project, &Console).await?;
+    let renames = sealift_engine::parse_renames(&args.policy.renames)?;
+    let plan = sealift_engine::plan(&project, renames, &Console)
+        .await?
+        .plan;
     let text = match args.format {
         DiffFormat::Text if plan.is_empty() => {
             format!("No changes detected{}\n", notes_suffix(&plan))
@@ -59,22 +51,15 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
+    let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     if project.fans_out() {
-        return crate::tenants::check(
-            &project,
-            &args.policy,
-            args.format,
-            args.project.jobs.into(),
-        )
-        .await;
+        let report =
+            sealift_engine::check(&project, renames, args.project.jobs.into(), &Console).await?;
+        return tenants_report(&report, args.format);
     }
     let url = project.database_url()?;
     if args.format == Format::Json {
-        let checked = async {
-            crate::workflow::require_head(&project, &url, "check").await?;
-            plan(&project, &args.policy).await
-        }
-        .await;
+        let checked = sealift_engine::check_one(&project, renames, &Console).await;
         let (status, plan, error) = match checked {
             Ok(p) if p.plan.up.is_empty() => ("in_sync", None, None),
             Ok(p) => ("drift", Some(p.plan), None),
@@ -88,18 +73,20 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
             .as_ref()
             .map(|p| p.default_schema.clone())
             .unwrap_or_default();
-        return CheckReport::new(vec![Checked {
+        let report = CheckReport::new(vec![Checked {
             label: url.to_string(),
             database: url.to_string(),
             schema,
             status,
             plan,
             error,
-        }])
-        .print_json();
+        }]);
+        print(&report.json()?)?;
+        return Ok(check_exit(&report));
     }
-    crate::workflow::require_head(&project, &url, "check").await?;
-    let plan = plan(&project, &args.policy).await?.plan;
+    let plan = sealift_engine::check_one(&project, renames, &Console)
+        .await?
+        .plan;
     if plan.is_empty() {
         print(&format!(
             "In sync: the database matches the entities{}\n",
@@ -119,161 +106,62 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(EXIT_DRIFT))
 }
 
-/// Reflects the database and reads the entities for its dialect, then plans.
-pub async fn plan(project: &Project, policy: &PolicyArgs) -> Result<Planned> {
-    let url = project.database_url()?;
-    let dirs = project.entity_dirs()?;
-    let dialect = url.dialect();
-    let renames = renames(policy)?;
-    let progress =
-        progress::Spinner::start(format!("reading the entity files and the catalog of {url}"));
-    // The entity files are read, parsed and lowered on other threads while the catalog is
-    // read; lowering waits for the default schema, which opening the catalog tells.
-    let (lower_tx, lower_rx) = std::sync::mpsc::channel::<LowerOptions>();
-    let lowering = {
-        let dirs = dirs.to_vec();
-        tokio::task::spawn_blocking(move || -> Result<Option<Lowered>> {
-            let parsed = entities::read_and_parse(&dirs)?;
-            let lowered = lower_rx
-                .recv()
-                .ok()
-                .map(|options| sealift_entity::lower(&parsed, &options));
-            // Not needed again, and freeing it piece by piece costs more than lowering did.
-            std::mem::forget(parsed);
-            Ok(lowered)
-        })
-    };
-    let reflected = reflect(&url, project, dialect, lower_tx).await;
-    let lowered = lowering
-        .await
-        .context("reading the entity files failed")??;
-    let Reflected {
-        schema: mut current,
-        default_schema,
-        available,
-    } = reflected?;
-    let mut desired =
-        entities::report(lowered.context("the entity files were read but not lowered")?)?;
-    reflect_named_schemas(&url, project, &desired, &available, &mut current).await?;
-    drop(progress);
-    project.filter(&mut current);
-    project.filter(&mut desired);
-    let options = DiffOptions {
-        compare_server_defaults: project.compare_server_defaults,
-        drop_unknown_tables: project.drop_unknown_tables,
-        renames,
-        default_schema,
-        ..DiffOptions::new(dialect)
-    };
-    let plan = sealift_diff::diff(&desired, &current, &options);
-    // The inputs are not needed again and the process ends soon: freeing tens of thousands of
-    // small allocations one by one would cost more than the diff (docs/performance.md).
-    std::mem::forget((desired, current));
-    Ok(Planned { plan, url })
-}
-
-/// What [`reflect`] read.
-struct Reflected {
-    schema: Schema,
-    /// The namespace entities without `schema_name` live in.
-    default_schema: String,
-    /// Every namespace the database has.
-    available: Vec<String>,
-}
-
-/// Opens the catalog, sends the entities' lowering options (their default schema is the first
-/// requested schema, or the connection's current one) to `lower_to`, then reads the catalog.
-async fn reflect(
-    url: &DatabaseUrl,
-    project: &Project,
-    dialect: Dialect,
-    lower_to: std::sync::mpsc::Sender<LowerOptions>,
-) -> Result<Reflected> {
-    let catalog = sealift_catalog::open(url, &project.reflect_options()).await?;
-    let mut lower = LowerOptions::new(dialect);
-    if let Some(first) = project.schemas.first().or(catalog.schemas().first()) {
-        lower.default_schema = first.clone();
+/// `check` over many tenants, printed: every tenant's result, then the counts.
+fn tenants_report(report: &CheckReport, format: Format) -> Result<ExitCode> {
+    if format == Format::Json {
+        print(&report.json()?)?;
+        return Ok(check_exit(report));
     }
-    // An `enum_name = "schema.type"` names a type of a schema the database has.
-    lower.schemas = catalog.available().to_vec();
-    lower.disabled_features = project.disabled_features.clone();
-    let default_schema = lower.default_schema.clone();
-    // The receiver is gone only when reading the entity files failed, which is reported.
-    let _ = lower_to.send(lower);
-    let available = catalog.available().to_vec();
-    Ok(Reflected {
-        schema: catalog.reflect().await?.schema,
-        default_schema,
-        available,
-    })
-}
-
-/// The entities' `schema_name`s are compared too, whatever `--schema` says: a schema the
-/// entities name and the first reflection left out is read now (one more round of the same
-/// bulk queries), so its tables are never taken for new ones. A schema the database does not
-/// have is an error naming it.
-async fn reflect_named_schemas(
-    url: &DatabaseUrl,
-    project: &Project,
-    desired: &Schema,
-    available: &[String],
-    current: &mut Schema,
-) -> Result<()> {
-    let missing: Vec<&String> = desired
-        .namespaces
-        .keys()
-        .filter(|n| !current.namespaces.contains_key(*n))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
+    let style = Style::stdout();
+    let mut out = String::new();
+    for t in &report.tenants {
+        let name = &t.label;
+        match (&t.plan, &t.error) {
+            (_, Some(e)) => {
+                let _ = writeln!(out, "{name}: {}", style.warn(&format!("error: {e}")));
+            }
+            (Some(plan), None) => {
+                let _ = writeln!(
+                    out,
+                    "{name}: {}",
+                    style.warn(&format!("drift, {} change(s)", plan.up.len()))
+                );
+                for line in report::plan_text(plan, &[], style).lines() {
+                    let _ = writeln!(out, "    {line}");
+                }
+            }
+            (None, None) => {
+                let _ = writeln!(out, "{name}: in sync");
+            }
+        }
     }
-    let absent: Vec<&str> = missing
-        .iter()
-        .filter(|n| !available.contains(n))
-        .map(|n| n.as_str())
-        .collect();
-    if !absent.is_empty() {
-        bail!(
-            "the entities name schema(s) {} that the database at {url} does not have (it has: {}); create them first (CREATE SCHEMA ...) or fix schema_name in the entities",
-            absent.join(", "),
-            available.join(", ")
+    let _ = writeln!(
+        out,
+        "Checked {} tenant(s): {} in sync, {} drifted, {} could not be checked",
+        report.tenants.len(),
+        report.in_sync,
+        report.drift,
+        report.error
+    );
+    if !report.not_compared.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not compared per tenant: the entities naming schema(s) {} (schema_name); check those with `sealift check --schema NAME`",
+            report.not_compared.join(", ")
         );
     }
-    let mut options = project.reflect_options();
-    options.schemas = missing.into_iter().cloned().collect();
-    let more = sealift_catalog::reflect(url, &options).await?.schema;
-    current.namespaces.extend(more.namespaces);
-    Ok(())
+    print(&sealift_catalog::redact(&out))?;
+    Ok(check_exit(report))
 }
 
-/// The `--rename` flags, parsed.
-pub fn renames(policy: &PolicyArgs) -> Result<Vec<Rename>> {
-    policy.renames.iter().map(|r| parse_rename(r)).collect()
-}
-
-/// `old=new` (a table) or `table.old=new` (a column).
-fn parse_rename(text: &str) -> Result<Rename> {
-    let Some((from, to)) = text
-        .split_once('=')
-        .filter(|(f, t)| !f.is_empty() && !t.is_empty())
-    else {
-        bail!("invalid --rename `{text}`; write old=new for a table or table.old=new for a column");
-    };
-    let (table, from) = match from.split_once('.') {
-        Some((t, f)) => (Some(t.to_owned()), f.to_owned()),
-        None => (None, from.to_owned()),
-    };
-    Ok(Rename {
-        table,
-        from,
-        to: to.to_owned(),
-    })
-}
-
-pub fn notes_suffix(plan: &Plan) -> String {
-    match plan.notes.len() {
-        0 => String::new(),
-        n => format!(" ({n} note(s) on what is left alone; see sealift diff --format markdown)"),
+/// 0 all in sync, 1 some drift, 2 some could not be checked.
+fn check_exit(report: &CheckReport) -> ExitCode {
+    if report.error > 0 {
+        ExitCode::from(EXIT_FAILED)
+    } else if report.drift > 0 {
+        ExitCode::from(EXIT_DRIFT)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -382,13 +270,6 @@ fn longest_run(text: &str, c: char) -> usize {
         best = best.max(now);
     }
     best
-}
-
-pub fn print(text: &str) -> Result<()> {
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("cannot write to standard output")
 }
 
 #[cfg(test)]

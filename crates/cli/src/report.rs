@@ -4,7 +4,12 @@
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 
+use std::io::Write as _;
+
+use anyhow::{Context, Result};
 use sealift_diff::{Change, HazardKind, Plan};
+use sealift_workflow::runner::Event;
+use sealift_workflow::{Progress, Status};
 
 /// ANSI styles, or nothing when the output is not a terminal or `NO_COLOR` is set.
 #[derive(Debug, Clone, Copy)]
@@ -180,4 +185,122 @@ mod tests {
         );
         assert!(!text.contains('\x1b'));
     }
+}
+
+/// The engine's observer on a terminal: a spinner while it works, the entity files'
+/// diagnostics and notes on standard error.
+pub struct Console;
+
+impl sealift_engine::Observer for Console {
+    fn working(&self, what: &str) -> Box<dyn Send> {
+        Box::new(crate::progress::Spinner::start(what))
+    }
+
+    fn diagnostic(&self, d: &sealift_entity::Diagnostic) {
+        eprintln!("{d}");
+    }
+
+    fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
+}
+
+/// Writes `text` to standard output.
+pub fn print(text: &str) -> Result<()> {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("cannot write to standard output")
+}
+
+/// What the plan left alone, as a suffix to "No changes detected".
+pub fn notes_suffix(plan: &Plan) -> String {
+    match plan.notes.len() {
+        0 => String::new(),
+        n => format!(" ({n} note(s) on what is left alone; see sealift diff --format markdown)"),
+    }
+}
+
+thread_local! {
+    /// The notes already printed: the runner repeats one for each migration.
+    static NOTED: std::cell::RefCell<std::collections::BTreeSet<String>> = Default::default();
+}
+
+/// Prints a run's progress as it goes.
+pub fn progress(progress: Progress) {
+    let mut out = std::io::stdout().lock();
+    let _ = match progress {
+        Progress::Waiting(holder) => writeln!(
+            out,
+            "Waiting: another run holds the migration lock on this database: {holder}..."
+        ),
+        Progress::Edited(name) => writeln!(
+            out,
+            "warning: {name} changed after it was applied; the database has the version applied then"
+        ),
+        Progress::Runner(Event::Start(name)) => write!(out, "  {name} ..."),
+        Progress::Runner(Event::Done(_, ms)) => writeln!(out, " done ({ms} ms)"),
+        Progress::Runner(Event::Skipped(_)) => {
+            writeln!(out, " already done by another run; skipped")
+        }
+        Progress::Runner(Event::Waiting) => {
+            write!(out, " (waiting for another run's write lock)")
+        }
+        Progress::Runner(Event::Note(text)) => {
+            if NOTED.with(|n| n.borrow_mut().insert(text.clone())) {
+                writeln!(out, "\nnote: {text}")
+            } else {
+                Ok(())
+            }
+        }
+        Progress::Runner(Event::LockWait { on, by }) => {
+            write!(out, " (waiting for a lock on {on}, held by {by})")
+        }
+    };
+    let _ = out.flush();
+}
+
+/// What is inconsistent, one line each.
+pub fn problems(status: &Status, out: &mut String) {
+    if let Some(advice) = status.dirty_advice() {
+        let _ = writeln!(out, "Dirty: {advice}");
+    }
+    for m in &status.missing {
+        let _ = writeln!(
+            out,
+            "Missing: {} is applied (at {}) but the migration crate no longer has it; restore its file, or `sealift stamp` to forget it",
+            m.version,
+            time(Some(m.applied_at))
+        );
+    }
+    for e in status.entries.iter().filter(|e| e.out_of_order) {
+        let _ = writeln!(
+            out,
+            "Out of order: {} is pending but comes before applied migrations; `sealift upgrade` applies it",
+            e.name
+        );
+    }
+    for e in status.entries.iter().filter(|e| e.edited) {
+        let _ = writeln!(
+            out,
+            "Edited: {} changed after it was applied; the database has the version applied then",
+            e.name
+        );
+    }
+    if status.heads.len() > 1 {
+        let _ = writeln!(
+            out,
+            "Multiple heads: {}; run `sealift merge`",
+            status.heads.join(", ")
+        );
+    }
+}
+
+pub fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC`; `-` for none.
+pub fn time(secs: Option<i64>) -> String {
+    secs.map_or_else(|| "-".to_owned(), sealift_workflow::time::utc)
 }

@@ -3,21 +3,18 @@
 //! running against a database that is not at head.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use sealift_catalog::DatabaseUrl;
-use sealift_workflow::runner::Event;
 use sealift_workflow::status::{Entry, merge_plan};
-use sealift_workflow::{Direction, MigrationCrate, Progress, Request, Status, Target, Tenant};
+use sealift_workflow::{Direction, MigrationCrate, Request, Target};
 
 use crate::args::{
     DialectArg, DowngradeArgs, Format, HistoryArgs, LockArgs, ProjectArgs, StampArgs, StatusArgs,
     UpgradeArgs,
 };
-use crate::plan::print;
+use crate::report::{self, count, print, problems, time};
 use crate::{files, tenants};
 use sealift_workflow::config::Project;
 
@@ -59,7 +56,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     }
     let tenant = project.tenant()?;
     let started = std::time::Instant::now();
-    let done = sealift_workflow::run(&krate, &tenant, &request, &mut report).await?;
+    let done = sealift_workflow::run(&krate, &tenant, &request, &mut report::progress).await?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&if done.is_empty() {
@@ -136,7 +133,7 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     // Under the lock the list must still be this one: what was shown is what runs.
     request.expected = Some(steps);
     let started = std::time::Instant::now();
-    let done = match sealift_workflow::run(&krate, &tenant, &request, &mut report).await {
+    let done = match sealift_workflow::run(&krate, &tenant, &request, &mut report::progress).await {
         Err(sealift_workflow::Error::Refused(why)) => {
             eprintln!("error: {why}");
             return Ok(ExitCode::from(EXIT_NOT_AT_HEAD));
@@ -216,45 +213,6 @@ fn offline(
     Ok(ExitCode::SUCCESS)
 }
 
-thread_local! {
-    /// The notes already printed: the runner repeats one for each migration.
-    static NOTED: std::cell::RefCell<std::collections::BTreeSet<String>> = Default::default();
-}
-
-/// Prints a run's progress as it goes.
-fn report(progress: Progress) {
-    let mut out = std::io::stdout().lock();
-    let _ = match progress {
-        Progress::Waiting(holder) => writeln!(
-            out,
-            "Waiting: another run holds the migration lock on this database: {holder}..."
-        ),
-        Progress::Edited(name) => writeln!(
-            out,
-            "warning: {name} changed after it was applied; the database has the version applied then"
-        ),
-        Progress::Runner(Event::Start(name)) => write!(out, "  {name} ..."),
-        Progress::Runner(Event::Done(_, ms)) => writeln!(out, " done ({ms} ms)"),
-        Progress::Runner(Event::Skipped(_)) => {
-            writeln!(out, " already done by another run; skipped")
-        }
-        Progress::Runner(Event::Waiting) => {
-            write!(out, " (waiting for another run's write lock)")
-        }
-        Progress::Runner(Event::Note(text)) => {
-            if NOTED.with(|n| n.borrow_mut().insert(text.clone())) {
-                writeln!(out, "\nnote: {text}")
-            } else {
-                Ok(())
-            }
-        }
-        Progress::Runner(Event::LockWait { on, by }) => {
-            write!(out, " (waiting for a lock on {on}, held by {by})")
-        }
-    };
-    let _ = out.flush();
-}
-
 /// `sealift current`.
 pub async fn current(args: StatusArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project)?;
@@ -292,42 +250,6 @@ pub async fn current(args: StatusArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_NOT_AT_HEAD)
     })
-}
-
-/// What is inconsistent, one line each.
-pub fn problems(status: &Status, out: &mut String) {
-    if let Some(advice) = status.dirty_advice() {
-        let _ = writeln!(out, "Dirty: {advice}");
-    }
-    for m in &status.missing {
-        let _ = writeln!(
-            out,
-            "Missing: {} is applied (at {}) but the migration crate no longer has it; restore its file, or `sealift stamp` to forget it",
-            m.version,
-            time(Some(m.applied_at))
-        );
-    }
-    for e in status.entries.iter().filter(|e| e.out_of_order) {
-        let _ = writeln!(
-            out,
-            "Out of order: {} is pending but comes before applied migrations; `sealift upgrade` applies it",
-            e.name
-        );
-    }
-    for e in status.entries.iter().filter(|e| e.edited) {
-        let _ = writeln!(
-            out,
-            "Edited: {} changed after it was applied; the database has the version applied then",
-            e.name
-        );
-    }
-    if status.heads.len() > 1 {
-        let _ = writeln!(
-            out,
-            "Multiple heads: {}; run `sealift merge`",
-            status.heads.join(", ")
-        );
-    }
 }
 
 /// `sealift history`.
@@ -418,7 +340,7 @@ pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
     let tenant = project.tenant()?;
     let wait = lock_wait(&project, args.lock_wait.as_deref())?;
     let (added, removed) =
-        sealift_workflow::stamp(&krate, &tenant, &target, wait, &mut report).await?;
+        sealift_workflow::stamp(&krate, &tenant, &target, wait, &mut report::progress).await?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
     let at = status.current().map_or("base", |e| e.name.as_str());
     print(&format!(
@@ -479,73 +401,4 @@ pub fn merge(args: StatusArgs) -> Result<ExitCode> {
     out.push_str("One head again; `sealift upgrade` applies them in lib.rs order\n");
     print(&out)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Stops `autogen` and `check` when the database is not at head: planning against a database
-/// that lacks migrations the crate has would write them again. Skipped when there is no
-/// migration crate.
-pub async fn require_head(project: &Project, url: &DatabaseUrl, command: &str) -> Result<()> {
-    if !project.migration_dir.join("src/lib.rs").exists() {
-        return Ok(());
-    }
-    let krate = MigrationCrate::load(&project.migration_dir)?;
-    let tenant = Tenant {
-        url: url.clone(),
-        schema: project.migration_schema.clone(),
-    };
-    let status = sealift_workflow::status_for_planning(&krate, &tenant).await?;
-    match not_at_head(&status, command) {
-        Some(problem) => bail!("{problem}"),
-        None => Ok(()),
-    }
-}
-
-/// Why `command` must not plan against a database at `status`: two heads, a run in
-/// progress, a migration that stopped part way, pending migrations, or applied ones the crate
-/// lacks.
-pub fn not_at_head(status: &Status, command: &str) -> Option<String> {
-    if let Err(e) = sealift_workflow::require_one_head(status) {
-        return Some(e.to_string());
-    }
-    // A run part way through looks applied (MySQL marks a migration before it runs) or
-    // pending; either way the catalog is between two states.
-    if let Some(holder) = &status.running {
-        return Some(format!(
-            "a migration run is in progress on this database (it holds the migration lock: {holder}); wait for it to finish, then run `sealift {command}`"
-        ));
-    }
-    if let Some(advice) = status.dirty_advice() {
-        return Some(format!(
-            "the database is not at head: {advice}; then run `sealift {command}`"
-        ));
-    }
-    let pending: Vec<&str> = status.pending().map(|e| e.name.as_str()).collect();
-    if !pending.is_empty() {
-        return Some(format!(
-            "the database is not up to date: {} pending ({}); run `sealift upgrade` first, then `sealift {command}`",
-            count(pending.len(), "migration"),
-            pending.join(", ")
-        ));
-    }
-    if !status.missing.is_empty() {
-        return Some(format!(
-            "the database has migrations the crate does not ({}); restore their files, or `sealift stamp` the database to a migration the crate has",
-            status
-                .missing
-                .iter()
-                .map(|m| m.version.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    None
-}
-
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC`; `-` for none.
-fn time(secs: Option<i64>) -> String {
-    secs.map_or_else(|| "-".to_owned(), sealift_workflow::time::utc)
 }

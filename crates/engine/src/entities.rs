@@ -6,11 +6,16 @@ use anyhow::{Context, Result, bail};
 use sealift_entity::{LowerOptions, Lowered, Parsed, Severity};
 use sealift_ir::Schema;
 
-/// Reads every `.rs` file under the folders, parses and lowers them. Warnings go to stderr;
-/// errors are all printed, then the command fails.
-pub fn load(dirs: &[PathBuf], options: &LowerOptions) -> Result<Schema> {
-    let _progress = crate::progress::Spinner::start("reading the entity files");
-    lower(&read_and_parse(dirs)?, options)
+use crate::observer::Observer;
+
+/// Reads every `.rs` file under the folders, parses and lowers them; every diagnostic goes to
+/// the observer, and any error fails the whole.
+pub fn load(dirs: &[PathBuf], options: &LowerOptions, observer: &dyn Observer) -> Result<Schema> {
+    let _working = observer.working("reading the entity files");
+    report(
+        sealift_entity::lower(&read_and_parse(dirs)?, options),
+        observer,
+    )
 }
 
 /// Reads every `.rs` file under the folders and parses them, both in parallel.
@@ -55,16 +60,11 @@ pub fn schema_names(dirs: &[PathBuf]) -> Vec<String> {
     names
 }
 
-/// Lowers parsed entities for a dialect, then [`report`]s.
-fn lower(parsed: &Parsed, options: &LowerOptions) -> Result<Schema> {
-    report(sealift_entity::lower(parsed, options))
-}
-
-/// Prints what lowering found: warnings go to stderr; errors are all printed, then the command
-/// fails.
-pub fn report(lowered: Lowered) -> Result<Schema> {
+/// Tells the observer what lowering found, warnings and errors alike; fails when there are
+/// errors, after all of them are told.
+pub fn report(lowered: Lowered, observer: &dyn Observer) -> Result<Schema> {
     for d in &lowered.diagnostics {
-        eprintln!("{d}");
+        observer.diagnostic(d);
     }
     if lowered.has_errors() {
         let errors = lowered

@@ -1,0 +1,23 @@
+//! The application layer between the command line and the stages: what a command does,
+//! whoever prints it.
+//!
+//! It owns the pipeline (read the entity files and the catalog side by side, lower, diff:
+//! [`plan`]), the selection of tenants and the fan-out over them ([`tenants`], [`check`]),
+//! the guard that refuses to plan against a database that is not at head ([`guard`]) and
+//! what `autogen` refuses to write ([`autogen`]). It returns data and reports as it goes
+//! through an [`Observer`]; it never prints. The CLI parses arguments, calls one function
+//! here, and prints what comes back.
+
+pub mod autogen;
+pub mod check;
+pub mod entities;
+pub mod guard;
+pub mod inspect;
+mod observer;
+pub mod plan;
+pub mod tenants;
+
+pub use check::{CheckReport, Checked, check, check_one};
+pub use guard::{not_at_head, require_head};
+pub use observer::{Observer, Quiet};
+pub use plan::{Planned, parse_renames, plan};
