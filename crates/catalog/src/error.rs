@@ -120,6 +120,14 @@ pub enum Error {
 }
 
 impl Error {
+    /// The server did not answer within the connect timeout.
+    pub(crate) fn no_answer(url: &DatabaseUrl) -> Error {
+        Error::Unreachable {
+            target: url.to_string(),
+            detail: format!("no answer within {} s", crate::CONNECT_TIMEOUT.as_secs()),
+        }
+    }
+
     /// Classifies a driver error raised while connecting.
     pub fn connect(url: &DatabaseUrl, err: &sqlx::Error) -> Self {
         let target = url.to_string();

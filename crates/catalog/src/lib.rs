@@ -17,6 +17,7 @@ mod url;
 use std::time::Duration;
 
 pub use error::Error;
+pub use postgres::connect_postgres;
 use sealift_ir::{Dialect, Schema};
 /// The reader of SQLite's DDL text, public for the fuzz targets.
 pub use sqlite::ddl as sqlite_ddl;
@@ -192,10 +193,7 @@ where
     match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(Error::connect(url, &e)),
-        Err(_) => Err(Error::Unreachable {
-            target: url.to_string(),
-            detail: format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()),
-        }),
+        Err(_) => Err(Error::no_answer(url)),
     }
 }
 

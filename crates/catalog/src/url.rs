@@ -106,14 +106,74 @@ impl DatabaseUrl {
     }
 
     /// The URL as a driver takes it: `mariadb://` speaks MySQL's protocol, so sqlx and sea-orm
-    /// are given `mysql://`. Password included: only for handing to a driver.
+    /// are given `mysql://`; a PostgreSQL server on this machine is reached without TLS when
+    /// the URL leaves the choice open ([`plaintext_here`]). Password included: only for
+    /// handing to a driver.
     pub fn driver_url(&self) -> std::borrow::Cow<'_, str> {
         match self.raw.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("mariadb") => {
                 format!("mysql://{rest}").into()
             }
+            _ if self.plaintext_here() => {
+                let joint = if self.raw.contains('?') { '&' } else { '?' };
+                format!("{}{joint}sslmode=disable", self.raw).into()
+            }
             _ => self.raw.as_str().into(),
         }
+    }
+
+    /// True for a PostgreSQL URL that reaches a server on this machine (a loopback address,
+    /// `localhost` or a Unix socket) and states no `sslmode`, with no `PGSSLMODE` set: sqlx
+    /// then prefers TLS and pays a handshake per connection, which protects nothing that does
+    /// not leave the machine. libpq never uses TLS on a Unix socket; sealift treats loopback
+    /// the same way. A server that refuses a connection without TLS is asked again as the URL
+    /// says ([`DatabaseUrl::plaintext_refused`]), and from then on in this process.
+    fn plaintext_here(&self) -> bool {
+        if self.dialect != Dialect::Postgres
+            || PLAINTEXT_REFUSED.load(std::sync::atomic::Ordering::Relaxed)
+            || std::env::var_os("PGSSLMODE").is_some()
+        {
+            return false;
+        }
+        let Ok(url) = ::url::Url::parse(&self.raw) else {
+            return false;
+        };
+        let mut socket = false;
+        for (k, v) in url.query_pairs() {
+            match k.as_ref() {
+                "sslmode" | "ssl-mode" => return false,
+                "host" => socket = v.starts_with('/'),
+                _ => {}
+            }
+        }
+        socket
+            || match url.host() {
+                Some(::url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(::url::Host::Ipv6(ip)) => ip.is_loopback(),
+                // `postgres:` is not a scheme the URL standard knows, so its hosts stay text.
+                Some(::url::Host::Domain(name)) => {
+                    name.eq_ignore_ascii_case("localhost")
+                        || name.to_ascii_lowercase().starts_with("%2f")
+                        || name
+                            .parse::<std::net::IpAddr>()
+                            .is_ok_and(|ip| ip.is_loopback())
+                }
+                // sqlx's default host, unless PGHOST names one.
+                None => std::env::var_os("PGHOST").is_none(),
+            }
+    }
+
+    /// Whether `error`, from connecting with [`DatabaseUrl::driver_url`], is the server
+    /// refusing a connection without TLS there (`pg_hba.conf` allows only `hostssl`). If so,
+    /// this process asks for TLS from now on as the URL says, and the caller connects again.
+    pub fn plaintext_refused(&self, error: &sqlx::Error) -> bool {
+        let refused = self.plaintext_here()
+            && matches!(error, sqlx::Error::Database(e)
+                if e.code().as_deref() == Some("28000") && e.message().contains("no encryption"));
+        if refused {
+            PLAINTEXT_REFUSED.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        refused
     }
 
     /// Replaces every occurrence of the URL's password in `text` with `***`.
@@ -125,6 +185,9 @@ impl DatabaseUrl {
         out
     }
 }
+
+/// Set once a server on this machine refused a connection without TLS.
+static PLAINTEXT_REFUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The passwords of every URL parsed in this process, longest first: [`redact`] hides them
 /// wherever they appear, even outside a URL. Short ones are left out: hiding every `abc` of a
@@ -291,6 +354,38 @@ mod tests {
         }
         let err = DatabaseUrl::parse("oracle://h/d").unwrap_err();
         assert!(err.to_string().contains("oracle"), "{err}");
+    }
+
+    #[test]
+    fn a_server_on_this_machine_is_reached_without_tls_unless_the_url_says() {
+        let driver = |raw: &str| DatabaseUrl::parse(raw).unwrap().driver_url().into_owned();
+        for here in [
+            "postgres://postgres@127.0.0.1:5432/app",
+            "postgres://postgres@localhost/app",
+            "postgresql://u:pw@[::1]:5432/app",
+            "postgres://u@%2Fvar%2Frun%2Fpostgresql/app",
+        ] {
+            assert_eq!(driver(here), format!("{here}?sslmode=disable"));
+        }
+        assert_eq!(
+            driver("postgres://u@127.0.0.1/app?application_name=x"),
+            "postgres://u@127.0.0.1/app?application_name=x&sslmode=disable"
+        );
+        assert_eq!(
+            driver("postgres://u@db/app?host=/tmp"),
+            "postgres://u@db/app?host=/tmp&sslmode=disable"
+        );
+        // Another machine, or a mode the URL states, is left as it is.
+        for as_given in [
+            "postgres://u@db.example.com/app",
+            "postgres://u@10.0.0.5/app",
+            "postgres://u@127.0.0.1/app?sslmode=require",
+            "postgres://u@localhost/app?sslmode=prefer",
+            "mysql://root@127.0.0.1/app",
+            "sqlite://data.db",
+        ] {
+            assert_eq!(driver(as_given), as_given);
+        }
     }
 
     #[test]

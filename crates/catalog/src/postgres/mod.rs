@@ -9,7 +9,7 @@ use std::str::FromStr;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Connection, FromRow};
 
-use crate::{DatabaseUrl, Error, ReflectOptions, Reflection, Skip, connect_with_timeout};
+use crate::{CONNECT_TIMEOUT, DatabaseUrl, Error, ReflectOptions, Reflection, Skip};
 use futures_util::TryStreamExt;
 
 /// Connects and resolves the schemas to read (the requested ones, checked, or the current one).
@@ -38,13 +38,31 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
-    let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| Error::InvalidUrl {
-        reason: url.scrub(&e.to_string()),
-    })?;
     // The catalog queries are big enough to trigger JIT compilation, which costs more than
     // it saves on them (measured by `cargo xtask bench`; see docs/performance.md).
-    let opts = opts.options([("jit", "off")]);
-    connect_with_timeout(url, PgConnection::connect_with(&opts)).await
+    connect_postgres(url, &[("jit", "off")]).await
+}
+
+/// Connects to PostgreSQL with `settings` as startup parameters, within the crate's timeout;
+/// on this machine without TLS when the URL allows it ([`DatabaseUrl::driver_url`]), asking
+/// again with TLS if the server refuses that.
+pub async fn connect_postgres(
+    url: &DatabaseUrl,
+    settings: &[(&str, &str)],
+) -> Result<PgConnection, Error> {
+    loop {
+        let opts = PgConnectOptions::from_str(&url.driver_url())
+            .map_err(|e| Error::InvalidUrl {
+                reason: url.scrub(&e.to_string()),
+            })?
+            .options(settings.iter().copied());
+        match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&opts)).await {
+            Ok(Ok(conn)) => return Ok(conn),
+            Ok(Err(e)) if url.plaintext_refused(&e) => {}
+            Ok(Err(e)) => return Err(Error::connect(url, &e)),
+            Err(_) => return Err(Error::no_answer(url)),
+        }
+    }
 }
 
 /// Runs scalar count queries, each returning one `bigint`, each on its own (a failed query

@@ -1,12 +1,10 @@
 //! The history table and the lock on PostgreSQL.
 
-use std::str::FromStr;
-
 use sealift_catalog::DatabaseUrl;
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use super::{Applied, Dirty, HistorySql, connect_with_timeout, quote};
+use super::{Applied, Dirty, HistorySql, quote};
 use crate::error::{Error, Result};
 
 const SQL: HistorySql = HistorySql {
@@ -26,12 +24,7 @@ pub struct Session {
 impl Session {
     /// Connects; with a `schema`, `search_path` is set to it alone.
     pub async fn open(url: &DatabaseUrl, schema: Option<&str>) -> Result<Session> {
-        let opts = PgConnectOptions::from_str(url.expose()).map_err(|e| {
-            Error::Catalog(sealift_catalog::Error::InvalidUrl {
-                reason: url.scrub(&e.to_string()),
-            })
-        })?;
-        let conn = connect_with_timeout(url, PgConnection::connect_with(&opts)).await?;
+        let conn = sealift_catalog::connect_postgres(url, &[]).await?;
         let mut session = Session { conn, locked: None };
         if let Some(schema) = schema {
             session.use_schema(schema).await.map_err(|e| {
