@@ -106,6 +106,7 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
         &MigrationOptions {
             command: "sealift autogen Case".to_owned(),
             findings: Vec::new(),
+            backends: Vec::new(),
         },
     );
     insta::assert_snapshot!(format!("{name}__{dialect}__migration"), file);
@@ -147,11 +148,15 @@ async fn before_state(case: &Path, name: &str, dialect: Dialect) -> TestDb {
 
 /// Steps 3 and 4, running the generated migration's `up` and `down`.
 async fn run(p: &Prepared, runner: &Path) -> Result<(), String> {
+    run_module(p, runner, &module(&p.name, p.dialect)).await
+}
+
+/// Steps 3 and 4 for the case's migration in module `m`.
+async fn run_module(p: &Prepared, runner: &Path, m: &str) -> Result<(), String> {
     let name = &p.name;
     let dialect = p.dialect;
-    let m = module(name, dialect);
     // 3. Up, then nothing is left to do.
-    migrate(runner, &m, "up", &p.db.url())?;
+    migrate(runner, m, "up", &p.db.url())?;
     let upgraded = reflect_db(&p.db).await;
     let rest = diff(&p.after, &upgraded, &p.opts);
     if !rest.is_empty() {
@@ -162,7 +167,7 @@ async fn run(p: &Prepared, runner: &Path) -> Result<(), String> {
     }
 
     // 4. Down restores the catalog exactly.
-    migrate(runner, &m, "down", &p.db.url())?;
+    migrate(runner, m, "down", &p.db.url())?;
     let restored = dump_unordered(&reflect_db(&p.db).await);
     let before = dump_unordered(&p.current);
     if restored != before {
@@ -704,6 +709,15 @@ async fn corpus() {
     }))
     .await;
     let mut failures: Vec<String> = ran.into_iter().flatten().collect();
+    let files_written: Vec<&String> = files.iter().map(|(m, _)| m).collect();
+    if let Some(p) = prepared
+        .iter()
+        .find(|p| files_written.contains(&&postgres_only(&p.name)))
+    {
+        failures.extend(postgres_only_runs_there_alone(p, &runner).await);
+    } else {
+        failures.push("no case was written for PostgreSQL only".to_owned());
+    }
     failures.extend(
         prepared
             .iter()
@@ -759,7 +773,56 @@ async fn prepare_all(dialect: Dialect) -> (Vec<Prepared>, Vec<(String, String)>)
             prepared.push(p);
         }
     }
+    // A project that runs on PostgreSQL alone (`backends = ["postgres"]`): the first case
+    // whose file has a SQLite rebuild is also written for PostgreSQL only.
+    if dialect == Dialect::Postgres
+        && let Some(i) = files
+            .iter()
+            .position(|(_, f)| f.contains("sqlite_rebuild("))
+    {
+        let p = &prepared[i];
+        let file = migration_file(
+            &p.plan,
+            &MigrationOptions {
+                command: "sealift autogen Case".to_owned(),
+                findings: Vec::new(),
+                backends: vec![Dialect::Postgres],
+            },
+        );
+        assert!(
+            !file.contains("sqlite_rebuild") && !file.contains("DbBackend::Sqlite"),
+            "{}: the PostgreSQL-only file has code for SQLite:\n{file}",
+            p.name
+        );
+        insta::assert_snapshot!(format!("{}__postgres_only__migration", p.name), file);
+        files.push((postgres_only(&p.name), file));
+    }
     (prepared, files)
+}
+
+/// The module of a case's migration written for PostgreSQL only.
+fn postgres_only(case: &str) -> String {
+    format!("{}_only", module(case, Dialect::Postgres))
+}
+
+/// The PostgreSQL-only migration: on PostgreSQL it runs both ways as the full one does; on
+/// the other backends it stops before running anything, saying why.
+async fn postgres_only_runs_there_alone(p: &Prepared, runner: &Path) -> Vec<String> {
+    let m = postgres_only(&p.name);
+    let mut failures = Vec::new();
+    for backend in [Dialect::Mysql, Dialect::Sqlite] {
+        let recorded = migrate(runner, &m, "record-up", backend.as_str()).unwrap();
+        let statements: Vec<&str> = recorded.split("\n;;\n").filter(|s| !s.is_empty()).collect();
+        if !matches!(statements.as_slice(), [only] if only.starts_with("ERROR") && only.contains("written for PostgreSQL only"))
+        {
+            failures.push(format!(
+                "{m} on {backend}: expected one refusal before anything runs, got\n  {}",
+                statements.join("\n  ")
+            ));
+        }
+    }
+    failures.extend(run_module(p, runner, &m).await.err());
+    failures
 }
 
 #[tokio::test(flavor = "multi_thread")]

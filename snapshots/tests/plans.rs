@@ -60,6 +60,7 @@ fn every_case_planned_without_a_server() {
                     &MigrationOptions {
                         command: "sealift autogen Case".to_owned(),
                         findings: Vec::new(),
+                        backends: Vec::new(),
                     },
                 ));
             }

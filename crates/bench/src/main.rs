@@ -226,6 +226,11 @@ async fn bench(args: Args) -> Result<()> {
     }
     let floor = mid(floor_times);
     let e2e = mid(e2e_times);
+    let tls = if dialect == Dialect::Postgres {
+        tls_costs(&raw_url, &args.sealift, &dir_arg, dir.path(), args.runs).await?
+    } else {
+        None
+    };
     ratios.sort_by(f64::total_cmp);
     let paired_ratio = ratios[ratios.len() / 2];
     let alembic = if args.alembic {
@@ -298,6 +303,11 @@ async fn bench(args: Args) -> Result<()> {
     row("diff", diff);
     row("render (SQL up/down + migration file)", render);
     row("floor (the catalog queries alone)", floor);
+    if let Some(t) = &tls {
+        row("  of it: connect, no TLS", t.connect);
+        row("  connect with TLS (sslmode=require)", t.connect_tls);
+        row("sealift diff, TLS as sqlx prefers it", t.e2e_prefer);
+    }
     row("sealift diff, end to end", e2e);
     println!(
         "  {:<34} {:>9.1} MB",
@@ -408,6 +418,57 @@ fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, 
         bail!("{} {} failed ({status})", program.display(), args.join(" "));
     }
     Ok((wall, peak))
+}
+
+/// What TLS costs on PostgreSQL: a connection with and without it, and `sealift diff` with the
+/// URL saying `sslmode=prefer` (sqlx's default, which sealift used before it reached a server on
+/// this machine without TLS).
+struct TlsCosts {
+    connect: Duration,
+    connect_tls: Duration,
+    e2e_prefer: Duration,
+}
+
+async fn tls_costs(
+    raw_url: &str,
+    sealift: &Path,
+    entities: &str,
+    cwd: &Path,
+    runs: usize,
+) -> Result<Option<TlsCosts>> {
+    let with = |mode: &str| {
+        let joint = if raw_url.contains('?') { '&' } else { '?' };
+        format!("{raw_url}{joint}sslmode={mode}")
+    };
+    let plain = DatabaseUrl::parse(&with("disable"))?;
+    let tls = DatabaseUrl::parse(&with("require"))?;
+    let prefer = with("prefer");
+    let (mut connect, mut connect_tls, mut e2e) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs.max(5) {
+        let t = Instant::now();
+        drop(sealift_catalog::connect_postgres(&plain, &[]).await?);
+        connect.push(t.elapsed());
+        let t = Instant::now();
+        match sealift_catalog::connect_postgres(&tls, &[]).await {
+            Ok(conn) => drop(conn),
+            // The server offers no TLS: nothing to measure.
+            Err(_) => return Ok(None),
+        }
+        connect_tls.push(t.elapsed());
+    }
+    for _ in 0..runs {
+        let (wall, _) = run_measured(
+            sealift,
+            &["diff", "--database-url", &prefer, "--entities", entities],
+            cwd,
+        )?;
+        e2e.push(wall);
+    }
+    Ok(Some(TlsCosts {
+        connect: mid(connect),
+        connect_tls: mid(connect_tls),
+        e2e_prefer: mid(e2e),
+    }))
 }
 
 fn median(runs: usize, mut f: impl FnMut() -> Result<Duration>) -> Result<Duration> {

@@ -17,10 +17,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write a migration that takes the database to the entities, registered in lib.rs.
+    #[command(after_help = r#"Examples:
+  sealift autogen AddUserTable
+  sealift autogen AddUserTable --rename user.name=full_name
+  sealift autogen AddAuditLog --schema 'tenant_*'    plans against the first tenant; the migration runs on each"#)]
     Autogen(AutogenArgs),
     /// Preview the plan from the database to the entities, without writing anything.
+    #[command(after_help = r#"Examples:
+  sealift diff
+  sealift diff --format sql
+  sealift diff --format markdown > plan.md"#)]
     Diff(DiffArgs),
     /// Exit 0 when the database matches the entities, 1 when it drifts (printing the plan).
+    #[command(after_help = r#"Examples:
+  sealift check                               exit 1 on drift, for CI
+  sealift check --schema 'tenant_*' --jobs 8  every tenant schema, one line each
+  sealift check --databases tenants.txt --format json"#)]
     Check(CheckArgs),
     /// Print a live database's schema as sealift sees it (or the entities', with --entities).
     Inspect(InspectArgs),
@@ -29,19 +41,34 @@ pub enum Command {
     /// Add an empty migration to fill in by hand (a data migration), registered in lib.rs.
     Create(CreateArgs),
     /// Apply pending migrations: up to head (default), +N of them, or up to a migration.
+    #[command(after_help = r#"Examples:
+  sealift upgrade                 to head
+  sealift upgrade +1              the next migration only
+  sealift upgrade --sql > up.sql  the SQL, without connecting
+  sealift upgrade --all-schemas   every schema of the database, each a tenant"#)]
     Upgrade(UpgradeArgs),
     /// Roll back applied migrations: -1 (default), -N, back to a migration (it stays), or base.
+    #[command(after_help = r#"Examples:
+  sealift downgrade               the last migration
+  sealift downgrade -2 --yes      two, even if they drop data
+  sealift downgrade base --yes    everything"#)]
     Downgrade(DowngradeArgs),
     /// The last applied migration and what is pending; exit 0 at head, 1 behind or inconsistent.
+    #[command(after_help = r#"Examples:
+  sealift current
+  sealift current --schema 'tenant_*'   where each tenant stands"#)]
     Current(StatusArgs),
     /// Every migration in order, applied or pending, with marks for missing and edited files.
+    #[command(after_help = r#"Examples:
+  sealift history --verbose
+  sealift history --databases tenants.txt --format json"#)]
     History(HistoryArgs),
     /// Record the database as being at TARGET (head, base, a migration) without running anything.
     Stamp(StampArgs),
     /// List the heads: migrations nothing was written on top of (more than one after a merge of two branches).
-    Heads(StatusArgs),
+    Heads(CrateArgs),
     /// Put two branches' migrations in one line again (re-points the later one onto the earlier).
-    Merge(StatusArgs),
+    Merge(CrateArgs),
 }
 
 /// `sealift upgrade`.
@@ -60,6 +87,9 @@ pub struct UpgradeArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
 }
 
 /// How long a run waits for locks.
@@ -106,14 +136,28 @@ pub struct DowngradeArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
 }
 
-/// `sealift current`, `heads`, `merge`.
+/// `sealift heads`, `merge`: the migration crate alone.
+#[derive(Debug, Args)]
+pub struct CrateArgs {
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// `sealift current`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
 }
 
 /// `sealift history`.
@@ -128,6 +172,9 @@ pub struct HistoryArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
 }
 
 /// `sealift stamp`.
@@ -166,6 +213,13 @@ pub struct ProjectArgs {
     /// schema_name. Default: the current one.
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
+}
+
+/// Which tenants a command works on, for the commands that fan out: the flags are shown only
+/// on those.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Tenants")]
+pub struct TenantArgs {
     /// Every schema of the database is a tenant (as --schema '*').
     #[arg(long, conflicts_with = "schemas")]
     pub all_schemas: bool,
@@ -194,14 +248,24 @@ impl ProjectArgs {
             entities: self.entities.clone(),
             migration_dir: self.migration_dir.clone(),
             schemas: self.schemas.clone(),
-            all_schemas: self.all_schemas,
-            databases: self.databases.clone(),
+            all_schemas: false,
+            databases: None,
+        }
+    }
+
+    /// The same, with a command's tenant flags.
+    pub fn with_tenants(&self, tenants: &TenantArgs) -> sealift_workflow::config::Inputs {
+        sealift_workflow::config::Inputs {
+            all_schemas: tenants.all_schemas,
+            databases: tenants.databases.clone(),
+            ..self.inputs()
         }
     }
 }
 
 /// How a plan may be made.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Planning")]
 pub struct PolicyArgs {
     /// Rename instead of drop + add: `old=new` for a table, `table.old=new` for a column.
     #[arg(long = "rename", value_name = "OLD=NEW")]
@@ -222,6 +286,9 @@ pub struct AutogenArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
     /// How the plan may be made.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -239,6 +306,9 @@ pub struct CheckArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
     /// How the plan may be made.
     #[command(flatten)]
     pub policy: PolicyArgs,
@@ -250,6 +320,9 @@ pub struct DiffArgs {
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,
+    /// Which tenants.
+    #[command(flatten)]
+    pub tenants: TenantArgs,
     /// How the plan may be made.
     #[command(flatten)]
     pub policy: PolicyArgs,

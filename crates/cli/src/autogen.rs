@@ -21,7 +21,7 @@ const EXIT_REFUSED: u8 = 1;
 
 /// Writes the migration for the current drift.
 pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
-    let mut project = Project::load(&args.project.inputs())?.with_policy(
+    let mut project = Project::load(&args.project.with_tenants(&args.tenants))?.with_policy(
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
@@ -39,7 +39,9 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     })?;
     let module = files::new_module(&project.migration_dir, &args.name, &lib)?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
-    sealift_engine::require_head(&project, &project.database_url()?, "autogen").await?;
+    let url = project.database_url()?;
+    sealift_engine::autogen::backend_listed(&project, &url)?;
+    sealift_engine::require_head(&project, &url, "autogen").await?;
     let parent = sealift_codegen::registered(&lib)?.pop();
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     let planned = sealift_engine::plan(&project, renames, &Console).await?;
@@ -74,6 +76,7 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
             &sealift_codegen::MigrationOptions {
                 command,
                 findings: findings.clone(),
+                backends: project.backends.clone(),
             },
         ),
         parent.as_deref(),

@@ -18,7 +18,7 @@ const EXIT_FAILED: u8 = 2;
 
 /// Prints the plan in the requested format; exit 0 whatever it holds.
 pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
-    let mut project = Project::load(&args.project.inputs())?.with_policy(
+    let mut project = Project::load(&args.project.with_tenants(&args.tenants))?.with_policy(
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
@@ -47,14 +47,14 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
 
 /// Exit 0 in sync, 1 on drift (printing the plan).
 pub async fn check(args: CheckArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project.inputs())?.with_policy(
+    let project = Project::load(&args.project.with_tenants(&args.tenants))?.with_policy(
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     if project.fans_out() {
         let report =
-            sealift_engine::check(&project, renames, args.project.jobs.into(), &Console).await?;
+            sealift_engine::check(&project, renames, args.tenants.jobs.into(), &Console).await?;
         return tenants_report(&report, args.format);
     }
     let url = project.database_url()?;

@@ -11,27 +11,27 @@ use sealift_workflow::status::{Entry, merge_plan};
 use sealift_workflow::{Direction, MigrationCrate, Request, Target};
 
 use crate::args::{
-    DialectArg, DowngradeArgs, Format, HistoryArgs, LockArgs, ProjectArgs, StampArgs, StatusArgs,
+    CrateArgs, DialectArg, DowngradeArgs, Format, HistoryArgs, LockArgs, StampArgs, StatusArgs,
     UpgradeArgs,
 };
 use crate::report::{self, count, print, problems, time};
 use crate::{files, tenants};
-use sealift_workflow::config::Project;
+use sealift_workflow::config::{Inputs, Project};
 
 /// Exit code when the database is behind or inconsistent (`current`), or a downgrade that
 /// would drop data was not confirmed.
 const EXIT_NOT_AT_HEAD: u8 = 1;
 
 /// The project's migration crate, read.
-fn load(project: &ProjectArgs) -> Result<(Project, MigrationCrate)> {
-    let project = Project::load(&project.inputs())?;
+fn load(inputs: &Inputs) -> Result<(Project, MigrationCrate)> {
+    let project = Project::load(inputs)?;
     let krate = MigrationCrate::load(&project.migration_dir)?;
     Ok((project, krate))
 }
 
 /// `sealift upgrade [TARGET]`.
 pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
-    let (project, krate) = load(&args.project)?;
+    let (project, krate) = load(&args.project.with_tenants(&args.tenants))?;
     let (lock_timeout, lock_wait) = locks(&project, &args.lock)?;
     if args.offline.sql {
         return offline(
@@ -52,7 +52,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
         expected: None,
     };
     if project.fans_out() {
-        return tenants::run(&project, &krate, &request, args.project.jobs.into()).await;
+        return tenants::run(&project, &krate, &request, args.tenants.jobs.into()).await;
     }
     let tenant = project.tenant()?;
     let started = std::time::Instant::now();
@@ -77,7 +77,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
 
 /// `sealift downgrade [TARGET]`.
 pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
-    let (project, krate) = load(&args.project)?;
+    let (project, krate) = load(&args.project.with_tenants(&args.tenants))?;
     let (lock_timeout, lock_wait) = locks(&project, &args.lock)?;
     if args.offline.sql {
         return offline(
@@ -98,7 +98,7 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         expected: None,
     };
     if project.fans_out() {
-        let jobs = args.project.jobs.into();
+        let jobs = args.tenants.jobs.into();
         return tenants::run(&project, &krate, &request, jobs).await;
     }
     let tenant = project.tenant()?;
@@ -215,9 +215,9 @@ fn offline(
 
 /// `sealift current`.
 pub async fn current(args: StatusArgs) -> Result<ExitCode> {
-    let (project, krate) = load(&args.project)?;
+    let (project, krate) = load(&args.project.with_tenants(&args.tenants))?;
     if project.fans_out() {
-        return tenants::current(&project, &krate, args.project.jobs.into()).await;
+        return tenants::current(&project, &krate, args.tenants.jobs.into()).await;
     }
     let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
@@ -254,9 +254,9 @@ pub async fn current(args: StatusArgs) -> Result<ExitCode> {
 
 /// `sealift history`.
 pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
-    let (project, krate) = load(&args.project)?;
+    let (project, krate) = load(&args.project.with_tenants(&args.tenants))?;
     if project.fans_out() {
-        return tenants::history(&project, &krate, args.format, args.project.jobs.into()).await;
+        return tenants::history(&project, &krate, args.format, args.tenants.jobs.into()).await;
     }
     let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
@@ -330,7 +330,7 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
 
 /// `sealift stamp TARGET`.
 pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
-    let (project, krate) = load(&args.project)?;
+    let (project, krate) = load(&args.project.inputs())?;
     let target: Target = args.target.parse()?;
     if project.fans_out() {
         bail!(
@@ -352,8 +352,8 @@ pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
 }
 
 /// `sealift heads`.
-pub fn heads(args: StatusArgs) -> Result<ExitCode> {
-    let (_, krate) = load(&args.project)?;
+pub fn heads(args: CrateArgs) -> Result<ExitCode> {
+    let (_, krate) = load(&args.project.inputs())?;
     let heads = sealift_workflow::status::heads(&krate);
     let mut out = String::new();
     for h in &heads {
@@ -367,7 +367,7 @@ pub fn heads(args: StatusArgs) -> Result<ExitCode> {
 }
 
 /// `sealift merge`: rewrites the `Revises:` line of each branch's first migration.
-pub fn merge(args: StatusArgs) -> Result<ExitCode> {
+pub fn merge(args: CrateArgs) -> Result<ExitCode> {
     let project = Project::load(&args.project.inputs())?;
     let _held = files::lock_crate(&project.migration_dir)?;
     let krate = MigrationCrate::load(&project.migration_dir)?;

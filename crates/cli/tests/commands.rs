@@ -769,3 +769,66 @@ async fn mysql_gone_during_reflection_is_one_line() {
     .await;
     server_gone_during_reflection(db.url()).await;
 }
+
+/// `--help` shows the tenant flags on the commands that fan out over tenants, and only there,
+/// with examples.
+#[test]
+fn help_shows_tenant_flags_only_where_they_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = |command: &str| {
+        let out = sealift(dir.path(), &[command, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{command} --help failed");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for command in [
+        "autogen",
+        "diff",
+        "check",
+        "upgrade",
+        "downgrade",
+        "current",
+        "history",
+    ] {
+        let text = help(command);
+        assert!(
+            text.contains("Tenants:") && text.contains("--jobs") && text.contains("Examples:"),
+            "{command} --help:\n{text}"
+        );
+    }
+    for command in ["inspect", "init", "create", "stamp", "heads", "merge"] {
+        let text = help(command);
+        assert!(
+            !text.contains("--jobs") && !text.contains("--all-schemas"),
+            "{command} --help shows tenant flags:\n{text}"
+        );
+    }
+}
+
+/// A project that lists its backends gets migrations for those only, and autogen refuses to
+/// plan against a database of another backend: the file would have no code for it.
+#[tokio::test]
+async fn backends_in_the_config_limit_what_autogen_writes() {
+    let db = SqliteDb::create("backends").await;
+    let p = Project::new("backends", POST);
+    let config = p.path().join("sealift.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{toml}backends = [\"postgres\"]\n")).unwrap();
+    let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the database is SQLite, which `backends` in sealift.toml does not list"),
+        "{err}"
+    );
+    assert!(p.migrations().is_empty());
+    std::fs::write(&config, format!("{toml}backends = [\"sqlite\"]\n")).unwrap();
+    let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = std::fs::read_to_string(&p.migrations()[0]).unwrap();
+    assert!(
+        file.contains("only_on(manager)?;")
+            && file.contains("DbBackend::Sqlite => Ok(())")
+            && !file.contains("DbBackend::Postgres"),
+        "{file}"
+    );
+}

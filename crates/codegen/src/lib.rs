@@ -3,6 +3,7 @@
 //! Pure: text in, text out. It never writes files and never reads the clock; the caller passes
 //! the timestamp and writes what it gets back.
 
+mod arms;
 mod migration;
 
 use migration::space_items;

@@ -27,11 +27,22 @@ pub struct MigrationOptions {
     pub command: String,
     /// Findings about the live data to show the reviewer (row and NULL counts), one per line.
     pub findings: Vec<String>,
+    /// The backends the project runs on (`backends` in sealift.toml); empty for every one
+    /// SeaORM supports. The file has code for these only, and says so on any other.
+    pub backends: Vec<Dialect>,
 }
 
 /// The migration file for `plan`: header comment, `up` and `down`.
 pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
+    let backends: Vec<(Dialect, &'static str)> = BACKENDS
+        .iter()
+        .filter(|(d, _)| options.backends.is_empty() || options.backends.contains(d))
+        .copied()
+        .collect();
+    let restricted = backends.len() < BACKENDS.len();
+    let runs_on = products(&backends);
     let mut g = Gen {
+        backends,
         target: plan.target(),
         comments: Vec::new(),
         uses_type: false,
@@ -39,8 +50,12 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         uses_sqlite_rebuild: false,
         refusals: Vec::new(),
     };
-    let (up, up_parts) = g.direction(&plan.up, "up");
-    let (down, down_parts) = g.direction(&plan.down, "down");
+    let (mut up, up_parts) = g.direction(&plan.up, "up");
+    let (mut down, down_parts) = g.direction(&plan.down, "down");
+    if restricted {
+        up = quote! { only_on(manager)?; #up };
+        down = quote! { only_on(manager)?; #down };
+    }
     // A direction with nothing to run on this backend must not warn about its parameter.
     let param = |body: &TokenStream| {
         if body.to_string().contains("manager") {
@@ -50,8 +65,7 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         }
     };
     let (up_param, down_param) = (param(&up), param(&down));
-    let backend_import = (up.to_string() + &down.to_string())
-        .contains("DbBackend")
+    let backend_import = (restricted || (up.to_string() + &down.to_string()).contains("DbBackend"))
         .then_some(())
         .or_else(|| {
             up_parts
@@ -119,21 +133,36 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
     } else {
         String::new()
     };
-    let helper = if g.uses_other_backend {
-        format!(
-            "\n{}",
-            unparse(quote! {
-                /// A backend this file has no statements for.
-                fn other_backend(direction: &str, step: usize) -> DbErr {
-                    DbErr::Migration(format!(
-                        "step {step} of {direction} is written for PostgreSQL, MySQL and SQLite only"
-                    ))
+    let mut helper = String::new();
+    if g.uses_other_backend {
+        let message = format!("step {{step}} of {{direction}} is written for {runs_on} only");
+        helper.push('\n');
+        helper.push_str(&unparse(quote! {
+            /// A backend this file has no statements for.
+            fn other_backend(direction: &str, step: usize) -> DbErr {
+                DbErr::Migration(format!(#message))
+            }
+        }));
+    }
+    if restricted {
+        let message = format!(
+            "this migration is written for {runs_on} only (`backends` in sealift.toml); to run it on another backend, add that backend to `backends` and write the migration again with `sealift autogen`"
+        );
+        let pats = g.backends.iter().map(|(_, n)| {
+            let n = proc_macro2::Ident::new(n, proc_macro2::Span::call_site());
+            quote!(DbBackend::#n)
+        });
+        helper.push('\n');
+        helper.push_str(&unparse(quote! {
+            /// Stops on a backend the project does not run on, before anything runs.
+            fn only_on(manager: &SchemaManager) -> Result<(), DbErr> {
+                match manager.get_database_backend() {
+                    #(#pats)|* => Ok(()),
+                    _ => Err(DbErr::Migration(#message.to_owned())),
                 }
-            })
-        )
-    } else {
-        String::new()
-    };
+            }
+        }));
+    }
     let parts: String = up_parts
         .iter()
         .chain(&down_parts)
@@ -141,7 +170,7 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         .collect();
     format!(
         "{}\n{uses}\n{migration}\n{implementation}{parts}{helper}{rebuild_helper}",
-        header(plan, options, &g.refusals)
+        header(plan, options, &g.refusals, &runs_on)
     )
 }
 
@@ -152,7 +181,7 @@ const STEPS_PER_FUNCTION: usize = 10;
 
 /// The reviewer's summary: what changes, what can go wrong, what the data says.
 /// `elsewhere` lists the steps that return an error on some backend, as the bodies found them.
-fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> String {
+fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -166,6 +195,9 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
         for c in s.change.rebuilt() {
             let _ = writeln!(out, "//!   - {}", comment_text(&c.to_string()));
         }
+        for part in s.change.parts_created() {
+            let _ = writeln!(out, "//!   - {}", comment_text(&part));
+        }
     }
     if !plan.transactional_ddl() {
         let _ = write!(
@@ -178,7 +210,10 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String]) -> Stri
         );
     }
     if !elsewhere.is_empty() {
-        out.push_str("//!\n//! Runs on PostgreSQL, MySQL and SQLite, but for these steps, which return an error:\n");
+        let _ = writeln!(
+            out,
+            "//!\n//! Runs on {runs_on}, but for these steps, which return an error:"
+        );
         for line in elsewhere {
             let _ = writeln!(out, "//! - {}", comment_text(line));
         }
@@ -254,7 +289,9 @@ pub(crate) fn space_items(code: &str) -> String {
     out
 }
 
-/// The marker a step comment stands on until prettyplease has laid the code out.
+/// The macro a step comment stands on until prettyplease has laid the code out.
+pub(crate) const COMMENT_MACRO: &str = "__sealift_comment";
+/// Its marker, as prettyplease lays it out.
 const COMMENT_MARKER: &str = "__sealift_comment!(";
 
 /// Every backend a migration may run on, as the generated code names it.
@@ -264,7 +301,19 @@ const BACKENDS: [(Dialect, &str); 3] = [
     (Dialect::Sqlite, "Sqlite"),
 ];
 
+/// `PostgreSQL, MySQL and SQLite`: the backends' names as a list in a sentence.
+fn products(backends: &[(Dialect, &str)]) -> String {
+    let names: Vec<&str> = backends.iter().map(|(d, _)| d.product()).collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 struct Gen<'a> {
+    /// The backends the file has code for, as the generated code names them.
+    backends: Vec<(Dialect, &'static str)>,
     target: Target<'a>,
     comments: Vec<String>,
     uses_type: bool,
@@ -348,7 +397,8 @@ impl Gen<'_> {
 
     /// The code of one change: the same on every backend, or a branch per backend.
     fn step(&mut self, step: &Step, label: &str, (direction, n): (&str, usize)) -> TokenStream {
-        let per_backend: Vec<(Dialect, &str, Vec<Statement>)> = BACKENDS
+        let per_backend: Vec<(Dialect, &str, Vec<Statement>)> = self
+            .backends
             .iter()
             .map(|&(d, name)| {
                 let stmts = sealift_diff::step_statements(step, &self.target.on(d));
@@ -385,21 +435,49 @@ impl Gen<'_> {
                 None => arms.push((vec![name], *d, stmts)),
             }
         }
-        let mut code = TokenStream::new();
-        for (names, d, stmts) in arms {
-            let patterns = names.iter().map(|n| {
-                let n = proc_macro2::Ident::new(n, proc_macro2::Span::call_site());
-                quote!(DbBackend::#n)
+        let arms: Vec<(Vec<&str>, TokenStream)> = arms
+            .into_iter()
+            .map(|(names, d, stmts)| (names, self.statements(c, d, stmts, label)))
+            .collect();
+        // Arms whose code differs only in a literal or two are written once.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for k in 0..arms.len() {
+            let joins = groups.iter_mut().find(|g| {
+                let bodies: Vec<&TokenStream> = g.iter().chain([&k]).map(|&i| &arms[i].1).collect();
+                crate::arms::shareable(&bodies).is_some()
             });
-            let body = self.statements(c, d, stmts, label);
-            code.extend(quote! { #(#patterns)|* => { #body } });
+            match joins {
+                Some(g) => g.push(k),
+                None => groups.push(vec![k]),
+            }
         }
         self.uses_other_backend = true;
         let n = Literal::usize_unsuffixed(n);
+        let other = quote! { return Err(other_backend(#direction, #n)) };
+        let patterns = |names: &[&str]| {
+            let pats = names.iter().map(|n| {
+                let n = proc_macro2::Ident::new(n, proc_macro2::Span::call_site());
+                quote!(DbBackend::#n)
+            });
+            quote!(#(#pats)|*)
+        };
+        if let [group] = groups.as_slice() {
+            return shared(&arms, group, Some(&other), &patterns);
+        }
+        let mut code = TokenStream::new();
+        for group in &groups {
+            let names: Vec<&str> = group.iter().flat_map(|&i| arms[i].0.clone()).collect();
+            let pats = patterns(&names);
+            let body = match group.as_slice() {
+                [one] => arms[*one].1.clone(),
+                _ => shared(&arms, group, None, &patterns),
+            };
+            code.extend(quote! { #pats => { #body } });
+        }
         quote! {
             match manager.get_database_backend() {
                 #code
-                _ => return Err(other_backend(#direction, #n)),
+                _ => #other,
             }
         }
     }
@@ -565,6 +643,48 @@ impl Gen<'_> {
                 }
             }
         }
+    }
+}
+
+/// The code of several arms that differ only in literals, written once: the literals chosen
+/// per backend first (the last arm takes every other backend within its outer arm, or the
+/// backends none names get `other`), then the code with variables in their places.
+fn shared(
+    arms: &[(Vec<&str>, TokenStream)],
+    group: &[usize],
+    other: Option<&TokenStream>,
+    patterns: &dyn Fn(&[&str]) -> TokenStream,
+) -> TokenStream {
+    let bodies: Vec<&TokenStream> = group.iter().map(|&i| &arms[i].1).collect();
+    let places = crate::arms::shareable(&bodies).unwrap_or_default();
+    let names = crate::arms::variable_names(bodies[0], &places);
+    let mut choices = TokenStream::new();
+    for (k, &i) in group.iter().enumerate() {
+        let lits = crate::arms::literals_at(&arms[i].1, &places);
+        let value = match lits.as_slice() {
+            [one] => quote!(#one),
+            many => quote!((#(#many),*)),
+        };
+        let pats = if other.is_none() && k + 1 == group.len() {
+            quote!(_)
+        } else {
+            patterns(&arms[i].0)
+        };
+        choices.extend(quote! { #pats => #value, });
+    }
+    if let Some(other) = other {
+        choices.extend(quote! { _ => #other, });
+    }
+    let binding = match names.as_slice() {
+        [one] => quote!(#one),
+        many => quote!((#(#many),*)),
+    };
+    let body = crate::arms::with_variables(bodies[0], &places, &names);
+    quote! {
+        let #binding = match manager.get_database_backend() {
+            #choices
+        };
+        #body
     }
 }
 

@@ -216,6 +216,29 @@ impl Change {
         }
     }
 
+    /// What a created table brings besides its columns, one line each as adding it would read
+    /// (`foreign key .. -> ..`, `unique ..`, `index ..`): a reviewer sees every key and index
+    /// the plan makes, not only the table. Empty for other changes.
+    pub fn parts_created(&self) -> Vec<String> {
+        let Change::Table {
+            schema,
+            table,
+            op: TableOp::Create { def },
+        } = self
+        else {
+            return Vec::new();
+        };
+        let parts = (def.foreign_keys.iter().cloned().map(Part::ForeignKey))
+            .chain(def.uniques.iter().cloned().map(Part::Unique))
+            .chain(def.indexes.iter().cloned().map(Part::Index));
+        parts
+            .map(|part| {
+                let line = Change::add(schema.clone(), table.clone(), part).to_string();
+                line.strip_prefix("add ").unwrap_or(&line).to_owned()
+            })
+            .collect()
+    }
+
     /// A change to table `table` in `schema`.
     pub fn table(schema: impl Into<String>, table: impl Into<String>, op: TableOp) -> Change {
         Change::Table {

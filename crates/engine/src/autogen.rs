@@ -2,9 +2,28 @@
 //! data without `--allow-destructive`, one the database would reject as planned, one that
 //! would fail on the rows the database holds now.
 
+use anyhow::{Result, bail};
+use sealift_catalog::DatabaseUrl;
 use sealift_diff::HazardKind;
+use sealift_workflow::config::Project;
 
 use crate::plan::Planned;
+
+/// Refuses to plan against a database of a backend the project does not list in `backends`:
+/// the migration written would have no code for the database it was planned on.
+pub fn backend_listed(project: &Project, url: &DatabaseUrl) -> Result<()> {
+    let dialect = url.dialect();
+    if project.backends.is_empty() || project.backends.contains(&dialect) {
+        return Ok(());
+    }
+    let listed: Vec<&str> = project.backends.iter().map(|d| d.as_str()).collect();
+    bail!(
+        "the database is {}, which `backends` in sealift.toml does not list ({}); add {} to backends, or plan against a database of a listed backend",
+        dialect.product(),
+        listed.join(", "),
+        dialect.as_str()
+    )
+}
 
 /// What to do with a plan.
 pub enum Verdict {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use sealift_catalog::{DatabaseUrl, ReflectOptions, redact};
-use sealift_ir::Schema;
+use sealift_ir::{Dialect, Schema};
 
 use crate::Tenant;
 use crate::error::{Error, Result};
@@ -102,6 +102,10 @@ struct File {
     /// Cargo features that are off for the entities crate: entities behind them are not read.
     #[serde(default)]
     disabled_features: Vec<String>,
+    /// The backends the project runs on (`postgres`, `mysql`, `sqlite`); migrations are
+    /// written for these only. Default: every backend SeaORM supports.
+    #[serde(default)]
+    backends: Vec<String>,
 }
 
 /// How long a migration's statement waits for a lock unless told otherwise: long enough for
@@ -144,6 +148,8 @@ pub struct Project {
     pub lock_wait: Option<Duration>,
     /// Cargo features that are off: entities whose derive is behind one are not read.
     pub disabled_features: Vec<String>,
+    /// The backends migrations are written for; empty for every one.
+    pub backends: Vec<Dialect>,
 }
 
 impl std::fmt::Debug for Project {
@@ -162,6 +168,7 @@ impl std::fmt::Debug for Project {
             .field("drop_unknown_tables", &self.drop_unknown_tables)
             .field("lock_timeout", &self.lock_timeout)
             .field("lock_wait", &self.lock_wait)
+            .field("backends", &self.backends)
             .finish_non_exhaustive()
     }
 }
@@ -230,7 +237,19 @@ impl Project {
                 .map_err(|e| config_error(format!("lock_wait in {CONFIG_FILE}: {e}")))?,
             None => Some(DEFAULT_LOCK_WAIT),
         };
+        let backends = file
+            .backends
+            .iter()
+            .map(|name| {
+                name.parse::<Dialect>().map_err(|_| {
+                    config_error(format!(
+                        "backends in {CONFIG_FILE}: unknown backend `{name}`; write postgres, mysql or sqlite"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Project {
+            backends,
             database_url,
             entities,
             migration_dir,
@@ -696,6 +715,7 @@ mod tests {
             lock_timeout: None,
             lock_wait: None,
             disabled_features: Vec::new(),
+            backends: Vec::new(),
         };
         let shown = format!("{project:?}");
         assert!(
@@ -742,6 +762,24 @@ mod tests {
         assert_eq!(f.entities.len(), 2);
         let plain: File = toml::from_str(&default_file(Path::new("m"), &[], &[])).unwrap();
         assert!(plain.schemas.is_empty());
+    }
+
+    #[test]
+    fn backends_name_the_backends_migrations_are_written_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join(CONFIG_FILE);
+        let load = |text: &str| {
+            std::fs::write(&config, text).unwrap();
+            Project::load(&Inputs {
+                config: Some(config.clone()),
+                ..Inputs::default()
+            })
+        };
+        let project = load("backends = [\"postgres\", \"mariadb\"]").unwrap();
+        assert_eq!(project.backends, vec![Dialect::Postgres, Dialect::Mysql]);
+        assert!(load("").unwrap().backends.is_empty());
+        let err = load("backends = [\"oracle\"]").unwrap_err().to_string();
+        assert!(err.contains("unknown backend `oracle`"), "{err}");
     }
 
     #[test]
