@@ -107,6 +107,7 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
             command: "sealift autogen Case".to_owned(),
             findings: Vec::new(),
             backends: Vec::new(),
+            revises: None,
         },
     );
     insta::assert_snapshot!(format!("{name}__{dialect}__migration"), file);
@@ -787,6 +788,7 @@ async fn prepare_all(dialect: Dialect) -> (Vec<Prepared>, Vec<(String, String)>)
                 command: "sealift autogen Case".to_owned(),
                 findings: Vec::new(),
                 backends: vec![Dialect::Postgres],
+                revises: None,
             },
         );
         assert!(

@@ -61,6 +61,7 @@ fn every_case_planned_without_a_server() {
                         command: "sealift autogen Case".to_owned(),
                         findings: Vec::new(),
                         backends: Vec::new(),
+                        revises: None,
                     },
                 ));
             }

@@ -67,6 +67,16 @@ struct Args {
     /// built with cargo: the build's time and rustc's peak memory (see `compile.rs`).
     #[arg(long)]
     compile: bool,
+    /// Instead: a database of your own (a real schema such as MusicBrainz) with its entities
+    /// (--entities): `sealift diff` against the floor, with and without TLS.
+    #[arg(long, value_name = "URL", requires = "entities")]
+    database_url: Option<String>,
+    /// With --database-url: the entity folder.
+    #[arg(long, value_name = "DIR")]
+    entities: Option<PathBuf>,
+    /// With --database-url: the schema to compare (default: the connection's).
+    #[arg(long, value_name = "NAME")]
+    schema: Option<String>,
 }
 
 /// How a drifted table differs in the entity files from the database.
@@ -102,7 +112,82 @@ fn main() -> Result<()> {
             keep: args.keep_database,
         }));
     }
+    if let Some(url) = args.database_url.clone() {
+        return runtime.block_on(real_schema(&args, &url));
+    }
     runtime.block_on(bench(args))
+}
+
+/// `sealift diff` on a database of the user's against the floor: its catalog queries alone,
+/// connection included, runs alternating; and what TLS costs there.
+async fn real_schema(args: &Args, raw_url: &str) -> Result<()> {
+    let url = DatabaseUrl::parse(raw_url)?;
+    let entities = std::fs::canonicalize(args.entities.as_deref().unwrap_or(Path::new(".")))?;
+    let entities = entities.display().to_string();
+    let options = ReflectOptions {
+        schemas: args.schema.iter().cloned().collect(),
+        history_table: None,
+    };
+    let cwd = TempDir::new("bench_real");
+    let mut command = vec!["diff", "--database-url", raw_url, "--entities", &entities];
+    if let Some(s) = &args.schema {
+        command.extend(["--schema", s]);
+    }
+    let (mut floors, mut e2es, mut ratios, mut peak_kb) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    let mut rows = 0;
+    for _ in 0..args.runs {
+        let t = Instant::now();
+        let catalog = sealift_catalog::open(&url, &options).await?;
+        rows = catalog.floor().await?;
+        let floor = t.elapsed();
+        let (wall, kb) = run_measured(&args.sealift, &command, cwd.path())?;
+        floors.push(floor);
+        e2es.push(wall);
+        ratios.push(wall.as_secs_f64() / floor.as_secs_f64());
+        peak_kb = peak_kb.max(kb);
+    }
+    let (floor, e2e) = (mid(floors), mid(e2es));
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "sealift bench: {url}{}; median of {} runs",
+        args.schema
+            .as_deref()
+            .map(|s| format!(", schema {s}"))
+            .unwrap_or_default(),
+        args.runs
+    );
+    let row = |name: &str, d: Duration| println!("  {name:<34} {:>9.1} ms", ms(d));
+    row(&format!("floor (the catalog queries, {rows} rows)"), floor);
+    row("sealift diff, end to end", e2e);
+    println!(
+        "  {:<34} {:>9.1} MB",
+        "peak memory, end to end",
+        peak_kb as f64 / 1024.0
+    );
+    println!(
+        "  {:<34} {:>9.2}x",
+        "end to end / floor",
+        e2e.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "  {:<34} {:>9.2}x",
+        "  median of the paired runs' ratios",
+        ratios[ratios.len() / 2]
+    );
+    if url.dialect() == Dialect::Postgres {
+        let mut tls_command = command.clone();
+        let joint = if raw_url.contains('?') { '&' } else { '?' };
+        let prefer = format!("{raw_url}{joint}sslmode=prefer");
+        tls_command[2] = &prefer;
+        if let Some(t) =
+            tls_costs(raw_url, &args.sealift, &tls_command, cwd.path(), args.runs).await?
+        {
+            row("connect, no TLS", t.connect);
+            row("connect with TLS (sslmode=require)", t.connect_tls);
+            row("sealift diff, TLS as sqlx prefers it", t.e2e_prefer);
+        }
+    }
+    Ok(())
 }
 
 async fn bench(args: Args) -> Result<()> {
@@ -227,7 +312,10 @@ async fn bench(args: Args) -> Result<()> {
     let floor = mid(floor_times);
     let e2e = mid(e2e_times);
     let tls = if dialect == Dialect::Postgres {
-        tls_costs(&raw_url, &args.sealift, &dir_arg, dir.path(), args.runs).await?
+        let joint = if raw_url.contains('?') { '&' } else { '?' };
+        let prefer = format!("{raw_url}{joint}sslmode=prefer");
+        let command = ["diff", "--database-url", &prefer, "--entities", &dir_arg];
+        tls_costs(&raw_url, &args.sealift, &command, dir.path(), args.runs).await?
     } else {
         None
     };
@@ -432,7 +520,7 @@ struct TlsCosts {
 async fn tls_costs(
     raw_url: &str,
     sealift: &Path,
-    entities: &str,
+    command: &[&str],
     cwd: &Path,
     runs: usize,
 ) -> Result<Option<TlsCosts>> {
@@ -442,7 +530,6 @@ async fn tls_costs(
     };
     let plain = DatabaseUrl::parse(&with("disable"))?;
     let tls = DatabaseUrl::parse(&with("require"))?;
-    let prefer = with("prefer");
     let (mut connect, mut connect_tls, mut e2e) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs.max(5) {
         let t = Instant::now();
@@ -457,11 +544,7 @@ async fn tls_costs(
         connect_tls.push(t.elapsed());
     }
     for _ in 0..runs {
-        let (wall, _) = run_measured(
-            sealift,
-            &["diff", "--database-url", &prefer, "--entities", entities],
-            cwd,
-        )?;
+        let (wall, _) = run_measured(sealift, command, cwd)?;
         e2e.push(wall);
     }
     Ok(Some(TlsCosts {

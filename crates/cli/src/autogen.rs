@@ -70,16 +70,14 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         }
     };
     let command = format!("sealift autogen {}", args.name);
-    let text = sealift_codegen::set_revises(
-        &sealift_codegen::migration_file(
-            plan,
-            &sealift_codegen::MigrationOptions {
-                command,
-                findings: findings.clone(),
-                backends: project.backends.clone(),
-            },
-        ),
-        parent.as_deref(),
+    let text = sealift_codegen::migration_file(
+        plan,
+        &sealift_codegen::MigrationOptions {
+            command,
+            findings: findings.clone(),
+            backends: project.backends.clone(),
+            revises: Some(parent.unwrap_or_else(|| "base".to_owned())),
+        },
     );
     let file = project
         .migration_dir

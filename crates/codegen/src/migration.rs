@@ -30,6 +30,9 @@ pub struct MigrationOptions {
     /// The backends the project runs on (`backends` in sealift.toml); empty for every one
     /// SeaORM supports. The file has code for these only, and says so on any other.
     pub backends: Vec<Dialect>,
+    /// The migration this one is written on top of (`base` for the first), for the header's
+    /// `Revises:` line; none leaves the line out.
+    pub revises: Option<String>,
 }
 
 /// The migration file for `plan`: header comment, `up` and `down`.
@@ -50,8 +53,11 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         uses_sqlite_rebuild: false,
         refusals: Vec::new(),
     };
-    let (mut up, up_parts) = g.direction(&plan.up, "up");
-    let (mut down, down_parts) = g.direction(&plan.down, "down");
+    // The functions a long direction calls, laid out one after another in one buffer as they
+    // are made: on tens of thousands of steps the file runs to tens of megabytes, held once.
+    let mut parts = String::new();
+    let mut up = g.direction(&plan.up, "up", &mut parts);
+    let mut down = g.direction(&plan.down, "down", &mut parts);
     if restricted {
         up = quote! { only_on(manager)?; #up };
         down = quote! { only_on(manager)?; #down };
@@ -65,16 +71,10 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         }
     };
     let (up_param, down_param) = (param(&up), param(&down));
-    let backend_import = (restricted || (up.to_string() + &down.to_string()).contains("DbBackend"))
-        .then_some(())
-        .or_else(|| {
-            up_parts
-                .iter()
-                .chain(&down_parts)
-                .any(|p| p.contains("DbBackend::"))
-                .then_some(())
-        })
-        .map(|()| quote! { use sea_orm_migration::sea_orm::DbBackend; });
+    let backend_import = (restricted
+        || (up.to_string() + &down.to_string()).contains("DbBackend")
+        || parts.contains("DbBackend::"))
+    .then(|| quote! { use sea_orm_migration::sea_orm::DbBackend; });
     let type_import = g.uses_type.then(|| {
         quote! { use sea_orm_migration::sea_query::extension::postgres::Type; }
     });
@@ -163,15 +163,16 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
             }
         }));
     }
-    let parts: String = up_parts
-        .iter()
-        .chain(&down_parts)
-        .map(|p| format!("\n{p}"))
-        .collect();
-    format!(
-        "{}\n{uses}\n{migration}\n{implementation}{parts}{helper}{rebuild_helper}",
+    let prefix = format!(
+        "{}\n{uses}\n{migration}\n{implementation}",
         header(plan, options, &g.refusals, &runs_on)
-    )
+    );
+    let mut text = parts;
+    text.reserve(prefix.len() + helper.len() + rebuild_helper.len());
+    text.insert_str(0, &prefix);
+    text.push_str(&helper);
+    text.push_str(&rebuild_helper);
+    text
 }
 
 /// Steps per function in a long direction: `up` then calls `up_1`, `up_2`, ... in turn. One
@@ -189,6 +190,9 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on
         comment_text(&options.command),
         plan.dialect.product()
     );
+    if let Some(parent) = &options.revises {
+        let _ = writeln!(out, "{}{}", crate::REVISES, comment_text(parent));
+    }
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
         let _ = writeln!(out, "//! - {}", comment_text(&s.change.to_string()));
@@ -325,14 +329,13 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
-    /// One direction: the body of its trait method, and the functions that body calls in
-    /// turn when the direction is long (each laid out on its own, comments restored).
-    fn direction(&mut self, steps: &[Step], direction: &str) -> (TokenStream, Vec<String>) {
+    /// One direction: the body of its trait method; when the direction is long, the functions
+    /// that body calls in turn go to `parts` (each laid out on its own, comments restored).
+    fn direction(&mut self, steps: &[Step], direction: &str, parts: &mut String) -> TokenStream {
         if steps.len() <= STEPS_PER_FUNCTION {
-            return (self.body(steps, direction, 0), Vec::new());
+            return self.body(steps, direction, 0);
         }
         let mut calls = TokenStream::new();
-        let mut parts = Vec::new();
         for (k, chunk) in steps.chunks(STEPS_PER_FUNCTION).enumerate() {
             let first = k * STEPS_PER_FUNCTION;
             let name = quote::format_ident!("{direction}_{}", k + 1);
@@ -348,10 +351,11 @@ impl Gen<'_> {
                     #body
                 }
             });
-            parts.push(self.restore_comments(&code));
+            parts.push('\n');
+            parts.push_str(&self.restore_comments(&code));
             calls.extend(quote! { #name(manager).await?; });
         }
-        (quote! { #calls Ok(()) }, parts)
+        quote! { #calls Ok(()) }
     }
 
     /// The statements of `steps` (numbered from `first + 1`), each under a comment naming it.

@@ -42,8 +42,9 @@ pub async fn plan(
                 .recv()
                 .ok()
                 .map(|options| sealift_entity::lower(&parsed, &options));
-            // Not needed again, and freeing it piece by piece costs more than lowering did.
-            std::mem::forget(parsed);
+            // Not needed again; freeing it piece by piece costs more than lowering did, so it
+            // is freed on a thread of its own while the run goes on.
+            free_aside(parsed);
             Ok(lowered)
         })
     };
@@ -72,10 +73,18 @@ pub async fn plan(
         ..DiffOptions::new(dialect)
     };
     let plan = sealift_diff::diff(&desired, &current, &options);
-    // The inputs are not needed again and the process ends soon: freeing tens of thousands of
-    // small allocations one by one would cost more than the diff (docs/performance.md).
-    std::mem::forget((desired, current));
+    // The inputs are not needed again: freeing tens of thousands of small allocations one by
+    // one would cost more than the diff, so it happens beside what comes next (writing a
+    // migration of every table holds the plan and the file; the inputs need not stay too).
+    free_aside((desired, current));
     Ok(Planned { plan, url })
+}
+
+/// Drops `value` on a thread of its own: the memory comes back while the run goes on, and
+/// the run does not wait for it (at exit the thread is simply stopped). Where no thread can be
+/// had, it is dropped here.
+fn free_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// What [`reflect`] read.
