@@ -37,6 +37,16 @@ pub enum Error {
         /// The driver's message, password hidden.
         detail: String,
     },
+    /// The server takes only connections over TLS, and the URL turned TLS off.
+    #[error(
+        "the server at {target} takes only encrypted connections: {detail}; remove sslmode=disable from the URL (or set sslmode=require), or unset PGSSLMODE"
+    )]
+    TlsRequired {
+        /// The URL, password hidden.
+        target: String,
+        /// The server's message, password hidden.
+        detail: String,
+    },
     /// The database (or SQLite file) does not exist.
     #[error(
         "database not found at {target}: {detail}; create it first, or fix the name in the URL"
@@ -139,6 +149,10 @@ impl Error {
                     if detail.contains("does not exist") || detail.contains("Unknown database") =>
                 {
                     return Error::DatabaseNotFound { target, detail };
+                }
+                // pg_hba.conf takes only encrypted connections from this host.
+                Some("28000") if detail.contains("no encryption") => {
+                    return Error::TlsRequired { target, detail };
                 }
                 Some("28P01" | "28000") => return Error::AuthFailed { target, detail },
                 _ => {}

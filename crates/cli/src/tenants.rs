@@ -37,7 +37,7 @@ pub async fn run(
         // that loses data, or going to base, needs --yes.
         let statuses = sealift_workflow::status_all(krate, &tenants, jobs).await;
         let why = statuses.iter().flatten().find_map(|status| {
-            let steps = sealift_workflow::plan(status, Direction::Down, &request.target)
+            let steps = sealift_workflow::steps_to(status, Direction::Down, &request.target)
                 .unwrap_or_default();
             sealift_workflow::needs_confirmation(status, &request.target, &steps)
         });

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use sealift_workflow::status::{Entry, merge_plan};
-use sealift_workflow::{Direction, MigrationCrate, Request, Target};
+use sealift_workflow::{Direction, MigrationCrate, Place, Request};
 
 use crate::args::{
     CrateArgs, DialectArg, DowngradeArgs, Format, HistoryArgs, LockArgs, StampArgs, StatusArgs,
@@ -42,7 +42,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
             args.offline.dialect,
         );
     }
-    let target: Target = args.target.parse()?;
+    let target: Place = args.target.parse()?;
     let request = Request {
         direction: Direction::Up,
         target,
@@ -88,7 +88,7 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
             args.offline.dialect,
         );
     }
-    let target: Target = args.target.parse()?;
+    let target: Place = args.target.parse()?;
     let mut request = Request {
         direction: Direction::Down,
         target,
@@ -103,7 +103,7 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     }
     let tenant = project.tenant()?;
     let status = sealift_workflow::status(&krate, &tenant).await?;
-    let steps = sealift_workflow::plan(&status, Direction::Down, &request.target)?;
+    let steps = sealift_workflow::steps_to(&status, Direction::Down, &request.target)?;
     if steps.is_empty() {
         print("Nothing to roll back\n")?;
         return Ok(ExitCode::SUCCESS);
@@ -205,8 +205,8 @@ fn offline(
         },
     };
     let (from, to) = match range.split_once(':') {
-        Some((from, to)) => (Some(from.parse::<Target>()?), to.parse::<Target>()?),
-        None => (None, range.parse::<Target>()?),
+        Some((from, to)) => (Some(from.parse::<Place>()?), to.parse::<Place>()?),
+        None => (None, range.parse::<Place>()?),
     };
     let sql = sealift_workflow::offline_sql(krate, backend, direction, from.as_ref(), &to)?;
     print(&sql)?;
@@ -331,7 +331,7 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
 /// `sealift stamp TARGET`.
 pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project.inputs())?;
-    let target: Target = args.target.parse()?;
+    let target: Place = args.target.parse()?;
     if project.fans_out() {
         bail!(
             "stamp records one database's history: pass --database-url (and --schema NAME) for the tenant to stamp, not a selection of many"

@@ -370,7 +370,10 @@ async fn sqlite_downs_locks_and_missing_files() {
     };
     let all = p.migrations();
     let upgrade = spawn(&p, &["upgrade"]);
-    std::thread::sleep(Duration::from_millis(600));
+    // The downgrade starts once the upgrade holds the lock (not after a guessed delay: on a
+    // busy machine the upgrade may take longer to get there, and a downgrade of `emptied`,
+    // asked for with --yes, would then rightly delete its rows).
+    wait_until_locked(&lock_path);
     let downgrade = spawn(&p, &["downgrade", "--yes"]);
     finished(upgrade, false);
     finished(downgrade, true);
@@ -403,6 +406,31 @@ async fn sqlite_downs_locks_and_missing_files() {
     let now = applied(&p);
     assert_eq!(now, all, "a hole in the history");
     assert_eq!(count(&url, "precious").await, 3);
+}
+
+/// Returns once another process holds the SQLite lock file at `path` (sealift's whole-run
+/// lock), polling without keeping it.
+fn wait_until_locked(path: &str) {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Err(std::fs::TryLockError::WouldBlock) => return,
+            Err(e) => panic!("cannot try the lock at {path}: {e}"),
+            Ok(()) => file.unlock().unwrap(),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no run took the lock at {path} within 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The key of sealift's advisory lock for the history table of a PostgreSQL database's

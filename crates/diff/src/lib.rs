@@ -29,7 +29,7 @@ pub use probe::{Probe, probes};
 pub use sql::statements;
 pub use sqlite_batch::apply;
 pub use statement::{
-    ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, Schema as SchemaStatement, Statement,
+    ColumnSpec, CreateTable, ForeignKeySpec, IndexSpec, Name, SchemaStatement, Statement,
 };
 
 use sealift_ir::{Dialect, Schema};

@@ -3,7 +3,7 @@
 //! (`sealift-codegen`). So `sealift diff --format sql` is, statement for statement, what the
 //! migration executes on that backend.
 //!
-//! A statement is either a sea-query schema statement described as data ([`Schema`]), SQL text
+//! A statement is either a sea-query schema statement described as data ([`SchemaStatement`]), SQL text
 //! where sea-query has none, or a refusal: the change cannot run on that backend as planned.
 
 use sea_query::extension::postgres::Type;
@@ -19,7 +19,7 @@ use sealift_ir::{Dialect, FkAction, LogicalDefault, LogicalType};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {
     /// A sea-query schema statement: the migration calls `SchemaManager` with it.
-    Schema(Box<Schema>),
+    Schema(Box<SchemaStatement>),
     /// SQL text, run as it is (`execute_unprepared`).
     Sql(String),
     /// Nothing to run on this backend, for the reason given (SQLite keeps no comments).
@@ -40,7 +40,7 @@ pub struct Name {
 /// A sea-query schema statement, as data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(missing_docs)]
-pub enum Schema {
+pub enum SchemaStatement {
     CreateTable(CreateTable),
     DropTable(Name),
     /// A table renamed within its namespace.
@@ -179,40 +179,40 @@ impl Statement {
     }
 }
 
-impl Schema {
+impl SchemaStatement {
     /// Rendered by sea-query's backend for `d`.
     pub fn to_sql(&self, d: Dialect) -> String {
         match self {
-            Schema::CreateTable(t) => one_item_per_line(&build(&t.to_sea(), d)),
-            Schema::DropTable(t) => build(SqTable::drop().table(t.to_sea()), d),
-            Schema::RenameTable { table, to } => {
+            SchemaStatement::CreateTable(t) => one_item_per_line(&build(&t.to_sea(), d)),
+            SchemaStatement::DropTable(t) => build(SqTable::drop().table(t.to_sea()), d),
+            SchemaStatement::RenameTable { table, to } => {
                 build(SqTable::rename().table(table.to_sea(), Alias::new(to)), d)
             }
-            Schema::AddColumn { table, column } => build(
+            SchemaStatement::AddColumn { table, column } => build(
                 SqTable::alter()
                     .table(table.to_sea())
                     .add_column(column.to_sea()),
                 d,
             ),
-            Schema::DropColumn { table, column } => build(
+            SchemaStatement::DropColumn { table, column } => build(
                 SqTable::alter()
                     .table(table.to_sea())
                     .drop_column(Alias::new(column)),
                 d,
             ),
-            Schema::RenameColumn { table, from, to } => build(
+            SchemaStatement::RenameColumn { table, from, to } => build(
                 SqTable::alter()
                     .table(table.to_sea())
                     .rename_column(Alias::new(from), Alias::new(to)),
                 d,
             ),
-            Schema::ModifyColumn { table, column } => build(
+            SchemaStatement::ModifyColumn { table, column } => build(
                 SqTable::alter()
                     .table(table.to_sea())
                     .modify_column(column.to_sea()),
                 d,
             ),
-            Schema::CreateIndex { table, index } => {
+            SchemaStatement::CreateIndex { table, index } => {
                 let mut stmt = SqIndex::create();
                 stmt.name(&index.name).table(table.to_sea());
                 if index.unique {
@@ -227,23 +227,23 @@ impl Schema {
                 }
                 build(&stmt, d)
             }
-            Schema::DropIndex { table, name } => {
+            SchemaStatement::DropIndex { table, name } => {
                 build(SqIndex::drop().name(name).table(table.to_sea()), d)
             }
-            Schema::CreateForeignKey(fk) => build(&fk.to_sea(), d),
-            Schema::DropForeignKey { table, name } => {
+            SchemaStatement::CreateForeignKey(fk) => build(&fk.to_sea(), d),
+            SchemaStatement::DropForeignKey { table, name } => {
                 build(SqForeignKey::drop().name(name).table(table.to_sea()), d)
             }
-            Schema::CreateEnum { name, values } => Type::create()
+            SchemaStatement::CreateEnum { name, values } => Type::create()
                 .as_enum(name.to_type())
                 .values(values.iter().map(Alias::new).collect::<Vec<_>>())
                 .to_owned()
                 .to_string(PostgresQueryBuilder),
-            Schema::DropEnum(name) => Type::drop()
+            SchemaStatement::DropEnum(name) => Type::drop()
                 .name(name.to_type())
                 .to_owned()
                 .to_string(PostgresQueryBuilder),
-            Schema::AddEnumValue {
+            SchemaStatement::AddEnumValue {
                 name,
                 value,
                 before,
@@ -296,11 +296,11 @@ impl Statement {
     }
 }
 
-impl Schema {
+impl SchemaStatement {
     /// The names sea-query writes without escaping them.
     fn raw_names(&mut self) -> Vec<&mut String> {
         match self {
-            Schema::CreateTable(t) => {
+            SchemaStatement::CreateTable(t) => {
                 let mut names: Vec<&mut String> = Vec::new();
                 if let Some((Some(n), _)) = &mut t.primary_key {
                     names.push(n);
@@ -309,9 +309,10 @@ impl Schema {
                 names.extend(t.foreign_keys.iter_mut().filter_map(|fk| fk.name.as_mut()));
                 names
             }
-            Schema::CreateIndex { index, .. } => vec![&mut index.name],
-            Schema::DropIndex { name, .. } | Schema::DropForeignKey { name, .. } => vec![name],
-            Schema::CreateForeignKey(fk) => fk.name.as_mut().into_iter().collect(),
+            SchemaStatement::CreateIndex { index, .. } => vec![&mut index.name],
+            SchemaStatement::DropIndex { name, .. }
+            | SchemaStatement::DropForeignKey { name, .. } => vec![name],
+            SchemaStatement::CreateForeignKey(fk) => fk.name.as_mut().into_iter().collect(),
             _ => Vec::new(),
         }
     }

@@ -12,7 +12,7 @@ use sealift_ir::{
 };
 
 use crate::diagnostic::{Diagnostic, Pos};
-use crate::dialect::{Target, target};
+use crate::dialect::{Server, server};
 use crate::model::{ColType, ColumnDef, EntityDef};
 use crate::modpath::{self, Found};
 use crate::type_index::{TypeIndex, Unresolved};
@@ -40,7 +40,7 @@ impl LowerOptions {
     pub fn new(dialect: Dialect) -> Self {
         LowerOptions {
             dialect,
-            default_schema: target(dialect).default_schema().to_owned(),
+            default_schema: server(dialect).default_schema().to_owned(),
             schemas: Vec::new(),
             disabled_features: Vec::new(),
         }
@@ -54,7 +54,7 @@ pub fn lower(
     options: &LowerOptions,
 ) -> (Schema, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let backend = target(options.dialect);
+    let backend = server(options.dialect);
     // Entities behind a Cargo feature the project turns off are not there.
     let enabled: Vec<EntityDef>;
     let entities = if entities.iter().any(|e| {
@@ -493,7 +493,7 @@ pub fn lower(
 /// A name as the server keeps it: on PostgreSQL at most 63 bytes, cut at a character boundary
 /// (the server truncates longer identifiers, with only a NOTICE). Other databases keep names as
 /// they are.
-fn fit(name: String, target: &dyn Target) -> String {
+fn fit(name: String, target: &dyn Server) -> String {
     let Some(max) = target.max_identifier().filter(|max| name.len() > *max) else {
         return name;
     };
@@ -508,7 +508,7 @@ fn fit(name: String, target: &dyn Target) -> String {
 /// when it is cut.
 fn fit_derived(
     name: String,
-    target: &dyn Target,
+    target: &dyn Server,
     (file, pos): (&std::path::Path, Pos),
     diags: &mut Vec<Diagnostic>,
 ) -> String {
@@ -532,7 +532,7 @@ fn fit_derived(
 /// warning for each name cut; `None` when no name is too long (the common case: no copy).
 fn fit_names(
     entities: &[EntityDef],
-    target: &dyn Target,
+    target: &dyn Server,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<EntityDef>> {
     let too_long = |n: &str| target.max_identifier().is_some_and(|max| n.len() > max);
@@ -584,7 +584,7 @@ fn fit_names(
 
 /// An enum column type with its type name cut as PostgreSQL keeps it; a label over the limit
 /// (which PostgreSQL rejects) is the error.
-fn fit_enum(ct: ColType, target: &dyn Target) -> Result<ColType, String> {
+fn fit_enum(ct: ColType, target: &dyn Server) -> Result<ColType, String> {
     match ct {
         ColType::Enum { name, variants } if target.enum_types() => {
             let max = target.max_identifier().unwrap_or(usize::MAX);
@@ -653,7 +653,7 @@ fn enum_of(ct: &ColType) -> &ColType {
     }
 }
 
-fn index(name: String, unique: bool, columns: Vec<String>, target: &dyn Target) -> Index {
+fn index(name: String, unique: bool, columns: Vec<String>, target: &dyn Server) -> Index {
     Index {
         name,
         unique,

@@ -9,9 +9,9 @@ pub enum Error {
     /// The migration crate or one of its files cannot be used.
     #[error("{0}")]
     Crate(String),
-    /// A target (`head`, `+2`, a migration) that names nothing, or more than one migration.
+    /// A place (`head`, `+2`, a migration) that names nothing, or more than one migration.
     #[error("{0}")]
-    Target(String),
+    Place(String),
     /// The history table cannot be read or written.
     #[error("{0}")]
     History(String),

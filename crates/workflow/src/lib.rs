@@ -34,7 +34,7 @@ pub use error::{Error, Result};
 use history::Store;
 pub use migrations::MigrationCrate;
 use runner::{Event, Runner, Served, Step};
-pub use status::{Status, Target};
+pub use status::{Place, Status};
 
 /// Which way a run goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,8 +191,8 @@ async fn open(krate: &MigrationCrate, tenant: &Tenant) -> Result<Store> {
     Store::open(&tenant.url, tenant.schema.as_deref(), &krate.history_table).await
 }
 
-/// The steps a target means, names only, for listing before a run.
-pub fn plan(status: &Status, direction: Direction, target: &Target) -> Result<Vec<String>> {
+/// The migrations a run to `target` goes through, names only, for listing before it runs.
+pub fn steps_to(status: &Status, direction: Direction, target: &Place) -> Result<Vec<String>> {
     let entries = match direction {
         Direction::Up => status.upgrade_steps(target)?,
         Direction::Down => status.downgrade_steps(target)?,
@@ -202,8 +202,8 @@ pub fn plan(status: &Status, direction: Direction, target: &Target) -> Result<Ve
 
 /// Why rolling back `steps` (to `target`) needs the user's `--yes`, if it does: going to base,
 /// or a down that loses data or cannot be read with certainty ([`down`]).
-pub fn needs_confirmation(status: &Status, target: &Target, steps: &[String]) -> Option<String> {
-    if *target == Target::Base && !steps.is_empty() {
+pub fn needs_confirmation(status: &Status, target: &Place, steps: &[String]) -> Option<String> {
+    if *target == Place::Base && !steps.is_empty() {
         return Some("going to base undoes every migration".to_owned());
     }
     let risky: Vec<String> = steps
@@ -222,7 +222,7 @@ pub fn needs_confirmation(status: &Status, target: &Target, steps: &[String]) ->
 /// Refuses to go on when `lib.rs` holds two branches nobody merged.
 pub fn require_one_head(status: &Status) -> Result<()> {
     if status.heads.len() > 1 {
-        return Err(Error::Target(format!(
+        return Err(Error::Place(format!(
             "multiple heads: {}; two branches each added a migration on top of the same one. Run `sealift merge` to put them in one line",
             status.heads.join(", ")
         )));
@@ -236,7 +236,7 @@ pub struct Request {
     /// Up or down.
     pub direction: Direction,
     /// Where to.
-    pub target: Target,
+    pub target: Place,
     /// How long a migration's statement may wait for a lock before it fails (none: forever).
     pub lock_timeout: Option<Duration>,
     /// How long to wait for another run's migration lock (none: forever).
@@ -272,12 +272,12 @@ pub async fn run(
 /// migration, two heads going up).
 fn has_work(status: &Status, request: &Request) -> Result<bool> {
     if let Some(advice) = status.dirty_advice() {
-        return Err(Error::Target(advice));
+        return Err(Error::Place(advice));
     }
     if request.direction == Direction::Up {
         require_one_head(status)?;
     }
-    Ok(!plan(status, request.direction, &request.target)?.is_empty())
+    Ok(!steps_to(status, request.direction, &request.target)?.is_empty())
 }
 
 /// How one tenant of [`run_all`] ended.
@@ -464,12 +464,12 @@ async fn run_locked(
     // Everything is decided here, under the lock: what another run did meanwhile counts.
     let now = Status::new(krate, &store.applied().await?);
     if let Some(advice) = now.dirty_advice() {
-        return Err(Error::Target(advice));
+        return Err(Error::Place(advice));
     }
     for e in now.entries.iter().filter(|e| e.edited) {
         on(Progress::Edited(e.name.clone()));
     }
-    let names = plan(&now, direction, target)?;
+    let names = steps_to(&now, direction, target)?;
     if let Some(expected) = &request.expected
         && *expected != names
     {
@@ -523,7 +523,7 @@ fn list_or_nothing(names: &[String]) -> String {
 pub async fn stamp(
     krate: &MigrationCrate,
     tenant: &Tenant,
-    target: &Target,
+    target: &Place,
     lock_wait: Option<Duration>,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<(Vec<String>, Vec<String>)> {
@@ -536,11 +536,11 @@ pub async fn stamp(
             .await?;
         let now = Status::new(krate, &store.applied().await?);
         let end = match target {
-            Target::Head => now.entries.len(),
-            Target::Base => 0,
-            Target::Name(n) => now.resolve(n)? + 1,
-            Target::Relative(_) => {
-                return Err(Error::Target(
+            Place::Head => now.entries.len(),
+            Place::Base => 0,
+            Place::Name(n) => now.resolve(n)? + 1,
+            Place::Relative(_) => {
+                return Err(Error::Place(
                     "stamp takes head, base or a migration, not a step count".to_owned(),
                 ));
             }
@@ -572,17 +572,17 @@ pub fn offline_sql(
     krate: &MigrationCrate,
     backend: Dialect,
     direction: Direction,
-    from: Option<&Target>,
-    to: &Target,
+    from: Option<&Place>,
+    to: &Place,
 ) -> Result<String> {
     let all = Status::new(krate, &[]);
     let up = direction == Direction::Up;
     let (from, to) = match (direction, from) {
         (Direction::Up, from) => (from.cloned(), to.clone()),
-        (Direction::Down, from) => (Some(from.cloned().unwrap_or(Target::Head)), to.clone()),
+        (Direction::Down, from) => (Some(from.cloned().unwrap_or(Place::Head)), to.clone()),
     };
     let to = match (&to, up) {
-        (Target::Relative(n), false) if *n > 0 => Target::Relative(-n),
+        (Place::Relative(n), false) if *n > 0 => Place::Relative(-n),
         _ => to,
     };
     let range = all.range(from.as_ref(), &to)?;

@@ -157,10 +157,10 @@ impl Status {
             .collect();
         match matches.as_slice() {
             [i] => Ok(*i),
-            [] => Err(Error::Target(format!(
+            [] => Err(Error::Place(format!(
                 "no migration is named `{name}` or starts with it; `sealift history` lists them"
             ))),
-            many => Err(Error::Target(format!(
+            many => Err(Error::Place(format!(
                 "`{name}` names {} migrations ({}); give more of the name",
                 many.len(),
                 many.iter()
@@ -172,14 +172,14 @@ impl Status {
     }
 
     /// The migrations `upgrade TARGET` applies, in order.
-    pub fn upgrade_steps(&self, target: &Target) -> Result<Vec<&Entry>> {
+    pub fn upgrade_steps(&self, target: &Place) -> Result<Vec<&Entry>> {
         let pending: Vec<&Entry> = self.pending().collect();
         Ok(match target {
-            Target::Head => pending,
-            Target::Relative(n) if *n > 0 => {
+            Place::Head => pending,
+            Place::Relative(n) if *n > 0 => {
                 let n = *n as usize;
                 if n > pending.len() {
-                    return Err(Error::Target(format!(
+                    return Err(Error::Place(format!(
                         "+{n} asks for {n} migrations, but {} {} pending",
                         pending.len(),
                         if pending.len() == 1 { "is" } else { "are" }
@@ -187,15 +187,15 @@ impl Status {
                 }
                 pending[..n].to_vec()
             }
-            Target::Name(name) => {
+            Place::Name(name) => {
                 let at = self.resolve(name)?;
                 self.entries[..=at]
                     .iter()
                     .filter(|e| !e.is_applied())
                     .collect()
             }
-            Target::Base | Target::Relative(_) => {
-                return Err(Error::Target(format!(
+            Place::Base | Place::Relative(_) => {
+                return Err(Error::Place(format!(
                     "upgrade goes forward: use head, +N or a migration, not {target}"
                 )));
             }
@@ -205,7 +205,7 @@ impl Status {
     /// The migrations `downgrade TARGET` rolls back, newest first. An applied migration
     /// whose file is gone and that is newer than one of them stops it: its `down` cannot
     /// run, and rolling back beneath it would leave it applied on top of older ones undone.
-    pub fn downgrade_steps(&self, target: &Target) -> Result<Vec<&Entry>> {
+    pub fn downgrade_steps(&self, target: &Place) -> Result<Vec<&Entry>> {
         let steps = self.downgrade_range(target)?;
         let oldest = steps
             .iter()
@@ -217,7 +217,7 @@ impl Status {
                 .iter()
                 .find(|m| (m.applied_at, m.version.as_str()) > oldest)
         {
-            return Err(Error::Target(format!(
+            return Err(Error::Place(format!(
                 "{} is applied, newer than {}, but its file is missing, so it cannot be rolled back and nothing beneath it may be; restore src/{}.rs (git checkout), or `sealift stamp` the database to forget it",
                 m.version, oldest.1, m.version
             )));
@@ -225,7 +225,7 @@ impl Status {
         Ok(steps)
     }
 
-    fn downgrade_range(&self, target: &Target) -> Result<Vec<&Entry>> {
+    fn downgrade_range(&self, target: &Place) -> Result<Vec<&Entry>> {
         let applied: Vec<&Entry> = self
             .entries
             .iter()
@@ -233,11 +233,11 @@ impl Status {
             .rev()
             .collect();
         Ok(match target {
-            Target::Base => applied,
-            Target::Relative(n) if *n < 0 => {
+            Place::Base => applied,
+            Place::Relative(n) if *n < 0 => {
                 let n = n.unsigned_abs() as usize;
                 if n > applied.len() {
-                    return Err(Error::Target(format!(
+                    return Err(Error::Place(format!(
                         "-{n} asks for {n} migrations, but {} {} applied",
                         applied.len(),
                         if applied.len() == 1 { "is" } else { "are" }
@@ -245,7 +245,7 @@ impl Status {
                 }
                 applied[..n].to_vec()
             }
-            Target::Name(name) => {
+            Place::Name(name) => {
                 let at = self.resolve(name)?;
                 self.entries[at + 1..]
                     .iter()
@@ -253,8 +253,8 @@ impl Status {
                     .filter(|e| e.is_applied())
                     .collect()
             }
-            Target::Head | Target::Relative(_) => {
-                return Err(Error::Target(format!(
+            Place::Head | Place::Relative(_) => {
+                return Err(Error::Place(format!(
                     "downgrade goes back: use -N, a migration or base, not {target}"
                 )));
             }
@@ -263,25 +263,25 @@ impl Status {
 
     /// For offline SQL: the migrations from `from` (exclusive; base when `None`) up to `to`
     /// (inclusive), in order, as if nothing past `from` were applied.
-    pub fn range(&self, from: Option<&Target>, to: &Target) -> Result<std::ops::Range<usize>> {
+    pub fn range(&self, from: Option<&Place>, to: &Place) -> Result<std::ops::Range<usize>> {
         let start = match from {
-            None | Some(Target::Base) => 0,
-            Some(Target::Head) => self.entries.len(),
-            Some(Target::Name(n)) => self.resolve(n)? + 1,
-            Some(t @ Target::Relative(_)) => {
-                return Err(Error::Target(format!(
+            None | Some(Place::Base) => 0,
+            Some(Place::Head) => self.entries.len(),
+            Some(Place::Name(n)) => self.resolve(n)? + 1,
+            Some(t @ Place::Relative(_)) => {
+                return Err(Error::Place(format!(
                     "the start of a range is a migration, base or head, not {t}"
                 )));
             }
         };
         let end = match to {
-            Target::Head => self.entries.len(),
-            Target::Base => 0,
-            Target::Name(n) => self.resolve(n)? + 1,
-            Target::Relative(n) => {
+            Place::Head => self.entries.len(),
+            Place::Base => 0,
+            Place::Name(n) => self.resolve(n)? + 1,
+            Place::Relative(n) => {
                 let end = start as i64 + n;
                 if end < 0 || end as usize > self.entries.len() {
-                    return Err(Error::Target(format!(
+                    return Err(Error::Place(format!(
                         "{to} from there goes past the ends of the history"
                     )));
                 }
@@ -292,9 +292,10 @@ impl Status {
     }
 }
 
-/// A place in the history, as the commands take it.
+/// A place in the history, as the commands take it (`head`, `base`, `+2`, `-1`, a migration):
+/// where `upgrade`, `downgrade` and `stamp` go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub enum Place {
     /// After the last migration.
     Head,
     /// Before the first migration.
@@ -305,44 +306,44 @@ pub enum Target {
     Name(String),
 }
 
-impl std::str::FromStr for Target {
+impl std::str::FromStr for Place {
     type Err = Error;
 
-    fn from_str(s: &str) -> Result<Target> {
+    fn from_str(s: &str) -> Result<Place> {
         let s = s.trim();
         Ok(match s {
-            "head" | "heads" => Target::Head,
-            "base" => Target::Base,
+            "head" | "heads" => Place::Head,
+            "base" => Place::Base,
             _ if s.starts_with(['+', '-']) => {
                 let n: i64 = s.parse().map_err(|_| {
-                    Error::Target(format!(
+                    Error::Place(format!(
                         "`{s}` is not a step count; write +N or -N, e.g. +1"
                     ))
                 })?;
                 if n == 0 {
-                    return Err(Error::Target(
+                    return Err(Error::Place(
                         "a step count of 0 does nothing; write +1 or -1".to_owned(),
                     ));
                 }
-                Target::Relative(n)
+                Place::Relative(n)
             }
             "" => {
-                return Err(Error::Target(
+                return Err(Error::Place(
                     "an empty target; write head, base, +N, -N or a migration".to_owned(),
                 ));
             }
-            _ => Target::Name(s.to_owned()),
+            _ => Place::Name(s.to_owned()),
         })
     }
 }
 
-impl std::fmt::Display for Target {
+impl std::fmt::Display for Place {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Target::Head => f.write_str("head"),
-            Target::Base => f.write_str("base"),
-            Target::Relative(n) => write!(f, "{n:+}"),
-            Target::Name(n) => f.write_str(n),
+            Place::Head => f.write_str("head"),
+            Place::Base => f.write_str("base"),
+            Place::Relative(n) => write!(f, "{n:+}"),
+            Place::Name(n) => f.write_str(n),
         }
     }
 }
@@ -483,21 +484,21 @@ mod tests {
         let s = Status::new(&k, &[applied("m20260101_000000_a", 1, None)]);
         assert_eq!(s.current().unwrap().name, "m20260101_000000_a");
         assert_eq!(
-            names(s.upgrade_steps(&Target::Head).unwrap()),
+            names(s.upgrade_steps(&Place::Head).unwrap()),
             ["m20260102_000000_b", "m20260103_000000_c"]
         );
         assert_eq!(
-            names(s.upgrade_steps(&Target::Relative(1)).unwrap()),
+            names(s.upgrade_steps(&Place::Relative(1)).unwrap()),
             ["m20260102_000000_b"]
         );
-        assert!(s.upgrade_steps(&Target::Relative(3)).is_err());
+        assert!(s.upgrade_steps(&Place::Relative(3)).is_err());
         assert_eq!(
             names(s.upgrade_steps(&"20260102".parse().unwrap()).unwrap()),
             ["m20260102_000000_b"]
         );
         assert!(s.resolve("m2026").is_err(), "ambiguous");
         assert!(s.resolve("x").is_err(), "unknown");
-        assert!(s.upgrade_steps(&Target::Base).is_err());
+        assert!(s.upgrade_steps(&Place::Base).is_err());
         let all = Status::new(
             &k,
             &[
@@ -508,22 +509,22 @@ mod tests {
         );
         assert!(all.at_head() && all.consistent());
         assert_eq!(
-            names(all.downgrade_steps(&Target::Relative(-2)).unwrap()),
+            names(all.downgrade_steps(&Place::Relative(-2)).unwrap()),
             ["m20260103_000000_c", "m20260102_000000_b"]
         );
         assert_eq!(
             names(all.downgrade_steps(&"m20260101".parse().unwrap()).unwrap()),
             ["m20260103_000000_c", "m20260102_000000_b"]
         );
-        assert_eq!(all.downgrade_steps(&Target::Base).unwrap().len(), 3);
-        assert_eq!(all.range(None, &Target::Relative(2)).unwrap(), 0..2);
+        assert_eq!(all.downgrade_steps(&Place::Base).unwrap().len(), 3);
+        assert_eq!(all.range(None, &Place::Relative(2)).unwrap(), 0..2);
         assert_eq!(
-            all.range(Some(&Target::Head), &"m20260101".parse().unwrap())
+            all.range(Some(&Place::Head), &"m20260101".parse().unwrap())
                 .unwrap(),
             1..3
         );
-        assert!("+0".parse::<Target>().is_err());
-        assert_eq!("-3".parse::<Target>().unwrap(), Target::Relative(-3));
+        assert!("+0".parse::<Place>().is_err());
+        assert_eq!("-3".parse::<Place>().unwrap(), Place::Relative(-3));
     }
 
     #[test]

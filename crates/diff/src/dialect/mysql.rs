@@ -6,7 +6,7 @@ use sealift_ir::{Column, DataType, ForeignKey, Index, LogicalType, Table};
 use super::{Backend, Features, plain, with_length, with_precision};
 use super::{Target, column_spec, literal};
 use crate::change::{Change, EnumOp};
-use crate::statement::{Schema, Statement};
+use crate::statement::{SchemaStatement, Statement};
 
 pub(crate) struct Mysql;
 
@@ -168,7 +168,7 @@ impl Backend for Mysql {
         to: &Column,
         t: &Target,
     ) -> Vec<Statement> {
-        vec![Statement::Schema(Box::new(Schema::ModifyColumn {
+        vec![Statement::Schema(Box::new(SchemaStatement::ModifyColumn {
             table: t.name(schema, table),
             column: column_spec(to, t, false),
         }))]

@@ -9,7 +9,7 @@ use super::{
     with_precision,
 };
 use crate::change::{Change, EnumOp, EnumPosition};
-use crate::statement::{Schema, Statement};
+use crate::statement::{SchemaStatement, Statement};
 
 pub(crate) struct Postgres;
 
@@ -197,7 +197,7 @@ impl Backend for Postgres {
 
     fn enum_change(&self, c: &Change, t: &Target) -> Vec<Statement> {
         let sql = Statement::Sql;
-        let sea = |s: Schema| Statement::Schema(Box::new(s));
+        let sea = |s: SchemaStatement| Statement::Schema(Box::new(s));
         match c {
             // A plan made where enums live in columns does not know whether an earlier
             // migration made the type: it is created unless it exists, and dropped only once
@@ -229,7 +229,7 @@ impl Backend for Postgres {
             Change::Enum {
                 schema,
                 op: EnumOp::Create { def },
-            } => vec![sea(Schema::CreateEnum {
+            } => vec![sea(SchemaStatement::CreateEnum {
                 name: t.name(schema, &def.name),
                 values: def.values.clone(),
             })],
@@ -237,7 +237,7 @@ impl Backend for Postgres {
                 schema,
                 op: EnumOp::Drop { def },
             } => {
-                vec![sea(Schema::DropEnum(t.name(schema, &def.name)))]
+                vec![sea(SchemaStatement::DropEnum(t.name(schema, &def.name)))]
             }
             Change::Enum {
                 schema,
@@ -254,7 +254,7 @@ impl Backend for Postgres {
                     EnumPosition::Before(v) => (true, v.clone()),
                     EnumPosition::After(v) => (false, v.clone()),
                 };
-                vec![sea(Schema::AddEnumValue {
+                vec![sea(SchemaStatement::AddEnumValue {
                     name: t.name(schema, &def.name),
                     value: value.clone(),
                     before,
@@ -380,7 +380,7 @@ fn replace_enum(
         }
     }
     let mut statements: Vec<Statement> = out.into_iter().map(Statement::Sql).collect();
-    statements.push(Statement::Schema(Box::new(Schema::DropEnum(
+    statements.push(Statement::Schema(Box::new(SchemaStatement::DropEnum(
         t.name(schema, &old_name),
     ))));
     statements

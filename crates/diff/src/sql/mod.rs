@@ -11,7 +11,7 @@
 //! migration returns as an error, never a silent no-op.
 //!
 //! Statements sea-query can build (tables, columns, indexes, foreign keys, PostgreSQL types)
-//! are [`Schema`] values; text is written here only where sea-query has no statement:
+//! are [`SchemaStatement`] values; text is written here only where sea-query has no statement:
 //! `ALTER COLUMN ... TYPE ... USING`, `ADD`/`DROP CONSTRAINT` for keys and checks, comments,
 //! renaming an enum type, indexes with expressions, operator classes, collations or NULLS
 //! order, and deferrable foreign keys.
@@ -30,7 +30,7 @@ mod rebuild;
 
 use crate::change::{Change, Part, TableOp};
 use crate::dialect::{Target, backend, column_spec, needs_rebuild, quote};
-use crate::statement::{CreateTable, ForeignKeySpec, IndexSpec, Schema, Statement};
+use crate::statement::{CreateTable, ForeignKeySpec, IndexSpec, SchemaStatement, Statement};
 
 /// The statements of one change on the target's backend.
 pub fn statements(c: &Change, t: &Target) -> Vec<Statement> {
@@ -44,7 +44,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
     let d = t.backend;
     let q = |s: &str| t.quote(s);
     let sql = |s: String| Statement::Sql(s);
-    let sea = |s: Schema| Statement::Schema(Box::new(s));
+    let sea = |s: SchemaStatement| Statement::Schema(Box::new(s));
     if let Err(what) = backend(d).in_place(c) {
         return vec![needs_rebuild(what)];
     }
@@ -72,7 +72,9 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
                     t.table_ref(c.subject().0, &table.name)
                 ))]
             }
-            None => vec![sea(Schema::DropTable(t.name(c.subject().0, &table.name)))],
+            None => vec![sea(SchemaStatement::DropTable(
+                t.name(c.subject().0, &table.name),
+            ))],
         },
         Change::Table {
             schema,
@@ -83,13 +85,13 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
             schema,
             op: TableOp::Drop { def: table },
             ..
-        } => vec![sea(Schema::DropTable(t.name(schema, &table.name)))],
+        } => vec![sea(SchemaStatement::DropTable(t.name(schema, &table.name)))],
         // The new name stays unqualified: a table is renamed within its schema.
         Change::Table {
             schema,
             table: to,
             op: TableOp::Rename { from },
-        } => vec![sea(Schema::RenameTable {
+        } => vec![sea(SchemaStatement::RenameTable {
             table: t.name(schema, from),
             to: to.clone(),
         })],
@@ -100,7 +102,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
                 part: Part::Column(column),
             },
         } => {
-            let mut out = vec![sea(Schema::AddColumn {
+            let mut out = vec![sea(SchemaStatement::AddColumn {
                 table: t.name(schema, table),
                 column: column_spec(column, t, false),
             })];
@@ -113,7 +115,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
             op: TableOp::Remove {
                 part: Part::Column(column),
             },
-        } => vec![sea(Schema::DropColumn {
+        } => vec![sea(SchemaStatement::DropColumn {
             table: t.name(schema, table),
             column: column.name.clone(),
         })],
@@ -121,7 +123,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
             schema,
             table,
             op: TableOp::RenameColumn { from, to },
-        } => vec![sea(Schema::RenameColumn {
+        } => vec![sea(SchemaStatement::RenameColumn {
             table: t.name(schema, table),
             from: from.clone(),
             to: to.clone(),
@@ -214,7 +216,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
             op: TableOp::Remove {
                 part: Part::Index(index),
             },
-        } => vec![sea(Schema::DropIndex {
+        } => vec![sea(SchemaStatement::DropIndex {
             table: t.name(schema, table),
             name: index.name.clone(),
         })],
@@ -225,7 +227,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
                 part: Part::ForeignKey(fk),
             },
         } if inline_foreign_key(fk, d) => {
-            vec![sea(Schema::CreateForeignKey(foreign_key_spec(
+            vec![sea(SchemaStatement::CreateForeignKey(foreign_key_spec(
                 schema, table, fk, t,
             )))]
         }
@@ -246,7 +248,7 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
             op: TableOp::Remove {
                 part: Part::ForeignKey(fk),
             },
-        } => vec![sea(Schema::DropForeignKey {
+        } => vec![sea(SchemaStatement::DropForeignKey {
             table: t.name(schema, table),
             name: fk_name(table, fk, d).unwrap_or_default(),
         })],
@@ -403,7 +405,9 @@ pub(crate) fn create_table(
             )));
         }
     }
-    let mut out = vec![Statement::Schema(Box::new(Schema::CreateTable(stmt)))];
+    let mut out = vec![Statement::Schema(Box::new(SchemaStatement::CreateTable(
+        stmt,
+    )))];
     out.extend(after);
     for i in &table.indexes {
         // The index the server makes for a foreign key written inside CREATE TABLE exists
@@ -518,7 +522,7 @@ pub(crate) fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> 
     if !is_plain_index(i) {
         return Statement::Sql(create_index_text(schema, table, i, t));
     }
-    Statement::Schema(Box::new(Schema::CreateIndex {
+    Statement::Schema(Box::new(SchemaStatement::CreateIndex {
         table: t.name(schema, table),
         index: IndexSpec {
             name: i.name.clone(),

@@ -1,6 +1,6 @@
 //! How SeaORM's entities land on each backend: the type the catalog will report for a column
 //! sea-query created, the default as the server prints it back, and the names and flags the
-//! server gives what SeaORM creates. One module per backend, each implementing [`Target`].
+//! server gives what SeaORM creates. One module per backend, each implementing [`Server`].
 
 mod mysql;
 mod postgres;
@@ -13,7 +13,7 @@ use crate::model::{ColType, DefaultDef};
 /// What one backend makes of an entity: the questions lowering asks that have a different
 /// answer per backend. Each answer follows what SeaORM 2.x's schema builders and sea-query
 /// create there, and what that server then reports.
-pub(crate) trait Target: Sync {
+pub(crate) trait Server: Sync {
     /// The namespace of entities without `schema_name`.
     fn default_schema(&self) -> &'static str;
     /// The column type in the backend's normalized spelling (what reflection reports).
@@ -96,7 +96,7 @@ pub(crate) trait Target: Sync {
 }
 
 /// The lowering target of `dialect`.
-pub(crate) fn target(dialect: Dialect) -> &'static dyn Target {
+pub(crate) fn server(dialect: Dialect) -> &'static dyn Server {
     match dialect {
         Dialect::Postgres => &postgres::Postgres,
         Dialect::Sqlite => &sqlite::Sqlite,

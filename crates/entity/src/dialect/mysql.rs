@@ -2,12 +2,12 @@
 
 use sealift_ir::{DataType, FkAction, Index, IndexKey, IndexPart, Table, Unique};
 
-use super::{Target, plain_default};
+use super::{Server, plain_default};
 use crate::model::{ColType, DefaultDef};
 
 pub(super) struct Mysql;
 
-impl Target for Mysql {
+impl Server for Mysql {
     /// The real name is the database's; the caller passes it when it knows it.
     fn default_schema(&self) -> &'static str {
         "default"

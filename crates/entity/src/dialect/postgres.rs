@@ -7,7 +7,7 @@ use sealift_ir::{DataType, TypeKind};
 use sealift_dialect::postgres::object_name;
 use sealift_ir::Identity;
 
-use super::{Target, quoted};
+use super::{Server, quoted};
 use crate::model::{ColType, DefaultDef};
 
 /// NAMEDATALEN - 1.
@@ -15,7 +15,7 @@ const MAX_IDENTIFIER: usize = 63;
 
 pub(super) struct Postgres;
 
-impl Target for Postgres {
+impl Server for Postgres {
     fn default_schema(&self) -> &'static str {
         "public"
     }

@@ -3,12 +3,12 @@
 use sealift_dialect::sqlite::declared_type;
 use sealift_ir::DataType;
 
-use super::Target;
+use super::Server;
 use crate::model::ColType;
 
 pub(super) struct Sqlite;
 
-impl Target for Sqlite {
+impl Server for Sqlite {
     fn default_schema(&self) -> &'static str {
         "main"
     }
