@@ -533,10 +533,10 @@ async fn tls_costs(
     let (mut connect, mut connect_tls, mut e2e) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs.max(5) {
         let t = Instant::now();
-        drop(sealift_catalog::connect_postgres(&plain, &[]).await?);
+        drop(sealift_catalog::connect_postgres(&plain).await?);
         connect.push(t.elapsed());
         let t = Instant::now();
-        match sealift_catalog::connect_postgres(&tls, &[]).await {
+        match sealift_catalog::connect_postgres(&tls).await {
             Ok(conn) => drop(conn),
             // The server offers no TLS: nothing to measure.
             Err(_) => return Ok(None),

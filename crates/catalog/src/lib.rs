@@ -9,6 +9,7 @@
 //! nor a history table of another name ([`ReflectOptions::history_table`]).
 
 mod error;
+mod kept;
 mod mysql;
 mod postgres;
 mod sqlite;
@@ -17,6 +18,7 @@ mod url;
 use std::time::Duration;
 
 pub use error::Error;
+pub use kept::{close_kept, keep_connections, release};
 pub use postgres::connect_postgres;
 use sealift_ir::{Dialect, Schema};
 /// The reader of SQLite's DDL text, public for the fuzz targets.

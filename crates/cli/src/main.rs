@@ -106,8 +106,10 @@ fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // One command is one run: a connection a step is done with serves the next.
+    sealift_catalog::keep_connections();
     let result = runtime.block_on(async {
-        match cli.command {
+        let result = match cli.command {
             Command::Autogen(args) => autogen::run(args).await,
             Command::Inspect(args) => inspect::run(args).await,
             Command::Diff(args) => plan::diff(args).await,
@@ -121,7 +123,9 @@ fn run(cli: Cli) -> ExitCode {
             Command::Stamp(args) => workflow::stamp(args).await,
             Command::Heads(args) => workflow::heads(args),
             Command::Merge(args) => workflow::merge(args),
-        }
+        };
+        sealift_catalog::close_kept().await;
+        result
     });
     match result {
         Ok(code) => code,

@@ -38,24 +38,25 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
 }
 
 async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
-    // The catalog queries are big enough to trigger JIT compilation, which costs more than
-    // it saves on them (measured by `cargo xtask bench`; see docs/performance.md).
-    connect_postgres(url, &[("jit", "off")]).await
+    connect_postgres(url).await
 }
 
-/// Connects to PostgreSQL with `settings` as startup parameters, within the crate's timeout;
-/// on this machine without TLS when the URL allows it ([`DatabaseUrl::driver_url`]), asking
-/// again with TLS if the server refuses that.
-pub async fn connect_postgres(
-    url: &DatabaseUrl,
-    settings: &[(&str, &str)],
-) -> Result<PgConnection, Error> {
+/// A connection to PostgreSQL: one an earlier step of the run let go of
+/// ([`crate::kept`]), else a new one within the crate's timeout; on this machine without TLS
+/// when the URL allows it ([`DatabaseUrl::driver_url`]), asking again with TLS if the server
+/// refuses that. JIT compilation is off: the catalog queries are big enough to trigger it,
+/// and it costs more than it saves on them (measured by `cargo xtask bench`; see
+/// docs/performance.md); the history's small queries never reach it.
+pub async fn connect_postgres(url: &DatabaseUrl) -> Result<PgConnection, Error> {
+    if let Some(conn) = crate::kept::take(url).await {
+        return Ok(conn);
+    }
     loop {
         let opts = PgConnectOptions::from_str(&url.driver_url())
             .map_err(|e| Error::InvalidUrl {
                 reason: url.scrub(&e.to_string()),
             })?
-            .options(settings.iter().copied());
+            .options([("jit", "off")]);
         match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&opts)).await {
             Ok(Ok(conn)) => return Ok(conn),
             Ok(Err(e)) if url.plaintext_refused(&e) => {}
@@ -80,7 +81,7 @@ pub async fn counts(
             .map_err(|e| Error::query(url, "row counts", &e));
         out.push(n);
     }
-    let _ = conn.close().await;
+    crate::kept::release(url, conn).await;
     Ok(out)
 }
 
@@ -147,7 +148,7 @@ impl Session {
         self.each("dependents", queries::DEPENDENTS, |d| schema.dependent(d))
             .await?;
         let queries = self.queries;
-        let _ = self.conn.close().await;
+        crate::kept::release(&self.url, self.conn).await;
         Ok(Reflection {
             schema: schema.finish(),
             queries,

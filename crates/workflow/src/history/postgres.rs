@@ -19,13 +19,19 @@ const SQL: HistorySql = HistorySql {
 pub struct Session {
     conn: PgConnection,
     locked: Option<i64>,
+    /// Where it is connected, to hand the connection on when done ([`Session::close`]).
+    url: DatabaseUrl,
 }
 
 impl Session {
     /// Connects; with a `schema`, `search_path` is set to it alone.
     pub async fn open(url: &DatabaseUrl, schema: Option<&str>) -> Result<Session> {
-        let conn = sealift_catalog::connect_postgres(url, &[]).await?;
-        let mut session = Session { conn, locked: None };
+        let conn = sealift_catalog::connect_postgres(url).await?;
+        let mut session = Session {
+            conn,
+            locked: None,
+            url: url.clone(),
+        };
         if let Some(schema) = schema {
             session.use_schema(schema).await.map_err(|e| {
                 Error::History(format!(
@@ -196,9 +202,15 @@ impl Session {
         tx.commit().await
     }
 
+    /// Releases the lock and lets go of the connection: the run's next step may use it
+    /// ([`sealift_catalog::release`]; its search path and name reset), else it is closed.
     pub async fn close(mut self) {
-        let _ = self.unlock().await;
-        let _ = self.conn.close().await;
+        let unlocked = self.unlock().await.is_ok();
+        if unlocked {
+            sealift_catalog::release(&self.url, self.conn).await;
+        } else {
+            let _ = self.conn.close().await;
+        }
     }
 }
 

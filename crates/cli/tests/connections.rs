@@ -1,5 +1,6 @@
-//! TLS on a PostgreSQL server on this machine: sealift leaves it out when the URL leaves the
-//! choice open, and asks again with it when the server refuses a connection without it.
+//! How sealift connects to PostgreSQL: once per run, whatever the steps (the history, the
+//! catalog, the row counts); without TLS to a server on this machine when the URL leaves the
+//! choice open, and with it when that server refuses a connection without it.
 //!
 //! The test server is a PostgreSQL cluster of its own (initdb in a temp folder, a self-signed
 //! certificate, `pg_hba.conf` allowing only `hostssl`), on a free port, stopped when the test
@@ -8,6 +9,12 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
+
+use sealift_testkit::PgDb;
+use sqlx::Connection;
+
+mod common;
 
 /// A PostgreSQL cluster that takes connections over TLS only; stopped and removed on drop.
 struct TlsOnlyServer {
@@ -198,5 +205,78 @@ fn a_server_here_that_wants_tls_gets_it() {
     assert!(
         err.contains("takes only encrypted connections") && err.contains("remove sslmode=disable"),
         "{err}"
+    );
+}
+
+/// How many sessions PostgreSQL has counted for database `name` (`pg_stat_database.sessions`,
+/// counted as each ends), once the count has stopped moving.
+async fn sessions(name: &str) -> i64 {
+    let mut conn = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
+        .await
+        .unwrap();
+    let mut last = -1;
+    let mut same_since = std::time::Instant::now();
+    let started = std::time::Instant::now();
+    loop {
+        sqlx::query("SELECT pg_stat_clear_snapshot()")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let now: i64 =
+            sqlx::query_scalar("SELECT sessions FROM pg_stat_database WHERE datname = $1")
+                .bind(name)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        if now != last {
+            last = now;
+            same_since = std::time::Instant::now();
+        } else if same_since.elapsed() > Duration::from_millis(700)
+            || started.elapsed() > Duration::from_secs(10)
+        {
+            let _ = conn.close().await;
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `check` with a migration crate reads the history, then the catalog; `autogen` also counts
+/// rows for a data-dependent step. Each is one connection, handed from step to step.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_connects_once() {
+    let db = PgDb::create("one_connect").await;
+    let p = common::Project::new("one_connect", db.url());
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE author (id serial PRIMARY KEY, name varchar NOT NULL); \
+         INSERT INTO author (name) VALUES ('ada')",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let _ = conn.close().await;
+    let before = sessions(db.name()).await;
+    p.ok(&["check"]);
+    assert_eq!(
+        sessions(db.name()).await - before,
+        1,
+        "check: one connection for the history and the catalog"
+    );
+    // A unique key new to a table with rows: the plan counts the duplicates first.
+    p.entity(
+        "author.rs",
+        &common::AUTHOR.replace(
+            "    pub name: String,\n",
+            "    #[sea_orm(unique)]\n    pub name: String,\n",
+        ),
+    );
+    let before = sessions(db.name()).await;
+    let out = p.ok(&["autogen", "UniqueName"]);
+    assert!(out.contains("Wrote") && out.contains("duplicate"), "{out}");
+    assert_eq!(
+        sessions(db.name()).await - before,
+        1,
+        "autogen: one connection for the history, the catalog and the row counts"
     );
 }
