@@ -48,7 +48,7 @@ pub(crate) fn shareable(bodies: &[&TokenStream]) -> Option<Vec<usize>> {
 
 /// The places (leaf indexes) where `bodies` differ, when they differ only in literals, in at
 /// most [`MAX_DIFFERENCES`] places, and are long enough to be worth sharing; `None`
-/// otherwise. Bodies holding a comment marker (a literal naming a comment) are never shared.
+/// otherwise.
 fn literal_differences(bodies: &[&TokenStream]) -> Option<Vec<usize>> {
     let flat: Vec<Vec<Leaf>> = bodies
         .iter()
@@ -59,12 +59,7 @@ fn literal_differences(bodies: &[&TokenStream]) -> Option<Vec<usize>> {
         })
         .collect();
     let first = flat.first()?;
-    if first.len() < MIN_TOKENS
-        || flat.iter().any(|f| f.len() != first.len())
-        || first
-            .iter()
-            .any(|l| matches!(l, Leaf::Other(s) if s == crate::migration::COMMENT_MACRO))
-    {
+    if first.len() < MIN_TOKENS || flat.iter().any(|f| f.len() != first.len()) {
         return None;
     }
     let mut places = Vec::new();

@@ -294,7 +294,7 @@ pub(crate) fn space_items(code: &str) -> String {
 }
 
 /// The macro a step comment stands on until prettyplease has laid the code out.
-pub(crate) const COMMENT_MACRO: &str = "__sealift_comment";
+const COMMENT_MACRO: &str = "__sealift_comment";
 /// Its marker, as prettyplease lays it out.
 const COMMENT_MARKER: &str = "__sealift_comment!(";
 
@@ -443,10 +443,14 @@ impl Gen<'_> {
             .into_iter()
             .map(|(names, d, stmts)| (names, self.statements(c, d, stmts, label)))
             .collect();
-        // Arms whose code differs only in a literal or two are written once.
+        // Arms whose code differs only in a name or two are written once; not arms holding a
+        // comment marker, whose literal numbers a comment rather than saying anything.
+        let marked = arms
+            .iter()
+            .any(|(_, body)| body.to_string().contains(COMMENT_MACRO));
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for k in 0..arms.len() {
-            let joins = groups.iter_mut().find(|g| {
+            let joins = groups.iter_mut().filter(|_| !marked).find(|g| {
                 let bodies: Vec<&TokenStream> = g.iter().chain([&k]).map(|&i| &arms[i].1).collect();
                 crate::arms::shareable(&bodies).is_some()
             });
