@@ -32,14 +32,14 @@ use std::path::Path;
 use std::process::Command;
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions, reflect};
-use sealift_codegen::{MigrationOptions, migration_file};
+use sealift_codegen::migration_file;
 use sealift_diff::{DiffOptions, Plan, diff, render_steps};
 use sealift_entity::LowerOptions;
 use sealift_ir::{Dialect, Schema};
 use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered, workspace_dir};
 
 mod case;
-use case::{cases, entities, options, snapshot_text};
+use case::{cases, entities, options, snapshot_text, written_by_autogen};
 
 /// The database's catalog. A MySQL database's name is its namespace, unique per test: it is
 /// read as the namespace entities lower into by default, so plans leave it out as
@@ -101,15 +101,7 @@ async fn prepare(case: &Path, dialect: Dialect) -> Option<(Prepared, String)> {
         // Nothing to write, or a plan `sealift autogen` refuses to write.
         return None;
     }
-    let file = migration_file(
-        &plan,
-        &MigrationOptions {
-            command: "sealift autogen Case".to_owned(),
-            findings: Vec::new(),
-            backends: Vec::new(),
-            revises: None,
-        },
-    );
+    let file = migration_file(&plan, &written_by_autogen(Vec::new()));
     insta::assert_snapshot!(format!("{name}__{dialect}__migration"), file);
     Some((
         Prepared {
@@ -782,15 +774,7 @@ async fn prepare_all(dialect: Dialect) -> (Vec<Prepared>, Vec<(String, String)>)
             .position(|(_, f)| f.contains("sqlite_rebuild("))
     {
         let p = &prepared[i];
-        let file = migration_file(
-            &p.plan,
-            &MigrationOptions {
-                command: "sealift autogen Case".to_owned(),
-                findings: Vec::new(),
-                backends: vec![Dialect::Postgres],
-                revises: None,
-            },
-        );
+        let file = migration_file(&p.plan, &written_by_autogen(vec![Dialect::Postgres]));
         assert!(
             !file.contains("sqlite_rebuild") && !file.contains("DbBackend::Sqlite"),
             "{}: the PostgreSQL-only file has code for SQLite:\n{file}",

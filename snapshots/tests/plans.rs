@@ -12,12 +12,12 @@
 //! state from the server, so its plans show the names the server chose; these show the names
 //! the entities give. Runs in seconds with `cargo test -p sealift-snapshots --test plans`.
 
-use sealift_codegen::{MigrationOptions, migration_file};
+use sealift_codegen::migration_file;
 use sealift_diff::{DiffOptions, HazardKind, diff};
 use sealift_ir::Dialect;
 
 mod case;
-use case::{cases, entities, options, snapshot_text};
+use case::{cases, entities, options, snapshot_text, written_by_autogen};
 
 const DIALECTS: [Dialect; 3] = [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql];
 
@@ -55,15 +55,7 @@ fn every_case_planned_without_a_server() {
             let mut text = snapshot_text(&plan);
             if !plan.is_empty() && !blocked {
                 text.push_str("-- migration file\n");
-                text.push_str(&migration_file(
-                    &plan,
-                    &MigrationOptions {
-                        command: "sealift autogen Case".to_owned(),
-                        findings: Vec::new(),
-                        backends: Vec::new(),
-                        revises: None,
-                    },
-                ));
+                text.push_str(&migration_file(&plan, &written_by_autogen(Vec::new())));
             }
             insta::assert_snapshot!(format!("{name}__{dialect}"), text);
             planned += 1;

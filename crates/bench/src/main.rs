@@ -158,22 +158,7 @@ async fn real_schema(args: &Args, raw_url: &str) -> Result<()> {
     );
     let row = |name: &str, d: Duration| println!("  {name:<34} {:>9.1} ms", ms(d));
     row(&format!("floor (the catalog queries, {rows} rows)"), floor);
-    row("sealift diff, end to end", e2e);
-    println!(
-        "  {:<34} {:>9.1} MB",
-        "peak memory, end to end",
-        peak_kb as f64 / 1024.0
-    );
-    println!(
-        "  {:<34} {:>9.2}x",
-        "end to end / floor",
-        e2e.as_secs_f64() / floor.as_secs_f64()
-    );
-    println!(
-        "  {:<34} {:>9.2}x",
-        "  median of the paired runs' ratios",
-        ratios[ratios.len() / 2]
-    );
+    end_to_end_rows(e2e, floor, ratios[ratios.len() / 2], peak_kb);
     if url.dialect() == Dialect::Postgres {
         let mut tls_command = command.clone();
         let joint = if raw_url.contains('?') { '&' } else { '?' };
@@ -396,21 +381,7 @@ async fn bench(args: Args) -> Result<()> {
         row("  connect with TLS (sslmode=require)", t.connect_tls);
         row("sealift diff, TLS as sqlx prefers it", t.e2e_prefer);
     }
-    row("sealift diff, end to end", e2e);
-    println!(
-        "  {:<34} {:>9.1} MB",
-        "peak memory, end to end",
-        peak_kb as f64 / 1024.0
-    );
-    println!(
-        "  {:<34} {:>9.2}x",
-        "end to end / floor",
-        e2e.as_secs_f64() / floor.as_secs_f64()
-    );
-    println!(
-        "  {:<34} {:>9.2}x",
-        "  median of the paired runs' ratios", paired_ratio
-    );
+    end_to_end_rows(e2e, floor, paired_ratio, peak_kb);
     if let Some((wall, kb)) = alembic {
         row("Alembic autogenerate, end to end", wall);
         println!(
@@ -506,6 +477,26 @@ fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, 
         bail!("{} {} failed ({status})", program.display(), args.join(" "));
     }
     Ok((wall, peak))
+}
+
+/// The report's rows for `sealift diff` end to end: its time, its peak memory, and its ratio
+/// to the floor (of the medians, and the median of the paired runs' ratios).
+fn end_to_end_rows(e2e: Duration, floor: Duration, paired_ratio: f64, peak_kb: u64) {
+    println!("  {:<34} {:>9.1} ms", "sealift diff, end to end", ms(e2e));
+    println!(
+        "  {:<34} {:>9.1} MB",
+        "peak memory, end to end",
+        peak_kb as f64 / 1024.0
+    );
+    println!(
+        "  {:<34} {:>9.2}x",
+        "end to end / floor",
+        e2e.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "  {:<34} {:>9.2}x",
+        "  median of the paired runs' ratios", paired_ratio
+    );
 }
 
 /// What TLS costs on PostgreSQL: a connection with and without it, and `sealift diff` with the

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use sealift_codegen::MigrationOptions;
 use sealift_diff::{DiffOptions, Plan, Rename, render_steps};
 use sealift_entity::{LowerOptions, SourceFile};
 use sealift_ir::{Dialect, Schema};
@@ -102,4 +103,15 @@ pub fn cases() -> Vec<PathBuf> {
     dirs.sort();
     assert!(!dirs.is_empty());
     dirs
+}
+
+/// How the corpus writes a case's migration file: as `sealift autogen Case` would, for the
+/// backends listed (none: every one).
+pub fn written_by_autogen(backends: Vec<Dialect>) -> MigrationOptions {
+    MigrationOptions {
+        command: "sealift autogen Case".to_owned(),
+        findings: Vec::new(),
+        backends,
+        revises: None,
+    }
 }
