@@ -696,10 +696,29 @@ async fn postgres_lock_timeout() {
     let dump = catalog(&db.url()).await;
     assert!(!dump.contains("title"), "{dump}");
 
-    // The other session finishes while the migration waits: applied.
+    // The other session finishes once the migration waits for it (seen in pg_locks, not
+    // guessed from a delay: on a busy machine the run may take seconds to get there): applied.
+    let url = db.url();
     let release = tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let mut watcher = sqlx::PgConnection::connect(&url).await.unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                 WHERE c.relname = 'post' AND NOT l.granted",
+            )
+            .fetch_one(&mut watcher)
+            .await
+            .unwrap();
+            if waiting > 0 || started.elapsed() > std::time::Duration::from_secs(120) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // The run says it waits once the lock has been waited for a moment.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+        let _ = watcher.close().await;
         holder
     });
     let applied = p.ok(&["upgrade", "--lock-timeout", "60s"]);
