@@ -50,7 +50,10 @@ WHERE n.nspname = ANY($1)
 "#;
 
 /// Columns of those relations with their types (arrays resolved to their element), defaults,
-/// identity, generation, non-default collation, comments and owned (serial) sequences.
+/// identity, generation, non-default collation, comments and owned (serial) sequences. The
+/// default and the owned sequence are looked up by index, and only for a column that has a
+/// default (a serial's is its sequence's `nextval`): joining them in whole made the server
+/// hash every column row first.
 pub const COLUMNS: &str = r#"
 SELECT a.attrelid::int8 AS table_oid,
        a.attnum AS position,
@@ -64,7 +67,9 @@ SELECT a.attrelid::int8 AS table_oid,
        COALESCE(et.typname, t.typname)::text AS type_name,
        COALESCE(etn.nspname, tn.nspname)::text AS type_schema,
        COALESCE(et.typtype, t.typtype)::text AS type_type,
-       pg_get_expr(ad.adbin, ad.adrelid) AS default_expr,
+       CASE WHEN a.atthasdef THEN
+           (SELECT pg_get_expr(ad.adbin, ad.adrelid) FROM pg_attrdef ad
+            WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END AS default_expr,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname::text END AS collation,
        d.description AS comment,
        seq.seq_schema,
@@ -76,19 +81,22 @@ JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
 LEFT JOIN pg_namespace etn ON etn.oid = et.typnamespace
-LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_description d
        ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
-LEFT JOIN (
-    SELECT dep.refobjid, dep.refobjsubid, sn.nspname::text AS seq_schema, s.relname::text AS seq_name
+LEFT JOIN LATERAL (
+    SELECT sn.nspname::text AS seq_schema, s.relname::text AS seq_name
     FROM pg_depend dep
     JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
     JOIN pg_namespace sn ON sn.oid = s.relnamespace
-    WHERE dep.classid = 'pg_class'::regclass
+    WHERE a.atthasdef
       AND dep.refclassid = 'pg_class'::regclass
+      AND dep.refobjid = a.attrelid
+      AND dep.refobjsubid = a.attnum
+      AND dep.classid = 'pg_class'::regclass
       AND dep.deptype = 'a'
-) seq ON seq.refobjid = a.attrelid AND seq.refobjsubid = a.attnum
+    LIMIT 1
+) seq ON true
 WHERE n.nspname = ANY($1)
   AND c.relkind IN ('r', 'p', 'v', 'm')
   AND c.relname <> 'seaql_migrations'
@@ -135,9 +143,10 @@ WHERE n.nspname = ANY($1)
 
 /// Indexes that back no primary key, unique or exclusion constraint, and are not partitions of
 /// a parent's index: key parts (column or expression text), sort options, non-default operator
-/// classes and collations (a key collation only when it differs from its column's; looked up
-/// only for the rare index whose collations are not all the default), INCLUDE columns, method,
-/// predicate and NULLS NOT DISTINCT.
+/// classes and collations (a key collation only when it differs from its column's), INCLUDE
+/// columns, method, predicate and NULLS NOT DISTINCT. Expression texts, operator classes and
+/// collations are each looked up only for the rare index that has one (an empty array
+/// otherwise): per key of every index, the operator class lookup alone was half the query.
 pub const INDEXES: &str = r#"
 SELECT i.indrelid::int8 AS table_oid,
        ic.relname::text AS name,
@@ -149,13 +158,16 @@ SELECT i.indrelid::int8 AS table_oid,
              ORDER BY u.ord) AS attnums,
        ARRAY(SELECT u.k FROM unnest(i.indoption::int2[]) WITH ORDINALITY u(k, ord)
              ORDER BY u.ord) AS options,
+       CASE WHEN 0 = ANY(i.indkey::int2[]) THEN
        ARRAY(SELECT CASE WHEN u.k = 0 THEN pg_get_indexdef(i.indexrelid, u.ord::int4, true) END
              FROM unnest(i.indkey::int2[]) WITH ORDINALITY u(k, ord)
-             ORDER BY u.ord) AS defs,
+             ORDER BY u.ord) ELSE '{}'::text[] END AS defs,
+       CASE WHEN i.indclass::oid[] && (SELECT array_agg(opc.oid) FROM pg_opclass opc
+                                        WHERE NOT opc.opcdefault) THEN
        ARRAY(SELECT (SELECT CASE WHEN opc.opcdefault THEN NULL ELSE opc.opcname::text END
                      FROM pg_opclass opc WHERE opc.oid = k.opc_oid)
              FROM unnest(i.indclass::oid[]) WITH ORDINALITY k(opc_oid, ord)
-             ORDER BY k.ord) AS opclasses,
+             ORDER BY k.ord) ELSE '{}'::text[] END AS opclasses,
        CASE WHEN i.indcollation::oid[] <@ '{0,100}'::oid[] THEN '{}'::text[] ELSE
        ARRAY(SELECT CASE WHEN u.coll IN (0, 100) THEN NULL ELSE (
                    CASE WHEN u.coll IS DISTINCT FROM (
