@@ -163,6 +163,12 @@ impl DatabaseUrl {
             }
     }
 
+    /// True when another connection costs next to nothing: a PostgreSQL server on this
+    /// machine, reached without TLS ([`DatabaseUrl::driver_url`]).
+    pub fn connects_cheaply(&self) -> bool {
+        self.plaintext_here()
+    }
+
     /// Whether `error`, from connecting with [`DatabaseUrl::driver_url`], is the server
     /// refusing a connection without TLS there (`pg_hba.conf` allows only `hostssl`). If so,
     /// this process asks for TLS from now on as the URL says, and the caller connects again.

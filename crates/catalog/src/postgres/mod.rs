@@ -127,26 +127,61 @@ impl Session {
         &self.available
     }
 
-    /// Reads the catalog of the schemas and closes the connection. Rows are lowered as they
-    /// arrive ([`lower::Builder`]).
+    /// Reads the catalog of the schemas and lets go of the connection. Rows are lowered as
+    /// they arrive ([`lower::Builder`]).
+    ///
+    /// A server on this machine reached without TLS ([`DatabaseUrl::connects_cheaply`]) is
+    /// asked the second half of the queries (constraints, indexes, triggers, dependents) on a
+    /// second connection while the first half runs: the server answers them on another core,
+    /// and those rows wait for the tables and columns they refer to. Anywhere else, or when
+    /// that connection cannot be had, one connection asks them all, one after the other:
+    /// a second TLS handshake would cost more than it saves.
     pub async fn reflect(mut self) -> Result<Reflection, Error> {
         let [constraints, indexes] =
             [queries::CONSTRAINTS, queries::INDEXES].map(|q| queries::for_server(q, self.version));
-        let enums = self.rows("enums", queries::ENUMS).await?;
-        let domains = self.rows("domains", queries::DOMAINS).await?;
-        let mut schema = lower::Builder::new(&self.schemas, enums, domains);
-        schema.skip_table(self.history_table.clone());
-        self.each("tables", queries::RELATIONS, |r| schema.relation(r))
-            .await?;
-        self.each("columns", queries::COLUMNS, |c| schema.column(c))
-            .await?;
-        self.each("constraints", &constraints, |c| schema.constraint(c))
-            .await?;
-        self.each("indexes", &indexes, |i| schema.index(i)).await?;
-        self.each("triggers", queries::TRIGGERS, |t| schema.trigger(t))
-            .await?;
-        self.each("dependents", queries::DEPENDENTS, |d| schema.dependent(d))
-            .await?;
+        let tail = Tail {
+            url: self.url.clone(),
+            schemas: self.schemas.clone(),
+            constraints,
+            indexes,
+        };
+        let beside = async {
+            if !tail.url.connects_cheaply() {
+                return None;
+            }
+            let mut conn = connect_postgres(&tail.url).await.ok()?;
+            let mut rows = Vec::new();
+            let read = tail.read(&mut conn, |row| rows.push(row)).await;
+            Some((conn, read.map(|queries| (queries, rows))))
+        };
+        let head = async {
+            let enums = self.rows("enums", queries::ENUMS).await?;
+            let domains = self.rows("domains", queries::DOMAINS).await?;
+            let mut schema = lower::Builder::new(&self.schemas, enums, domains);
+            schema.skip_table(self.history_table.clone());
+            self.each("tables", queries::RELATIONS, |r| schema.relation(r))
+                .await?;
+            self.each("columns", queries::COLUMNS, |c| schema.column(c))
+                .await?;
+            Ok::<_, Error>(schema)
+        };
+        let (head, beside) = tokio::join!(head, beside);
+        let mut schema = head?;
+        match beside {
+            Some((conn, read)) => {
+                crate::kept::release(&self.url, conn).await;
+                let (queries, rows) = read?;
+                self.queries += queries;
+                for row in rows {
+                    row.lower_into(&mut schema);
+                }
+            }
+            None => {
+                self.queries += tail
+                    .read(&mut self.conn, |row| row.lower_into(&mut schema))
+                    .await?;
+            }
+        }
         let queries = self.queries;
         crate::kept::release(&self.url, self.conn).await;
         Ok(Reflection {
@@ -187,31 +222,101 @@ impl Session {
         Ok(rows)
     }
 
-    /// Runs one catalog query and hands each row to `f` as it arrives; the schemas bind to `$1`
-    /// when the query takes it.
+    /// Runs one catalog query on the session's connection, counted ([`each`]).
     async fn each<T>(
         &mut self,
         what: &'static str,
         sql: &str,
-        mut f: impl FnMut(T),
+        f: impl FnMut(T),
     ) -> Result<(), Error>
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
         self.queries += 1;
-        // The catalog's own SQL text, with no value spliced in (the schemas are bound).
-        let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_owned()));
-        if sql.contains("$1") {
-            query = query.bind(self.schemas.clone());
-        }
-        let mut rows = query.fetch(&mut self.conn);
-        while let Some(row) = rows
-            .try_next()
-            .await
-            .map_err(|e| Error::query(&self.url, what, &e))?
-        {
-            f(row);
-        }
-        Ok(())
+        each(&mut self.conn, &self.url, &self.schemas, what, sql, f).await
     }
+}
+
+/// The second half of the catalog queries: the rows that refer to tables and columns.
+struct Tail {
+    url: DatabaseUrl,
+    schemas: Vec<String>,
+    constraints: String,
+    indexes: String,
+}
+
+/// One row of [`Tail`]'s queries.
+enum TailRow {
+    Constraint(rows::ConstraintRow),
+    Index(rows::IndexRow),
+    Trigger(rows::TriggerRow),
+    Dependent(rows::DependentRow),
+}
+
+impl TailRow {
+    fn lower_into(self, schema: &mut lower::Builder) {
+        match self {
+            TailRow::Constraint(c) => schema.constraint(c),
+            TailRow::Index(i) => schema.index(i),
+            TailRow::Trigger(t) => schema.trigger(t),
+            TailRow::Dependent(d) => schema.dependent(d),
+        }
+    }
+}
+
+impl Tail {
+    /// Runs the queries on `conn`, handing every row to `f`; returns how many queries ran.
+    async fn read(
+        &self,
+        conn: &mut PgConnection,
+        mut f: impl FnMut(TailRow),
+    ) -> Result<usize, Error> {
+        let (url, schemas) = (&self.url, self.schemas.as_slice());
+        each(conn, url, schemas, "constraints", &self.constraints, |c| {
+            f(TailRow::Constraint(c))
+        })
+        .await?;
+        each(conn, url, schemas, "indexes", &self.indexes, |i| {
+            f(TailRow::Index(i))
+        })
+        .await?;
+        each(conn, url, schemas, "triggers", queries::TRIGGERS, |t| {
+            f(TailRow::Trigger(t))
+        })
+        .await?;
+        each(conn, url, schemas, "dependents", queries::DEPENDENTS, |d| {
+            f(TailRow::Dependent(d))
+        })
+        .await?;
+        Ok(4)
+    }
+}
+
+/// Runs one catalog query and hands each row to `f` as it arrives; the schemas bind to `$1`
+/// when the query takes it.
+async fn each<T>(
+    conn: &mut PgConnection,
+    url: &DatabaseUrl,
+    schemas: &[String],
+    what: &'static str,
+    sql: &str,
+    mut f: impl FnMut(T),
+) -> Result<(), Error>
+where
+    T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    // The catalog's own SQL text, with no value spliced in (the schemas are bound).
+    let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_owned()));
+    if sql.contains("$1") {
+        query = query.bind(schemas.to_vec());
+    }
+    let mut rows = query.fetch(conn);
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(|e| Error::query(url, what, &e))?
+    {
+        f(row);
+    }
+    Ok(())
 }
