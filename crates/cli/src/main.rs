@@ -108,6 +108,8 @@ fn run(cli: Cli) -> ExitCode {
     };
     // One command is one run: a connection a step is done with serves the next.
     sealift_catalog::keep_connections();
+    // Entity files unchanged since the last run in this folder are not parsed again.
+    sealift_engine::parse_cache::enable();
     let result = runtime.block_on(async {
         let result = match cli.command {
             Command::Autogen(args) => autogen::run(args).await,

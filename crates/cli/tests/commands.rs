@@ -832,3 +832,54 @@ async fn backends_in_the_config_limit_what_autogen_writes() {
         "{file}"
     );
 }
+
+/// Entity files parsed by one run are kept in `.sealift_cache` for the next, and never stand
+/// in for an edit: a file changed since (even to text of the same length) is parsed again.
+/// `SEALIFT_CACHE_DIR` moves the cache; `SEALIFT_NO_CACHE=1` keeps none.
+#[tokio::test]
+async fn the_parse_cache_never_hides_an_edit() {
+    let db = sqlite_with(
+        r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#,
+    )
+    .await;
+    let p = Project::new("parse_cache", POST);
+    let diff = |envs: &[(&str, &str)]| {
+        let mut cmd = sealift(p.path(), &["diff"]);
+        cmd.env("DATABASE_URL", db.url()).envs(envs.iter().copied());
+        let out = cmd.output().expect("run sealift");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    assert_eq!(diff(&[]), "No changes detected\n");
+    let cache = p.path().join(".sealift_cache");
+    let kept: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(kept.iter().any(|n| n.starts_with("entities-")), "{kept:?}");
+    assert!(
+        std::fs::read_to_string(cache.join(".gitignore"))
+            .unwrap()
+            .ends_with("\n*\n")
+    );
+
+    let post = p.path().join("entity/src/post.rs");
+    let retyped = POST.replace("pub title: String,", "pub title: i64,   ");
+    assert_eq!(retyped.len(), POST.len());
+    std::fs::write(&post, &retyped).unwrap();
+    let changed = diff(&[]);
+    assert!(changed.contains("title"), "{changed}");
+    std::fs::write(&post, POST).unwrap();
+    assert_eq!(diff(&[]), "No changes detected\n");
+
+    // Elsewhere, or nowhere.
+    std::fs::remove_dir_all(&cache).unwrap();
+    let elsewhere = TempDir::new("parse_cache_dir");
+    let dir = elsewhere.path().join("cache");
+    std::fs::write(&post, &retyped).unwrap();
+    let moved = diff(&[("SEALIFT_CACHE_DIR", dir.to_str().unwrap())]);
+    assert!(moved.contains("title"), "{moved}");
+    assert!(dir.join(".gitignore").is_file() && !cache.exists());
+    assert_eq!(diff(&[("SEALIFT_NO_CACHE", "1")]), moved);
+    assert!(!cache.exists(), "SEALIFT_NO_CACHE=1 wrote a cache");
+}

@@ -7,6 +7,7 @@ use sealift_entity::{LowerOptions, Lowered, Parsed, Severity};
 use sealift_ir::Schema;
 
 use crate::observer::Observer;
+use crate::parse_cache;
 
 /// Reads every `.rs` file under the folders, parses and lowers them; every diagnostic goes to
 /// the observer, and any error fails the whole.
@@ -39,9 +40,18 @@ pub fn read_and_parse(dirs: &[PathBuf]) -> Result<Parsed> {
     }
     paths.sort();
     paths.dedup();
-    sealift_entity::read_and_parse(&paths, |path| {
+    let read = |path: &Path| {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-    })
+    };
+    // A file parsed by an earlier run, and unchanged since, is not parsed again.
+    let Some((slot, cache)) = parse_cache::Slot::open(dirs) else {
+        return sealift_entity::read_and_parse(&paths, read);
+    };
+    let (parsed, renewed) = sealift_entity::read_and_parse_cached(&paths, read, Some(cache))?;
+    if let Some(bytes) = renewed {
+        slot.store(&bytes);
+    }
+    Ok(parsed)
 }
 
 /// The schemas the entities in the folders name with `schema_name`, sorted; none when the

@@ -14,6 +14,7 @@ pub mod entities;
 pub mod guard;
 pub mod inspect;
 mod observer;
+pub mod parse_cache;
 pub mod plan;
 pub mod tenants;
 

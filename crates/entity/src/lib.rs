@@ -10,6 +10,7 @@
 //! ```
 
 mod attrs;
+mod cache;
 mod coltype;
 mod diagnostic;
 mod dialect;
@@ -25,6 +26,10 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sealift_ir::Schema;
 
+use cache::Digest;
+use formats::FileItems;
+
+pub use cache::ParseCache;
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use lower::LowerOptions;
 pub use model::{ColType, ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
@@ -86,18 +91,56 @@ where
     E: Send,
     R: Fn(&Path) -> Result<String, E> + Sync,
 {
-    let per_file = paths
-        .par_iter()
-        .map(|path| {
+    Ok(read_and_parse_cached(paths, read, None)?.0)
+}
+
+/// As [`read_and_parse`], but a file whose path and text `cache` holds is taken from it
+/// rather than parsed again (every file is still read, to see that its text is the same).
+/// Returns the parse and, when the cache did not hold exactly these files as they are now,
+/// the bytes of one that does, for the caller to store.
+pub fn read_and_parse_cached<E, R>(
+    paths: &[PathBuf],
+    read: R,
+    mut cache: Option<ParseCache>,
+) -> Result<(Parsed, Option<Vec<u8>>), E>
+where
+    E: Send,
+    R: Fn(&Path) -> Result<String, E> + Sync,
+{
+    let slots: Vec<(&PathBuf, Option<(Digest, FileItems)>)> = paths
+        .iter()
+        .map(|path| (path, cache.as_mut().and_then(|c| c.take(path))))
+        .collect();
+    let files = slots
+        .into_par_iter()
+        .map(|(path, earlier)| {
             let text = read(path)?;
-            Ok(formats::parse_file(path, &text, &module_name(path)))
+            let digest = cache.as_ref().map(|_| Digest::of(&text));
+            Ok(match earlier {
+                Some((was, items)) if Some(was) == digest => (digest, items, false),
+                _ => {
+                    let items = formats::parse_file(path, &text, &module_name(path));
+                    (digest, items, true)
+                }
+            })
         })
         .collect::<Result<Vec<_>, E>>()?;
-    Ok(gather(per_file))
+    let bytes =
+        cache.filter(|cache| cache.has_leftovers() || files.iter().any(|(_, _, parsed)| *parsed));
+    let bytes = bytes.and_then(|cache| {
+        let kept: Vec<(&Path, Digest, &FileItems)> = paths
+            .iter()
+            .zip(&files)
+            .filter_map(|(path, (digest, items, _))| Some((path.as_path(), (*digest)?, items)))
+            .collect();
+        cache.encode(&kept)
+    });
+    let per_file = files.into_iter().map(|(_, items, _)| items).collect();
+    Ok((gather(per_file), bytes))
 }
 
 /// Merges what each file declares, in file order.
-fn gather(per_file: Vec<formats::FileItems>) -> Parsed {
+fn gather(per_file: Vec<FileItems>) -> Parsed {
     let mut parsed = Parsed::default();
     let mut types = Vec::new();
     for items in per_file {

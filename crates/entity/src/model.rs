@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 
 use sealift_ir::FkAction;
+use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Pos;
 
 /// Which way the entity was written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Format {
     /// `#[derive(DeriveEntityModel)]` on `Model` with a `DeriveRelation` enum.
     Compact,
@@ -25,7 +26,7 @@ pub use sealift_ir::LogicalType as ColType;
 
 /// A column's type as declared: a SeaORM column type, or a Rust type still to resolve against
 /// the crate's user types.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TypeRef {
     /// Known: from `column_type`, a `def()` body, or a built-in Rust type.
     Column(ColType),
@@ -39,7 +40,7 @@ pub enum TypeRef {
 pub use sealift_ir::LogicalDefault as DefaultDef;
 
 /// One column.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnDef {
     /// The `Column` enum variant (UpperCamel), what relations refer to.
     pub variant: String,
@@ -94,7 +95,7 @@ impl ColumnDef {
 }
 
 /// A `belongs_to` relation: the only kind that makes a foreign key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RelationDef {
     /// The related entity's module path as written (`["super", "cake"]` for
     /// `super::cake::Entity`), or `None` for `Entity` itself (a self reference).
@@ -116,7 +117,7 @@ pub struct RelationDef {
 }
 
 /// One entity, whatever format it was written in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntityDef {
     /// The file it is in.
     pub file: PathBuf,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use serde::{Deserialize, Serialize};
 use syn::{Expr, Fields, Item, Lit, Type};
 
 use crate::attrs::{derives, sea_orm_attrs};
@@ -16,7 +17,7 @@ use crate::model::{ColType, TypeRef};
 use crate::modpath;
 
 /// A user type and what column type it stands for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserType {
     /// The type's name.
     pub ident: String,
@@ -29,7 +30,7 @@ pub struct UserType {
 }
 
 /// What a user type maps to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum UserTypeKind {
     /// An active enum with its column type (an `Enum` with labels, or e.g. a `String`).
     ActiveEnum(ColType),

@@ -1,0 +1,253 @@
+//! Parsed files kept between runs: a file whose path and text are what they were when it was
+//! parsed is not parsed again.
+//!
+//! The crate stays pure: the caller reads and stores the bytes ([`ParseCache::load`], and the
+//! bytes [`crate::read_and_parse_cached`] returns). They begin with a stamp the caller chooses
+//! (sealift's says which build of sealift wrote them); bytes with another stamp, or that do
+//! not decode, make an empty cache. A cache is never an error, and what it holds is only
+//! ever each file's own parse: everything that spans files (the user-type index, lowering)
+//! is done again on every run.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::formats::FileItems;
+
+/// What an earlier run parsed, by path.
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    stamp: String,
+    entries: HashMap<PathBuf, (Digest, FileItems)>,
+}
+
+impl ParseCache {
+    /// An empty cache, to be written with `stamp`.
+    pub fn new(stamp: impl Into<String>) -> Self {
+        ParseCache {
+            stamp: stamp.into(),
+            entries: HashMap::new(),
+        }
+    }
+
+    /// The cache `bytes` hold when they were written with `stamp`; otherwise (another build
+    /// wrote them, or they are damaged) an empty one.
+    pub fn load(stamp: impl Into<String>, bytes: &[u8]) -> Self {
+        let stamp = stamp.into();
+        let entries = decode(&stamp, bytes).unwrap_or_default();
+        ParseCache { stamp, entries }
+    }
+
+    /// How many files it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when it holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The earlier parse of `path`, taken out of the cache (it is kept again only if the file
+    /// is still there).
+    pub(crate) fn take(&mut self, path: &Path) -> Option<(Digest, FileItems)> {
+        self.entries.remove(path)
+    }
+
+    /// True when files the cache held were not asked for (deleted or moved since).
+    pub(crate) fn has_leftovers(&self) -> bool {
+        !self.entries.is_empty()
+    }
+
+    /// The bytes of a cache holding `files` (each path with its text's digest and parse).
+    /// `None` when a path is not UTF-8 (such a project is simply not cached).
+    pub(crate) fn encode(&self, files: &[(&Path, Digest, &FileItems)]) -> Option<Vec<u8>> {
+        let mut bytes = postcard::to_stdvec(&self.stamp).ok()?;
+        bytes.extend(postcard::to_stdvec(files).ok()?);
+        Some(bytes)
+    }
+}
+
+/// A file's text in brief: its length and a 64-bit hash of it. The hash function need only
+/// agree with itself within one build, which the stamp sees to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Digest {
+    len: u64,
+    hash: u64,
+}
+
+impl Digest {
+    pub(crate) fn of(text: &str) -> Digest {
+        let mut hasher = std::hash::DefaultHasher::new();
+        text.hash(&mut hasher);
+        Digest {
+            len: text.len() as u64,
+            hash: hasher.finish(),
+        }
+    }
+}
+
+fn decode(stamp: &str, bytes: &[u8]) -> Option<HashMap<PathBuf, (Digest, FileItems)>> {
+    let (written, rest): (String, &[u8]) = postcard::take_from_bytes(bytes).ok()?;
+    if written != stamp {
+        return None;
+    }
+    let files: Vec<(PathBuf, Digest, FileItems)> = postcard::from_bytes(rest).ok()?;
+    Some(
+        files
+            .into_iter()
+            .map(|(path, digest, items)| (path, (digest, items)))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    use super::ParseCache;
+    use crate::{Parsed, read_and_parse, read_and_parse_cached};
+
+    const CAKE: &str = r#"
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "cake")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+"#;
+
+    /// Files in memory, and which of them were read.
+    struct Disk {
+        files: HashMap<PathBuf, String>,
+        read: Mutex<Vec<PathBuf>>,
+    }
+
+    impl Disk {
+        fn new(files: &[(&str, &str)]) -> Disk {
+            Disk {
+                files: files
+                    .iter()
+                    .map(|(p, t)| (PathBuf::from(p), (*t).to_owned()))
+                    .collect(),
+                read: Mutex::new(Vec::new()),
+            }
+        }
+
+        fn paths(&self) -> Vec<PathBuf> {
+            let mut paths: Vec<PathBuf> = self.files.keys().cloned().collect();
+            paths.sort();
+            paths
+        }
+
+        fn read(&self, path: &Path) -> Result<String, String> {
+            self.read.lock().unwrap().push(path.to_owned());
+            self.files
+                .get(path)
+                .cloned()
+                .ok_or_else(|| "gone".to_owned())
+        }
+
+        fn parse(&self, cache: ParseCache) -> (Parsed, Option<Vec<u8>>) {
+            read_and_parse_cached(&self.paths(), |p| self.read(p), Some(cache)).unwrap()
+        }
+    }
+
+    fn tables(parsed: &Parsed) -> Vec<(String, Vec<String>)> {
+        parsed
+            .entities
+            .iter()
+            .map(|e| {
+                let columns = e.columns.iter().map(|c| c.name.clone()).collect();
+                (e.table_name.clone(), columns)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_unchanged_file_comes_from_the_cache_and_a_changed_one_is_parsed_again() {
+        let pie = CAKE.replace("cake", "pie");
+        let disk = Disk::new(&[("src/cake.rs", CAKE), ("src/pie.rs", &pie)]);
+        let uncached = read_and_parse(&disk.paths(), |p| disk.read(p)).unwrap();
+        let (first, bytes) = disk.parse(ParseCache::new("build 1"));
+        assert_eq!(first.entities, uncached.entities);
+        let bytes = bytes.expect("a new cache to store");
+
+        // Nothing changed: the same parse, and nothing to store.
+        let cache = ParseCache::load("build 1", &bytes);
+        assert_eq!(cache.len(), 2);
+        let (second, again) = disk.parse(cache);
+        assert_eq!(second.entities, uncached.entities);
+        assert!(again.is_none());
+
+        // A column added to one file: that file's parse is new, the other's is kept.
+        let mut edited = Disk::new(&[
+            (
+                "src/cake.rs",
+                &CAKE.replace(
+                    "pub name: String,",
+                    "pub name: String,\n    pub sweet: bool,",
+                ),
+            ),
+            ("src/pie.rs", &pie),
+        ]);
+        let (third, renewed) = edited.parse(ParseCache::load("build 1", &bytes));
+        assert_eq!(
+            tables(&third),
+            [
+                (
+                    "cake".to_owned(),
+                    vec!["id".into(), "name".into(), "sweet".into()]
+                ),
+                ("pie".to_owned(), vec!["id".into(), "name".into()]),
+            ]
+        );
+        let renewed = renewed.expect("the edit is stored");
+        let (fourth, none) = edited.parse(ParseCache::load("build 1", &renewed));
+        assert_eq!(fourth.entities, third.entities);
+        assert!(none.is_none());
+
+        // A file deleted: the cache is stored again without it.
+        edited.files.remove(Path::new("src/pie.rs"));
+        let (fifth, smaller) = edited.parse(ParseCache::load("build 1", &renewed));
+        assert_eq!(tables(&fifth).len(), 1);
+        assert_eq!(
+            ParseCache::load("build 1", &smaller.expect("stored without pie.rs")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn another_builds_or_a_damaged_cache_is_empty() {
+        let disk = Disk::new(&[("src/cake.rs", CAKE)]);
+        let (_, bytes) = disk.parse(ParseCache::new("build 1"));
+        let bytes = bytes.unwrap();
+        assert_eq!(ParseCache::load("build 1", &bytes).len(), 1);
+        assert!(ParseCache::load("build 2", &bytes).is_empty());
+        assert!(ParseCache::load("build 1", &bytes[..bytes.len() / 2]).is_empty());
+        assert!(ParseCache::load("build 1", b"not a cache").is_empty());
+        assert!(ParseCache::load("build 1", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_cached_file_is_still_read_and_an_unreadable_one_fails() {
+        let disk = Disk::new(&[("src/cake.rs", CAKE)]);
+        let (_, bytes) = disk.parse(ParseCache::new("b"));
+        disk.read.lock().unwrap().clear();
+        let _ = disk.parse(ParseCache::load("b", &bytes.unwrap()));
+        assert_eq!(*disk.read.lock().unwrap(), [PathBuf::from("src/cake.rs")]);
+        let paths = vec![PathBuf::from("src/gone.rs")];
+        let failed = read_and_parse_cached(&paths, |p| disk.read(p), Some(ParseCache::new("b")));
+        assert_eq!(failed.unwrap_err(), "gone");
+    }
+}
