@@ -4,6 +4,7 @@ mod lower;
 mod queries;
 mod rows;
 
+use std::cell::RefCell;
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
@@ -145,14 +146,21 @@ impl Session {
             constraints,
             indexes,
         };
+        // The tables and columns, once read; rows of the second half that arrive before
+        // then wait in `early`.
+        let lowered: RefCell<Option<lower::Builder>> = RefCell::new(None);
+        let early: RefCell<Vec<TailRow>> = RefCell::new(Vec::new());
+        let lower_tail = |row: TailRow| match lowered.borrow_mut().as_mut() {
+            Some(schema) => row.lower_into(schema),
+            None => early.borrow_mut().push(row),
+        };
         let beside = async {
             if !tail.url.connects_cheaply() {
                 return None;
             }
             let mut conn = connect_postgres(&tail.url).await.ok()?;
-            let mut rows = Vec::new();
-            let read = tail.read(&mut conn, |row| rows.push(row)).await;
-            Some((conn, read.map(|queries| (queries, rows))))
+            let read = tail.read(&mut conn, lower_tail).await;
+            Some((conn, read))
         };
         let head = async {
             let enums = self.rows("enums", queries::ENUMS).await?;
@@ -163,27 +171,27 @@ impl Session {
                 .await?;
             self.each("columns", queries::COLUMNS, |c| schema.column(c))
                 .await?;
-            Ok::<_, Error>(schema)
+            for row in early.take() {
+                row.lower_into(&mut schema);
+            }
+            *lowered.borrow_mut() = Some(schema);
+            Ok::<_, Error>(())
         };
         let (head, beside) = tokio::join!(head, beside);
-        let mut schema = head?;
+        head?;
         match beside {
             Some((conn, read)) => {
                 crate::kept::release(&self.url, conn).await;
-                let (queries, rows) = read?;
-                self.queries += queries;
-                for row in rows {
-                    row.lower_into(&mut schema);
-                }
+                self.queries += read?;
             }
-            None => {
-                self.queries += tail
-                    .read(&mut self.conn, |row| row.lower_into(&mut schema))
-                    .await?;
-            }
+            None => self.queries += tail.read(&mut self.conn, lower_tail).await?,
         }
         let queries = self.queries;
         crate::kept::release(&self.url, self.conn).await;
+        let schema = lowered.into_inner().ok_or_else(|| Error::Query {
+            what: "columns",
+            detail: "not read".into(),
+        })?;
         Ok(Reflection {
             schema: schema.finish(),
             queries,

@@ -132,9 +132,10 @@ SELECT co.conrelid::int8 AS table_oid,
 FROM pg_constraint co
 JOIN pg_class c ON c.oid = co.conrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_class fc ON fc.oid = co.confrelid
+LEFT JOIN pg_class fc ON co.contype = 'f' AND fc.oid = co.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 WHERE n.nspname = ANY($1)
+  AND c.relkind IN ('r', 'p')
   AND c.relname <> 'seaql_migrations'
   AND co.contype IN ('p', 'u', 'f', 'c')
   AND co.conparentid = 0
