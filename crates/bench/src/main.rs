@@ -135,6 +135,7 @@ async fn real_schema(args: &Args, raw_url: &str) -> Result<()> {
     }
     let (mut floors, mut e2es, mut ratios, mut peak_kb) = (Vec::new(), Vec::new(), Vec::new(), 0);
     let mut rows = 0;
+    run_measured(&args.sealift, &command, cwd.path())?;
     for _ in 0..args.runs {
         let t = Instant::now();
         let catalog = sealift_catalog::open(&url, &options).await?;
@@ -159,6 +160,10 @@ async fn real_schema(args: &Args, raw_url: &str) -> Result<()> {
     let row = |name: &str, d: Duration| println!("  {name:<34} {:>9.1} ms", ms(d));
     row(&format!("floor (the catalog queries, {rows} rows)"), floor);
     end_to_end_rows(e2e, floor, ratios[ratios.len() / 2], peak_kb);
+    row(
+        "sealift diff, nothing cached",
+        uncached(&args.sealift, &command, cwd.path(), args.runs)?,
+    );
     if url.dialect() == Dialect::Postgres {
         let mut tls_command = command.clone();
         let joint = if raw_url.contains('?') { '&' } else { '?' };
@@ -277,6 +282,8 @@ async fn bench(args: Args) -> Result<()> {
     let mut e2e_times = Vec::new();
     let mut ratios = Vec::new();
     let mut peak_kb = 0;
+    let diff_command = ["diff", "--database-url", &raw_url, "--entities", &dir_arg];
+    run_measured(&args.sealift, &diff_command, dir.path())?;
     for _ in 0..args.runs {
         let t = Instant::now();
         sealift_catalog::open(&url, &reflect_options)
@@ -284,11 +291,7 @@ async fn bench(args: Args) -> Result<()> {
             .floor()
             .await?;
         let floor = t.elapsed();
-        let (wall, kb) = run_measured(
-            &args.sealift,
-            &["diff", "--database-url", &raw_url, "--entities", &dir_arg],
-            dir.path(),
-        )?;
+        let (wall, kb) = run_measured(&args.sealift, &diff_command, dir.path())?;
         floor_times.push(floor);
         e2e_times.push(wall);
         ratios.push(wall.as_secs_f64() / floor.as_secs_f64());
@@ -296,6 +299,7 @@ async fn bench(args: Args) -> Result<()> {
     }
     let floor = mid(floor_times);
     let e2e = mid(e2e_times);
+    let e2e_uncached = uncached(&args.sealift, &diff_command, dir.path(), args.runs)?;
     let tls = if dialect == Dialect::Postgres {
         let joint = if raw_url.contains('?') { '&' } else { '?' };
         let prefer = format!("{raw_url}{joint}sslmode=prefer");
@@ -382,6 +386,7 @@ async fn bench(args: Args) -> Result<()> {
         row("sealift diff, TLS as sqlx prefers it", t.e2e_prefer);
     }
     end_to_end_rows(e2e, floor, paired_ratio, peak_kb);
+    row("sealift diff, nothing cached", e2e_uncached);
     if let Some((wall, kb)) = alembic {
         row("Alembic autogenerate, end to end", wall);
         println!(
@@ -393,6 +398,11 @@ async fn bench(args: Args) -> Result<()> {
             "  {:<34} {:>9.2}x",
             "Alembic / sealift diff",
             wall.as_secs_f64() / e2e.as_secs_f64()
+        );
+        println!(
+            "  {:<34} {:>9.2}x",
+            "  nothing cached",
+            wall.as_secs_f64() / e2e_uncached.as_secs_f64()
         );
     }
     println!("  every table new, against an empty database ({creates} changes):");
@@ -446,11 +456,24 @@ fn alembic(url: &str, runs: usize) -> Result<(Duration, u64)> {
 /// Runs `program <args>` in `cwd` and returns its wall time and peak resident memory (KiB),
 /// read from `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it exits.
 fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, u64)> {
+    run_measured_with(program, args, cwd, &[])
+}
+
+/// [`run_measured`] with more environment variables.
+fn run_measured_with(
+    program: &Path,
+    args: &[&str],
+    cwd: &Path,
+    envs: &[(&str, &str)],
+) -> Result<(Duration, u64)> {
     let t = Instant::now();
     let mut child = Command::new(program)
         .args(args)
         .current_dir(cwd)
         .env_remove("DATABASE_URL")
+        .env_remove("SEALIFT_NO_CACHE")
+        .env_remove("SEALIFT_CACHE_DIR")
+        .envs(envs.iter().copied())
         // Where `upgrade` builds the migration crate's runner.
         .envs(e2e_env())
         .stdout(std::process::Stdio::null())
@@ -477,6 +500,18 @@ fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, 
         bail!("{} {} failed ({status})", program.display(), args.join(" "));
     }
     Ok((wall, peak))
+}
+
+/// `sealift diff` as a first run in a folder is: no entity file parsed by an earlier run
+/// (`SEALIFT_NO_CACHE=1`); the median of `runs`. The other end-to-end runs share one folder,
+/// and so the parses the first of them (untimed) kept.
+fn uncached(sealift: &Path, command: &[&str], cwd: &Path, runs: usize) -> Result<Duration> {
+    let mut walls = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let (wall, _) = run_measured_with(sealift, command, cwd, &[("SEALIFT_NO_CACHE", "1")])?;
+        walls.push(wall);
+    }
+    Ok(mid(walls))
 }
 
 /// The report's rows for `sealift diff` end to end: its time, its peak memory, and its ratio
