@@ -199,6 +199,93 @@ async fn sqlite_rebuild_keeps_child_rows_every_way_it_runs() {
     assert_eq!(children(&db.url()).await, KEPT, "after the refused rebuild");
 }
 
+/// The same parent and children on PostgreSQL and MariaDB, rows in, and a migration over both
+/// (a unique key on the parent, a column on a child) run up and down every way users run one:
+/// `sealift upgrade` and `downgrade`, the migration crate's own binary, the offline scripts
+/// piped into `psql` and `mariadb`. Every row stays, and the history says where the schema is.
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_rows_survive_every_way_a_migration_runs() {
+    rows_survive_every_way_a_migration_runs(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_rows_survive_every_way_a_migration_runs() {
+    rows_survive_every_way_a_migration_runs(Dialect::Mysql).await;
+}
+
+async fn rows_survive_every_way_a_migration_runs(dialect: Dialect) {
+    let db = TestDb::create("rows_survive", dialect).await;
+    let url = db.url();
+    let p = Project::new(&format!("rows_survive_{}", common::label(dialect)), &url);
+    p.entity("book.rs", &child("book", false, "Cascade"));
+    p.entity("review.rs", &child("review", true, "SetNull"));
+    p.entity("award.rs", &child("award", false, "Restrict"));
+    p.ok(&["autogen", "Create"]);
+    p.ok(&["upgrade"]);
+    let created = p.migrations().pop().unwrap();
+    db.run(&[
+        "INSERT INTO author (id, name) VALUES (1, 'ada'), (2, 'grace')".to_owned(),
+        "INSERT INTO book (author_id) VALUES (1), (1), (2)".to_owned(),
+        "INSERT INTO review (author_id) VALUES (1), (2)".to_owned(),
+        "INSERT INTO award (author_id) VALUES (1), (2)".to_owned(),
+    ])
+    .await;
+    let rows = || async {
+        (
+            count(&url, "author").await,
+            count(&url, "book").await,
+            count(&url, "review WHERE author_id IS NOT NULL").await,
+            count(&url, "award").await,
+        )
+    };
+    const ROWS: (i64, i64, i64, i64) = (2, 3, 2, 2);
+    assert_eq!(rows().await, ROWS);
+
+    p.entity("author.rs", AUTHOR_UNIQUE);
+    p.entity(
+        "book.rs",
+        &child("book", false, "Cascade").replace(
+            "    pub author_id: i32,\n",
+            "    pub author_id: i32,\n    pub note: Option<String>,\n",
+        ),
+    );
+    let planned = p.ok(&["autogen", "UniqueNameBookNote"]);
+    assert!(planned.contains("note"), "{planned}");
+    let changed = p.migrations().pop().unwrap();
+
+    // 1. sealift upgrade and downgrade.
+    p.ok(&["upgrade"]);
+    assert_eq!(rows().await, ROWS, "after sealift upgrade");
+    p.ok(&["check"]);
+    p.ok(&["downgrade", "--yes"]);
+    assert_eq!(rows().await, ROWS, "after sealift downgrade");
+    let _ = p.at(Some(&created));
+
+    // 2. The migration crate's own command line.
+    for (args, when) in [(["up"], "cargo run -- up"), (["down"], "cargo run -- down")] {
+        let out = p.seaorm(&args);
+        assert!(
+            out.status.success(),
+            "{when}\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert_eq!(rows().await, ROWS, "after {when}");
+    }
+    let _ = p.at(Some(&created));
+
+    // 3. The offline scripts, run by the database's own client.
+    let up_sql = p.ok(&["upgrade", "--sql", &format!("{created}:head")]);
+    common::apply_sql(dialect, &db, &up_sql);
+    assert_eq!(rows().await, ROWS, "after the up script");
+    let _ = p.at(Some(&changed));
+    p.ok(&["check"]);
+    let down_sql = p.ok(&["downgrade", "--sql", &format!("head:{created}")]);
+    common::apply_sql(dialect, &db, &down_sql);
+    assert_eq!(rows().await, ROWS, "after the down script");
+    let _ = p.at(Some(&created));
+}
+
 /// A migration made with `sealift create`: `up` and `down` bodies, and where its file is.
 fn create_table(table: &str) -> (String, String) {
     (

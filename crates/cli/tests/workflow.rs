@@ -11,7 +11,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{AUTHOR, Project, catalog, label, text};
+use common::{AUTHOR, Project, apply_sql, catalog, label, text};
 use sealift_ir::Dialect;
 use sealift_testkit::{TestDb, e2e_env};
 
@@ -316,38 +316,6 @@ async fn offline_sql(dialect: Dialect) {
     assert!(
         err.contains(&reader) && err.contains("reads the database"),
         "{err}"
-    );
-}
-
-fn apply_sql(dialect: Dialect, db: &TestDb, sql: &str) {
-    let file = std::env::temp_dir().join(sealift_testkit::unique_name("wf_sql"));
-    std::fs::write(&file, sql).unwrap();
-    let out = match dialect {
-        Dialect::Postgres => Command::new("psql")
-            .args(["-v", "ON_ERROR_STOP=1", "-q", "-d", &db.url(), "-f"])
-            .arg(&file)
-            .output(),
-        Dialect::Mysql => {
-            let TestDb::My(my) = db else {
-                unreachable!("a MySQL test database")
-            };
-            Command::new("mariadb")
-                .args(["-h", "127.0.0.1", "-u", "root", my.name()])
-                .stdin(std::fs::File::open(&file).unwrap())
-                .output()
-        }
-        Dialect::Sqlite => Command::new("sqlite3")
-            .arg(db.url().trim_start_matches("sqlite://"))
-            .arg(format!(".read {}", file.display()))
-            .output(),
-    }
-    .expect("run psql / mariadb / sqlite3");
-    let _ = std::fs::remove_file(&file);
-    assert!(
-        out.status.success(),
-        "{}{}\n{sql}",
-        text(&out.stdout),
-        text(&out.stderr)
     );
 }
 

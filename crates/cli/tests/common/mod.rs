@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Dialect;
-use sealift_testkit::{TempDir, cargo, dump_unordered, e2e_env, seed_lockfile};
+use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered, e2e_env, seed_lockfile};
 
 pub const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -227,4 +227,38 @@ pub fn label(dialect: Dialect) -> &'static str {
         Dialect::Sqlite => "sqlite",
         Dialect::Mysql => "my",
     }
+}
+
+/// Runs an offline script the way a DBA would: `psql -v ON_ERROR_STOP=1`, `mariadb` or
+/// `sqlite3`, asserting it succeeds.
+pub fn apply_sql(dialect: Dialect, db: &TestDb, sql: &str) {
+    let file = std::env::temp_dir().join(sealift_testkit::unique_name("wf_sql"));
+    std::fs::write(&file, sql).unwrap();
+    let out = match dialect {
+        Dialect::Postgres => Command::new("psql")
+            .args(["-v", "ON_ERROR_STOP=1", "-q", "-d", &db.url(), "-f"])
+            .arg(&file)
+            .output(),
+        Dialect::Mysql => {
+            let TestDb::My(my) = db else {
+                unreachable!("a MySQL test database")
+            };
+            Command::new("mariadb")
+                .args(["-h", "127.0.0.1", "-u", "root", my.name()])
+                .stdin(std::fs::File::open(&file).unwrap())
+                .output()
+        }
+        Dialect::Sqlite => Command::new("sqlite3")
+            .arg(db.url().trim_start_matches("sqlite://"))
+            .arg(format!(".read {}", file.display()))
+            .output(),
+    }
+    .expect("run psql / mariadb / sqlite3");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "{}{}\n{sql}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
