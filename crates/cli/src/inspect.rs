@@ -1,6 +1,5 @@
 //! `sealift inspect`: print a live database's schema, or the schema entity files describe.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -38,8 +37,5 @@ fn print_schema(schema: &Schema, format: Format) -> Result<()> {
             s
         }
     };
-    std::io::stdout()
-        .lock()
-        .write_all(text.as_bytes())
-        .context("cannot write to standard output")
+    crate::report::print(&text)
 }

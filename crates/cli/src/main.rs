@@ -27,6 +27,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit code for bad input: a wrong flag, an unreachable database, a missing schema.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code when the database drifts from the entities (`check`) or is not at head
+/// (`current`).
+const EXIT_DRIFT: u8 = 1;
+/// Exit code when some tenant could not be checked or migrated.
+const EXIT_FAILED: u8 = 2;
 
 fn main() -> ExitCode {
     // Every URL on the command line is known to `redact` before anything can quote it: a

@@ -9,12 +9,8 @@ use sealift_engine::{CheckReport, Checked};
 
 use crate::args::{CheckArgs, DiffArgs, DiffFormat, Format};
 use crate::report::{self, Console, Style, notes_suffix, print};
+use crate::{EXIT_DRIFT, EXIT_FAILED};
 use sealift_workflow::config::Project;
-
-/// Exit code of `check` when the database drifts from the entities.
-const EXIT_DRIFT: u8 = 1;
-/// Exit code of `check` when some tenant could not be checked.
-const EXIT_FAILED: u8 = 2;
 
 /// Prints the plan in the requested format; exit 0 whatever it holds.
 pub async fn diff(args: DiffArgs) -> Result<ExitCode> {

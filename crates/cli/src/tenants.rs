@@ -16,11 +16,7 @@ use sealift_workflow::{Direction, MigrationCrate, Outcome, Progress, Request, St
 use crate::args::Format;
 use crate::progress;
 use crate::report::{self, print};
-
-/// Exit code when some tenant is not at head (`current`).
-const EXIT_DRIFT: u8 = 1;
-/// Exit code when some tenant could not be checked or migrated.
-const EXIT_FAILED: u8 = 2;
+use crate::{EXIT_DRIFT, EXIT_FAILED};
 
 /// `sealift upgrade` or `downgrade` over many tenants: the progress, then a table of every
 /// tenant and a summary. Exit 0 when every tenant got there, 2 when some failed.

@@ -862,6 +862,22 @@ async fn the_parse_cache_never_hides_an_edit() {
             .unwrap()
             .ends_with("\n*\n")
     );
+    // Nothing changed: every parse came from the cache, so it is not written again.
+    let file = kept.iter().find(|n| n.starts_with("entities-")).unwrap();
+    let written = |f: &str| {
+        std::fs::metadata(cache.join(f))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = (written(file), std::fs::read(cache.join(file)).unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(diff(&[]), "No changes detected\n");
+    assert_eq!(
+        (written(file), std::fs::read(cache.join(file)).unwrap()),
+        before,
+        "a run with nothing edited rewrote the cache"
+    );
 
     let post = p.path().join("entity/src/post.rs");
     let retyped = POST.replace("pub title: String,", "pub title: i64,   ");

@@ -71,10 +71,9 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         }
     };
     let (up_param, down_param) = (param(&up), param(&down));
-    let backend_import = (restricted
-        || (up.to_string() + &down.to_string()).contains("DbBackend")
-        || parts.contains("DbBackend::"))
-    .then(|| quote! { use sea_orm_migration::sea_orm::DbBackend; });
+    // `DbBackend` is named by the `only_on` guard and by every step with arms per backend.
+    let backend_import = (restricted || g.uses_other_backend)
+        .then(|| quote! { use sea_orm_migration::sea_orm::DbBackend; });
     let type_import = g.uses_type.then(|| {
         quote! { use sea_orm_migration::sea_query::extension::postgres::Type; }
     });
@@ -293,9 +292,8 @@ pub(crate) fn space_items(code: &str) -> String {
     out
 }
 
-/// The macro a step comment stands on until prettyplease has laid the code out.
-const COMMENT_MACRO: &str = "__sealift_comment";
-/// Its marker, as prettyplease lays it out.
+/// The marker a step comment stands on (`__sealift_comment!(N)`) until prettyplease has laid
+/// the code out.
 const COMMENT_MARKER: &str = "__sealift_comment!(";
 
 /// Every backend a migration may run on, as the generated code names it.
@@ -443,14 +441,11 @@ impl Gen<'_> {
             .into_iter()
             .map(|(names, d, stmts)| (names, self.statements(c, d, stmts, label)))
             .collect();
-        // Arms whose code differs only in a name or two are written once; not arms holding a
-        // comment marker, whose literal numbers a comment rather than saying anything.
-        let marked = arms
-            .iter()
-            .any(|(_, body)| body.to_string().contains(COMMENT_MACRO));
+        // Arms whose code differs only in a name or two are written once (never arms holding a
+        // comment marker: its number is no `.name(..)`, and each arm's are its own).
         let mut groups: Vec<Vec<usize>> = Vec::new();
         for k in 0..arms.len() {
-            let joins = groups.iter_mut().filter(|_| !marked).find(|g| {
+            let joins = groups.iter_mut().find(|g| {
                 let bodies: Vec<&TokenStream> = g.iter().chain([&k]).map(|&i| &arms[i].1).collect();
                 crate::arms::shareable(&bodies).is_some()
             });

@@ -197,11 +197,7 @@ pub async fn check(
         .cloned()
         .collect();
     entities::report(first, observer)?;
-    let several = tenants.first().is_some_and(|(f, _, _)| {
-        tenants
-            .iter()
-            .any(|(t, _, _)| t.url.expose() != f.url.expose())
-    });
+    let several = crate::tenants::with_database(tenants.iter().map(|(t, _, _)| t));
     let results: Vec<Checked> = tenants
         .into_par_iter()
         .map(|(tenant, schema, current)| {

@@ -20,5 +20,5 @@ pub mod tenants;
 
 pub use check::{CheckReport, Checked, check, check_one};
 pub use guard::{not_at_head, require_head};
-pub use observer::{Observer, Quiet};
+pub use observer::Observer;
 pub use plan::{Planned, parse_renames, plan};

@@ -20,8 +20,3 @@ pub trait Observer: Sync {
         let _ = text;
     }
 }
-
-/// An observer that says nothing: for library use and tests.
-pub struct Quiet;
-
-impl Observer for Quiet {}

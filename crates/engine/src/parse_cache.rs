@@ -128,11 +128,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folders_name_their_own_file() {
-        let a = [PathBuf::from("/nonexistent/a")];
-        let b = [PathBuf::from("/nonexistent/b")];
-        assert_eq!(key(&a), key(&a));
-        assert_ne!(key(&a), key(&b));
+    fn folders_name_their_own_file_however_spelled() {
+        let tmp = std::env::temp_dir();
+        let here = [tmp.clone()];
+        let spelled_otherwise = [tmp.join(".")];
+        assert_eq!(key(&here), key(&spelled_otherwise));
+        assert_ne!(key(&here), key(&[PathBuf::from("/nonexistent/b")]));
+        assert_ne!(
+            key(&[PathBuf::from("/nonexistent/a")]),
+            key(&[PathBuf::from("/nonexistent/b")])
+        );
     }
 
     #[test]

@@ -67,8 +67,8 @@ pub async fn plan_on_first(project: &mut Project, observer: &dyn Observer) -> Re
 }
 
 /// Whether reports name each tenant's database too (several databases).
-pub fn with_database(tenants: &[Tenant]) -> bool {
-    tenants
-        .first()
-        .is_some_and(|first| tenants.iter().any(|t| t.url.expose() != first.url.expose()))
+pub fn with_database<'a>(tenants: impl IntoIterator<Item = &'a Tenant>) -> bool {
+    let mut urls = tenants.into_iter().map(|t| t.url.expose());
+    let first = urls.next();
+    urls.any(|url| Some(url) != first)
 }
