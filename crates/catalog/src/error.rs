@@ -150,8 +150,11 @@ impl Error {
                 {
                     return Error::DatabaseNotFound { target, detail };
                 }
-                // pg_hba.conf takes only encrypted connections from this host.
-                Some("28000") if detail.contains("no encryption") => {
+                // pg_hba.conf takes only encrypted connections from this host, and the user
+                // turned TLS off (a refusal of the plaintext sealift tries first on this
+                // machine is asked again as the URL says; refused again, it is a login
+                // failure, not advice to remove a setting the URL does not have).
+                Some("28000") if detail.contains("no encryption") && url.tls_turned_off() => {
                     return Error::TlsRequired { target, detail };
                 }
                 Some("28P01" | "28000") => return Error::AuthFailed { target, detail },

@@ -122,51 +122,66 @@ impl DatabaseUrl {
         }
     }
 
-    /// True for a PostgreSQL URL that reaches a server on this machine (a loopback address,
-    /// `localhost` or a Unix socket) and states no `sslmode`, with no `PGSSLMODE` set: sqlx
-    /// then prefers TLS and pays a handshake per connection, which protects nothing that does
-    /// not leave the machine. libpq never uses TLS on a Unix socket; sealift treats loopback
-    /// the same way. A server that refuses a connection without TLS is asked again as the URL
-    /// says ([`DatabaseUrl::plaintext_refused`]), and from then on in this process.
+    /// True for a PostgreSQL URL that reaches a server on this machine
+    /// ([`DatabaseUrl::on_this_machine`]) and states no `sslmode`, with no `PGSSLMODE` set:
+    /// sqlx then prefers TLS and pays a handshake per connection, which protects nothing that
+    /// does not leave the machine. libpq never uses TLS on a Unix socket; sealift treats
+    /// loopback the same way. A server that refuses a connection without TLS is asked again as
+    /// the URL says ([`DatabaseUrl::plaintext_refused`]), and from then on in this process.
     fn plaintext_here(&self) -> bool {
-        if self.dialect != Dialect::Postgres
-            || PLAINTEXT_REFUSED.load(std::sync::atomic::Ordering::Relaxed)
-            || std::env::var_os("PGSSLMODE").is_some()
-        {
-            return false;
-        }
-        let Ok(url) = ::url::Url::parse(&self.raw) else {
-            return false;
-        };
-        let mut socket = false;
-        for (k, v) in url.query_pairs() {
-            match k.as_ref() {
-                "sslmode" | "ssl-mode" => return false,
-                "host" => socket = v.starts_with('/'),
-                _ => {}
-            }
-        }
-        socket
-            || match url.host() {
-                Some(::url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(::url::Host::Ipv6(ip)) => ip.is_loopback(),
-                // `postgres:` is not a scheme the URL standard knows, so its hosts stay text.
-                Some(::url::Host::Domain(name)) => {
-                    name.eq_ignore_ascii_case("localhost")
-                        || name.to_ascii_lowercase().starts_with("%2f")
-                        || name
-                            .parse::<std::net::IpAddr>()
-                            .is_ok_and(|ip| ip.is_loopback())
-                }
-                // sqlx's default host, unless PGHOST names one.
-                None => std::env::var_os("PGHOST").is_none(),
-            }
+        self.dialect == Dialect::Postgres
+            && !PLAINTEXT_REFUSED.load(std::sync::atomic::Ordering::Relaxed)
+            && std::env::var_os("PGSSLMODE").is_none()
+            && self.query("sslmode").is_none()
+            && self.on_this_machine()
     }
 
     /// True when another connection costs next to nothing: a PostgreSQL server on this
-    /// machine, reached without TLS ([`DatabaseUrl::driver_url`]).
-    pub fn connects_cheaply(&self) -> bool {
-        self.plaintext_here()
+    /// machine, reached without TLS (left out by [`DatabaseUrl::driver_url`], or by the URL's
+    /// or `PGSSLMODE`'s `disable`).
+    pub(crate) fn connects_cheaply(&self) -> bool {
+        self.dialect == Dialect::Postgres
+            && (self.plaintext_here() || (self.tls_turned_off() && self.on_this_machine()))
+    }
+
+    /// True when the user turned TLS off: `sslmode=disable` in the URL, or in `PGSSLMODE`
+    /// when the URL states no mode.
+    pub(crate) fn tls_turned_off(&self) -> bool {
+        match self.query("sslmode") {
+            Some(mode) => mode == "disable",
+            None => std::env::var("PGSSLMODE").is_ok_and(|m| m == "disable"),
+        }
+    }
+
+    /// The value of `key` in the URL's query (`ssl-mode` counts as `sslmode`).
+    fn query(&self, key: &str) -> Option<String> {
+        let url = ::url::Url::parse(&self.raw).ok()?;
+        url.query_pairs()
+            .find(|(k, _)| k == key || (key == "sslmode" && k == "ssl-mode"))
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// Whether the server is on this machine: the host sqlx connects to (`hostaddr=`, else
+    /// `host=`, else the URL's host, else `PGHOSTADDR`, else `PGHOST`, else sqlx's default,
+    /// `localhost`) is a loopback address, `localhost` or a Unix socket. Any other host, and
+    /// a list of several, is another machine.
+    fn on_this_machine(&self) -> bool {
+        let Ok(url) = ::url::Url::parse(&self.raw) else {
+            return false;
+        };
+        if let Some(host) = self.query("hostaddr").or_else(|| self.query("host")) {
+            return local_host(&host);
+        }
+        match url.host() {
+            Some(::url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(::url::Host::Ipv6(ip)) => ip.is_loopback(),
+            // `postgres:` is not a scheme the URL standard knows, so its hosts stay text.
+            Some(::url::Host::Domain(name)) => local_host(name),
+            None => match std::env::var("PGHOSTADDR").or_else(|_| std::env::var("PGHOST")) {
+                Ok(host) => local_host(&host),
+                Err(_) => true,
+            },
+        }
     }
 
     /// Whether `error`, from connecting with [`DatabaseUrl::driver_url`], is the server
@@ -190,6 +205,18 @@ impl DatabaseUrl {
         }
         out
     }
+}
+
+/// `localhost`, a loopback address or a Unix socket (a path, or `%2F`-encoded in a host).
+fn local_host(host: &str) -> bool {
+    host.starts_with('/')
+        || host.eq_ignore_ascii_case("localhost")
+        || host.to_ascii_lowercase().starts_with("%2f")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Set once a server on this machine refused a connection without TLS.
@@ -381,10 +408,14 @@ mod tests {
             driver("postgres://u@db/app?host=/tmp"),
             "postgres://u@db/app?host=/tmp&sslmode=disable"
         );
-        // Another machine, or a mode the URL states, is left as it is.
+        // Another machine, or a mode the URL states, is left as it is; `host=` and
+        // `hostaddr=` name the machine in place of the URL's host, as sqlx reads them.
         for as_given in [
             "postgres://u@db.example.com/app",
             "postgres://u@10.0.0.5/app",
+            "postgres://u@localhost/app?host=db.example.com",
+            "postgres://u@127.0.0.1/app?hostaddr=10.0.0.5",
+            "postgres://u@localhost/app?host=localhost,db.example.com",
             "postgres://u@127.0.0.1/app?sslmode=require",
             "postgres://u@localhost/app?sslmode=prefer",
             "mysql://root@127.0.0.1/app",
@@ -392,6 +423,19 @@ mod tests {
         ] {
             assert_eq!(driver(as_given), as_given);
         }
+    }
+
+    #[test]
+    fn a_second_connection_is_cheap_only_here_and_without_tls() {
+        let cheap = |raw: &str| DatabaseUrl::parse(raw).unwrap().connects_cheaply();
+        assert!(cheap("postgres://u@127.0.0.1/app"));
+        assert!(cheap("postgres://u@localhost/app?sslmode=disable"));
+        assert!(!cheap("postgres://u@localhost/app?sslmode=require"));
+        assert!(!cheap("postgres://u@db.example.com/app?sslmode=disable"));
+        assert!(!cheap(
+            "postgres://u@localhost/app?host=db.example.com&sslmode=disable"
+        ));
+        assert!(!cheap("mysql://root@127.0.0.1/app"));
     }
 
     #[test]
