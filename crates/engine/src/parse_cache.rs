@@ -5,10 +5,11 @@
 //! `.sealift_cache/` in the folder it runs in (or `SEALIFT_CACHE_DIR`), and the next run
 //! parses again only the files whose text changed. `SEALIFT_NO_CACHE=1` turns it off.
 //!
-//! A cache is only ever a shortcut: one written by another build of sealift (another
-//! version, or the same version built again) is not read, one that cannot be read or written
-//! is left alone, and nothing fails because of it. It is written whole to a file of its own
-//! and renamed into place, so runs side by side never see half of one.
+//! A cache is only ever a shortcut: one written by another version of sealift, or by a build
+//! whose parser differs (`sealift_entity::ParseCache` checks a fingerprint of the parser's
+//! sources and lockfile), is not read; one that cannot be read or written is left alone, and
+//! nothing fails because of it. It is written whole to a temporary file of its own and
+//! renamed into place, so runs side by side never see half of one.
 
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
@@ -35,16 +36,15 @@ pub fn enable() {
 
 /// The cache for the entity folders `dirs`: where it is stored, and what it holds for this
 /// build (empty when it is off, missing, or written by another build).
-pub struct Slot {
+pub(crate) struct Slot {
     file: PathBuf,
 }
 
 impl Slot {
-    /// The slot for `dirs`, and its cache; `None` when caching is off or this build cannot
-    /// be told apart from another.
-    pub fn open(dirs: &[PathBuf]) -> Option<(Slot, ParseCache)> {
+    /// The slot for `dirs`, and its cache; `None` when caching is off.
+    pub(crate) fn open(dirs: &[PathBuf]) -> Option<(Slot, ParseCache)> {
         let folder = FOLDER.get()?.as_ref()?;
-        let stamp = stamp()?;
+        let stamp = concat!("sealift ", env!("CARGO_PKG_VERSION"));
         let file = folder.join(format!("entities-{:016x}.bin", key(dirs)));
         let cache = match std::fs::read(&file) {
             Ok(bytes) => ParseCache::load(stamp, &bytes),
@@ -55,7 +55,7 @@ impl Slot {
 
     /// Stores a new cache; a failure (a read-only folder, a full disk) only means the next
     /// run parses again.
-    pub fn store(&self, bytes: &[u8]) {
+    pub(crate) fn store(&self, bytes: &[u8]) {
         let Some(folder) = self.file.parent() else {
             return;
         };
@@ -78,37 +78,14 @@ impl Slot {
                 let _ = std::fs::write(path, text);
             }
         }
-        let part = self
-            .file
-            .with_extension(format!("bin.{}.part", std::process::id()));
-        if std::fs::write(&part, bytes).is_err() || std::fs::rename(&part, &self.file).is_err() {
-            let _ = std::fs::remove_file(&part);
+        // A temporary file of its own (removed if anything fails), then renamed into place.
+        let Ok(mut part) = tempfile::NamedTempFile::new_in(folder) else {
+            return;
+        };
+        if std::io::Write::write_all(&mut part, bytes).is_ok() {
+            let _ = part.persist(&self.file);
         }
     }
-}
-
-/// Which build of sealift this is: its version and its own binary's size and time. A parse
-/// is reused only by the build that made it, whose parser and data layout are the same.
-fn stamp() -> Option<String> {
-    static STAMP: OnceLock<Option<String>> = OnceLock::new();
-    STAMP
-        .get_or_init(|| {
-            let exe = std::env::current_exe().ok()?;
-            let meta = std::fs::metadata(exe).ok()?;
-            let built = meta
-                .modified()
-                .ok()?
-                .duration_since(std::time::UNIX_EPOCH)
-                .ok()?;
-            Some(format!(
-                "sealift {} parse cache 1, binary of {} bytes from {}.{:09}",
-                env!("CARGO_PKG_VERSION"),
-                meta.len(),
-                built.as_secs(),
-                built.subsec_nanos()
-            ))
-        })
-        .clone()
 }
 
 /// One cache file per set of entity folders, named by where they really are (so two
@@ -141,21 +118,19 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_store_leaves_no_part_file() {
+    fn a_failed_store_leaves_no_temporary_file() {
         let dir = std::env::temp_dir().join(format!("sealift_slot_{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         // The target is a folder, so the rename fails.
         let file = dir.join("entities-0.bin");
         std::fs::create_dir_all(&file).unwrap();
         Slot { file: file.clone() }.store(b"bytes");
-        let names: Vec<String> = std::fs::read_dir(&dir)
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(
-            !names.iter().any(|n| n.ends_with(".part")),
-            "left behind: {names:?}"
-        );
+        names.sort();
+        assert_eq!(names, [".gitignore", "CACHEDIR.TAG", "entities-0.bin"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,9 +2,10 @@
 //! parsed is not parsed again.
 //!
 //! The crate stays pure: the caller reads and stores the bytes ([`ParseCache::load`], and the
-//! bytes [`crate::read_and_parse_cached`] returns). They begin with a stamp the caller chooses
-//! (sealift's says which build of sealift wrote them); bytes with another stamp, or that do
-//! not decode, make an empty cache. A cache is never an error, and what it holds is only
+//! bytes [`crate::read_and_parse_cached`] returns). They begin with a stamp: the caller's
+//! (sealift's version) and the parser's fingerprint, which `build.rs` hashes from the sources
+//! of this crate and of the crates whose types a parse holds, and from the lockfile. Bytes
+//! with another stamp, or that do not decode, make an empty cache. A cache is never an error, and what it holds is only
 //! ever each file's own parse: everything that spans files (the user-type index, lowering)
 //! is done again on every run.
 
@@ -24,30 +25,26 @@ pub struct ParseCache {
 }
 
 impl ParseCache {
-    /// An empty cache, to be written with `stamp`.
-    pub fn new(stamp: impl Into<String>) -> Self {
+    /// An empty cache, to be written with `stamp` (and this parser's fingerprint).
+    pub fn new(stamp: &str) -> Self {
         ParseCache {
-            stamp: stamp.into(),
+            stamp: stamped(stamp),
             entries: HashMap::new(),
         }
     }
 
-    /// The cache `bytes` hold when they were written with `stamp`; otherwise (another build
-    /// wrote them, or they are damaged) an empty one.
-    pub fn load(stamp: impl Into<String>, bytes: &[u8]) -> Self {
-        let stamp = stamp.into();
+    /// The cache `bytes` hold when they were written with `stamp` by this parser; otherwise
+    /// (another version or parser wrote them, or they are damaged) an empty one.
+    pub fn load(stamp: &str, bytes: &[u8]) -> Self {
+        let stamp = stamped(stamp);
         let entries = decode(&stamp, bytes).unwrap_or_default();
         ParseCache { stamp, entries }
     }
 
     /// How many files it holds.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.len()
-    }
-
-    /// True when it holds no file.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 
     /// The earlier parse of `path`, taken out of the cache (it is kept again only if the file
@@ -56,9 +53,10 @@ impl ParseCache {
         self.entries.remove(path)
     }
 
-    /// True when files the cache held were not asked for (deleted or moved since).
-    pub(crate) fn has_leftovers(&self) -> bool {
-        !self.entries.is_empty()
+    /// True when it holds no file (after [`ParseCache::take`]: none but files deleted or
+    /// moved since).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// The bytes of a cache holding `files` (each path with its text's digest and parse).
@@ -87,6 +85,14 @@ impl Digest {
             hash: hasher.finish(),
         }
     }
+}
+
+/// The caller's stamp with the parser's fingerprint (`build.rs`).
+fn stamped(stamp: &str) -> String {
+    format!(
+        "{stamp}; parse cache 1, parser {}",
+        env!("SEALIFT_PARSER_FINGERPRINT")
+    )
 }
 
 fn decode(stamp: &str, bytes: &[u8]) -> Option<HashMap<PathBuf, (Digest, FileItems)>> {
@@ -249,5 +255,56 @@ pub enum Relation {}
         let paths = vec![PathBuf::from("src/gone.rs")];
         let failed = read_and_parse_cached(&paths, |p| disk.read(p), Some(ParseCache::new("b")));
         assert_eq!(failed.unwrap_err(), "gone");
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use std::path::{Path, PathBuf};
+
+    use super::{Digest, ParseCache};
+    use crate::formats;
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every entity file of the project's fixtures (all formats, user types, files with
+    /// errors) comes back from the cache's bytes exactly as it was parsed.
+    #[test]
+    fn every_fixture_comes_back_as_parsed() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let mut paths = Vec::new();
+        rust_files(&fixtures, &mut paths);
+        assert!(paths.len() > 100, "{} files", paths.len());
+        let parsed: Vec<(PathBuf, Digest, formats::FileItems)> = paths
+            .into_iter()
+            .map(|path| {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let items = formats::parse_file(&path, &text, &crate::module_name(&path));
+                (path, Digest::of(&text), items)
+            })
+            .collect();
+        assert!(parsed.iter().any(|(_, _, i)| !i.types.is_empty()));
+        assert!(parsed.iter().any(|(_, _, i)| !i.diagnostics.is_empty()));
+        let listed: Vec<(&Path, Digest, &formats::FileItems)> = parsed
+            .iter()
+            .map(|(p, d, i)| (p.as_path(), *d, i))
+            .collect();
+        let bytes = ParseCache::new("v").encode(&listed).unwrap();
+        let mut back = ParseCache::load("v", &bytes);
+        for (path, digest, items) in &parsed {
+            let (was, came_back) = back.take(path).expect("kept");
+            assert_eq!(was, *digest);
+            assert_eq!(came_back, *items, "{}", path.display());
+        }
+        assert!(back.is_empty());
     }
 }

@@ -126,7 +126,7 @@ where
         })
         .collect::<Result<Vec<_>, E>>()?;
     let bytes =
-        cache.filter(|cache| cache.has_leftovers() || files.iter().any(|(_, _, parsed)| *parsed));
+        cache.filter(|cache| !cache.is_empty() || files.iter().any(|(_, _, parsed)| *parsed));
     let bytes = bytes.and_then(|cache| {
         let kept: Vec<(&Path, Digest, &FileItems)> = paths
             .iter()

@@ -21,7 +21,7 @@ use crate::type_index::{self, UserType};
 use sealift_ir::FkAction;
 
 /// What one file declares.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileItems {
     /// Entities, one per module scope that has one.
     pub entities: Vec<EntityDef>,
