@@ -16,7 +16,7 @@ use futures_util::TryStreamExt;
 /// Connects and resolves the schemas to read (the requested ones, checked, or the current one).
 pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session, Error> {
     let mut session = Session {
-        conn: connect(url).await?,
+        conn: connect_postgres(url).await?,
         url: url.clone(),
         queries: 0,
         schemas: Vec::new(),
@@ -36,10 +36,6 @@ pub async fn open(url: &DatabaseUrl, options: &ReflectOptions) -> Result<Session
     session.available = found.available.clone();
     session.schemas = resolve_schemas(&options.schemas, found)?;
     Ok(session)
-}
-
-async fn connect(url: &DatabaseUrl) -> Result<PgConnection, Error> {
-    connect_postgres(url).await
 }
 
 /// A connection to PostgreSQL: one an earlier step of the run let go of
@@ -73,7 +69,7 @@ pub async fn counts(
     url: &DatabaseUrl,
     queries: &[String],
 ) -> Result<Vec<Result<i64, Error>>, Error> {
-    let mut conn = connect(url).await?;
+    let mut conn = connect_postgres(url).await?;
     let mut out = Vec::with_capacity(queries.len());
     for q in queries {
         let n = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(q.as_str()))
@@ -240,8 +236,8 @@ impl Session {
     where
         T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
-        self.queries += 1;
-        each(&mut self.conn, &self.url, &self.schemas, what, sql, f).await
+        let session = (&mut self.conn, &self.url, self.schemas.as_slice());
+        each(session, &mut self.queries, what, sql, f).await
     }
 }
 
@@ -274,38 +270,52 @@ impl TailRow {
 
 impl Tail {
     /// Runs the queries on `conn`, handing every row to `f`; returns how many queries ran.
-    async fn read(
-        &self,
-        conn: &mut PgConnection,
-        mut f: impl FnMut(TailRow),
-    ) -> Result<usize, Error> {
+    async fn read(&self, conn: &mut PgConnection, f: impl Fn(TailRow)) -> Result<usize, Error> {
+        let mut count = 0;
         let (url, schemas) = (&self.url, self.schemas.as_slice());
-        each(conn, url, schemas, "constraints", &self.constraints, |c| {
-            f(TailRow::Constraint(c))
-        })
+        let on = &mut count;
+        each(
+            (&mut *conn, url, schemas),
+            on,
+            "constraints",
+            &self.constraints,
+            |c| f(TailRow::Constraint(c)),
+        )
         .await?;
-        each(conn, url, schemas, "indexes", &self.indexes, |i| {
-            f(TailRow::Index(i))
-        })
+        each(
+            (&mut *conn, url, schemas),
+            on,
+            "indexes",
+            &self.indexes,
+            |i| f(TailRow::Index(i)),
+        )
         .await?;
-        each(conn, url, schemas, "triggers", queries::TRIGGERS, |t| {
-            f(TailRow::Trigger(t))
-        })
+        each(
+            (&mut *conn, url, schemas),
+            on,
+            "triggers",
+            queries::TRIGGERS,
+            |t| f(TailRow::Trigger(t)),
+        )
         .await?;
-        each(conn, url, schemas, "dependents", queries::DEPENDENTS, |d| {
-            f(TailRow::Dependent(d))
-        })
+        each(
+            (&mut *conn, url, schemas),
+            on,
+            "dependents",
+            queries::DEPENDENTS,
+            |d| f(TailRow::Dependent(d)),
+        )
         .await?;
-        Ok(4)
+        Ok(count)
     }
 }
 
-/// Runs one catalog query and hands each row to `f` as it arrives; the schemas bind to `$1`
-/// when the query takes it.
+/// Runs one catalog query on a connection (with its URL, for messages, and the schemas,
+/// bound to `$1` when the query takes it), counted in `queries`, and hands each row to `f` as
+/// it arrives: every catalog query goes through here.
 async fn each<T>(
-    conn: &mut PgConnection,
-    url: &DatabaseUrl,
-    schemas: &[String],
+    (conn, url, schemas): (&mut PgConnection, &DatabaseUrl, &[String]),
+    queries: &mut usize,
     what: &'static str,
     sql: &str,
     mut f: impl FnMut(T),
@@ -313,6 +323,7 @@ async fn each<T>(
 where
     T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
+    *queries += 1;
     // The catalog's own SQL text, with no value spliced in (the schemas are bound).
     let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_owned()));
     if sql.contains("$1") {
