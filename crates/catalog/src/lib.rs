@@ -106,6 +106,14 @@ impl Catalog {
         }
     }
 
+    /// Lets go of the connection without reading the catalog: a PostgreSQL connection serves
+    /// the run's next step ([`kept`]); the others close.
+    pub async fn release(self) {
+        if let Session::Postgres(s) = self.0 {
+            s.release().await;
+        }
+    }
+
     /// Runs the catalog queries of [`Catalog::reflect`] alone, fetching and dropping the rows:
     /// the floor a benchmark compares reflection with (what the server needs to answer).
     /// Returns the row count.

@@ -290,4 +290,18 @@ async fn a_run_connects_once() {
         1,
         "autogen: one connection for the history, the catalog and the row counts"
     );
+    // Over tenants: the connection that found the schemas serves the history read too.
+    let before = sessions(db.name()).await;
+    let out = p.sealift(&["current", "--schema", "publi*"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("public"),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        sessions(db.name()).await - before,
+        1,
+        "current over tenants: one connection for finding them and reading their history"
+    );
 }

@@ -25,7 +25,7 @@ pub async fn resolve(project: &Project, jobs: usize) -> Result<Vec<Tenant>> {
         async move {
             let catalog = sealift_catalog::open(&url, options).await?;
             let schemas = catalog.schemas().to_vec();
-            drop(catalog);
+            catalog.release().await;
             Ok(schemas
                 .into_iter()
                 .map(|schema| Tenant {

@@ -194,6 +194,11 @@ impl Session {
         })
     }
 
+    /// Lets go of the connection unread ([`crate::kept::release`]).
+    pub async fn release(self) {
+        crate::kept::release(&self.url, self.conn).await;
+    }
+
     /// The same queries as [`Session::reflect`], in the same order, each row fetched and
     /// dropped as it arrives: no decoding, no lowering. Returns the number of rows.
     pub async fn floor(mut self) -> Result<usize, Error> {
