@@ -1,4 +1,5 @@
-//! `sealift diff` and `sealift check`: reflect the database, read the entities, plan.
+//! `sealift diff` and `sealift check`: the engine plans, this prints the plan (text, SQL,
+//! JSON, Markdown) or the check's result.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;

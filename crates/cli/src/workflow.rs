@@ -1,6 +1,6 @@
 //! `upgrade`, `downgrade`, `current`, `history`, `stamp`, `heads`, `merge`: argument handling
-//! and printing around `sealift-workflow`, and the guard that keeps `autogen` and `check` from
-//! running against a database that is not at head.
+//! and printing around `sealift-workflow` (the guard that keeps `autogen` and `check` from
+//! running against a database that is not at head is the engine's, `guard.rs`).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;

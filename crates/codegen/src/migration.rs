@@ -3,12 +3,15 @@
 //!
 //! Each step's statements come from `sealift_diff::statements`, the values the SQL preview
 //! renders, so the file runs on the plan's backend exactly what `sealift diff --format sql`
-//! shows. They are worked out for every backend SeaORM supports: columns use SeaORM's logical
-//! types (`.big_integer()`, `.string_len(45)`), so most steps are the same code everywhere;
-//! where the backends differ (PostgreSQL enum types, SQLite rebuilds, SQL text quoted per
-//! backend) the step branches on `manager.get_database_backend()`, with an arm for each
-//! backend: statements, a comment saying why there is nothing to do, or an error naming the
-//! step and the backend. Never a silent no-op.
+//! shows. They are worked out for every backend the project runs (`backends` in sealift.toml,
+//! every backend SeaORM supports when it names none; a file for fewer stops on any other
+//! before running anything): columns use SeaORM's logical types (`.big_integer()`,
+//! `.string_len(45)`), so most steps are the same code everywhere; where the backends differ
+//! (PostgreSQL enum types, SQLite rebuilds, SQL text quoted per backend) the step branches on
+//! `manager.get_database_backend()`, with an arm per group of backends that share code:
+//! statements, a comment saying why there is nothing to do, or an error naming the step and
+//! the backend. Arms that differ only in a `.name(..)` are written once (`arms.rs`). Never a
+//! silent no-op.
 
 use std::fmt::Write as _;
 

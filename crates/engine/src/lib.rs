@@ -5,8 +5,8 @@
 //! [`plan`]), the selection of tenants and the fan-out over them ([`tenants`], [`check`]),
 //! the guard that refuses to plan against a database that is not at head ([`guard`]) and
 //! what `autogen` refuses to write ([`autogen`]). It returns data and reports as it goes
-//! through an [`Observer`]; it never prints. The CLI parses arguments, calls one function
-//! here, and prints what comes back.
+//! through an [`Observer`]; it never prints. The CLI parses arguments, calls in here for what
+//! plans (and for the tenants of what migrates), and prints what comes back.
 
 pub mod autogen;
 pub mod check;

@@ -16,10 +16,10 @@
 //! renaming an enum type, indexes with expressions, operator classes, collations or NULLS
 //! order, and deferrable foreign keys.
 //!
-//! SQLite changes that cannot be made in place arrive here as `RebuildTable` and are rendered
-//! as the batch-mode sequence: create the new table, copy the rows, drop the old one, rename,
-//! recreate its indexes. On the other backends the same step runs the plain changes it stands
-//! for.
+//! SQLite changes that cannot be made in place arrive here as `TableOp::Rebuild` and are
+//! rendered as the batch-mode sequence (`rebuild.rs`): create the new table, copy the rows,
+//! drop the old one, rename, recreate its indexes and triggers. On the other backends the same
+//! step runs the plain changes it stands for.
 
 use sealift_dialect::postgres as pg;
 use sealift_ir::{
