@@ -230,7 +230,7 @@ pub const REVISES: &str = "//! Revises: ";
 /// `text` with a `//! Revises: parent` line after its first line (`base` when it is the first
 /// migration), replacing one that is there: how `heads` and `merge` tell parallel branches.
 pub fn set_revises(text: &str, parent: Option<&str>) -> String {
-    let line = format!("{REVISES}{}\n", parent.unwrap_or("base"));
+    let line = revises_line(parent);
     let kept: Vec<&str> = text
         .split_inclusive('\n')
         .filter(|l| !l.starts_with(REVISES))
@@ -241,6 +241,11 @@ pub fn set_revises(text: &str, parent: Option<&str>) -> String {
         }
         _ => format!("{line}{}", kept.concat()),
     }
+}
+
+/// The `//! Revises: parent` line (`base` for the first migration), as every file has it.
+pub fn revises_line(parent: Option<&str>) -> String {
+    format!("{REVISES}{}\n", parent.unwrap_or("base"))
 }
 
 /// The first string literal in a token stream, looking inside groups.

@@ -193,7 +193,7 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on
         plan.dialect.product()
     );
     if let Some(parent) = &options.revises {
-        let _ = writeln!(out, "{}{}", crate::REVISES, comment_text(parent));
+        out.push_str(&crate::revises_line(Some(parent)));
     }
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
