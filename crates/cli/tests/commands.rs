@@ -899,3 +899,68 @@ async fn the_parse_cache_never_hides_an_edit() {
     assert_eq!(diff(&[("SEALIFT_NO_CACHE", "1")]), moved);
     assert!(!cache.exists(), "SEALIFT_NO_CACHE=1 wrote a cache");
 }
+
+/// Once the entity files have settled (last changed two seconds before a run), the cache keeps
+/// their stamps and a run trusts them without reading the files; an edit is still seen even
+/// when it keeps the file's length and puts its modification time back, because the time of
+/// the last change moves.
+#[tokio::test]
+async fn a_settled_file_is_trusted_by_its_stamp_and_an_edit_still_shows() {
+    let db = sqlite_with(
+        r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#,
+    )
+    .await;
+    let p = Project::new("parse_cache_stamps", POST);
+    let diff = || {
+        let mut cmd = sealift(p.path(), &["diff"]);
+        cmd.env("DATABASE_URL", db.url());
+        let out = cmd.output().expect("run sealift");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let cache_file = || {
+        let cache = p.path().join(".sealift_cache");
+        let file = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|f| {
+                f.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("entities-")
+            })
+            .expect("a cache file");
+        std::fs::read(file).unwrap()
+    };
+    assert_eq!(diff(), "No changes detected\n");
+    let unstamped = cache_file();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    // Settled now: the stamps are stored once, then the cache stays as it is.
+    assert_eq!(diff(), "No changes detected\n");
+    let stamped = cache_file();
+    assert_ne!(
+        stamped, unstamped,
+        "the settled files' stamps were not stored"
+    );
+    assert_eq!(diff(), "No changes detected\n");
+    assert_eq!(cache_file(), stamped);
+
+    // The same length, and the modification time put back as it was.
+    let post = p.path().join("entity/src/post.rs");
+    let modified = std::fs::metadata(&post).unwrap().modified().unwrap();
+    let retyped = POST.replace("pub title: String,", "pub title: i64,   ");
+    assert_eq!(retyped.len(), POST.len());
+    std::fs::write(&post, &retyped).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&post)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&post).unwrap().modified().unwrap(),
+        modified
+    );
+    let changed = diff();
+    assert!(changed.contains("title"), "the edit was hidden: {changed}");
+}

@@ -7,7 +7,7 @@
 //! foreign keys to tables no entity names. The output is an unordered list of changes plus
 //! notes; `plan.rs` orders them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, Enum, ForeignKey, Identity, Index, IndexKey,
@@ -103,7 +103,8 @@ impl Cx<'_> {
 
     fn enums(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
         for (name, want) in &d.enums {
-            let columns = enum_columns(self.current, ns, name);
+            // Only a changed enum needs the columns of its type (a walk of every table).
+            let columns = || enum_columns(self.current, ns, name);
             match c.enums.get(name) {
                 None => self.changes.push(Change::Enum {
                     schema: ns.into(),
@@ -115,6 +116,7 @@ impl Cx<'_> {
                 Some(have)
                     if !have.values.is_empty() && is_subsequence(&have.values, &want.values) =>
                 {
+                    let columns = columns();
                     let mut present: Vec<String> = have.values.clone();
                     for (i, v) in want.values.iter().enumerate() {
                         if present.contains(v) {
@@ -158,7 +160,7 @@ impl Cx<'_> {
                         op: EnumOp::Replace {
                             from: have.clone(),
                             to: want.clone(),
-                            columns,
+                            columns: columns(),
                         },
                     });
                 }
@@ -256,29 +258,28 @@ impl Cx<'_> {
     fn table(&mut self, ns: &str, want: &Table, have: &Table) {
         let t = &want.name;
         let subject = |x: &str| format!("{ns}.{t}.{x}");
-        let current: BTreeMap<&str, &Column> =
-            have.columns.iter().map(|c| (c.name.as_str(), c)).collect();
+        let current = ByName::new(&have.columns);
         // Column renames (old name -> new): keys, indexes, foreign keys and checks on a renamed
         // column are the same objects under the new name.
         let renames = Renames(
             want.columns
                 .iter()
-                .filter(|col| !current.contains_key(col.name.as_str()))
+                .filter(|col| current.find(&col.name).is_none())
                 .filter_map(|col| {
                     let old = col
                         .renamed_from
                         .as_deref()
                         .or_else(|| self.options.column_rename_to(t, &col.name))?;
                     current
-                        .contains_key(old)
-                        .then(|| (old.to_owned(), col.name.clone()))
+                        .find(old)
+                        .map(|_| (old.to_owned(), col.name.clone()))
                 })
                 .collect(),
         );
         let pk_stays = match (&want.primary_key, &have.primary_key) {
             (_, None) => false,
             (None, Some(_)) => true,
-            (Some(w), Some(h)) => same_set(&w.columns, &renames.all(&h.columns)),
+            (Some(w), Some(h)) => renames.same_set(&w.columns, &h.columns),
         };
         let in_kept_key = |name: &str| {
             pk_stays
@@ -287,16 +288,17 @@ impl Cx<'_> {
                     .as_ref()
                     .is_some_and(|k| k.columns.iter().any(|c| c == name))
         };
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        // Which of the table's columns an entity column matched, by position.
+        let mut seen = vec![false; have.columns.len()];
         for col in &want.columns {
-            let existing = current.get(col.name.as_str()).copied();
+            let existing = current.find(&col.name);
             if existing.is_none() {
                 let old = col
                     .renamed_from
                     .as_deref()
                     .or_else(|| self.options.column_rename_to(t, &col.name));
                 if let Some(old) = old
-                    && let Some(prev) = current.get(old).copied()
+                    && let Some((at, prev)) = current.find(old)
                 {
                     self.changes.push(Change::Table {
                         schema: ns.into(),
@@ -306,7 +308,7 @@ impl Cx<'_> {
                             to: col.name.clone(),
                         },
                     });
-                    seen.insert(&prev.name);
+                    seen[at] = true;
                     let mut renamed = prev.clone();
                     renamed.name = col.name.clone();
                     self.column(ns, have, col, &renamed, in_kept_key(&prev.name));
@@ -319,18 +321,16 @@ impl Cx<'_> {
                     t.clone(),
                     Part::Column(without_rename(col)),
                 )),
-                Some(prev) => {
-                    seen.insert(&prev.name);
+                Some((at, prev)) => {
+                    seen[at] = true;
                     self.column(ns, have, col, prev, in_kept_key(&prev.name));
                 }
             }
         }
         // Columns the entity does not have; what uses a dropped column goes with it.
         let mut dropped: BTreeSet<&str> = BTreeSet::new();
-        for col in &have.columns {
-            if seen.contains(col.name.as_str()) || want.columns.iter().any(|c| c.name == col.name) {
-                continue;
-            }
+        // (An entity column of the same name always matched its column.)
+        for (col, _) in have.columns.iter().zip(&seen).filter(|(_, seen)| !**seen) {
             if want.ignored_columns.contains(&col.name) {
                 self.note(subject(&col.name), "declared with ignore; left alone");
                 continue;
@@ -350,8 +350,8 @@ impl Cx<'_> {
 
         // Primary key: the same columns in another order are the same key.
         match (&want.primary_key, &have.primary_key) {
-            (Some(w), Some(h)) if w.columns == renames.all(&h.columns) => {}
-            (Some(w), Some(h)) if same_set(&w.columns, &renames.all(&h.columns)) => self.note(
+            (Some(w), Some(h)) if renames.same_list(&w.columns, &h.columns) => {}
+            (Some(w), Some(h)) if renames.same_set(&w.columns, &h.columns) => self.note(
                 format!("{ns}.{t}"),
                 format!(
                     "primary key column order differs (entity: {}; database: {}); the key is the same and is left as it is",
@@ -672,11 +672,7 @@ impl Cx<'_> {
         let t = &want.name;
         let mut remaining: Vec<&ForeignKey> = have.foreign_keys.iter().collect();
         for fk in &want.foreign_keys {
-            let found = remaining.iter().position(|h| {
-                let mut h = (*h).clone();
-                h.columns = renames.all(&h.columns);
-                same_fk(fk, &h, ns)
-            });
+            let found = remaining.iter().position(|h| same_fk(fk, h, ns, renames));
             match found {
                 Some(p) => {
                     remaining.remove(p);
@@ -882,6 +878,38 @@ fn enum_columns(current: &Schema, ns: &str, name: &str) -> Vec<EnumColumn> {
         .collect()
 }
 
+/// A table's columns by name: looked through in order when there are few (most tables), by
+/// a hash map when there are many.
+enum ByName<'a> {
+    Few(&'a [Column]),
+    Many(&'a [Column], HashMap<&'a str, usize>),
+}
+
+impl<'a> ByName<'a> {
+    /// Above this many columns, a map pays for itself.
+    const FEW: usize = 24;
+
+    fn new(columns: &'a [Column]) -> Self {
+        if columns.len() <= Self::FEW {
+            return ByName::Few(columns);
+        }
+        let map = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_str(), i))
+            .collect();
+        ByName::Many(columns, map)
+    }
+
+    /// The column named `name`, with its position.
+    fn find(&self, name: &str) -> Option<(usize, &'a Column)> {
+        match self {
+            ByName::Few(columns) => columns.iter().enumerate().find(|(_, c)| c.name == name),
+            ByName::Many(columns, map) => map.get(name).map(|&i| (i, &columns[i])),
+        }
+    }
+}
+
 /// A table's column renames in a plan: old name -> new name.
 struct Renames(BTreeMap<String, String>);
 
@@ -897,6 +925,16 @@ impl Renames {
 
     fn all(&self, names: &[String]) -> Vec<String> {
         names.iter().map(|n| self.one(n).to_owned()).collect()
+    }
+
+    /// Whether the entity's `want` are the database's `have` after the renames, in order.
+    fn same_list(&self, want: &[String], have: &[String]) -> bool {
+        want.len() == have.len() && want.iter().zip(have).all(|(w, h)| w == self.one(h))
+    }
+
+    /// Whether the entity's `want` are the database's `have` after the renames, in any order.
+    fn same_set(&self, want: &[String], have: &[String]) -> bool {
+        self.same_list(want, have) || (want.len() == have.len() && same_set(want, &self.all(have)))
     }
 
     /// An index as it reads after the renames (borrowed as it is when nothing is renamed).
@@ -1045,12 +1083,13 @@ fn same_index(have: &Index, want: &Index, implied_prefix: impl Fn(&IndexPart) ->
         && (want.method.is_none() || have.method == want.method)
 }
 
-/// Foreign keys are the same by definition; the name does not count, nor what entities cannot
-/// say (deferrability, `NOT VALID`) when the entity leaves it unsaid.
-fn same_fk(want: &ForeignKey, have: &ForeignKey, ns: &str) -> bool {
+/// Foreign keys are the same by definition (the database's columns read after the renames);
+/// the name does not count, nor what entities cannot say (deferrability, `NOT VALID`) when the
+/// entity leaves it unsaid.
+fn same_fk(want: &ForeignKey, have: &ForeignKey, ns: &str, renames: &Renames) -> bool {
     let want_schema = want.referenced_table.schema.as_deref().unwrap_or(ns);
     let have_schema = have.referenced_table.schema.as_deref().unwrap_or(ns);
-    want.columns == have.columns
+    renames.same_list(&want.columns, &have.columns)
         && want.referenced_table.name == have.referenced_table.name
         && want_schema == have_schema
         && want.referenced_columns == have.referenced_columns
@@ -1182,5 +1221,78 @@ mod tests {
             &Some("now()".into())
         ));
         assert!(!defaults_equal(&Some("1".into()), &Some("2".into())));
+    }
+}
+
+#[cfg(test)]
+mod wide_tables {
+    use sealift_ir::{
+        Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Namespace, PrimaryKey,
+        QualifiedName, Schema, Table,
+    };
+
+    use super::compare;
+    use crate::DiffOptions;
+
+    /// A table `t` of `width` integer columns `c0..`, keyed on `c0`, with a foreign key on `c1`.
+    fn table(width: usize) -> Table {
+        let mut t = Table::new("t");
+        t.columns = (0..width)
+            .map(|i| Column::new(format!("c{i}"), DataType::builtin("int4")))
+            .collect();
+        t.primary_key = Some(PrimaryKey {
+            name: None,
+            columns: vec!["c0".into()],
+        });
+        t.foreign_keys.push(ForeignKey {
+            name: None,
+            columns: vec!["c1".into()],
+            referenced_table: QualifiedName::new("public", "t"),
+            referenced_columns: vec!["c0".into()],
+            on_update: FkAction::default(),
+            on_delete: FkAction::default(),
+            deferrable: Deferrable::No,
+            not_valid: false,
+        });
+        t
+    }
+
+    fn schema(t: Table) -> Schema {
+        let mut s = Schema::new(Dialect::Postgres);
+        let mut ns = Namespace::new("public");
+        ns.tables.insert(t.name.clone(), t);
+        s.namespaces.insert("public".into(), ns);
+        s
+    }
+
+    /// What the entity changes: `c1` renamed `d1` (the key on it follows), `c2` retyped, `c3`
+    /// dropped, `e` added.
+    fn changes(width: usize) -> Vec<String> {
+        let have = table(width);
+        let mut want = have.clone();
+        want.columns[1].name = "d1".into();
+        want.columns[1].renamed_from = Some("c1".into());
+        want.foreign_keys[0].columns = vec!["d1".into()];
+        want.columns[2].data_type = DataType::builtin("int8");
+        want.columns.remove(3);
+        want.columns
+            .push(Column::new("e", DataType::builtin("text")));
+        let options = DiffOptions::new(Dialect::Postgres);
+        let (changes, _) = compare(&schema(want), &schema(have), &options);
+        changes.iter().map(|c| format!("{c:?}")).collect()
+    }
+
+    /// Narrow tables look columns up in order, wide ones through a map: both find the same.
+    #[test]
+    fn a_wide_table_compares_as_a_narrow_one_does() {
+        let narrow = changes(6);
+        assert_eq!(narrow.len(), 4, "{narrow:#?}");
+        assert!(narrow[0].contains("RenameColumn"), "{narrow:#?}");
+        assert!(
+            !narrow.iter().any(|c| c.contains("ForeignKey")),
+            "{narrow:#?}"
+        );
+        let wide = changes(60);
+        assert_eq!(wide, narrow);
     }
 }

@@ -47,7 +47,10 @@ pub fn read_and_parse(dirs: &[PathBuf]) -> Result<Parsed> {
     let Some((slot, cache)) = parse_cache::Slot::open(dirs) else {
         return sealift_entity::read_and_parse(&paths, read);
     };
-    let (parsed, renewed) = sealift_entity::read_and_parse_cached(&paths, read, Some(cache))?;
+    let stamp = parse_cache::Stamps::now();
+    let stamp = |path: &Path| stamp.of(path);
+    let (parsed, renewed) =
+        sealift_entity::read_and_parse_cached(&paths, read, stamp, Some(cache))?;
     if let Some(bytes) = renewed {
         slot.store(&bytes);
     }

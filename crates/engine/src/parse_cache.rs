@@ -5,6 +5,11 @@
 //! `.sealift_cache/` in the folder it runs in (or `SEALIFT_CACHE_DIR`), and the next run
 //! parses again only the files whose text changed. `SEALIFT_NO_CACHE=1` turns it off.
 //!
+//! A file whose stamp (length, times of last write and last change, inode) is the one stored
+//! is not even read: [`Stamps`] vouches only for files last changed two seconds or more before
+//! the run began, so that any write since shows as a later time (the rule git uses for its
+//! index). Any other file is read and its text compared.
+//!
 //! A cache is only ever a shortcut: one written by another version of sealift, or by a build
 //! whose parser differs (`sealift_entity::ParseCache` checks a fingerprint of the parser's
 //! sources and lockfile), is not read; one that cannot be read or written is left alone, and
@@ -12,10 +17,11 @@
 //! renamed into place, so runs side by side never see half of one.
 
 use std::hash::{Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
-use sealift_entity::ParseCache;
+use sealift_entity::{FileStamp, ParseCache};
 
 /// The folder the cache goes in, once the CLI has said ([`enable`]); `None` inside: off.
 static FOLDER: OnceLock<Option<PathBuf>> = OnceLock::new();
@@ -84,6 +90,49 @@ impl Slot {
         };
         if std::io::Write::write_all(&mut part, bytes).is_ok() {
             let _ = part.persist(&self.file);
+        }
+    }
+}
+
+/// Stamps for the files a run may trust without reading them.
+pub(crate) struct Stamps {
+    /// Files changed after this (nanoseconds since the epoch) may be written again within one
+    /// tick of the file system's clock without their times moving, so they are not vouched for.
+    settled_before_ns: i128,
+}
+
+impl Stamps {
+    /// Stamps for a run starting now.
+    pub(crate) fn now() -> Stamps {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        Stamps {
+            settled_before_ns: now - Duration::from_secs(2).as_nanos() as i128,
+        }
+    }
+
+    /// The stamp of `path`, when it was last changed well before the run began; `None` for a
+    /// file changed since (or in the future), one that cannot be read, and off Unix.
+    pub(crate) fn of(&self, path: &Path) -> Option<FileStamp> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(path).ok()?;
+            let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+            let stamp = FileStamp {
+                len: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                id: meta.ino(),
+            };
+            let settled = stamp.modified_ns.max(stamp.changed_ns) < self.settled_before_ns;
+            settled.then_some(stamp)
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (path, self.settled_before_ns);
+            None
         }
     }
 }

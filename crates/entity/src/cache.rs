@@ -1,5 +1,5 @@
 //! Parsed files kept between runs: a file whose path and text are what they were when it was
-//! parsed is not parsed again.
+//! parsed is not parsed again, and one whose [`FileStamp`] is what it was is not even read.
 //!
 //! The crate stays pure: the caller reads and stores the bytes ([`ParseCache::load`], and the
 //! bytes [`crate::read_and_parse_cached`] returns). They begin with a stamp: the caller's
@@ -21,7 +21,36 @@ use crate::formats::FileItems;
 #[derive(Debug, Default)]
 pub struct ParseCache {
     stamp: String,
-    entries: HashMap<PathBuf, (Digest, FileItems)>,
+    entries: HashMap<PathBuf, Kept>,
+}
+
+/// One file as an earlier run saw it.
+#[derive(Debug)]
+pub(crate) struct Kept {
+    /// Its text in brief.
+    pub(crate) digest: Digest,
+    /// What the file system said of it just before it was read, when the caller vouched for
+    /// it then.
+    pub(crate) stamp: Option<FileStamp>,
+    /// Its parse.
+    pub(crate) items: FileItems,
+}
+
+/// What the file system says of a file without reading it, given by the caller only for a
+/// file it vouches for: one whose stamp changes whenever its text does. On Unix that is a
+/// file last written (and last changed, which the user cannot set back) well before the run
+/// began, so that a write since would show in a later time. The crate only compares stamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    /// The file's length in bytes.
+    pub len: u64,
+    /// When its text was last written, in nanoseconds since the epoch.
+    pub modified_ns: i128,
+    /// When the file (text, name or metadata) last changed, in nanoseconds since the epoch.
+    pub changed_ns: i128,
+    /// The file's identity on its device (an inode number), so a file put in its place is
+    /// not taken for it.
+    pub id: u64,
 }
 
 impl ParseCache {
@@ -49,7 +78,7 @@ impl ParseCache {
 
     /// The earlier parse of `path`, taken out of the cache (it is kept again only if the file
     /// is still there).
-    pub(crate) fn take(&mut self, path: &Path) -> Option<(Digest, FileItems)> {
+    pub(crate) fn take(&mut self, path: &Path) -> Option<Kept> {
         self.entries.remove(path)
     }
 
@@ -59,14 +88,17 @@ impl ParseCache {
         self.entries.is_empty()
     }
 
-    /// The bytes of a cache holding `files` (each path with its text's digest and parse).
-    /// `None` when a path is not UTF-8 (such a project is simply not cached).
-    pub(crate) fn encode(&self, files: &[(&Path, Digest, &FileItems)]) -> Option<Vec<u8>> {
+    /// The bytes of a cache holding `files` (each path with its text's digest, its stamp and
+    /// its parse). `None` when a path is not UTF-8 (such a project is simply not cached).
+    pub(crate) fn encode(&self, files: &[Entry<'_>]) -> Option<Vec<u8>> {
         let mut bytes = postcard::to_stdvec(&self.stamp).ok()?;
         bytes.extend(postcard::to_stdvec(files).ok()?);
         Some(bytes)
     }
 }
+
+/// One file, as [`ParseCache::encode`] writes it.
+pub(crate) type Entry<'a> = (&'a Path, Digest, Option<FileStamp>, &'a FileItems);
 
 /// A file's text in brief: its length and a 64-bit hash of it. The hash function need only
 /// agree with itself within one build, which the stamp sees to.
@@ -90,21 +122,29 @@ impl Digest {
 /// The caller's stamp with the parser's fingerprint (`build.rs`).
 fn stamped(stamp: &str) -> String {
     format!(
-        "{stamp}; parse cache 1, parser {}",
+        "{stamp}; parse cache 2, parser {}",
         env!("SEALIFT_PARSER_FINGERPRINT")
     )
 }
 
-fn decode(stamp: &str, bytes: &[u8]) -> Option<HashMap<PathBuf, (Digest, FileItems)>> {
+fn decode(stamp: &str, bytes: &[u8]) -> Option<HashMap<PathBuf, Kept>> {
     let (written, rest): (String, &[u8]) = postcard::take_from_bytes(bytes).ok()?;
     if written != stamp {
         return None;
     }
-    let files: Vec<(PathBuf, Digest, FileItems)> = postcard::from_bytes(rest).ok()?;
+    let files: Vec<(PathBuf, Digest, Option<FileStamp>, FileItems)> =
+        postcard::from_bytes(rest).ok()?;
     Some(
         files
             .into_iter()
-            .map(|(path, digest, items)| (path, (digest, items)))
+            .map(|(path, digest, stamp, items)| {
+                let kept = Kept {
+                    digest,
+                    stamp,
+                    items,
+                };
+                (path, kept)
+            })
             .collect(),
     )
 }
@@ -115,7 +155,7 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::sync::Mutex;
 
-    use super::ParseCache;
+    use super::{FileStamp, ParseCache};
     use crate::{Parsed, read_and_parse, read_and_parse_cached};
 
     const CAKE: &str = r#"
@@ -133,9 +173,10 @@ pub struct Model {
 pub enum Relation {}
 "#;
 
-    /// Files in memory, and which of them were read.
+    /// Files in memory, the stamps vouched for, and which files were read.
     struct Disk {
         files: HashMap<PathBuf, String>,
+        stamps: HashMap<PathBuf, FileStamp>,
         read: Mutex<Vec<PathBuf>>,
     }
 
@@ -146,8 +187,25 @@ pub enum Relation {}
                     .iter()
                     .map(|(p, t)| (PathBuf::from(p), (*t).to_owned()))
                     .collect(),
+                stamps: HashMap::new(),
                 read: Mutex::new(Vec::new()),
             }
+        }
+
+        /// Vouches for `path` with a stamp that says `when`.
+        fn stamp(&mut self, path: &str, when: i128) {
+            let len = self.files[Path::new(path)].len() as u64;
+            let stamp = FileStamp {
+                len,
+                modified_ns: when,
+                changed_ns: when,
+                id: 7,
+            };
+            self.stamps.insert(PathBuf::from(path), stamp);
+        }
+
+        fn taken_read(&self) -> Vec<PathBuf> {
+            std::mem::take(&mut *self.read.lock().unwrap())
         }
 
         fn paths(&self) -> Vec<PathBuf> {
@@ -165,7 +223,8 @@ pub enum Relation {}
         }
 
         fn parse(&self, cache: ParseCache) -> (Parsed, Option<Vec<u8>>) {
-            read_and_parse_cached(&self.paths(), |p| self.read(p), Some(cache)).unwrap()
+            let stamp = |p: &Path| self.stamps.get(p).copied();
+            read_and_parse_cached(&self.paths(), |p| self.read(p), stamp, Some(cache)).unwrap()
         }
     }
 
@@ -246,15 +305,55 @@ pub enum Relation {}
     }
 
     #[test]
-    fn a_cached_file_is_still_read_and_an_unreadable_one_fails() {
+    fn a_cached_file_not_vouched_for_is_still_read_and_an_unreadable_one_fails() {
         let disk = Disk::new(&[("src/cake.rs", CAKE)]);
         let (_, bytes) = disk.parse(ParseCache::new("b"));
         disk.read.lock().unwrap().clear();
         let _ = disk.parse(ParseCache::load("b", &bytes.unwrap()));
         assert_eq!(*disk.read.lock().unwrap(), [PathBuf::from("src/cake.rs")]);
         let paths = vec![PathBuf::from("src/gone.rs")];
-        let failed = read_and_parse_cached(&paths, |p| disk.read(p), Some(ParseCache::new("b")));
+        let cache = Some(ParseCache::new("b"));
+        let failed = read_and_parse_cached(&paths, |p| disk.read(p), |_| None, cache);
         assert_eq!(failed.unwrap_err(), "gone");
+    }
+
+    #[test]
+    fn a_file_whose_stamp_is_the_cached_one_is_not_read_and_any_other_is() {
+        let pie = CAKE.replace("cake", "pie");
+        let mut disk = Disk::new(&[("src/cake.rs", CAKE), ("src/pie.rs", &pie)]);
+        let (first, bytes) = disk.parse(ParseCache::new("b"));
+        assert_eq!(disk.taken_read().len(), 2);
+
+        // Vouched for now: both are read once more, and the stamps are stored.
+        disk.stamp("src/cake.rs", 100);
+        disk.stamp("src/pie.rs", 100);
+        let (_, stamped) = disk.parse(ParseCache::load("b", &bytes.unwrap()));
+        assert_eq!(disk.taken_read().len(), 2);
+        let stamped = stamped.expect("the stamps are stored");
+
+        // The same stamps: nothing is read, the parse is the same, nothing to store.
+        let (second, none) = disk.parse(ParseCache::load("b", &stamped));
+        assert!(disk.taken_read().is_empty());
+        assert_eq!(second.entities, first.entities);
+        assert!(none.is_none());
+
+        // An edit changes the stamp (here only the time): that file is read and parsed again.
+        let sweet = CAKE.replace("pub name: String,", "pub sweet: bool,");
+        disk.files.insert(PathBuf::from("src/cake.rs"), sweet);
+        disk.stamp("src/cake.rs", 200);
+        let (third, renewed) = disk.parse(ParseCache::load("b", &stamped));
+        assert_eq!(disk.taken_read(), [PathBuf::from("src/cake.rs")]);
+        assert_eq!(
+            tables(&third)[0],
+            ("cake".to_owned(), vec!["id".into(), "sweet".into()])
+        );
+        assert!(renewed.is_some());
+
+        // A file no longer vouched for (just written, say) is read, whatever was stored.
+        disk.stamps.clear();
+        let (fourth, _) = disk.parse(ParseCache::load("b", &renewed.unwrap()));
+        assert_eq!(disk.taken_read().len(), 2);
+        assert_eq!(fourth.entities, third.entities);
     }
 }
 
@@ -262,7 +361,7 @@ pub enum Relation {}
 mod round_trip {
     use std::path::{Path, PathBuf};
 
-    use super::{Digest, ParseCache};
+    use super::{Digest, FileStamp, ParseCache};
     use crate::formats;
 
     fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -294,16 +393,22 @@ mod round_trip {
             .collect();
         assert!(parsed.iter().any(|(_, _, i)| !i.types.is_empty()));
         assert!(parsed.iter().any(|(_, _, i)| !i.diagnostics.is_empty()));
-        let listed: Vec<(&Path, Digest, &formats::FileItems)> = parsed
+        let stamp = FileStamp {
+            len: 1,
+            modified_ns: -2,
+            changed_ns: 3,
+            id: u64::MAX,
+        };
+        let listed: Vec<super::Entry<'_>> = parsed
             .iter()
-            .map(|(p, d, i)| (p.as_path(), *d, i))
+            .map(|(p, d, i)| (p.as_path(), *d, Some(stamp), i))
             .collect();
         let bytes = ParseCache::new("v").encode(&listed).unwrap();
         let mut back = ParseCache::load("v", &bytes);
         for (path, digest, items) in &parsed {
-            let (was, came_back) = back.take(path).expect("kept");
-            assert_eq!(was, *digest);
-            assert_eq!(came_back, *items, "{}", path.display());
+            let kept = back.take(path).expect("kept");
+            assert_eq!((kept.digest, kept.stamp), (*digest, Some(stamp)));
+            assert_eq!(kept.items, *items, "{}", path.display());
         }
         assert!(back.is_empty());
     }

@@ -29,7 +29,7 @@ use sealift_ir::Schema;
 use cache::Digest;
 use formats::FileItems;
 
-pub use cache::ParseCache;
+pub use cache::{FileStamp, ParseCache};
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use lower::LowerOptions;
 pub use model::{ColType, ColumnDef, DefaultDef, EntityDef, Format, RelationDef, TypeRef};
@@ -91,51 +91,67 @@ where
     E: Send,
     R: Fn(&Path) -> Result<String, E> + Sync,
 {
-    Ok(read_and_parse_cached(paths, read, None)?.0)
+    Ok(read_and_parse_cached(paths, read, |_| None, None)?.0)
 }
 
 /// As [`read_and_parse`], but a file whose path and text `cache` holds is taken from it
-/// rather than parsed again (every file is still read, to see that its text is the same).
-/// Returns the parse and, when the cache did not hold exactly these files as they are now,
-/// the bytes of one that does, for the caller to store.
-pub fn read_and_parse_cached<E, R>(
+/// rather than parsed again. `stamp` tells what the file system says of a file (before it is
+/// read), for files the caller vouches for: a file whose stamp is the one cached is not read
+/// at all; any other is read, to see whether its text is the same. Returns the parse and,
+/// when the cache did not hold exactly these files as they are now, the bytes of one that
+/// does, for the caller to store.
+pub fn read_and_parse_cached<E, R, S>(
     paths: &[PathBuf],
     read: R,
+    stamp: S,
     mut cache: Option<ParseCache>,
 ) -> Result<(Parsed, Option<Vec<u8>>), E>
 where
     E: Send,
     R: Fn(&Path) -> Result<String, E> + Sync,
+    S: Fn(&Path) -> Option<FileStamp> + Sync,
 {
-    let slots: Vec<(&PathBuf, Option<(Digest, FileItems)>)> = paths
+    let slots: Vec<(&PathBuf, Option<cache::Kept>)> = paths
         .iter()
         .map(|path| (path, cache.as_mut().and_then(|c| c.take(path))))
         .collect();
+    let caching = cache.is_some();
     let files = slots
         .into_par_iter()
         .map(|(path, earlier)| {
+            let stamp = if caching { stamp(path) } else { None };
+            let earlier = match earlier {
+                Some(kept) if kept.stamp.is_some() && kept.stamp == stamp => {
+                    return Ok((Some(kept.digest), stamp, kept.items, false));
+                }
+                earlier => earlier,
+            };
             let text = read(path)?;
-            let digest = cache.as_ref().map(|_| Digest::of(&text));
+            let digest = caching.then(|| Digest::of(&text));
             Ok(match earlier {
-                Some((was, items)) if Some(was) == digest => (digest, items, false),
+                Some(kept) if Some(kept.digest) == digest => {
+                    let restamped = kept.stamp != stamp;
+                    (digest, stamp, kept.items, restamped)
+                }
                 _ => {
                     let items = formats::parse_file(path, &text, &module_name(path));
-                    (digest, items, true)
+                    (digest, stamp, items, true)
                 }
             })
         })
         .collect::<Result<Vec<_>, E>>()?;
-    let bytes =
-        cache.filter(|cache| !cache.is_empty() || files.iter().any(|(_, _, parsed)| *parsed));
+    let bytes = cache.filter(|cache| !cache.is_empty() || files.iter().any(|f| f.3));
     let bytes = bytes.and_then(|cache| {
-        let kept: Vec<(&Path, Digest, &FileItems)> = paths
+        let kept: Vec<cache::Entry<'_>> = paths
             .iter()
             .zip(&files)
-            .filter_map(|(path, (digest, items, _))| Some((path.as_path(), (*digest)?, items)))
+            .filter_map(|(path, (digest, stamp, items, _))| {
+                Some((path.as_path(), (*digest)?, *stamp, items))
+            })
             .collect();
         cache.encode(&kept)
     });
-    let per_file = files.into_iter().map(|(_, items, _)| items).collect();
+    let per_file = files.into_iter().map(|(_, _, items, _)| items).collect();
     Ok((gather(per_file), bytes))
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use serde::{Deserialize, Serialize};
@@ -110,7 +111,10 @@ pub fn collect(
     }
 }
 
-fn type_ref(ty: &Type) -> TypeRef {
+/// A declared Rust type: its column type when SeaORM maps the type itself (`i32`, `String`,
+/// `DateTime`), otherwise its path, resolved against the user types when lowering. Deciding
+/// here, while the parse is at hand (and cached), spares lowering a parse of every type.
+pub(crate) fn type_ref(ty: &Type) -> TypeRef {
     match rust_type_column_type(ty) {
         Some(t) => TypeRef::Column(t),
         None => TypeRef::Rust(type_text(ty)),
@@ -213,6 +217,42 @@ pub enum Unresolved {
 #[derive(Debug, Default)]
 pub struct TypeIndex {
     by_ident: HashMap<String, Vec<UserType>>,
+    /// What each Rust type text seen so far is, parsed once: thousands of entities name the
+    /// same few user types.
+    shapes: Mutex<HashMap<String, Shape>>,
+}
+
+/// What a Rust type text is, before any user type is looked up.
+#[derive(Debug, Clone)]
+enum Shape {
+    /// Not a type at all.
+    Invalid,
+    /// A type SeaORM maps itself.
+    Mapped(ColType),
+    /// `Vec<T>` of a type that is not: an array of what `T` (this text) is.
+    VecOf(String),
+    /// A path to look up among the user types.
+    Path,
+}
+
+impl Shape {
+    fn of(text: &str) -> Shape {
+        let Ok(parsed) = syn::parse_str::<Type>(text) else {
+            return Shape::Invalid;
+        };
+        if let Some(t) = rust_type_column_type(&parsed) {
+            return Shape::Mapped(t);
+        }
+        if let Type::Path(tp) = &parsed
+            && let Some(last) = tp.path.segments.last()
+            && last.ident == "Vec"
+            && let syn::PathArguments::AngleBracketed(a) = &last.arguments
+            && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
+        {
+            return Shape::VecOf(type_text(inner));
+        }
+        Shape::Path
+    }
 }
 
 impl TypeIndex {
@@ -222,7 +262,21 @@ impl TypeIndex {
         for t in types {
             by_ident.entry(t.ident.clone()).or_default().push(t);
         }
-        TypeIndex { by_ident }
+        TypeIndex {
+            by_ident,
+            shapes: Mutex::default(),
+        }
+    }
+
+    /// What `text` is, parsed the first time it is asked.
+    fn shape(&self, text: &str) -> Shape {
+        let mut shapes = self.shapes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(shape) = shapes.get(text) {
+            return shape.clone();
+        }
+        let shape = Shape::of(text);
+        shapes.insert(text.to_owned(), shape.clone());
+        shape
     }
 
     /// The column type a declared type stands for, a path in it read from the module `from`.
@@ -242,25 +296,16 @@ impl TypeIndex {
         match ty {
             TypeRef::Column(c) => Ok(c.clone()),
             TypeRef::DbTypeOf(path) => self.lookup(path, from, depth),
-            TypeRef::Rust(text) => {
-                let parsed: Type =
-                    syn::parse_str(text).map_err(|_| Unresolved::Missing(text.clone()))?;
-                if let Some(t) = rust_type_column_type(&parsed) {
-                    return Ok(t);
-                }
+            TypeRef::Rust(text) => match self.shape(text) {
+                Shape::Invalid => Err(Unresolved::Missing(text.clone())),
+                Shape::Mapped(t) => Ok(t),
                 // Vec<UserType> is an array of it.
-                if let Type::Path(tp) = &parsed
-                    && let Some(last) = tp.path.segments.last()
-                    && last.ident == "Vec"
-                    && let syn::PathArguments::AngleBracketed(a) = &last.arguments
-                    && let Some(syn::GenericArgument::Type(inner)) = a.args.first()
-                {
-                    let inner =
-                        self.resolve_depth(&TypeRef::Rust(type_text(inner)), from, depth + 1)?;
-                    return Ok(ColType::Array(Box::new(inner)));
+                Shape::VecOf(inner) => {
+                    let inner = self.resolve_depth(&TypeRef::Rust(inner), from, depth + 1)?;
+                    Ok(ColType::Array(Box::new(inner)))
                 }
-                self.lookup(text, from, depth)
-            }
+                Shape::Path => self.lookup(text, from, depth),
+            },
         }
     }
 

@@ -26,11 +26,13 @@ pub struct Builder {
     skip: Option<String>,
 }
 
-/// A table being filled in, with the `attnum` of each column so far.
+/// A table being filled in. Its columns arrive in no particular order, so each goes in the
+/// slot of its `attnum` (1 is slot 0; a dropped column's slot stays empty), and the table
+/// gets them in catalog order at the end, each moved once.
 struct Pending {
     namespace: String,
     table: Table,
-    positions: Vec<i16>,
+    columns: Vec<Option<Column>>,
 }
 
 impl Pending {
@@ -40,8 +42,19 @@ impl Pending {
     }
 
     fn name(&self, attnum: i16) -> Option<String> {
-        let i = self.positions.iter().position(|p| *p == attnum)?;
-        Some(self.table.columns[i].name.clone())
+        let slot = usize::try_from(attnum).ok()?.checked_sub(1)?;
+        Some(self.columns.get(slot)?.as_ref()?.name.clone())
+    }
+
+    /// Puts `column` in the slot of its `attnum`; a number out of range is ignored.
+    fn put(&mut self, attnum: i16, column: Column) {
+        let Some(slot) = usize::try_from(attnum).ok().and_then(|n| n.checked_sub(1)) else {
+            return;
+        };
+        if slot >= self.columns.len() {
+            self.columns.resize_with(slot + 1, || None);
+        }
+        self.columns[slot] = Some(column);
     }
 }
 
@@ -105,6 +118,7 @@ impl Builder {
         if self.skip.as_ref() == Some(&r.name) {
             return;
         }
+        let room = usize::try_from(r.attribute_count).unwrap_or(0);
         let mut table = Table::new(r.name);
         table.comment = r.comment;
         table.kind = relation_kind(
@@ -119,7 +133,7 @@ impl Builder {
             Pending {
                 namespace: r.schema,
                 table,
-                positions: Vec::new(),
+                columns: std::iter::repeat_with(|| None).take(room).collect(),
             },
         );
     }
@@ -127,11 +141,11 @@ impl Builder {
     /// A column of a relation already seen.
     pub fn column(&mut self, c: ColumnRow) {
         if let Some(p) = self.tables.get_mut(&c.table_oid) {
-            p.positions.push(c.position);
             let types = TypeResolver {
                 domains: &self.domains,
             };
-            p.table.columns.push(column(c, &types));
+            let position = c.position;
+            p.put(position, column(c, &types));
         }
     }
 
@@ -223,16 +237,10 @@ impl Builder {
             let Pending {
                 namespace,
                 mut table,
-                positions,
+                columns,
             } = p;
-            if !positions.is_sorted() {
-                let mut numbered: Vec<(i16, Column)> = positions
-                    .into_iter()
-                    .zip(std::mem::take(&mut table.columns))
-                    .collect();
-                numbered.sort_by_key(|(position, _)| *position);
-                table.columns = numbered.into_iter().map(|(_, c)| c).collect();
-            }
+            // In place: a column and its slot take the same room.
+            table.columns = columns.into_iter().flatten().collect();
             table.sort();
             if let Some(ns) = self.schema.namespaces.get_mut(&namespace) {
                 ns.tables.insert(table.name.clone(), table);
@@ -456,6 +464,7 @@ mod tests {
             schema: "public".into(),
             name: name.into(),
             relkind: "r".into(),
+            attribute_count: 2,
             is_partition: false,
             partition_key: None,
             partition_bound: None,

@@ -66,6 +66,8 @@ pub struct RelationRow {
     pub schema: String,
     pub name: String,
     pub relkind: String,
+    /// Columns, dropped ones included: room to make for them.
+    pub attribute_count: i16,
     pub is_partition: bool,
     pub partition_key: Option<String>,
     pub partition_bound: Option<String>,
@@ -206,6 +208,7 @@ from_row!(RelationRow {
     schema,
     name,
     relkind,
+    attribute_count,
     is_partition,
     partition_key,
     partition_bound,

@@ -90,7 +90,7 @@ pub fn model(path: &Path, module: &str, s: &ItemStruct, diags: &mut Vec<Diagnost
         let mut col = ColumnDef::new(
             upper,
             String::new(),
-            TypeRef::Rust(type_text(inner)),
+            crate::type_index::type_ref(inner),
             Pos::of(ident.span()),
         );
         col.nullable = optional;
