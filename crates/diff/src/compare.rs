@@ -9,6 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use sealift_ir::{
     Check, Column, DataType, Deferrable, Dialect, Enum, ForeignKey, Identity, Index, IndexKey,
     IndexPart, Namespace, QualifiedName, Schema, Table, TableKind, TypeKind, Unique,
@@ -175,59 +177,32 @@ impl Cx<'_> {
     }
 
     fn tables(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
+        // Each entity's table on its own, in parallel (on thousands of tables the comparison
+        // is most of what is left once the catalog is read), then in order.
+        let (options, desired, current, unique_keys) =
+            (self.options, self.desired, self.current, self.unique_keys);
+        let tables: Vec<(&String, &Table)> = d.tables.iter().collect();
+        let each: Vec<(Option<&str>, Vec<Change>, Vec<Note>)> = tables
+            .into_par_iter()
+            .with_min_len(256)
+            .map(|(name, want)| {
+                let mut cx = Cx {
+                    options,
+                    desired,
+                    current,
+                    changes: Vec::new(),
+                    notes: Vec::new(),
+                    unique_keys,
+                };
+                let matched = cx.desired_table(ns, name, want, c);
+                (matched, cx.changes, cx.notes)
+            })
+            .collect();
         let mut matched: BTreeSet<&str> = BTreeSet::new();
-        for (name, want) in &d.tables {
-            let mut have = c.tables.get(name);
-            if have.is_none()
-                && let Some(old) = self.options.table_rename_to(name)
-                && let Some(t) = c.tables.get(old)
-            {
-                self.changes.push(Change::Table {
-                    schema: ns.into(),
-                    table: name.clone(),
-                    op: TableOp::Rename { from: old.into() },
-                });
-                have = Some(t);
-            }
-            match have {
-                // PostgreSQL has tables without columns; SQLite and MySQL do not.
-                None if want.columns.is_empty()
-                    && backend(self.options.dialect).no_columns().is_some() =>
-                {
-                    self.note(
-                        format!("{ns}.{name}"),
-                        format!(
-                            "the entity declares no column SeaORM manages, and {} cannot create a table without columns; not created",
-                            self.options.dialect
-                        ),
-                    )
-                }
-                None => self.changes.push(Change::create_table(ns, want.clone())),
-                Some(t) if t.kind.is_view() => {
-                    matched.insert(&t.name);
-                    self.note(
-                        format!("{ns}.{name}"),
-                        "is a view in the database; sealift leaves views alone",
-                    );
-                }
-                Some(t) if matches!(t.kind, TableKind::Virtual { .. }) => {
-                    matched.insert(&t.name);
-                    self.note(
-                        format!("{ns}.{name}"),
-                        "is a virtual table in the database (its module keeps its rows); left alone",
-                    );
-                }
-                Some(t) if t.name == *name => {
-                    matched.insert(&t.name);
-                    self.table(ns, want, t);
-                }
-                Some(t) => {
-                    matched.insert(&t.name);
-                    let mut renamed = t.clone();
-                    renamed.name = name.clone();
-                    self.table(ns, want, &renamed);
-                }
-            }
+        for (name, changes, notes) in each {
+            matched.extend(name);
+            self.changes.extend(changes);
+            self.notes.extend(notes);
         }
         for (name, t) in &c.tables {
             if matched.contains(name.as_str()) {
@@ -253,6 +228,70 @@ impl Cx<'_> {
                 ),
             }
         }
+    }
+
+    /// Compares the entity's table `name` with the database's (under its old name when it is
+    /// renamed); returns the name of the database's table it matched.
+    fn desired_table<'c>(
+        &mut self,
+        ns: &str,
+        name: &String,
+        want: &Table,
+        c: &'c Namespace,
+    ) -> Option<&'c str> {
+        let mut matched = None;
+        let mut have = c.tables.get(name);
+        if have.is_none()
+            && let Some(old) = self.options.table_rename_to(name)
+            && let Some(t) = c.tables.get(old)
+        {
+            self.changes.push(Change::Table {
+                schema: ns.into(),
+                table: name.clone(),
+                op: TableOp::Rename { from: old.into() },
+            });
+            have = Some(t);
+        }
+        match have {
+            // PostgreSQL has tables without columns; SQLite and MySQL do not.
+            None if want.columns.is_empty()
+                && backend(self.options.dialect).no_columns().is_some() =>
+            {
+                self.note(
+                    format!("{ns}.{name}"),
+                    format!(
+                        "the entity declares no column SeaORM manages, and {} cannot create a table without columns; not created",
+                        self.options.dialect
+                    ),
+                )
+            }
+            None => self.changes.push(Change::create_table(ns, want.clone())),
+            Some(t) if t.kind.is_view() => {
+                matched = Some(t.name.as_str());
+                self.note(
+                    format!("{ns}.{name}"),
+                    "is a view in the database; sealift leaves views alone",
+                );
+            }
+            Some(t) if matches!(t.kind, TableKind::Virtual { .. }) => {
+                matched = Some(t.name.as_str());
+                self.note(
+                    format!("{ns}.{name}"),
+                    "is a virtual table in the database (its module keeps its rows); left alone",
+                );
+            }
+            Some(t) if t.name == *name => {
+                matched = Some(t.name.as_str());
+                self.table(ns, want, t);
+            }
+            Some(t) => {
+                matched = Some(t.name.as_str());
+                let mut renamed = t.clone();
+                renamed.name = name.clone();
+                self.table(ns, want, &renamed);
+            }
+        }
+        matched
     }
 
     fn table(&mut self, ns: &str, want: &Table, have: &Table) {
