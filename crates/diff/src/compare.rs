@@ -95,7 +95,16 @@ fn states_unique_keys(desired: &Schema) -> bool {
         })
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// A comparison of the same schemas with nothing found yet.
+    fn sibling(&self) -> Cx<'a> {
+        Cx {
+            changes: Vec::new(),
+            notes: Vec::new(),
+            ..*self
+        }
+    }
+
     fn note(&mut self, subject: String, message: impl Into<String>) {
         self.notes.push(Note {
             subject,
@@ -179,21 +188,13 @@ impl Cx<'_> {
     fn tables(&mut self, ns: &str, d: &Namespace, c: &Namespace) {
         // Each entity's table on its own, in parallel (on thousands of tables the comparison
         // is most of what is left once the catalog is read), then in order.
-        let (options, desired, current, unique_keys) =
-            (self.options, self.desired, self.current, self.unique_keys);
+        let this = &*self;
         let tables: Vec<(&String, &Table)> = d.tables.iter().collect();
         let each: Vec<(Option<&str>, Vec<Change>, Vec<Note>)> = tables
             .into_par_iter()
             .with_min_len(256)
             .map(|(name, want)| {
-                let mut cx = Cx {
-                    options,
-                    desired,
-                    current,
-                    changes: Vec::new(),
-                    notes: Vec::new(),
-                    unique_keys,
-                };
+                let mut cx = this.sibling();
                 let matched = cx.desired_table(ns, name, want, c);
                 (matched, cx.changes, cx.notes)
             })
