@@ -833,23 +833,32 @@ async fn backends_in_the_config_limit_what_autogen_writes() {
     );
 }
 
+/// A SQLite database with the table `POST` declares, as the parse cache tests start from.
+async fn post_database() -> SqliteDb {
+    sqlite_with(
+        r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#,
+    )
+    .await
+}
+
+/// `sealift diff` in the project against `db`, with `envs` set; its output, the run having
+/// succeeded.
+fn diff_with(p: &Project, db: &SqliteDb, envs: &[(&str, &str)]) -> String {
+    let mut cmd = sealift(p.path(), &["diff"]);
+    cmd.env("DATABASE_URL", db.url()).envs(envs.iter().copied());
+    let out = cmd.output().expect("run sealift");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
 /// Entity files parsed by one run are kept in `.sealift_cache` for the next, and never stand
 /// in for an edit: a file changed since (even to text of the same length) is parsed again.
 /// `SEALIFT_CACHE_DIR` moves the cache; `SEALIFT_NO_CACHE=1` keeps none.
 #[tokio::test]
 async fn the_parse_cache_never_hides_an_edit() {
-    let db = sqlite_with(
-        r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#,
-    )
-    .await;
+    let db = post_database().await;
     let p = Project::new("parse_cache", POST);
-    let diff = |envs: &[(&str, &str)]| {
-        let mut cmd = sealift(p.path(), &["diff"]);
-        cmd.env("DATABASE_URL", db.url()).envs(envs.iter().copied());
-        let out = cmd.output().expect("run sealift");
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-    };
+    let diff = |envs: &[(&str, &str)]| diff_with(&p, &db, envs);
     assert_eq!(diff(&[]), "No changes detected\n");
     let cache = p.path().join(".sealift_cache");
     let kept: Vec<String> = std::fs::read_dir(&cache)
@@ -906,18 +915,9 @@ async fn the_parse_cache_never_hides_an_edit() {
 /// the last change moves.
 #[tokio::test]
 async fn a_settled_file_is_trusted_by_its_stamp_and_an_edit_still_shows() {
-    let db = sqlite_with(
-        r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#,
-    )
-    .await;
+    let db = post_database().await;
     let p = Project::new("parse_cache_stamps", POST);
-    let diff = || {
-        let mut cmd = sealift(p.path(), &["diff"]);
-        cmd.env("DATABASE_URL", db.url());
-        let out = cmd.output().expect("run sealift");
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-    };
+    let diff = || diff_with(&p, &db, &[]);
     let cache_file = || {
         let cache = p.path().join(".sealift_cache");
         let file = std::fs::read_dir(&cache)
