@@ -453,8 +453,10 @@ fn alembic(url: &str, runs: usize) -> Result<(Duration, u64)> {
     Ok((mid(walls), peak))
 }
 
-/// Runs `program <args>` in `cwd` and returns its wall time and peak resident memory (KiB),
-/// read from `VmHWM` in `/proc/<pid>/status` (a high-water mark) every 5 ms until it exits.
+/// Runs `program <args>` in `cwd` and returns its wall time and peak resident memory (KiB).
+/// The wall time ends when the child is reaped (`wait` blocks on it, so the clock stops at its
+/// exit, not at the next look); the memory is `VmHWM` (a high-water mark) in
+/// `/proc/<pid>/status`, read every 5 ms on a thread beside it.
 fn run_measured(program: &Path, args: &[&str], cwd: &Path) -> Result<(Duration, u64)> {
     run_measured_with(program, args, cwd, &[])
 }
@@ -466,6 +468,7 @@ fn run_measured_with(
     cwd: &Path,
     envs: &[(&str, &str)],
 ) -> Result<(Duration, u64)> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     let t = Instant::now();
     let mut child = Command::new(program)
         .args(args)
@@ -480,26 +483,33 @@ fn run_measured_with(
         .spawn()
         .with_context(|| format!("cannot run {}", program.display()))?;
     let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_file)
-            && let Some(kb) = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let wall = t.elapsed();
+    let (done, peak) = (AtomicBool::new(false), AtomicU64::new(0));
+    let (status, wall) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                if let Some(kb) = high_water_kb(&status_file) {
+                    peak.fetch_max(kb, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        let status = child.wait();
+        let wall = t.elapsed();
+        done.store(true, Ordering::Relaxed);
+        (status, wall)
+    });
+    let status = status?;
     if !status.success() {
         bail!("{} {} failed ({status})", program.display(), args.join(" "));
     }
-    Ok((wall, peak))
+    Ok((wall, peak.into_inner()))
+}
+
+/// `VmHWM` of a running process, from its `/proc/<pid>/status`, in KiB.
+fn high_water_kb(status_file: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    let kb = text.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    kb.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// `sealift diff` as a first run in a folder is: no entity file parsed by an earlier run
