@@ -17,8 +17,9 @@
 //!
 //! `SEALIFT_CASE=<part of a name>` runs only the matching cases.
 //!
-//! Every case's migration file, from every dialect, is compiled into one crate (warnings
-//! denied) and run from there, so the corpus checks the code users run. Then:
+//! Every case's migration file, from every dialect, is compiled into one runner (its files
+//! shared out among a few library crates that build side by side; warnings denied) and run
+//! from there, so the corpus checks the code users run. Then:
 //!
 //! 5. the preview is what runs: each migration's up and down, run on a recording connection
 //!    (sea-orm's mock database) of every backend, execute statement for statement what
@@ -171,7 +172,7 @@ async fn run_module(p: &Prepared, runner: &Path, m: &str) -> Result<(), String> 
     Ok(())
 }
 
-/// Runs one migration of the corpus crate; the error holds what it printed.
+/// Runs one migration of the corpus runner; the error holds what it printed.
 fn migrate(runner: &Path, module: &str, direction: &str, url: &str) -> Result<String, String> {
     let out = Command::new(runner)
         .args([module, direction, url])
@@ -580,10 +581,17 @@ const NOT_PORTABLE: &[(&str, Dialect, Dialect, &str)] = &[
     ),
 ];
 
-/// One crate holding every case's generated migration and a `main` that runs one of them:
-/// `runner <module> up|down <url>`, inside a transaction on PostgreSQL as sea-orm-migration's
-/// migrator does; or `runner <module> record-up|record-down <backend>`, which runs it on a
-/// recording connection and prints each statement executed, then `ERROR ..` if it failed.
+/// How many library crates the migration files are shared out among: cargo compiles them side
+/// by side (one crate of 150 files kept one core busy for most of a minute while every other
+/// test that builds waited on cargo's lock of `target/e2e`).
+const RUNNER_PARTS: usize = 4;
+
+/// A crate whose `main` runs one case's generated migration: `runner <module> up|down <url>`,
+/// inside a transaction on PostgreSQL as sea-orm-migration's migrator does; or
+/// `runner <module> record-up|record-down <backend>`, which runs it on a recording connection
+/// and prints each statement executed, then `ERROR ..` if it failed. The migration files
+/// are modules of [`RUNNER_PARTS`] library crates beside it (`parts/<n>`), each with a
+/// `migration(name)` that finds one of its own.
 fn write_runner(dir: &Path, krate: &str, files: &[(String, String)]) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     // The dependencies `sealift init` writes, for a binary-only crate.
@@ -598,22 +606,46 @@ fn write_runner(dir: &Path, krate: &str, files: &[(String, String)]) {
         "[dependencies]\nsea-orm = { version = \"2\", default-features = false, features = [\"mock\"] }\n",
         1,
     );
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!("[package]\nname = \"{krate}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n{deps}"),
-    )
-    .unwrap();
-    let mut main = String::from(
-        "use sea_orm_migration::prelude::*;\nuse sea_orm_migration::sea_orm::{Database, DbBackend, MockDatabase, MockExecResult, TransactionTrait};\n\n",
-    );
-    let mut arms = String::new();
-    for (m, text) in files {
-        std::fs::write(dir.join("src").join(format!("{m}.rs")), text).unwrap();
-        main.push_str(&format!("mod {m};\n"));
-        arms.push_str(&format!("        \"{m}\" => Box::new({m}::Migration),\n"));
+    let package = |name: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n{deps}"
+        )
+    };
+    let mut main_deps = deps.clone();
+    let mut lookups = String::new();
+    for part in 0..RUNNER_PARTS {
+        let name = format!("{krate}_part{part}");
+        let root = dir.join("parts").join(part.to_string());
+        let src = root.join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(root.join("Cargo.toml"), package(&name, &deps)).unwrap();
+        let mut lib = String::from("use sea_orm_migration::prelude::*;\n\n");
+        let mut arms = String::new();
+        for (m, text) in files.iter().skip(part).step_by(RUNNER_PARTS) {
+            std::fs::write(src.join(format!("{m}.rs")), text).unwrap();
+            lib.push_str(&format!("mod {m};\n"));
+            arms.push_str(&format!("        \"{m}\" => Box::new({m}::Migration),\n"));
+        }
+        lib.push_str(&format!(
+            "\n/// The migration of the case module `name`, if it is one of this part's.\npub fn migration(name: &str) -> Option<Box<dyn MigrationTrait>> {{\n    Some(match name {{\n{arms}        _ => return None,\n    }})\n}}\n"
+        ));
+        std::fs::write(src.join("lib.rs"), lib).unwrap();
+        main_deps.push_str(&format!(
+            "\n[dependencies.{name}]\npath = \"parts/{part}\"\n"
+        ));
+        lookups.push_str(&format!("        .or_else(|| {name}::migration(name))\n"));
     }
+    std::fs::write(dir.join("Cargo.toml"), package(krate, &main_deps)).unwrap();
+    let mut main = String::from(
+        "use sea_orm_migration::prelude::*;\nuse sea_orm_migration::sea_orm::{Database, DbBackend, MockDatabase, MockExecResult, TransactionTrait};\n",
+    );
     main.push_str(&format!(
         r#"
+fn migration(name: &str) -> Box<dyn MigrationTrait> {{
+    None
+{lookups}        .unwrap_or_else(|| panic!("no case {{name}}"))
+}}
+
 async fn run(m: &dyn MigrationTrait, manager: &SchemaManager<'_>, up: bool) -> Result<(), DbErr> {{
     if up {{ m.up(manager).await }} else {{ m.down(manager).await }}
 }}
@@ -621,9 +653,7 @@ async fn run(m: &dyn MigrationTrait, manager: &SchemaManager<'_>, up: bool) -> R
 #[tokio::main]
 async fn main() -> Result<(), DbErr> {{
     let args: Vec<String> = std::env::args().collect();
-    let migration: Box<dyn MigrationTrait> = match args[1].as_str() {{
-{arms}        other => panic!("no case {{other}}"),
-    }};
+    let migration = migration(&args[1]);
     if let Some(direction) = args[2].strip_prefix("record-") {{
         let backend = match args[3].as_str() {{
             "postgres" => DbBackend::Postgres,
@@ -661,8 +691,8 @@ async fn main() -> Result<(), DbErr> {{
 /// The backends the corpus runs on.
 const DIALECTS: [Dialect; 3] = [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql];
 
-/// The whole corpus: every case prepared on every dialect, their migrations built in one
-/// crate, then each run on its own database (steps 3 and 4), recorded on every backend (step
+/// The whole corpus: every case prepared on every dialect, their migrations built into one
+/// runner ([`write_runner`]), then each run on its own database (steps 3 and 4), recorded on every backend (step
 /// 5) and run on each other dialect (step 6). Each dialect's databases are worked through
 /// one after another, the three dialects side by side.
 async fn corpus() {
