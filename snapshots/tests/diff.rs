@@ -692,9 +692,9 @@ async fn main() -> Result<(), DbErr> {{
 const DIALECTS: [Dialect; 3] = [Dialect::Postgres, Dialect::Sqlite, Dialect::Mysql];
 
 /// The whole corpus: every case prepared on every dialect, their migrations built into one
-/// runner ([`write_runner`]), then each run on its own database (steps 3 and 4), recorded on every backend (step
-/// 5) and run on each other dialect (step 6). Each dialect's databases are worked through
-/// one after another, the three dialects side by side.
+/// runner ([`write_runner`]), then each run on its own database (steps 3 and 4), recorded on
+/// every backend (step 5) and run on each other dialect (step 6). Each dialect's databases
+/// are worked through one after another, the three dialects side by side.
 async fn corpus() {
     let (pg, sqlite, mysql) = tokio::join!(
         prepare_all(Dialect::Postgres),
