@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Dialect;
-use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered};
+use sealift_testkit::{TempDir, TestDb, dump_unordered};
 
 const BOOK: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -171,11 +171,20 @@ async fn round(project: &Path, migration: &Path, url: &str, name: &str, what: &s
     migrate(migration, url, &["up"], what);
 }
 
-/// Builds and runs the migration crate's command line (sea-orm-migration's `cli::run_cli`).
+/// Runs the migration crate's command line (sea-orm-migration's `cli::run_cli`), built
+/// first when its sources changed.
 fn migrate(migration: &Path, url: &str, args: &[&str], what: &str) {
-    let mut cargo_args: Vec<&str> = vec!["run", "--quiet", "--"];
-    cargo_args.extend_from_slice(args);
-    cargo(migration, &cargo_args, Some(url), what);
+    let out = Command::new(common::migration_binary(migration))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .output()
+        .expect("run the migration crate");
+    assert!(
+        out.status.success(),
+        "{what}: migration {args:?} failed\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 async fn catalog(url: &str) -> String {

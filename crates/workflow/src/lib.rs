@@ -18,6 +18,7 @@
 pub mod config;
 pub mod down;
 pub mod error;
+pub mod fresh;
 pub mod history;
 pub mod migrations;
 pub mod runner;

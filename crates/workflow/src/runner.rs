@@ -15,6 +15,7 @@ use sealift_catalog::DatabaseUrl;
 use sealift_ir::Dialect;
 
 use crate::error::{Error, Result};
+use crate::fresh;
 use crate::migrations::MigrationCrate;
 
 /// The runner's source, with `__CRATE__` and `__MIGRATOR__` to fill in.
@@ -141,7 +142,8 @@ fn cargo() -> Command {
 }
 
 impl Runner {
-    /// Writes the runner crate for `krate` and builds it, cargo's progress going to stderr.
+    /// Writes the runner crate for `krate` and builds it, cargo's progress going to stderr;
+    /// cargo is not asked when the last build is current ([`fresh`]).
     pub fn build(krate: &MigrationCrate) -> Result<Runner> {
         let manifest = krate.dir.join("Cargo.toml");
         let manifest = std::fs::canonicalize(&manifest).map_err(|e| {
@@ -229,6 +231,21 @@ impl Runner {
                 .map_err(|e| Error::Run(format!("cannot copy {}: {e}", user_lock.display())))?;
         }
 
+        let binary = meta
+            .target_directory
+            .join("debug")
+            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        let stamp = dir.join("built");
+        let mut read_too = vec![
+            dir.join("Cargo.lock"),
+            meta.workspace_root.join("Cargo.toml"),
+        ];
+        read_too.extend(user_lock.exists().then_some(user_lock));
+        if fresh::is_fresh(&binary, &stamp, &read_too) {
+            return Ok(Runner { binary });
+        }
+        let started = std::time::SystemTime::now();
+        let _ = std::fs::remove_file(&stamp);
         let status = cargo()
             .arg("build")
             .arg("--manifest-path")
@@ -244,10 +261,8 @@ impl Runner {
                 krate.dir.display()
             )));
         }
-        let binary = meta
-            .target_directory
-            .join("debug")
-            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        // Without the stamp the next run asks cargo again: nothing is lost but time.
+        let _ = fresh::stamp(&stamp, started);
         Ok(Runner { binary })
     }
 

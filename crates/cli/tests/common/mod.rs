@@ -2,12 +2,16 @@
 //! sealift run in it against a test database, and readings of where the database stands.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::SystemTime;
 
 use sealift_catalog::{DatabaseUrl, ReflectOptions};
 use sealift_ir::Dialect;
-use sealift_testkit::{TempDir, TestDb, cargo, dump_unordered, e2e_env, seed_lockfile};
+use sealift_testkit::{
+    TempDir, TestDb, cargo, dump_unordered, e2e_env, seed_lockfile, workspace_dir,
+};
+use sealift_workflow::fresh;
 
 pub const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
 
@@ -136,31 +140,24 @@ impl Project {
         module
     }
 
-    /// Runs the migration crate's own command line (`cargo run -- ARGS`, sea-orm-migration's
-    /// `cli::run_cli`) against the project's database, without asserting how it ended.
+    /// Runs the migration crate's own command line (sea-orm-migration's `cli::run_cli`)
+    /// against the project's database, without asserting how it ended.
     pub fn seaorm(&self, args: &[&str]) -> Output {
-        seed_lockfile(&self.migration);
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        Command::new(cargo)
-            .arg("run")
-            .arg("--quiet")
-            .arg("--manifest-path")
-            .arg(self.migration.join("Cargo.toml"))
-            .arg("--")
+        Command::new(migration_binary(&self.migration))
             .args(args)
-            .envs(e2e_env())
             .env("DATABASE_URL", &self.url)
             .output()
-            .expect("run cargo")
+            .expect("run the migration crate")
     }
 
     /// What sea-orm-migration's own `status` says: (name, applied) in its order.
     pub fn seaorm_status(&self) -> Vec<(String, bool)> {
-        let out = cargo(
-            &self.migration,
-            &["run", "--quiet", "--", "status"],
-            Some(&self.url),
-            "status",
+        let out = self.seaorm(&["status"]);
+        assert!(
+            out.status.success(),
+            "status failed\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
         );
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
         all.lines()
@@ -261,4 +258,31 @@ pub fn apply_sql(dialect: Dialect, db: &TestDb, sql: &str) {
         text(&out.stdout),
         text(&out.stderr)
     );
+}
+
+/// The migration crate's own binary (`cli::run_cli`), built in `target/e2e` with cargo unless
+/// its last build is current: a cargo that has nothing to build still waits for the target
+/// folder's lock while another test builds, seconds each time. The same rule as the runner's
+/// ([`sealift_workflow::fresh`]), with the stamp beside the crate's folder.
+pub fn migration_binary(migration: &Path) -> PathBuf {
+    let name = migration
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let binary = workspace_dir().join("target/e2e/debug").join(&name);
+    let stamp = migration.with_extension("built");
+    if fresh::is_fresh(&binary, &stamp, &[migration.join("Cargo.lock")]) {
+        return binary;
+    }
+    let started = SystemTime::now();
+    let _ = std::fs::remove_file(&stamp);
+    cargo(
+        migration,
+        &["build", "--quiet"],
+        None,
+        "build the migration crate",
+    );
+    fresh::stamp(&stamp, started).unwrap();
+    binary
 }
