@@ -69,6 +69,19 @@ pub enum Command {
     Heads(CrateArgs),
     /// Put two branches' migrations in one line again (re-points the later one onto the earlier).
     Merge(CrateArgs),
+    /// Print a completion script for a shell.
+    #[command(after_help = r#"Examples:
+  sealift completions bash > ~/.local/share/bash-completion/completions/sealift
+  sealift completions zsh > ~/.zfunc/_sealift        (with fpath+=~/.zfunc before compinit)
+  sealift completions fish > ~/.config/fish/completions/sealift.fish"#)]
+    Completions(CompletionsArgs),
+}
+
+/// `sealift completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 /// `sealift upgrade`.
@@ -76,7 +89,7 @@ pub enum Command {
 pub struct UpgradeArgs {
     /// head (default), +N, or a migration (its name or a unique prefix such as its timestamp);
     /// with --sql, FROM:TO.
-    #[arg(default_value = "head", allow_hyphen_values = true)]
+    #[arg(default_value = "head")]
     pub target: String,
     /// How long to wait for locks.
     #[command(flatten)]
@@ -122,7 +135,7 @@ pub struct OfflineArgs {
 pub struct DowngradeArgs {
     /// -1 (default), -N, a migration (it stays applied), or base; with --sql, FROM:TO (FROM
     /// defaults to head).
-    #[arg(default_value = "-1", allow_hyphen_values = true)]
+    #[arg(default_value = "-1", allow_negative_numbers = true)]
     pub target: String,
     /// Roll back even though it drops tables or columns, or goes to base.
     #[arg(long)]

@@ -130,6 +130,16 @@ fn run(cli: Cli) -> ExitCode {
             Command::Stamp(args) => workflow::stamp(args).await,
             Command::Heads(args) => workflow::heads(args),
             Command::Merge(args) => workflow::merge(args),
+            Command::Completions(args) => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(
+                    args.shell,
+                    &mut command,
+                    "sealift",
+                    &mut std::io::stdout(),
+                );
+                Ok(ExitCode::SUCCESS)
+            }
         };
         sealift_catalog::close_kept().await;
         result

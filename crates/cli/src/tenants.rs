@@ -58,6 +58,12 @@ pub async fn run(
         {
             println!("{}: {name} done ({ms} ms)", tenants[i].label(several));
         }
+        if let Progress::Edited(name) = &p {
+            println!(
+                "{}: warning: {name} changed after it was applied; the database has the version applied then",
+                tenants[i].label(several)
+            );
+        }
         if let (Progress::Waiting(holder), true) = (&p, lines) {
             println!(
                 "{}: waiting, another run holds its migration lock: {holder}",

@@ -230,6 +230,54 @@ async fn bad_input_exits_2_and_writes_nothing() {
     assert_eq!(p.lib_rs(), lib_before);
 }
 
+/// A misspelled flag is answered with the real one, exit 2, on the commands whose target may
+/// start with a hyphen too (`downgrade -2`), and nothing runs.
+#[test]
+fn a_misspelled_flag_is_answered_with_the_closest_real_one() {
+    let dir = TempDir::new("flags");
+    for args in [
+        ["upgrade", "--lock-timout", "5s"],
+        ["downgrade", "--lock-timout", "5s"],
+    ] {
+        let out = sealift(dir.path(), &args).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}\n{stderr}");
+        assert!(
+            stderr.contains("unexpected argument '--lock-timout'")
+                && stderr.contains("a similar argument exists: '--lock-timeout'"),
+            "{args:?}\n{stderr}"
+        );
+    }
+    // A negative target still parses: the error is the missing project, not the argument.
+    let out = sealift(dir.path(), &["downgrade", "-2"]).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+}
+
+/// Completion scripts for the shells, each naming the commands and their flags.
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    let dir = TempDir::new("completions");
+    for (shell, marker) in [
+        ("bash", "_sealift()"),
+        ("zsh", "#compdef sealift"),
+        ("fish", "complete -c sealift"),
+    ] {
+        let out = sealift(dir.path(), &["completions", shell])
+            .output()
+            .unwrap();
+        let script = text(&out.stdout);
+        assert!(out.status.success(), "{shell}: {}", text(&out.stderr));
+        for word in [marker, "upgrade", "downgrade", "lock-timeout"] {
+            assert!(script.contains(word), "{shell} lacks {word}");
+        }
+    }
+    let out = sealift(dir.path(), &["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[tokio::test]
 async fn data_dependent_steps_show_row_and_null_counts() {
     let db = PgDb::create("cli_counts").await;

@@ -140,6 +140,14 @@ async fn schema_per_tenant() {
         again.contains("Upgraded 0 of 3 tenant(s)") && again.contains("3 already there"),
         "{again}"
     );
+    // An applied migration edited since: each tenant says so, with nothing to apply.
+    let file = p.root.join(format!("migration_tenants_pg/src/{m1}.rs"));
+    let source = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{source}\n// edited\n")).unwrap();
+    let edited = p.ok(&["upgrade", "--schema", "t_*"]);
+    let warning = format!("{m1} changed after it was applied");
+    assert_eq!(edited.matches(&warning).count(), 3, "{edited}");
+    std::fs::write(&file, source).unwrap();
     assert!(p.ok(&["check", "--schema", "t_*"]).contains("3 in sync"));
     // One plan for every tenant, made on the first.
     let diff = p.ok(&["diff", "--schema", "t_*"]);

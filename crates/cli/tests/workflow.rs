@@ -152,13 +152,19 @@ async fn guide(dialect: Dialect) {
     p.agrees(Some(&m[2]));
     assert!(p.ok(&["upgrade"]).starts_with("Nothing to apply"));
 
-    // Edited after it was applied: current and history say so, upgrade warns.
+    // Edited after it was applied: current and history say so, upgrade warns, with nothing
+    // to apply too.
     let first = p.migration.join(format!("src/{}.rs", m[0]));
     let text0 = std::fs::read_to_string(&first).unwrap();
     std::fs::write(&first, format!("{text0}\n// edited\n")).unwrap();
     let current = p.fails(&["current"], 1);
     assert!(current.contains(&format!("Edited: {}", m[0])), "{current}");
     assert!(p.ok(&["history"]).contains("(edited)"));
+    let upgrade = p.ok(&["upgrade"]);
+    assert!(
+        upgrade.contains(&format!("warning: {} changed after it was applied", m[0])),
+        "{upgrade}"
+    );
     std::fs::write(&first, text0).unwrap();
     p.ok(&["current"]);
 }

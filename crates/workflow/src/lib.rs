@@ -260,6 +260,7 @@ pub async fn run(
 ) -> Result<Vec<String>> {
     let before = status(krate, tenant).await?;
     if !has_work(&before, request)? {
+        warn_edited(&before, on);
         return Ok(Vec::new());
     }
     let runner = Runner::build(krate)?;
@@ -279,6 +280,13 @@ fn has_work(status: &Status, request: &Request) -> Result<bool> {
         require_one_head(status)?;
     }
     Ok(!steps_to(status, request.direction, &request.target)?.is_empty())
+}
+
+/// Tells of every applied migration whose file changed since, whether or not anything runs.
+fn warn_edited(status: &Status, on: &mut (dyn FnMut(Progress) + Send)) {
+    for e in status.entries.iter().filter(|e| e.edited) {
+        on(Progress::Edited(e.name.clone()));
+    }
 }
 
 /// How one tenant of [`run_all`] ended.
@@ -314,6 +322,7 @@ pub async fn run_all(
                 if needed {
                     work.push(i);
                 } else {
+                    warn_edited(&status, &mut |p| on(i, p));
                     ended(i);
                 }
                 Outcome {
@@ -467,9 +476,7 @@ async fn run_locked(
     if let Some(advice) = now.dirty_advice() {
         return Err(Error::Place(advice));
     }
-    for e in now.entries.iter().filter(|e| e.edited) {
-        on(Progress::Edited(e.name.clone()));
-    }
+    warn_edited(&now, on);
     let names = steps_to(&now, direction, target)?;
     if let Some(expected) = &request.expected
         && *expected != names
