@@ -348,21 +348,19 @@ fn quickstart(root: &Path) -> Result<()> {
     copy_dir(&example, &dir).with_context(|| format!("cannot copy {}", example.display()))?;
     let config = dir.join("sealift.toml");
     let config = config.to_string_lossy();
-    run(
-        root,
-        "cargo",
-        &[
-            "run",
-            "-q",
-            "-p",
-            "sealift-cli",
-            "--",
-            "autogen",
-            "AddPosts",
-            "--config",
-            &config,
-        ],
-    )?;
+    let sealift = match sealift_binary(root) {
+        Some(found) => found,
+        None => {
+            eprintln!(
+                "xtask: no sealift built from this checkout as it is now; building one (debug, once: a few \
+                 minutes on 2 cores; `cargo install --locked --path crates/cli` makes one for good)"
+            );
+            run(root, "cargo", &["build", "-p", "sealift-cli"])?;
+            root.join("target/debug").join(SEALIFT)
+        }
+    };
+    let shown = sealift.to_string_lossy();
+    run(root, &shown, &["autogen", "AddPosts", "--config", &config])?;
     let src = dir.join("migration/src");
     for entry in std::fs::read_dir(&src)? {
         let path = entry?.path();
@@ -378,6 +376,53 @@ fn quickstart(root: &Path) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+/// The sealift binary's file name.
+const SEALIFT: &str = if cfg!(windows) {
+    "sealift.exe"
+} else {
+    "sealift"
+};
+
+/// A sealift built from this checkout as it is now: the release build, else the debug one,
+/// whichever is newer than every source file of the workspace's crates; else an installed
+/// `sealift` on PATH of this checkout's version. None when there is none of these.
+fn sealift_binary(root: &Path) -> Option<PathBuf> {
+    let newest_source = newest_file(&root.join("crates"))?;
+    let built = ["release", "debug"]
+        .map(|profile| root.join("target").join(profile).join(SEALIFT))
+        .into_iter()
+        .find(|binary| modified(binary).is_some_and(|m| m >= newest_source));
+    built.or_else(|| {
+        let out = Command::new("sealift").arg("--version").output().ok()?;
+        let version = String::from_utf8_lossy(&out.stdout);
+        (out.status.success() && version.trim() == concat!("sealift ", env!("CARGO_PKG_VERSION")))
+            .then(|| PathBuf::from("sealift"))
+    })
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The latest modification time of any file under `dir` (build output left out).
+fn newest_file(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()? {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        let time = if path.is_dir() {
+            if entry.file_name() == "target" {
+                continue;
+            }
+            newest_file(&path)
+        } else {
+            modified(&path)
+        };
+        newest = newest.max(time);
+    }
+    newest
 }
 
 /// Copies a folder tree, leaving out build output.
@@ -411,4 +456,43 @@ fn run(root: &Path, program: &str, args: &[&str]) -> Result<()> {
         bail!("`{shown}` failed ({status})");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set_age(path: &Path, seconds: u64) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(seconds))
+            .unwrap();
+    }
+
+    /// The quickstart takes a sealift only when it is newer than every source, the release
+    /// build first.
+    #[test]
+    fn quickstart_uses_a_current_build_only() {
+        let root = std::env::temp_dir().join(format!("xtask_quickstart_{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let source = root.join("crates/cli/src/main.rs");
+        std::fs::create_dir_all(source.parent().unwrap()).unwrap();
+        std::fs::write(&source, "").unwrap();
+        set_age(&source, 60);
+        for profile in ["release", "debug"] {
+            std::fs::create_dir_all(root.join("target").join(profile)).unwrap();
+            std::fs::write(root.join("target").join(profile).join(SEALIFT), "").unwrap();
+        }
+        let release = root.join("target/release").join(SEALIFT);
+        let debug = root.join("target/debug").join(SEALIFT);
+        set_age(&release, 120);
+        set_age(&debug, 30);
+        assert_eq!(sealift_binary(&root), Some(debug.clone()));
+        set_age(&release, 10);
+        assert_eq!(sealift_binary(&root), Some(release.clone()));
+        // A source edited after both builds: neither is the checkout as it is.
+        set_age(&source, 0);
+        assert_ne!(sealift_binary(&root), Some(release));
+        assert_ne!(sealift_binary(&root), Some(debug));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

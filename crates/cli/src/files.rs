@@ -36,9 +36,11 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         })
         .unwrap_or_else(|| "migration".to_owned());
+    // A .gitignore already in the folder is the user's.
     let mut files: Vec<(PathBuf, String)> = sealift_codegen::new_migration_crate(&name)
         .into_iter()
         .map(|(rel, text)| (dir.join(rel), text))
+        .filter(|(path, _)| !(path.ends_with(".gitignore") && path.exists()))
         .collect();
     let config = args
         .project
@@ -70,6 +72,10 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
         written.push(path.clone());
     }
     println!("Created the migration crate `{name}` in {}", dir.display());
+    println!(
+        "The first `sealift upgrade` builds it with cargo, with sea-orm-migration and its dependencies \
+         (a few minutes, once), into its target folder, which its .gitignore leaves out of git"
+    );
     if write_config {
         println!("Wrote {}", config.display());
     }

@@ -444,9 +444,12 @@ fn init_then_create_writes_a_registered_migration() {
     let d = dir.display().to_string();
     let out = sealift(&["init", "--migration-dir", &d]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for f in ["Cargo.toml", "src/lib.rs", "src/main.rs"] {
+    for f in ["Cargo.toml", "src/lib.rs", "src/main.rs", ".gitignore"] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
+    let ignored = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
+    assert!(ignored.lines().any(|l| l == "/target"), "{ignored}");
+    assert!(text(&out.stdout).contains("first `sealift upgrade` builds it"));
     let out = sealift(&["create", "BackfillEmails", "--migration-dir", &d]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();

@@ -420,7 +420,8 @@ fn char_to_byte(line: &str, column: usize) -> usize {
 }
 
 /// The files of a new migration crate, paths relative to its folder: `Cargo.toml`,
-/// `src/lib.rs`, `src/main.rs`. `crate_name` is usually `migration`.
+/// `src/lib.rs`, `src/main.rs` and a `.gitignore` for its build output. `crate_name` is
+/// usually `migration`.
 pub fn new_migration_crate(crate_name: &str) -> Vec<(String, String)> {
     let cargo = format!(
         r#"[package]
@@ -473,6 +474,11 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"
         ("Cargo.toml".to_owned(), cargo),
         ("src/lib.rs".to_owned(), lib),
         ("src/main.rs".to_owned(), main),
+        (
+            ".gitignore".to_owned(),
+            "# What cargo builds here: this crate, and the runner `sealift upgrade` builds (target/sealift).\n/target\n"
+                .to_owned(),
+        ),
     ]
 }
 
