@@ -106,8 +106,13 @@ fn ci(root: &Path) -> Result<()> {
                 "--no-fail-fast",
             ],
         )?;
-        // nextest does not run documentation tests.
-        run(root, "cargo", &["test", "--workspace", "--locked", "--doc"])?;
+        // nextest does not run documentation tests. rustdoc reads every crate to find them
+        // (a minute here), so it runs when a doc comment holds Rust code to test.
+        if has_doc_tests(root) {
+            run(root, "cargo", &["test", "--workspace", "--locked", "--doc"])?;
+        } else {
+            eprintln!("xtask: no doc comment holds Rust code to test; `cargo test --doc` not run");
+        }
     } else {
         eprintln!(
             "xtask: cargo-nextest is not installed: the test binaries run one after another \
@@ -116,6 +121,72 @@ fn ci(root: &Path) -> Result<()> {
         run(root, "cargo", &["test", "--workspace", "--locked"])?;
     }
     Ok(())
+}
+
+/// True when a doc comment of the workspace's sources opens a code block rustdoc tests: one
+/// with no language, `rust`, or only rustdoc's own attributes (`no_run`, `should_panic`, ..).
+fn has_doc_tests(root: &Path) -> bool {
+    ["crates", "snapshots", "xtask"]
+        .iter()
+        .any(|dir| sources_have_doc_tests(&root.join(dir)))
+}
+
+fn sources_have_doc_tests(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            entry.file_name() != "target" && sources_have_doc_tests(&path)
+        } else {
+            path.extension().is_some_and(|e| e == "rs")
+                && std::fs::read_to_string(&path).is_ok_and(|text| holds_doc_test(&text))
+        }
+    })
+}
+
+/// True when a doc comment of `text` opens a code block rustdoc runs as a test (fences
+/// alternate: an opening one, then its closing one).
+fn holds_doc_test(text: &str) -> bool {
+    let mut inside = false;
+    for info in text.lines().filter_map(doc_fence) {
+        if inside {
+            inside = false;
+        } else if is_rust(info) {
+            return true;
+        } else {
+            inside = true;
+        }
+    }
+    false
+}
+
+/// The info string of a doc comment line that is a code fence.
+fn doc_fence(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    let doc = line
+        .strip_prefix("///")
+        .or_else(|| line.strip_prefix("//!"))?;
+    doc.trim_start().strip_prefix("```")
+}
+
+/// A code block's info string that rustdoc tests: no language, `rust`, or only its own
+/// attributes.
+fn is_rust(info: &str) -> bool {
+    const RUSTDOC: [&str; 7] = [
+        "rust",
+        "ignore",
+        "no_run",
+        "should_panic",
+        "compile_fail",
+        "test_harness",
+        "standalone_crate",
+    ];
+    info.split([',', ' '])
+        .map(str::trim)
+        .filter(|word| !word.is_empty())
+        .all(|word| RUSTDOC.contains(&word) || word.starts_with("edition"))
 }
 
 /// The fuzz targets, as `fuzz/Cargo.toml` names them.
@@ -466,6 +537,32 @@ mod tests {
         let file = std::fs::File::options().write(true).open(path).unwrap();
         file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(seconds))
             .unwrap();
+    }
+
+    #[test]
+    fn doc_tests_are_the_rust_code_blocks_of_doc_comments() {
+        for block in [
+            "/// ```",
+            "//! ```rust",
+            "  /// ```no_run",
+            "/// ```edition2021,should_panic",
+        ] {
+            assert!(
+                holds_doc_test(&format!("{block}\n/// x\n/// ```\n")),
+                "{block}"
+            );
+        }
+        for text in [
+            "/// ```text\n/// x\n/// ```\n",
+            "//! ```sh\n//! ```\n/// ```toml\n/// ```\n",
+            "// ```\n",
+            "let s = \"```\";\n",
+            "/// see ```\n",
+        ] {
+            assert!(!holds_doc_test(text), "{text}");
+        }
+        // This workspace today: no doc comment holds Rust code.
+        assert!(!has_doc_tests(&workspace_root()));
     }
 
     /// The quickstart takes a sealift only when it is newer than every source, the release
