@@ -34,9 +34,8 @@ pub fn is_fresh(binary: &Path, stamp: &Path, also: &[PathBuf]) -> bool {
     let Some(limit) = built.checked_sub(MARGIN) else {
         return false;
     };
-    let mut dep_info = binary.as_os_str().to_owned();
-    dep_info.push(".d");
-    let Ok(text) = std::fs::read_to_string(PathBuf::from(dep_info)) else {
+    // Cargo names it after the binary without `.exe`.
+    let Ok(text) = std::fs::read_to_string(binary.with_extension("d")) else {
         return false;
     };
     let Some(sources) = dep_info_sources(&text) else {
