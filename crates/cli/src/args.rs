@@ -69,12 +69,73 @@ pub enum Command {
     Heads(CrateArgs),
     /// Put two branches' migrations in one line again (re-points the later one onto the earlier).
     Merge(CrateArgs),
+    /// Write one executable that runs this project's migrations where there is no cargo and no
+    /// source tree (a production image): upgrade, downgrade, current, history, stamp, heads.
+    #[command(after_help = r#"Examples:
+  sealift bundle                      into the migration crate's target folder
+  sealift bundle --out dist/migrate   then, in the image: migrate upgrade && exec app
+See docs/deploy.md."#)]
+    Bundle(BundleArgs),
     /// Print a completion script for a shell.
     #[command(after_help = r#"Examples:
   sealift completions bash > ~/.local/share/bash-completion/completions/sealift
   sealift completions zsh > ~/.zfunc/_sealift        (with fpath+=~/.zfunc before compinit)
   sealift completions fish > ~/.config/fish/completions/sealift.fish"#)]
     Completions(CompletionsArgs),
+}
+
+/// `sealift bundle`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Where to write it [default: <the migration crate's target folder>/sealift/migrate].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Build the runner without optimizations: much quicker to build, for trying a bundle out.
+    #[arg(long)]
+    pub debug: bool,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+}
+
+/// The commands a bundle (`sealift bundle`) takes: sealift's workflow commands, on the
+/// migrations it carries.
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct Bundled {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BundledCommand,
+}
+
+/// A bundle's subcommands: each is the `sealift` command of the same name.
+#[derive(Debug, Subcommand)]
+pub enum BundledCommand {
+    /// Apply pending migrations: up to head (default), +N of them, or up to a migration.
+    Upgrade(UpgradeArgs),
+    /// Roll back applied migrations: -1 (default), -N, back to a migration (it stays), or base.
+    Downgrade(DowngradeArgs),
+    /// The last applied migration and what is pending; exit 0 at head, 1 behind or inconsistent.
+    Current(StatusArgs),
+    /// Every migration in order, applied or pending, with marks for missing and edited files.
+    History(HistoryArgs),
+    /// Record the database as being at TARGET (head, base, a migration) without running anything.
+    Stamp(StampArgs),
+    /// List the heads: migrations nothing was written on top of.
+    Heads(CrateArgs),
+}
+
+impl From<BundledCommand> for Command {
+    fn from(c: BundledCommand) -> Command {
+        match c {
+            BundledCommand::Upgrade(a) => Command::Upgrade(a),
+            BundledCommand::Downgrade(a) => Command::Downgrade(a),
+            BundledCommand::Current(a) => Command::Current(a),
+            BundledCommand::History(a) => Command::History(a),
+            BundledCommand::Stamp(a) => Command::Stamp(a),
+            BundledCommand::Heads(a) => Command::Heads(a),
+        }
+    }
 }
 
 /// `sealift completions`.
@@ -263,6 +324,7 @@ impl ProjectArgs {
             schemas: self.schemas.clone(),
             all_schemas: false,
             databases: None,
+            no_default_config: false,
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod args;
 mod autogen;
+mod bundle;
 mod files;
 mod inspect;
 mod plan;
@@ -44,7 +45,17 @@ fn main() -> ExitCode {
             }
         }
     }
-    let cli = match Cli::try_parse() {
+    // A bundle (`sealift bundle`) is this binary with migrations appended: it takes the
+    // workflow commands only, on what it carries.
+    let parsed = match sealift_workflow::bundle::carried() {
+        Ok(Some(krate)) => bundle::parse(krate),
+        Ok(None) => Cli::try_parse(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return argument_error(&e),
     };
@@ -130,6 +141,7 @@ fn run(cli: Cli) -> ExitCode {
             Command::Stamp(args) => workflow::stamp(args).await,
             Command::Heads(args) => workflow::heads(args),
             Command::Merge(args) => workflow::merge(args),
+            Command::Bundle(args) => bundle::run(&args),
             Command::Completions(args) => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 clap_complete::generate(

@@ -22,11 +22,9 @@ use sealift_workflow::config::{Inputs, Project};
 /// would drop data was not confirmed.
 const EXIT_NOT_AT_HEAD: u8 = 1;
 
-/// The project's migration crate, read.
+/// The project's migration crate, read (or the one a bundle carries).
 fn load(inputs: &Inputs) -> Result<(Project, MigrationCrate)> {
-    let project = Project::load(inputs)?;
-    let krate = MigrationCrate::load(&project.migration_dir)?;
-    Ok((project, krate))
+    crate::bundle::load(inputs)
 }
 
 /// `sealift upgrade [TARGET]`.

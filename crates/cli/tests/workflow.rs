@@ -362,8 +362,8 @@ async fn concurrent_upgrades(dialect: Dialect) {
     // build after them (the second, which cargo finds has nothing to do). Then the runner is
     // current and neither run asks cargo again.
     age_files(&p.migration, Duration::from_secs(30));
-    p.ok(&["upgrade", "--sql", "--dialect", "sqlite"]);
-    p.ok(&["upgrade", "--sql", "--dialect", "sqlite"]);
+    p.build_runner();
+    p.build_runner();
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_sealift"))
             .arg("upgrade")
@@ -462,7 +462,7 @@ async fn fault_mid_migration(dialect: Dialect, fault: Fault) {
         r#"        manager.drop_table(Table::drop().table("second").to_owned()).await?;"#,
     );
     // Build the runner first, so the fault strikes the migration, not cargo.
-    p.ok(&["upgrade", "--sql", "--dialect", "sqlite"]);
+    p.build_runner();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_sealift"))
         .arg("upgrade")

@@ -31,6 +31,9 @@ pub struct Inputs {
     pub all_schemas: bool,
     /// A file listing one database URL per line, each a tenant.
     pub databases: Option<PathBuf>,
+    /// Read no `./sealift.toml` unless `config` names it: a bundle's settings are its flags
+    /// and the environment, whatever lies in the folder it starts in.
+    pub no_default_config: bool,
 }
 
 impl std::fmt::Debug for Inputs {
@@ -43,6 +46,7 @@ impl std::fmt::Debug for Inputs {
             .field("schemas", &self.schemas)
             .field("all_schemas", &self.all_schemas)
             .field("databases", &self.databases)
+            .field("no_default_config", &self.no_default_config)
             .finish()
     }
 }
@@ -178,7 +182,7 @@ impl Project {
     pub fn load(args: &Inputs) -> Result<Project> {
         let (file, base) = match &args.config {
             Some(path) => (read(path)?, parent(path)),
-            None if Path::new(CONFIG_FILE).is_file() => {
+            None if !args.no_default_config && Path::new(CONFIG_FILE).is_file() => {
                 (read(Path::new(CONFIG_FILE))?, PathBuf::new())
             }
             None => (File::default(), PathBuf::new()),

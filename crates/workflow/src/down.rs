@@ -9,7 +9,7 @@ use std::path::Path;
 use syn::visit::Visit;
 
 /// What a migration's `down` does to the data.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DownEffect {
     /// What it certainly loses: `drops table post`, `runs DELETE on post`.
     pub loses: Vec<String>,

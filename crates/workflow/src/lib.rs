@@ -15,6 +15,7 @@
 //! Every command works on a [`Tenant`]: a database, or one PostgreSQL schema of it. The
 //! `*_all` functions fan out over many with bounded concurrency, one runner process for all.
 
+pub mod bundle;
 pub mod config;
 pub mod down;
 pub mod error;
@@ -34,7 +35,7 @@ use sealift_ir::Dialect;
 pub use error::{Error, Result};
 use history::Store;
 pub use migrations::MigrationCrate;
-use runner::{Event, Runner, Served, Step};
+use runner::{Event, Flavor, Runner, Served, Step};
 pub use status::{Place, Status};
 
 /// Which way a run goes.
@@ -64,7 +65,7 @@ impl MigrationCrate {
     pub fn load(dir: &std::path::Path) -> Result<MigrationCrate> {
         let (mut krate, unresolved) = MigrationCrate::read(dir)?;
         if unresolved {
-            krate.history_table = Runner::build(&krate)?.history_table()?;
+            krate.history_table = Runner::build(&krate, Flavor::ONLINE)?.history_table()?;
         }
         Ok(krate)
     }
@@ -263,7 +264,7 @@ pub async fn run(
         warn_edited(&before, on);
         return Ok(Vec::new());
     }
-    let runner = Runner::build(krate)?;
+    let runner = Runner::build(krate, Flavor::ONLINE)?;
     let served = runner.serve(&krate.history_table, request.lock_timeout)?;
     let result = run_tenant(krate, tenant, &served, request, on).await;
     served.finish();
@@ -344,7 +345,7 @@ pub async fn run_all(
     if work.is_empty() {
         return Ok(outcomes);
     }
-    let runner = Runner::build(krate)?;
+    let runner = Runner::build(krate, Flavor::ONLINE)?;
     let server = runner.serve(&krate.history_table, request.lock_timeout)?;
     let served = &server;
     let stores = &Stores::default();
@@ -605,6 +606,6 @@ pub fn offline_sql(
             ..Step::of(krate, n, up)
         })
         .collect();
-    let runner = Runner::build(krate)?;
+    let runner = Runner::build(krate, Flavor::OFFLINE)?;
     runner.sql(backend, &krate.history_table, &steps)
 }

@@ -9,8 +9,9 @@ use crate::error::{Error, Result};
 /// The history table sea-orm-migration keeps unless `migration_table_name()` names another.
 pub const DEFAULT_HISTORY_TABLE: &str = "seaql_migrations";
 
-/// A migration crate: its folder, the `Migrator` in `lib.rs`, the migrations it lists.
-#[derive(Debug, Clone)]
+/// A migration crate: its folder, the `Migrator` in `lib.rs`, the migrations it lists. What a
+/// bundle carries of it ([`crate::bundle`]) is this, written as JSON.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MigrationCrate {
     /// The crate's folder (where Cargo.toml is).
     pub dir: PathBuf,
@@ -20,10 +21,13 @@ pub struct MigrationCrate {
     pub history_table: String,
     /// The migrations in `fn migrations()` order, the order they apply in.
     pub migrations: Vec<Migration>,
+    /// The runner a bundle carries, compiled when it was made: used instead of building one.
+    #[serde(skip)]
+    pub carried: Option<crate::bundle::Carried>,
 }
 
 /// One migration module.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Migration {
     /// The module name, which is what the history table records (`m20261130_101500_add_user`).
     pub name: String,
@@ -42,7 +46,7 @@ pub struct Migration {
 }
 
 /// What a migration file's `//!` header says (sealift writes one; hand-written files may not).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Header {
     /// The migration it was written on top of (`None` when the file does not say; `base` is
     /// written as `Some("base")`).
@@ -118,6 +122,7 @@ impl MigrationCrate {
                 migrator,
                 history_table,
                 migrations,
+                carried: None,
             },
             unresolved,
         ))

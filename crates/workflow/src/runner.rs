@@ -2,6 +2,12 @@
 //! crate under the target folder (`target/sealift/runner-<hash>/`) that depends on the migration
 //! crate by path, builds it with cargo (its progress shown), and runs it to apply migrations one
 //! at a time or to print the SQL they would run. The runner's source is `runner/main.rs`.
+//!
+//! It comes in two flavors ([`Flavor`]): the one `upgrade` and `downgrade` run adds no feature
+//! to any crate the migration crate builds with, so it shares every compiled dependency (and
+//! the migration crate itself) with the user's own build in the same target folder; the one
+//! `--sql` and bundles run also renders SQL offline, on sea-orm's `mock` connection, a feature
+//! that makes cargo build sea-orm, sea-orm-migration and the migration crate once more.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -25,6 +31,30 @@ const RUNNER_MAIN: &str = include_str!("runner/main.rs");
 #[derive(Debug, Clone)]
 pub struct Runner {
     binary: PathBuf,
+    /// What must live while the runner may still be started (a bundle's runner, unpacked).
+    _keep: Option<Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+/// Which runner to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flavor {
+    /// It also renders SQL without a database (`--sql`; sea-orm's `mock` feature).
+    pub offline: bool,
+    /// An optimized build (`cargo build --release`), for a bundle.
+    pub release: bool,
+}
+
+impl Flavor {
+    /// What `upgrade` and `downgrade` run: a debug build sharing the user's dependencies.
+    pub const ONLINE: Flavor = Flavor {
+        offline: false,
+        release: false,
+    };
+    /// What `--sql` runs.
+    pub const OFFLINE: Flavor = Flavor {
+        offline: true,
+        release: false,
+    };
 }
 
 /// One migration to run.
@@ -142,9 +172,26 @@ fn cargo() -> Command {
 }
 
 impl Runner {
+    /// A runner built elsewhere (a bundle's): `keep` lives as long as the runner.
+    pub(crate) fn prebuilt(binary: PathBuf, keep: Arc<dyn std::any::Any + Send + Sync>) -> Runner {
+        Runner {
+            binary,
+            _keep: Some(keep),
+        }
+    }
+
+    /// The executable.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+
     /// Writes the runner crate for `krate` and builds it, cargo's progress going to stderr;
-    /// cargo is not asked when the last build is current ([`fresh`]).
-    pub fn build(krate: &MigrationCrate) -> Result<Runner> {
+    /// cargo is not asked when the last build is current ([`fresh`]). A bundle's crate
+    /// carries its runner, which does everything: that one is used as it is.
+    pub fn build(krate: &MigrationCrate, flavor: Flavor) -> Result<Runner> {
+        if let Some(carried) = &krate.carried {
+            return carried.runner();
+        }
         let manifest = krate.dir.join("Cargo.toml");
         let manifest = std::fs::canonicalize(&manifest).map_err(|e| {
             Error::Crate(format!(
@@ -180,11 +227,12 @@ impl Runner {
             .ok_or_else(|| Error::Crate(format!("{} is not a package", manifest.display())))?;
 
         let id = crate_id(&manifest);
-        let name = format!("sealift-runner-{id}");
+        let suffix = if flavor.offline { "-sql" } else { "" };
+        let name = format!("sealift-runner-{id}{suffix}");
         let dir = meta
             .target_directory
             .join("sealift")
-            .join(format!("runner-{id}"));
+            .join(format!("runner-{id}{suffix}"));
         std::fs::create_dir_all(dir.join("src"))
             .map_err(|e| Error::Run(format!("cannot create {}: {e}", dir.display())))?;
         let user_lock = meta.workspace_root.join("Cargo.lock");
@@ -203,11 +251,15 @@ impl Runner {
             "# Written by sealift to run the migrations of {pkg}; rewritten on every run.\n\
              [package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
              [workspace]\n\n\
+             [features]\n\
+             default = [{default}]\n\
+             offline = [\"sea-orm/mock\"]\n\n\
              [dependencies]\n\
              user_migrations = {{ package = \"{pkg}\", path = {path} }}\n\
-             sea-orm-migration = \"{som}\"\n\
-             sea-orm = {{ version = \"{so}\", default-features = false, features = [\"mock\"] }}\n\
+             sea-orm-migration = {{ version = \"{som}\", default-features = false }}\n\
+             sea-orm = {{ version = \"{so}\", default-features = false }}\n\
              tokio = {{ version = \"{tokio}\", features = [\"rt\", \"time\", \"sync\"] }}\n",
+            default = if flavor.offline { "\"offline\"" } else { "" },
             pkg = package.name,
             path = toml_string(
                 &manifest
@@ -231,23 +283,28 @@ impl Runner {
                 .map_err(|e| Error::Run(format!("cannot copy {}: {e}", user_lock.display())))?;
         }
 
+        let profile = if flavor.release { "release" } else { "debug" };
         let binary = meta
             .target_directory
-            .join("debug")
+            .join(profile)
             .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-        let stamp = dir.join("built");
+        let stamp = dir.join(format!("built-{profile}"));
         let mut read_too = vec![
             dir.join("Cargo.lock"),
             meta.workspace_root.join("Cargo.toml"),
         ];
         read_too.extend(user_lock.exists().then_some(user_lock));
         if fresh::is_fresh(&binary, &stamp, &read_too) {
-            return Ok(Runner { binary });
+            return Ok(Runner {
+                binary,
+                _keep: None,
+            });
         }
         let started = std::time::SystemTime::now();
         let _ = std::fs::remove_file(&stamp);
         let status = cargo()
             .arg("build")
+            .args(flavor.release.then_some("--release"))
             .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
@@ -263,7 +320,10 @@ impl Runner {
         }
         // Without the stamp the next run asks cargo again: nothing is lost but time.
         let _ = fresh::stamp(&stamp, started);
-        Ok(Runner { binary })
+        Ok(Runner {
+            binary,
+            _keep: None,
+        })
     }
 
     /// Starts the runner as a server of jobs ([`Served::apply`]): one process for every

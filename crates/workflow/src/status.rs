@@ -458,6 +458,7 @@ mod tests {
                     rebuilds_tables: false,
                 })
                 .collect(),
+            carried: None,
         }
     }
 

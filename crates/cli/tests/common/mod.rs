@@ -140,6 +140,24 @@ impl Project {
         module
     }
 
+    /// Builds the runner `sealift upgrade` runs, without touching the project's database: the
+    /// first migration is applied to a scratch SQLite database (the runner is the same for
+    /// every backend).
+    pub fn build_runner(&self) {
+        let scratch = TempDir::new("runner_build");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            scratch.path().join("scratch.db").display()
+        );
+        let out = self.sealift_with(&url, &["upgrade", "+1"]);
+        assert!(
+            out.status.success(),
+            "building the runner failed\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
+
     /// Runs the migration crate's own command line (sea-orm-migration's `cli::run_cli`)
     /// against the project's database, without asserting how it ended.
     pub fn seaorm(&self, args: &[&str]) -> Output {

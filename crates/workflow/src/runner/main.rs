@@ -21,8 +21,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    MockDatabase, MockExecResult, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use __CRATE__::__MIGRATOR__ as Migrator;
@@ -682,99 +681,116 @@ fn record(backend: DbBackend, table: &str, step: &Step, kept: Kept) -> Statement
     }
 }
 
-/// An offline connection: sea-orm's mock database, which records every statement. A migration
-/// that reads (`has_table`, a query) gets no rows to read and fails with the mock's "buffer is
-/// empty" error, which is how a migration that needs a live database is told.
-fn offline(backend: DbBackend) -> DatabaseConnection {
-    let results = std::iter::repeat_with(|| MockExecResult {
-        last_insert_id: 0,
-        rows_affected: 0,
-    })
-    .take(100_000);
-    MockDatabase::new(backend)
-        .append_exec_results(results)
-        .into_connection()
-}
+/// `sql`: what the steps would run, without a database. Only in the runner built with the
+/// `offline` feature (sea-orm's mock connection), the one `--sql` and bundles run.
+#[cfg(feature = "offline")]
+mod offline_sql {
+    use super::*;
+    use sea_orm_migration::sea_orm::{MockDatabase, MockExecResult};
 
-/// The statements an offline connection received, each ending in `;`.
-fn captured(db: DatabaseConnection) -> String {
-    db.into_transaction_log()
-        .iter()
-        .flat_map(|t| t.statements())
-        .map(|s| format!("{s};\n"))
-        .collect()
-}
-
-/// What SQLite's procedure checks before a rebuild commits, as SQL a script can run: the
-/// insert fails, naming the problem, when a foreign key no longer holds.
-const KEY_CHECK: &str = "CREATE TEMP TABLE IF NOT EXISTS \"_sealift_key_check\" (\"broken\" INTEGER CONSTRAINT \"a foreign key no longer holds (PRAGMA foreign_key_check lists the rows)\" CHECK (\"broken\" = 0));\n\
-INSERT INTO temp.\"_sealift_key_check\" SELECT count(*) FROM pragma_foreign_key_check;\n\
-DROP TABLE temp.\"_sealift_key_check\";\n";
-
-async fn sql(backend: DbBackend, table: &str, steps: &[Step]) -> Result<(), String> {
-    let db = offline(backend);
-    Migrator::install(&db).await.map_err(|e| format!("cannot render {table}: {e}"))?;
-    let mut out = String::new();
-    if backend == DbBackend::Sqlite {
-        out.push_str("-- Run with `sqlite3 -bail`: without it sqlite3 goes on after a failed statement.\n");
+    /// An offline connection: sea-orm's mock database, which records every statement. A migration
+    /// that reads (`has_table`, a query) gets no rows to read and fails with the mock's "buffer is
+    /// empty" error, which is how a migration that needs a live database is told.
+    fn offline(backend: DbBackend) -> DatabaseConnection {
+        let results = std::iter::repeat_with(|| MockExecResult {
+            last_insert_id: 0,
+            rows_affected: 0,
+        })
+        .take(100_000);
+        MockDatabase::new(backend)
+            .append_exec_results(results)
+            .into_connection()
     }
-    out.push_str(&captured(db));
-    let migrations = Migrator::migrations();
-    let kept = Kept { checksum: false, dirty: false };
-    for step in steps {
-        let m = find(&migrations, &step.name)?;
+
+    /// The statements an offline connection received, each ending in `;`.
+    fn captured(db: DatabaseConnection) -> String {
+        db.into_transaction_log()
+            .iter()
+            .flat_map(|t| t.statements())
+            .map(|s| format!("{s};\n"))
+            .collect()
+    }
+
+    /// What SQLite's procedure checks before a rebuild commits, as SQL a script can run: the
+    /// insert fails, naming the problem, when a foreign key no longer holds.
+    const KEY_CHECK: &str = "CREATE TEMP TABLE IF NOT EXISTS \"_sealift_key_check\" (\"broken\" INTEGER CONSTRAINT \"a foreign key no longer holds (PRAGMA foreign_key_check lists the rows)\" CHECK (\"broken\" = 0));\n\
+    INSERT INTO temp.\"_sealift_key_check\" SELECT count(*) FROM pragma_foreign_key_check;\n\
+    DROP TABLE temp.\"_sealift_key_check\";\n";
+
+    pub(super) async fn sql(backend: DbBackend, table: &str, steps: &[Step]) -> Result<(), String> {
         let db = offline(backend);
-        let txn = transactional(m, backend);
-        let keys_off = txn && backend == DbBackend::Sqlite && step.keys_off;
-        let bookkeeping = Step { name: step.name.clone(), up: step.up, checksum: String::new(), keys_off };
-        let ran = if txn {
-            // In a transaction, as online: a nested one in the migration is a savepoint.
-            let t = db.begin().await.map_err(|e| format!("{}: {e}", step.name))?;
-            let ran = run_offline(&t, m, step).await;
-            if ran.is_ok() {
-                t.execute_raw(record(backend, table, &bookkeeping, kept)).await.map_err(|e| format!("{}: {e}", step.name))?;
-                t.commit().await.map_err(|e| format!("{}: {e}", step.name))?;
-            }
-            ran
-        } else {
-            let ran = run_offline(&db, m, step).await;
-            if ran.is_ok() {
-                db.execute_raw(record(backend, table, &bookkeeping, kept)).await.map_err(|e| format!("{}: {e}", step.name))?;
-            }
-            ran
-        };
-        ran?;
-        let direction = if step.up { "up" } else { "down" };
-        out.push_str(&format!("\n-- {direction}: {}\n", step.name));
-        let mut text = captured(db);
-        if keys_off {
-            // SQLite's procedure: keys off outside the transaction, checked before it commits.
-            out.push_str("PRAGMA foreign_keys = OFF;\n");
-            if let Some(at) = text.rfind("COMMIT;\n") {
-                text.insert_str(at, KEY_CHECK);
-            }
-            text.push_str("PRAGMA foreign_keys = ON;\n");
+        Migrator::install(&db).await.map_err(|e| format!("cannot render {table}: {e}"))?;
+        let mut out = String::new();
+        if backend == DbBackend::Sqlite {
+            out.push_str("-- Run with `sqlite3 -bail`: without it sqlite3 goes on after a failed statement.\n");
         }
-        out.push_str(&text);
+        out.push_str(&captured(db));
+        let migrations = Migrator::migrations();
+        let kept = Kept { checksum: false, dirty: false };
+        for step in steps {
+            let m = find(&migrations, &step.name)?;
+            let db = offline(backend);
+            let txn = transactional(m, backend);
+            let keys_off = txn && backend == DbBackend::Sqlite && step.keys_off;
+            let bookkeeping = Step { name: step.name.clone(), up: step.up, checksum: String::new(), keys_off };
+            let ran = if txn {
+                // In a transaction, as online: a nested one in the migration is a savepoint.
+                let t = db.begin().await.map_err(|e| format!("{}: {e}", step.name))?;
+                let ran = run_offline(&t, m, step).await;
+                if ran.is_ok() {
+                    t.execute_raw(record(backend, table, &bookkeeping, kept)).await.map_err(|e| format!("{}: {e}", step.name))?;
+                    t.commit().await.map_err(|e| format!("{}: {e}", step.name))?;
+                }
+                ran
+            } else {
+                let ran = run_offline(&db, m, step).await;
+                if ran.is_ok() {
+                    db.execute_raw(record(backend, table, &bookkeeping, kept)).await.map_err(|e| format!("{}: {e}", step.name))?;
+                }
+                ran
+            };
+            ran?;
+            let direction = if step.up { "up" } else { "down" };
+            out.push_str(&format!("\n-- {direction}: {}\n", step.name));
+            let mut text = captured(db);
+            if keys_off {
+                // SQLite's procedure: keys off outside the transaction, checked before it commits.
+                out.push_str("PRAGMA foreign_keys = OFF;\n");
+                if let Some(at) = text.rfind("COMMIT;\n") {
+                    text.insert_str(at, KEY_CHECK);
+                }
+                text.push_str("PRAGMA foreign_keys = ON;\n");
+            }
+            out.push_str(&text);
+        }
+        print!("{out}");
+        Ok(())
     }
-    print!("{out}");
-    Ok(())
+
+    /// Runs one step on an offline connection; a migration that reads is named.
+    async fn run_offline<C>(conn: &C, m: &dyn MigrationTrait, step: &Step) -> Result<(), String>
+    where
+        C: ConnectionTrait,
+        for<'c> &'c C: sea_orm_migration::IntoSchemaManagerConnection<'c>,
+    {
+        let manager = SchemaManager::new(conn);
+        let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
+        result.map_err(|e| {
+            let text = e.to_string();
+            if text.contains("query_results") {
+                format!("offline\t{}\thas_table, a query or another read", step.name)
+            } else {
+                format!("{}: {text}", step.name)
+            }
+        })
+    }
 }
 
-/// Runs one step on an offline connection; a migration that reads is named.
-async fn run_offline<C>(conn: &C, m: &dyn MigrationTrait, step: &Step) -> Result<(), String>
-where
-    C: ConnectionTrait,
-    for<'c> &'c C: sea_orm_migration::IntoSchemaManagerConnection<'c>,
-{
-    let manager = SchemaManager::new(conn);
-    let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
-    result.map_err(|e| {
-        let text = e.to_string();
-        if text.contains("query_results") {
-            format!("offline\t{}\thas_table, a query or another read", step.name)
-        } else {
-            format!("{}: {text}", step.name)
-        }
-    })
+#[cfg(feature = "offline")]
+use offline_sql::sql;
+
+/// The runner `upgrade` runs renders no SQL (sealift builds the one that does for `--sql`).
+#[cfg(not(feature = "offline"))]
+async fn sql(_: DbBackend, _: &str, _: &[Step]) -> Result<(), String> {
+    Err("this runner renders no SQL: it was built without the offline feature".to_owned())
 }
