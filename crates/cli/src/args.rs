@@ -69,6 +69,13 @@ pub enum Command {
     Heads(CrateArgs),
     /// Put two branches' migrations in one line again (re-points the later one onto the earlier).
     Merge(CrateArgs),
+    /// Prove the history on a scratch database: each migration up, down (the schema must be
+    /// exactly as before) and up again; at head the schema must match the entities.
+    #[command(after_help = r#"Examples:
+  sealift verify                                  a scratch database beside DATABASE_URL's
+  sealift verify --shadow-url postgres://localhost/app_shadow
+Exit 0 when every migration restores what its up changed and head matches the entities, 1 naming the first that does not, 2 when it cannot run. The development database is never touched."#)]
+    Verify(VerifyArgs),
     /// Write one executable that runs this project's migrations where there is no cargo and no
     /// source tree (a production image): upgrade, downgrade, current, history, stamp, heads.
     #[command(after_help = r#"Examples:
@@ -82,6 +89,18 @@ See docs/deploy.md."#)]
   sealift completions zsh > ~/.zfunc/_sealift        (with fpath+=~/.zfunc before compinit)
   sealift completions fish > ~/.config/fish/completions/sealift.fish"#)]
     Completions(CompletionsArgs),
+}
+
+/// `sealift verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// An empty database to replay on instead of making one (also shadow_database_url in
+    /// sealift.toml); it is left in place, with the history in it.
+    #[arg(long, value_name = "URL")]
+    pub shadow_url: Option<String>,
+    /// Where the inputs are.
+    #[command(flatten)]
+    pub project: ProjectArgs,
 }
 
 /// `sealift bundle`.
@@ -375,6 +394,14 @@ pub struct AutogenArgs {
 /// `sealift check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// Compare the entities with the history replayed on a scratch database, not with the
+    /// database: catches an entity with no migration, or a migration edited after it was
+    /// applied.
+    #[arg(long)]
+    pub replay: bool,
+    /// With --replay: an empty database to replay on instead of making one.
+    #[arg(long, value_name = "URL", requires = "replay")]
+    pub shadow_url: Option<String>,
     /// Output format: text, or json for automation (one result per tenant).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

@@ -12,6 +12,7 @@ mod plan;
 mod progress;
 mod report;
 mod tenants;
+mod verify;
 mod workflow;
 
 use std::process::ExitCode;
@@ -142,6 +143,7 @@ fn run(cli: Cli) -> ExitCode {
             Command::Heads(args) => workflow::heads(args),
             Command::Merge(args) => workflow::merge(args),
             Command::Bundle(args) => bundle::run(&args),
+            Command::Verify(args) => verify::verify(args).await,
             Command::Completions(args) => {
                 let mut command = <Cli as clap::CommandFactory>::command();
                 clap_complete::generate(

@@ -48,6 +48,14 @@ pub async fn check(args: CheckArgs) -> Result<ExitCode> {
         args.policy.compare_server_defaults,
         args.policy.drop_unknown_tables,
     );
+    if args.replay {
+        return crate::verify::replay(
+            project,
+            args.shadow_url.as_deref(),
+            sealift_engine::verify::Replay::UpOnly,
+        )
+        .await;
+    }
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     if project.fans_out() {
         let report =

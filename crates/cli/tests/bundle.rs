@@ -206,6 +206,42 @@ async fn runs_without_cargo(dialect: Dialect) {
     assert!(all(&again).contains(&format!("{slow} ... done")));
     agrees(&p, &bundle, &url);
 
+    // Tenants, selected as `sealift` selects them: schemas by a glob (PostgreSQL), databases
+    // listed in a file (SQLite), `--jobs` at a time.
+    let tenants: Option<Vec<String>> = match dialect {
+        Dialect::Postgres => {
+            apply_sql(dialect, &db, "CREATE SCHEMA bt_one; CREATE SCHEMA bt_two;");
+            Some(vec!["--schema".into(), "bt_*".into()])
+        }
+        Dialect::Sqlite => {
+            let list = bundle.dir.path().join("tenants.txt");
+            let file =
+                |n: &str| format!("sqlite://{}?mode=rwc", bundle.dir.path().join(n).display());
+            std::fs::write(&list, format!("{}\n{}\n", file("one.db"), file("two.db"))).unwrap();
+            Some(vec!["--databases".into(), list.display().to_string()])
+        }
+        Dialect::Mysql => None,
+    };
+    if let Some(select) = tenants {
+        let select: Vec<&str> = select.iter().map(String::as_str).collect();
+        let up = bundle.run(&url, &[&["upgrade", "--jobs", "2"][..], &select].concat());
+        assert!(up.status.success(), "{}", all(&up));
+        assert!(
+            all(&up).contains("Upgraded 2 of 2 tenant(s)"),
+            "{}",
+            all(&up)
+        );
+        let args = [&["current"][..], &select].concat();
+        let (ours, theirs) = (p.sealift(&args), bundle.run(&url, &args));
+        assert_eq!(
+            (theirs.status.code(), text(&theirs.stdout)),
+            (ours.status.code(), text(&ours.stdout)),
+            "{}",
+            all(&theirs)
+        );
+        assert_eq!(ours.status.code(), Some(0), "{}", all(&ours));
+    }
+
     // Rolling back a bad deploy, and offline SQL with no database at all.
     let back = bundle.run(&url, &["downgrade", "-1", "--yes"]);
     assert!(back.status.success(), "{}", all(&back));

@@ -17,6 +17,7 @@ mod observer;
 pub mod parse_cache;
 pub mod plan;
 pub mod tenants;
+pub mod verify;
 
 pub use check::{CheckReport, Checked, check, check_one};
 pub use guard::{not_at_head, require_head};

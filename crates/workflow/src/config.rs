@@ -77,6 +77,8 @@ const MIGRATION_PLACE: &str = "migration";
 struct File {
     /// Read when neither `--database-url` nor `DATABASE_URL` is set.
     database_url: Option<String>,
+    /// An empty database `verify` and `check --replay` may use instead of making one.
+    shadow_database_url: Option<String>,
     /// Entity folders.
     #[serde(default)]
     entities: Vec<PathBuf>,
@@ -128,6 +130,9 @@ const MAX_LOCK_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// Every input of a command, resolved. Its `Debug` hides the database URL's password.
 pub struct Project {
     database_url: Option<String>,
+    /// `shadow_database_url` in the config: where `verify` replays instead of a database of
+    /// its own making.
+    pub shadow_database_url: Option<String>,
     /// The entity folders, or none found.
     pub entities: Vec<PathBuf>,
     /// The migration crate's folder.
@@ -160,6 +165,10 @@ impl std::fmt::Debug for Project {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Project")
             .field("database_url", &self.database_url.as_deref().map(redact))
+            .field(
+                "shadow_database_url",
+                &self.shadow_database_url.as_deref().map(redact),
+            )
             .field("entities", &self.entities)
             .field("migration_dir", &self.migration_dir)
             .field("schemas", &self.schemas)
@@ -255,6 +264,9 @@ impl Project {
         Ok(Project {
             backends,
             database_url,
+            shadow_database_url: file
+                .shadow_database_url
+                .map(|u| sqlite_relative_to(&u, &base)),
             entities,
             migration_dir,
             schemas,
@@ -707,6 +719,7 @@ mod tests {
         assert!(project.is_err());
         let project = Project {
             database_url: args.database_url.clone(),
+            shadow_database_url: Some("postgres://s:hunter2@db/shadow".to_owned()),
             entities: Vec::new(),
             migration_dir: PathBuf::new(),
             schemas: Vec::new(),

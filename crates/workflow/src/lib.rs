@@ -23,6 +23,7 @@ pub mod fresh;
 pub mod history;
 pub mod migrations;
 pub mod runner;
+pub mod scratch;
 pub mod status;
 pub mod time;
 

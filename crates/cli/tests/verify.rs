@@ -1,0 +1,200 @@
+//! `sealift verify` and `sealift check --replay` on PostgreSQL, SQLite and MariaDB: the history
+//! replayed on a scratch database; a down that forgets an index named (exit 1); an entity with
+//! no migration found by `check --replay`; the development database untouched; Ctrl-C during
+//! a replay leaves no scratch database behind.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Project, catalog, label, text};
+use sealift_ir::Dialect;
+use sealift_testkit::{TestDb, e2e_env};
+
+const POST: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub title: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_verify() {
+    verify(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_verify() {
+    verify(Dialect::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_verify() {
+    verify(Dialect::Mysql).await;
+}
+
+async fn verify(dialect: Dialect) {
+    let db = TestDb::create("verify", dialect).await;
+    let p = Project::new(&format!("verify_{}", label(dialect)), &db.url());
+    let dev_before = catalog(&db.url()).await;
+    p.ok(&["autogen", "CreateAuthor"]);
+
+    // A history that holds: exit 0, and the development database untouched.
+    let out = p.ok(&["verify"]);
+    assert!(out.starts_with("Verified: each of 1 migration"), "{out}");
+    let out = p.ok(&["check", "--replay"]);
+    assert!(out.starts_with("In sync"), "{out}");
+
+    // A down that forgets the index its up made: exit 1, naming the migration and the index.
+    let forgetful = p.hand_written(
+        "AddNameIndex",
+        r#"        manager.create_index(Index::create().name("idx_author_name").table("author").col("name").to_owned()).await?;"#,
+        "",
+    );
+    let out = p.fails(&["verify"], 1);
+    assert!(
+        out.contains(&format!("{forgetful} does not restore the schema"))
+            && out.contains("idx_author_name"),
+        "{out}"
+    );
+
+    // An entity with no migration: `check --replay` exits 1 with the plan.
+    std::fs::remove_file(p.migration.join(format!("src/{forgetful}.rs"))).unwrap();
+    let lib = std::fs::read_to_string(p.migration.join("src/lib.rs")).unwrap();
+    let lib: String = lib
+        .lines()
+        .filter(|l| !l.contains(&forgetful))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(p.migration.join("src/lib.rs"), lib).unwrap();
+    p.entity("post.rs", POST);
+    let out = p.fails(&["check", "--replay"], 1);
+    assert!(out.contains("Drift") && out.contains("post"), "{out}");
+
+    // Nothing of it reached the development database.
+    assert_eq!(catalog(&db.url()).await, dev_before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_ctrl_c_during_verify_drops_the_scratch_database() {
+    ctrl_c(Dialect::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_ctrl_c_during_verify_drops_the_scratch_database() {
+    ctrl_c(Dialect::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mysql_ctrl_c_during_verify_drops_the_scratch_database() {
+    ctrl_c(Dialect::Mysql).await;
+}
+
+async fn ctrl_c(dialect: Dialect) {
+    let db = TestDb::create("verify_int", dialect).await;
+    let p = Project::new(&format!("verify_int_{}", label(dialect)), &db.url());
+    let slow = p.hand_written(
+        "Slow",
+        r#"        manager.create_table(Table::create().table("slow").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;
+        std::thread::sleep(std::time::Duration::from_secs(20));"#,
+        r#"        manager.drop_table(Table::drop().table("slow").to_owned()).await?;"#,
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sealift"))
+        .arg("verify")
+        .current_dir(&p.root)
+        .env("DATABASE_URL", db.url())
+        .envs(e2e_env())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    while !text(&seen).contains(&format!("{slow} (up")) {
+        let mut chunk = [0u8; 256];
+        let n = std::io::Read::read(&mut stderr, &mut chunk).unwrap();
+        assert!(
+            n > 0,
+            "verify ended before {slow} started:\n{}",
+            text(&seen)
+        );
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    // Inside the migration's pause.
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    std::io::Read::read_to_end(&mut stderr, &mut seen).unwrap();
+    let said = text(&seen);
+    assert_eq!(out.status.code(), Some(130), "{said}");
+    assert!(started.elapsed() < Duration::from_secs(15), "{said}");
+    assert!(said.contains("Interrupted"), "{said}");
+
+    // The scratch database it named is gone.
+    let scratch = said
+        .split("on the scratch database ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("verify names its scratch database")
+        .to_owned();
+    match dialect {
+        Dialect::Sqlite => {
+            let path = scratch
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap()
+                .to_owned();
+            let folder = std::path::Path::new(&path).parent().unwrap();
+            assert!(!folder.exists(), "{} is still there", folder.display());
+        }
+        _ => {
+            let name = scratch.rsplit('/').next().unwrap();
+            let query = match dialect {
+                Dialect::Postgres => {
+                    format!("SELECT count(*) FROM pg_database WHERE datname = '{name}'")
+                }
+                _ => format!(
+                    "SELECT count(*) FROM information_schema.schemata WHERE schema_name = '{name}'"
+                ),
+            };
+            let out = match dialect {
+                Dialect::Postgres => Command::new("psql")
+                    .args([
+                        "-h",
+                        "127.0.0.1",
+                        "-U",
+                        "postgres",
+                        "-tAc",
+                        &query,
+                        "postgres",
+                    ])
+                    .output(),
+                _ => Command::new("mariadb")
+                    .args(["-h", "127.0.0.1", "-u", "root", "-N", "-e", &query])
+                    .output(),
+            }
+            .unwrap();
+            assert_eq!(
+                text(&out.stdout).trim(),
+                "0",
+                "{name} is still there\n{said}"
+            );
+        }
+    }
+}

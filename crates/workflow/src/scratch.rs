@@ -1,0 +1,165 @@
+//! Scratch databases: made for one command (`verify`, `check --replay`) on the development
+//! database's server, and dropped when it ends, on every path ([`Scratch::remove`]; the
+//! caller also calls it on Ctrl-C). PostgreSQL and MySQL: `CREATE DATABASE` with a name of
+//! the development database's plus the process id; SQLite: a file in a temporary folder. Or a
+//! database the user names (`--shadow-url`), which is emptied of nothing and never dropped:
+//! it must be empty, and it is the user's.
+//!
+//! The development database is only connected to, to reach its server: nothing is read from
+//! it or written to it.
+
+use std::str::FromStr;
+
+use sealift_catalog::DatabaseUrl;
+use sealift_ir::Dialect;
+use sqlx::Connection;
+
+use crate::error::{Error, Result};
+
+/// A scratch database.
+pub struct Scratch {
+    /// Where it is.
+    pub url: DatabaseUrl,
+    kind: Kind,
+}
+
+enum Kind {
+    /// Made with `CREATE DATABASE name` through `admin`, a connection URL to the same server.
+    Server { admin: DatabaseUrl, name: String },
+    /// A SQLite file in a folder removed with it.
+    File(tempfile::TempDir),
+    /// The user's `--shadow-url`: left as it is.
+    Given,
+}
+
+/// The longest database name the servers take (PostgreSQL 63 bytes, MySQL 64 characters).
+const NAME_LIMIT: usize = 63;
+
+impl Scratch {
+    /// A scratch database beside `dev`, or `shadow` when the user names one.
+    pub async fn create(dev: &DatabaseUrl, shadow: Option<DatabaseUrl>) -> Result<Scratch> {
+        if let Some(url) = shadow {
+            if url.dialect() != dev.dialect() {
+                return Err(Error::Config(format!(
+                    "the shadow database {url} is not on the same backend as {dev}; name one of the same kind"
+                )));
+            }
+            return Ok(Scratch {
+                url,
+                kind: Kind::Given,
+            });
+        }
+        match dev.dialect() {
+            Dialect::Sqlite => {
+                let dir = tempfile::Builder::new()
+                    .prefix("sealift-scratch-")
+                    .tempdir()
+                    .map_err(|e| Error::Run(format!("cannot make a temporary folder: {e}")))?;
+                let path = dir.path().join("scratch.db");
+                // An empty file is an empty SQLite database.
+                std::fs::File::create(&path)
+                    .map_err(|e| Error::Run(format!("cannot make {}: {e}", path.display())))?;
+                let url = DatabaseUrl::parse(&format!("sqlite://{}?mode=rwc", path.display()))?;
+                Ok(Scratch {
+                    url,
+                    kind: Kind::File(dir),
+                })
+            }
+            dialect => {
+                let mut parsed = url::Url::parse(dev.expose()).map_err(|e| {
+                    Error::Config(format!("cannot read the database URL {dev}: {e}"))
+                })?;
+                let dev_name = parsed.path().trim_start_matches('/').to_owned();
+                let base = if dev_name.is_empty() {
+                    "sealift"
+                } else {
+                    &dev_name
+                };
+                let suffix = format!("_scratch_{}", std::process::id());
+                let keep = NAME_LIMIT.saturating_sub(suffix.len());
+                let base: String = base.chars().take(keep).collect();
+                let name = format!("{base}{suffix}");
+                let quoted = quote(dialect, &name);
+                execute(dev, &format!("CREATE DATABASE {quoted}")).await.map_err(|e| {
+                    Error::Run(format!(
+                        "cannot make a scratch database on the server of {dev}: {e}; grant the role CREATEDB (PostgreSQL) or CREATE (MySQL), or pass --shadow-url with an empty database"
+                    ))
+                })?;
+                parsed.set_path(&format!("/{name}"));
+                let url = DatabaseUrl::parse(parsed.as_str())?;
+                Ok(Scratch {
+                    url,
+                    kind: Kind::Server {
+                        admin: dev.clone(),
+                        name,
+                    },
+                })
+            }
+        }
+    }
+
+    /// Drops the scratch database (a given one is left alone).
+    pub async fn remove(self) -> Result<()> {
+        match self.kind {
+            Kind::Server { admin, name } => {
+                let dialect = admin.dialect();
+                let force = if dialect == Dialect::Postgres {
+                    " WITH (FORCE)"
+                } else {
+                    ""
+                };
+                let sql = format!("DROP DATABASE IF EXISTS {}{force}", quote(dialect, &name));
+                execute(&admin, &sql).await.map_err(|e| {
+                    Error::Run(format!(
+                        "cannot drop the scratch database {name} ({e}); drop it by hand"
+                    ))
+                })
+            }
+            Kind::File(dir) => dir
+                .close()
+                .map_err(|e| Error::Run(format!("cannot remove the scratch database: {e}"))),
+            Kind::Given => Ok(()),
+        }
+    }
+}
+
+fn quote(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
+        _ => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// Runs one statement on a connection of its own to `url`.
+async fn execute(url: &DatabaseUrl, sql: &str) -> std::result::Result<(), String> {
+    let scrub = |e: sqlx::Error| url.scrub(&e.to_string());
+    match url.dialect() {
+        Dialect::Postgres => {
+            let mut conn = sealift_catalog::connect_postgres(url)
+                .await
+                .map_err(|e| url.scrub(&e.to_string()))?;
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .map(|_| ())
+                .map_err(scrub);
+            let _ = conn.close().await;
+            done
+        }
+        Dialect::Mysql => {
+            let opts =
+                sqlx::mysql::MySqlConnectOptions::from_str(&url.driver_url()).map_err(scrub)?;
+            let mut conn = sqlx::mysql::MySqlConnection::connect_with(&opts)
+                .await
+                .map_err(scrub)?;
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut conn)
+                .await
+                .map(|_| ())
+                .map_err(scrub);
+            let _ = conn.close().await;
+            done
+        }
+        Dialect::Sqlite => Ok(()),
+    }
+}
