@@ -314,6 +314,7 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
             for h in &e.header.hazards {
                 let _ = writeln!(out, "    ! {h}");
             }
+            let _ = writeln!(out, "    rolling back: {}", e.header.down.label());
         }
     }
     if status.entries.is_empty() && status.missing.is_empty() {

@@ -109,6 +109,13 @@ async fn guide(dialect: Dialect) {
         verbose.contains("    - create table ") && verbose.contains(".author (2 columns)"),
         "{verbose}"
     );
+    // Each migration is labelled by what its down does to the data.
+    assert!(
+        verbose
+            .lines()
+            .any(|l| l.starts_with("    rolling back: lossy: ") && l.contains("drops table")),
+        "{verbose}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&p.ok(&["history", "--format", "json"])).unwrap();
     assert_eq!(json["entries"].as_array().unwrap().len(), 3);

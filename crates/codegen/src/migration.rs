@@ -205,6 +205,22 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on
             let _ = writeln!(out, "//!   - {}", comment_text(&part));
         }
     }
+    let loses: Vec<_> = plan
+        .down
+        .iter()
+        .flat_map(|s| &s.hazards)
+        .filter(|h| h.kind == HazardKind::Destructive)
+        .collect();
+    if loses.is_empty() {
+        out.push_str(
+            "//!\n//! Rolling back: reversible (its down drops nothing that holds data)\n",
+        );
+    } else {
+        out.push_str("//!\n//! Rolling back is lossy:\n");
+        for h in loses {
+            let _ = writeln!(out, "//! - {}", comment_text(&h.message));
+        }
+    }
     if !plan.transactional_ddl() {
         let _ = write!(
             out,

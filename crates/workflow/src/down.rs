@@ -23,6 +23,18 @@ impl DownEffect {
         !self.loses.is_empty() || !self.unclear.is_empty()
     }
 
+    /// The migration's label: `reversible`, `lossy: drops table post`, or `unclear: calls
+    /// seed::undo (another file)` when its down could not be read with certainty.
+    pub fn label(&self) -> String {
+        if !self.loses.is_empty() {
+            format!("lossy: {}", self.summary())
+        } else if !self.unclear.is_empty() {
+            format!("unclear: {}", self.summary())
+        } else {
+            "reversible".to_owned()
+        }
+    }
+
     /// One line for a listing: `drops table post; calls seed::undo (another file)`.
     pub fn summary(&self) -> String {
         self.loses
