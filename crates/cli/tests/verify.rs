@@ -54,6 +54,11 @@ async fn verify(dialect: Dialect) {
     assert!(out.starts_with("Verified: each of 1 migration"), "{out}");
     let out = p.ok(&["check", "--replay"]);
     assert!(out.starts_with("In sync"), "{out}");
+    if dialect == Dialect::Postgres {
+        // Migrations run in a schema (`--schema`) are replayed in that schema.
+        let out = p.ok(&["verify", "--schema", "app"]);
+        assert!(out.starts_with("Verified"), "{out}");
+    }
 
     // A down that forgets the index its up made: exit 1, naming the migration and the index.
     let forgetful = p.hand_written(

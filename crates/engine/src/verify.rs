@@ -80,7 +80,14 @@ async fn judge(
     observer: &dyn Observer,
     on: &mut (dyn FnMut(&str, usize, usize) + Send),
 ) -> Result<Verdict> {
-    let tenant = Tenant::database(url.clone());
+    // Where `--schema NAME` runs migrations, they run in the scratch database too.
+    let tenant = Tenant {
+        url: url.clone(),
+        schema: project.migration_schema.clone(),
+    };
+    if let Some(schema) = &tenant.schema {
+        sealift_workflow::scratch::create_schema(url, schema).await?;
+    }
     let total = krate.migrations.len();
     let mut quiet = |_: Progress| {};
     let request = |direction, target| Request {

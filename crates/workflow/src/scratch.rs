@@ -123,6 +123,21 @@ impl Scratch {
     }
 }
 
+/// Makes the PostgreSQL schema `name` in the scratch database at `url` (where `--schema NAME`
+/// runs migrations); other backends have no schemas inside a database.
+pub async fn create_schema(url: &DatabaseUrl, name: &str) -> Result<()> {
+    if url.dialect() != Dialect::Postgres {
+        return Ok(());
+    }
+    let sql = format!(
+        "CREATE SCHEMA IF NOT EXISTS {}",
+        quote(Dialect::Postgres, name)
+    );
+    execute(url, &sql)
+        .await
+        .map_err(|e| Error::Run(format!("cannot make schema {name} in {url}: {e}")))
+}
+
 fn quote(dialect: Dialect, name: &str) -> String {
     match dialect {
         Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
