@@ -5,29 +5,13 @@
 
 mod common;
 
-use common::AUTHOR;
+use common::{AUTHOR, POST};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sealift_testkit::{PgDb, TempDir, e2e_env, seed_lockfile};
 use sqlx::{Connection, PgConnection};
-
-const POST: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub title: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 /// A project folder: `author` as the entity, a migration crate from `sealift init`.
 struct Project {

@@ -8,25 +8,9 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Project, catalog, label, text};
+use common::{POST, Project, catalog, label, text};
 use sealift_ir::Dialect;
 use sealift_testkit::{TestDb, e2e_env};
-
-const POST: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub title: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_verify() {

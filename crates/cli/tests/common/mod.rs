@@ -29,6 +29,23 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 "#;
 
+/// A second entity, `post`, for an entity added after the first migration.
+pub const POST: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub title: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
 /// A project folder: entities, `sealift.toml`, a migration crate.
 pub struct Project {
     _dir: TempDir,
