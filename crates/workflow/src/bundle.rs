@@ -243,6 +243,9 @@ impl Carried {
             std::process::id(),
             read_only.as_raw_fd()
         ));
+        // Without /proc (a container that does not mount it) the file cannot be started
+        // by that name: the temp folder is tried instead.
+        std::fs::metadata(&path)?;
         Ok(Runner::prebuilt(path, Arc::new(read_only)))
     }
 
