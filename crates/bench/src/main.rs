@@ -340,35 +340,46 @@ async fn bench(args: Args) -> Result<()> {
         creates = plan.up.len();
         Ok(t.elapsed())
     })?;
+    // Without the proof (as before it existed), then with it: its up and its down run on a
+    // scratch database first.
     let mut autogen_times = Vec::new();
+    let mut proven_times = Vec::new();
     let mut autogen_kb = 0;
-    for _ in 0..args.runs {
-        // A migration crate of its own each run: the file is written and registered.
-        let project = TempDir::new("bench_autogen");
-        for (rel, text) in sealift_codegen::new_migration_crate("migration") {
-            let path = project.path().join("migration").join(rel);
-            std::fs::create_dir_all(path.parent().unwrap_or(project.path()))?;
-            std::fs::write(path, text)?;
-        }
-        let migration = project.path().join("migration");
-        let (wall, kb) = run_measured(
-            &args.sealift,
-            &[
+    for proven in [false, true] {
+        for _ in 0..args.runs {
+            // A migration crate of its own each run: the file is written and registered.
+            let project = TempDir::new("bench_autogen");
+            for (rel, text) in sealift_codegen::new_migration_crate("migration") {
+                let path = project.path().join("migration").join(rel);
+                std::fs::create_dir_all(path.parent().unwrap_or(project.path()))?;
+                std::fs::write(path, text)?;
+            }
+            let migration = project.path().join("migration");
+            let migration = migration.display().to_string();
+            let mut argv = vec![
                 "autogen",
                 "Initial",
                 "--database-url",
                 &empty_url,
                 "--migration-dir",
-                &migration.display().to_string(),
+                &migration,
                 "--entities",
                 &dir_arg,
-            ],
-            project.path(),
-        )?;
-        autogen_times.push(wall);
-        autogen_kb = autogen_kb.max(kb);
+            ];
+            if !proven {
+                argv.push("--no-verify");
+            }
+            let (wall, kb) = run_measured(&args.sealift, &argv, project.path())?;
+            if proven {
+                proven_times.push(wall);
+            } else {
+                autogen_times.push(wall);
+                autogen_kb = autogen_kb.max(kb);
+            }
+        }
     }
     let autogen = mid(autogen_times);
+    let proven = mid(proven_times);
 
     println!(
         "sealift bench: {dialect}, {n} tables, {columns} columns, {drift_count} drifted -> {plan_len} changes; median of {} runs",
@@ -407,7 +418,8 @@ async fn bench(args: Args) -> Result<()> {
     }
     println!("  every table new, against an empty database ({creates} changes):");
     row("  plan (order the creates)", plan_new);
-    row("  sealift autogen, end to end", autogen);
+    row("  sealift autogen --no-verify, end to end", autogen);
+    row("  sealift autogen (proven on a scratch database)", proven);
     println!(
         "  {:<34} {:>9.1} MB",
         "  peak memory, autogen",

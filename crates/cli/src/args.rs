@@ -389,6 +389,10 @@ pub struct AutogenArgs {
     /// Write the migration even though it drops tables, columns or enum values.
     #[arg(long)]
     pub allow_destructive: bool,
+    /// Write it without first running its up and down on a scratch copy of the tables it
+    /// touches.
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 /// `sealift check`.

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use sealift_diff::{HazardKind, Plan};
 use sealift_engine::autogen::Verdict;
+use sealift_engine::prove::Proof;
 
 use crate::args::AutogenArgs;
 use crate::files;
@@ -44,7 +45,8 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     sealift_engine::require_head(&project, &url, "autogen").await?;
     let parent = sealift_codegen::registered(&lib)?.pop();
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
-    let planned = sealift_engine::plan(&project, renames, &Console).await?;
+    let (planned, current) =
+        sealift_engine::plan::plan_keeping_current(&project, renames, &Console).await?;
     let plan = &planned.plan;
     let style = Style::stdout();
     let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {
@@ -69,6 +71,27 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_REFUSED));
         }
     };
+    // Proven on a scratch copy of what it touches: a statement the server rejects is a refusal.
+    let proof = if args.no_verify {
+        None
+    } else {
+        Some(sealift_engine::prove::prove(plan, &current, &url, &Console).await)
+    };
+    drop(current);
+    match &proof {
+        Some(Proof::Rejected {
+            down,
+            statement,
+            error,
+        }) => {
+            print(&rejected(plan, *down, statement, error, style))?;
+            return Ok(ExitCode::from(EXIT_REFUSED));
+        }
+        Some(Proof::NotProven(why)) => {
+            eprintln!("note: the plan was not proven on a scratch database: {why}");
+        }
+        _ => {}
+    }
     let command = format!("sealift autogen {}", args.name);
     let text = sealift_codegen::migration_file(
         plan,
@@ -98,6 +121,19 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         ))
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The statement the server rejected on the scratch copy, and what to do.
+fn rejected(plan: &Plan, down: bool, statement: &str, error: &str, style: Style) -> String {
+    format!(
+        "{}\n  {statement}\nfailed with: {error}\nIt was run on a scratch copy of the tables the migration touches; the development database is untouched. Change the entities so that {} accepts the change (or write the migration by hand with `sealift create`); --no-verify writes it anyway.\n",
+        style.danger(&format!(
+            "Nothing written: {} rejects this migration's {}:",
+            plan.dialect.product(),
+            if down { "down" } else { "up" }
+        )),
+        plan.dialect.product()
+    )
 }
 
 /// What would be lost and how to keep it.

@@ -187,3 +187,43 @@ async fn ctrl_c(dialect: Dialect) {
         }
     }
 }
+
+/// A plan PostgreSQL rejects (a column of a type the server does not have): autogen runs it on
+/// a scratch copy first, refuses naming the statement and the server's error, writes nothing
+/// and leaves no scratch database; `--no-verify` writes it.
+#[tokio::test(flavor = "multi_thread")]
+async fn autogen_refuses_a_plan_postgres_rejects() {
+    let db = TestDb::create("prove", Dialect::Postgres).await;
+    let p = Project::new("prove_pg", &db.url());
+    p.ok(&["autogen", "CreateAuthor"]);
+    p.ok(&["upgrade"]);
+    p.entity(
+        "author.rs",
+        &common::AUTHOR.replace(
+            "pub name: String,",
+            "pub name: String,\n    #[sea_orm(column_type = \"Custom(\\\"no_such_type\\\".to_owned())\", nullable)]\n    pub mood: Option<String>,",
+        ),
+    );
+    let before = p.migrations();
+    let out = p.fails(&["autogen", "AddMood"], 1);
+    assert!(
+        out.contains("PostgreSQL rejects this migration's up")
+            && out.contains("ADD COLUMN \"mood\" \"no_such_type\"")
+            && out.contains("type \"no_such_type\" does not exist"),
+        "{out}"
+    );
+    assert_eq!(p.migrations(), before, "a file was written\n{out}");
+    let TestDb::Pg(pg) = &db else { unreachable!() };
+    let left = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-tAc"])
+        .arg(format!(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE '{}_scratch_%'",
+            pg.name()
+        ))
+        .arg("postgres")
+        .output()
+        .unwrap();
+    assert_eq!(text(&left.stdout).trim(), "0");
+    p.ok(&["autogen", "AddMood", "--no-verify"]);
+    assert_eq!(p.migrations().len(), before.len() + 1);
+}

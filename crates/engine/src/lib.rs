@@ -16,6 +16,7 @@ pub mod inspect;
 mod observer;
 pub mod parse_cache;
 pub mod plan;
+pub mod prove;
 pub mod tenants;
 pub mod verify;
 

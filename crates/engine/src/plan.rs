@@ -25,6 +25,26 @@ pub async fn plan(
     renames: Vec<Rename>,
     observer: &dyn Observer,
 ) -> Result<Planned> {
+    Ok(plan_from(project, renames, observer, false).await?.0)
+}
+
+/// [`plan`], and the database's schema it was planned against (what `autogen` proves the
+/// plan on a copy of).
+pub async fn plan_keeping_current(
+    project: &Project,
+    renames: Vec<Rename>,
+    observer: &dyn Observer,
+) -> Result<(Planned, Schema)> {
+    let (planned, current) = plan_from(project, renames, observer, true).await?;
+    Ok((planned, current.context("the schema was kept")?))
+}
+
+async fn plan_from(
+    project: &Project,
+    renames: Vec<Rename>,
+    observer: &dyn Observer,
+    keep_current: bool,
+) -> Result<(Planned, Option<Schema>)> {
     let url = project.database_url()?;
     let dirs = project.entity_dirs()?;
     let dialect = url.dialect();
@@ -76,8 +96,14 @@ pub async fn plan(
     // The inputs are not needed again: freeing tens of thousands of small allocations one by
     // one would cost more than the diff, so it happens beside what comes next (writing a
     // migration of every table holds the plan and the file; the inputs need not stay too).
-    free_aside((desired, current));
-    Ok(Planned { plan, url })
+    let kept = if keep_current {
+        free_aside(desired);
+        Some(current)
+    } else {
+        free_aside((desired, current));
+        None
+    };
+    Ok((Planned { plan, url }, kept))
 }
 
 /// Drops `value` on a thread of its own: the memory comes back while the run goes on, and

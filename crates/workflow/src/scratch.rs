@@ -138,6 +138,66 @@ pub async fn create_schema(url: &DatabaseUrl, name: &str) -> Result<()> {
         .map_err(|e| Error::Run(format!("cannot make schema {name} in {url}: {e}")))
 }
 
+/// Runs `statements` in order on one connection to the scratch database at `url`; the first
+/// that fails ends it: `(its index, the statement, the server's error)`.
+pub async fn run_statements(
+    url: &DatabaseUrl,
+    statements: &[String],
+) -> std::result::Result<(), (usize, String, String)> {
+    async fn each<C>(
+        conn: &mut C,
+        statements: &[String],
+    ) -> std::result::Result<(), (usize, String, String)>
+    where
+        for<'c> &'c mut C: sqlx::Executor<'c>,
+    {
+        for (i, sql) in statements.iter().enumerate() {
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str()))
+                .execute(&mut *conn)
+                .await
+            {
+                // The server's own words, without the driver's framing.
+                let said = e
+                    .as_database_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned());
+                return Err((i, sql.clone(), said));
+            }
+        }
+        Ok(())
+    }
+    let failed = |e: String| (0, String::from("(connecting)"), e);
+    match url.dialect() {
+        Dialect::Postgres => {
+            let mut conn = sealift_catalog::connect_postgres(url)
+                .await
+                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+            let done = each(&mut conn, statements).await;
+            let _ = conn.close().await;
+            done
+        }
+        Dialect::Mysql => {
+            let opts = sqlx::mysql::MySqlConnectOptions::from_str(&url.driver_url())
+                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+            let mut conn = sqlx::mysql::MySqlConnection::connect_with(&opts)
+                .await
+                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+            let done = each(&mut conn, statements).await;
+            let _ = conn.close().await;
+            done
+        }
+        Dialect::Sqlite => {
+            let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url.driver_url())
+                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+            let mut conn = sqlx::sqlite::SqliteConnection::connect_with(&opts)
+                .await
+                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+            let done = each(&mut conn, statements).await;
+            let _ = conn.close().await;
+            done
+        }
+    }
+}
+
 fn quote(dialect: Dialect, name: &str) -> String {
     match dialect {
         Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
