@@ -218,7 +218,8 @@ async fn execute(url: &DatabaseUrl, sql: &str) -> std::result::Result<(), String
                 .await
                 .map(|_| ())
                 .map_err(scrub);
-            let _ = conn.close().await;
+            // The run's own connection to the server, kept for its next step (one handshake).
+            sealift_catalog::release(url, conn).await;
             done
         }
         Dialect::Mysql => {
