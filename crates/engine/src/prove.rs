@@ -86,7 +86,8 @@ async fn run(plan: &Plan, copy: &Schema, url: &DatabaseUrl) -> Proof {
     setup.extend(render_steps(&made.up, &target));
     if let Err((_, statement, error)) = scratch::run_statements(url, &setup).await {
         return Proof::NotProven(format!(
-            "the tables it touches could not be copied ({statement}: {error})"
+            "the tables it touches could not be copied: {} failed with: {error}",
+            first_line(&statement)
         ));
     }
     let mut count = 0;
@@ -170,6 +171,16 @@ fn copy_of(plan: &Plan, current: &Schema) -> Result<Schema, String> {
     Ok(copy)
 }
 
+/// A statement's first line, cut at 100 characters: enough to tell which it was.
+fn first_line(statement: &str) -> String {
+    let line = statement.lines().next().unwrap_or_default();
+    match line.char_indices().nth(100) {
+        Some((at, _)) => format!("`{}...`", &line[..at]),
+        None if statement.lines().nth(1).is_some() => format!("`{line} ...`"),
+        None => format!("`{line}`"),
+    }
+}
+
 /// `(namespace, table)` of a key's target; a target without a schema is in `home`.
 fn key(name: &QualifiedName, home: &str) -> (String, String) {
     let ns = name.schema.clone().unwrap_or_else(|| home.to_owned());
@@ -214,5 +225,20 @@ fn seeds(step: &Step, out: &mut BTreeSet<(String, String)>) {
     visit(&step.change, out);
     for c in step.change.rebuilt() {
         visit(c, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_line;
+
+    #[test]
+    fn a_statement_is_named_by_its_first_line() {
+        assert_eq!(first_line("DROP TABLE t"), "`DROP TABLE t`");
+        assert_eq!(
+            first_line("CREATE TABLE t (\n  a int\n)"),
+            "`CREATE TABLE t ( ...`"
+        );
+        assert_eq!(first_line(&"x".repeat(120)).len(), 105);
     }
 }
