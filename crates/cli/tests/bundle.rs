@@ -10,56 +10,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Project, apply_sql, catalog, label, text};
+use common::{BARE_PATH, Bundle, Project, apply_sql, catalog, label, text};
 use sealift_ir::Dialect;
 use sealift_testkit::{TempDir, TestDb, e2e_env, workspace_dir};
-
-/// A `PATH` with the system's tools and no cargo.
-const BARE_PATH: &str = "/usr/bin:/bin";
-
-/// A bundle in a folder of its own, run with nothing of the build around it.
-struct Bundle {
-    dir: TempDir,
-    home: TempDir,
-    exe: PathBuf,
-}
-
-impl Bundle {
-    /// `sealift bundle --debug --out <an empty folder>/migrate` for the project.
-    fn make(p: &Project) -> Bundle {
-        let dir = TempDir::new("bundle_run");
-        let exe = dir.path().join("migrate");
-        let out = p.ok(&["bundle", "--debug", "--out", exe.to_str().unwrap()]);
-        assert!(out.contains("Wrote "), "{out}");
-        Bundle {
-            dir,
-            home: TempDir::new("bundle_home"),
-            exe,
-        }
-    }
-
-    /// The bundle with `args`, in its folder, with only `PATH` (no cargo), an empty `HOME`
-    /// and `DATABASE_URL` set.
-    fn command(&self, url: &str, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.exe);
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_clear()
-            .env("PATH", BARE_PATH)
-            .env("HOME", self.home.path())
-            .env("DATABASE_URL", url);
-        command
-    }
-
-    fn run(&self, url: &str, args: &[&str]) -> Output {
-        self.command(url, args).output().expect("run the bundle")
-    }
-}
 
 /// Asserts that `cargo` cannot be found on `BARE_PATH`, so a bundle that needed it would fail.
 fn no_cargo() {

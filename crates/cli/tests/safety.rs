@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Project, text};
+use common::{Bundle, Project, text};
 use sealift_ir::Dialect;
 use sealift_testkit::{TestDb, e2e_env};
 use sqlx::Connection as _;
@@ -177,7 +177,24 @@ async fn sqlite_rebuild_keeps_child_rows_every_way_it_runs() {
     assert_eq!(children(&db.url()).await, KEPT, "after the down script");
     let _ = p.at(Some(&created));
 
-    // 4. Run inside a transaction where foreign keys cannot be turned off, the rebuild stops
+    // 4. The bundle `sealift bundle` writes, run with no cargo and no sources.
+    let bundle = Bundle::make(&p);
+    for (args, when) in [
+        (&["upgrade"][..], "the bundle's upgrade"),
+        (&["downgrade", "--yes"], "the bundle's downgrade"),
+    ] {
+        let out = bundle.run(&db.url(), args);
+        assert!(
+            out.status.success(),
+            "{when}\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert_eq!(children(&db.url()).await, KEPT, "after {when}");
+    }
+    let _ = p.at(Some(&created));
+
+    // 5. Run inside a transaction where foreign keys cannot be turned off, the rebuild stops
     // before it drops anything, instead of running every child's ON DELETE.
     let path = p.migration.join(format!("src/{unique}.rs"));
     let source = std::fs::read_to_string(&path).unwrap();
@@ -202,7 +219,8 @@ async fn sqlite_rebuild_keeps_child_rows_every_way_it_runs() {
 /// The same parent and children on PostgreSQL and MariaDB, rows in, and a migration over both
 /// (a unique key on the parent, a column on a child) run up and down every way users run one:
 /// `sealift upgrade` and `downgrade`, the migration crate's own binary, the offline scripts
-/// piped into `psql` and `mariadb`. Every row stays, and the history says where the schema is.
+/// piped into `psql` and `mariadb`, the bundle from `sealift bundle`. Every row stays, and the
+/// history says where the schema is.
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_rows_survive_every_way_a_migration_runs() {
     rows_survive_every_way_a_migration_runs(Dialect::Postgres).await;
@@ -284,6 +302,23 @@ async fn rows_survive_every_way_a_migration_runs(dialect: Dialect) {
     common::apply_sql(dialect, &db, &down_sql);
     assert_eq!(rows().await, ROWS, "after the down script");
     let _ = p.at(Some(&created));
+
+    // 4. The bundle `sealift bundle` writes, run with no cargo and no sources.
+    let bundle = Bundle::make(&p);
+    for (args, when, at) in [
+        (&["upgrade"][..], "the bundle's upgrade", &changed),
+        (&["downgrade", "--yes"], "the bundle's downgrade", &created),
+    ] {
+        let out = bundle.run(&url, args);
+        assert!(
+            out.status.success(),
+            "{when}\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert_eq!(rows().await, ROWS, "after {when}");
+        let _ = p.at(Some(at));
+    }
 }
 
 /// A migration made with `sealift create`: `up` and `down` bodies, and where its file is.

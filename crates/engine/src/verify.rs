@@ -10,6 +10,7 @@ use sealift_catalog::DatabaseUrl;
 use sealift_diff::Plan;
 use sealift_ir::Schema;
 use sealift_workflow::config::Project;
+use sealift_workflow::runner::{Flavor, Runner, Served};
 use sealift_workflow::scratch::Scratch;
 use sealift_workflow::{Direction, MigrationCrate, Place, Progress, Request, Tenant};
 
@@ -89,47 +90,13 @@ async fn judge(
         sealift_workflow::scratch::create_schema(url, schema).await?;
     }
     let total = krate.migrations.len();
-    let mut quiet = |_: Progress| {};
-    let request = |direction, target| Request {
-        direction,
-        target,
-        lock_timeout: None,
-        lock_wait: None,
-        confirmed: true,
-        expected: None,
-    };
-    for (i, m) in krate.migrations.iter().enumerate() {
-        on(&m.name, i, total);
-        let target = Place::Name(m.name.clone());
-        if how == Replay::UpOnly {
-            sealift_workflow::run(krate, &tenant, &request(Direction::Up, target), &mut quiet)
-                .await?;
-            continue;
-        }
-        let before = catalog(project, url).await?;
-        sealift_workflow::run(
-            krate,
-            &tenant,
-            &request(Direction::Up, target.clone()),
-            &mut quiet,
-        )
-        .await?;
-        sealift_workflow::run(
-            krate,
-            &tenant,
-            &request(Direction::Down, Place::Relative(-1)),
-            &mut quiet,
-        )
-        .await?;
-        let after = catalog(project, url).await?;
-        let difference = lines_apart(&before, &after);
-        if !difference.is_empty() {
-            return Ok(Verdict::NotRestored {
-                name: m.name.clone(),
-                difference,
-            });
-        }
-        sealift_workflow::run(krate, &tenant, &request(Direction::Up, target), &mut quiet).await?;
+    // One runner serves every step of the replay.
+    let runner = Runner::build(krate, Flavor::ONLINE)?;
+    let served = runner.serve(&krate.history_table, None)?;
+    let result = steps(project, krate, &tenant, &served, how, on).await;
+    served.finish();
+    if let Some(verdict) = result? {
+        return Ok(verdict);
     }
     // At head: what `check` would say of the scratch database.
     let schema = project.migration_schema.clone();
@@ -140,6 +107,49 @@ async fn judge(
     } else {
         Ok(Verdict::NotEntities { plan })
     }
+}
+
+/// Moves the scratch database through the history: each migration up (and, for
+/// [`Replay::BothWays`], down, compared, up again). `Some` is the first migration that does not
+/// restore the schema.
+async fn steps(
+    project: &Project,
+    krate: &MigrationCrate,
+    tenant: &Tenant,
+    served: &Served,
+    how: Replay,
+    on: &mut (dyn FnMut(&str, usize, usize) + Send),
+) -> Result<Option<Verdict>> {
+    let total = krate.migrations.len();
+    let mut quiet = |_: Progress| {};
+    let request = |direction, target| Request {
+        direction,
+        target,
+        lock_timeout: None,
+        lock_wait: None,
+        confirmed: true,
+        expected: None,
+    };
+    let url = &tenant.url;
+    for (i, m) in krate.migrations.iter().enumerate() {
+        on(&m.name, i, total);
+        let up = request(Direction::Up, Place::Name(m.name.clone()));
+        if how == Replay::BothWays {
+            let before = catalog(project, url).await?;
+            sealift_workflow::run_served(krate, tenant, served, &up, &mut quiet).await?;
+            let down = request(Direction::Down, Place::Relative(-1));
+            sealift_workflow::run_served(krate, tenant, served, &down, &mut quiet).await?;
+            let difference = lines_apart(&before, &catalog(project, url).await?);
+            if !difference.is_empty() {
+                return Ok(Some(Verdict::NotRestored {
+                    name: m.name.clone(),
+                    difference,
+                }));
+            }
+        }
+        sealift_workflow::run_served(krate, tenant, served, &up, &mut quiet).await?;
+    }
+    Ok(None)
 }
 
 /// The scratch database's catalog, as `inspect` prints it.

@@ -260,9 +260,7 @@ pub async fn run(
     request: &Request,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
-    let before = status(krate, tenant).await?;
-    if !has_work(&before, request)? {
-        warn_edited(&before, on);
+    if !work_to_do(krate, tenant, request, on).await? {
         return Ok(Vec::new());
     }
     let runner = Runner::build(krate, Flavor::ONLINE)?;
@@ -270,6 +268,38 @@ pub async fn run(
     let result = run_tenant(krate, tenant, &served, request, on).await;
     served.finish();
     result.map(|(done, _)| done)
+}
+
+/// [`run`] through a runner already serving: one runner for a sequence of runs (`verify`
+/// moves a scratch database three times per migration), built and started once.
+pub async fn run_served(
+    krate: &MigrationCrate,
+    tenant: &Tenant,
+    served: &Served,
+    request: &Request,
+    on: &mut (dyn FnMut(Progress) + Send),
+) -> Result<Vec<String>> {
+    if !work_to_do(krate, tenant, request, on).await? {
+        return Ok(Vec::new());
+    }
+    run_tenant(krate, tenant, served, request, on)
+        .await
+        .map(|(done, _)| done)
+}
+
+/// Whether `request` has steps to run on the tenant now; when not, the edited files are told.
+async fn work_to_do(
+    krate: &MigrationCrate,
+    tenant: &Tenant,
+    request: &Request,
+    on: &mut (dyn FnMut(Progress) + Send),
+) -> Result<bool> {
+    let before = status(krate, tenant).await?;
+    let needed = has_work(&before, request)?;
+    if !needed {
+        warn_edited(&before, on);
+    }
+    Ok(needed)
 }
 
 /// Whether `request` has steps to run from `status`; an error when it must not run (a dirty

@@ -138,8 +138,9 @@ pub async fn create_schema(url: &DatabaseUrl, name: &str) -> Result<()> {
         .map_err(|e| Error::Run(format!("cannot make schema {name} in {url}: {e}")))
 }
 
-/// Runs `statements` in order on one connection to the scratch database at `url`; the first
-/// that fails ends it: `(its index, the statement, the server's error)`.
+/// Runs `statements` in order on one connection to `url` (on PostgreSQL the run's kept one,
+/// handed back after); the first that fails ends it: `(its index, the statement, the
+/// server's error)`.
 pub async fn run_statements(
     url: &DatabaseUrl,
     statements: &[String],
@@ -172,7 +173,8 @@ pub async fn run_statements(
                 .await
                 .map_err(|e| failed(url.scrub(&e.to_string())))?;
             let done = each(&mut conn, statements).await;
-            let _ = conn.close().await;
+            // The run's own connection to the server, kept for its next step (one handshake).
+            sealift_catalog::release(url, conn).await;
             done
         }
         Dialect::Mysql => {
@@ -205,37 +207,9 @@ fn quote(dialect: Dialect, name: &str) -> String {
     }
 }
 
-/// Runs one statement on a connection of its own to `url`.
+/// Runs one statement on a connection to `url` ([`run_statements`]).
 async fn execute(url: &DatabaseUrl, sql: &str) -> std::result::Result<(), String> {
-    let scrub = |e: sqlx::Error| url.scrub(&e.to_string());
-    match url.dialect() {
-        Dialect::Postgres => {
-            let mut conn = sealift_catalog::connect_postgres(url)
-                .await
-                .map_err(|e| url.scrub(&e.to_string()))?;
-            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .map(|_| ())
-                .map_err(scrub);
-            // The run's own connection to the server, kept for its next step (one handshake).
-            sealift_catalog::release(url, conn).await;
-            done
-        }
-        Dialect::Mysql => {
-            let opts =
-                sqlx::mysql::MySqlConnectOptions::from_str(&url.driver_url()).map_err(scrub)?;
-            let mut conn = sqlx::mysql::MySqlConnection::connect_with(&opts)
-                .await
-                .map_err(scrub)?;
-            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .map(|_| ())
-                .map_err(scrub);
-            let _ = conn.close().await;
-            done
-        }
-        Dialect::Sqlite => Ok(()),
-    }
+    run_statements(url, &[sql.to_owned()])
+        .await
+        .map_err(|(_, _, error)| error)
 }

@@ -236,6 +236,49 @@ impl Project {
     }
 }
 
+/// A `PATH` with the system's tools and no cargo.
+pub const BARE_PATH: &str = "/usr/bin:/bin";
+
+/// A bundle in a folder of its own, run with nothing of the build around it.
+pub struct Bundle {
+    pub dir: TempDir,
+    home: TempDir,
+    exe: PathBuf,
+}
+
+impl Bundle {
+    /// `sealift bundle --debug --out <an empty folder>/migrate` for the project.
+    pub fn make(p: &Project) -> Bundle {
+        let dir = TempDir::new("bundle_run");
+        let exe = dir.path().join("migrate");
+        let out = p.ok(&["bundle", "--debug", "--out", exe.to_str().unwrap()]);
+        assert!(out.contains("Wrote "), "{out}");
+        Bundle {
+            dir,
+            home: TempDir::new("bundle_home"),
+            exe,
+        }
+    }
+
+    /// The bundle with `args`, in its folder, with only `PATH` (no cargo), an empty `HOME`
+    /// and `DATABASE_URL` set.
+    pub fn command(&self, url: &str, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.exe);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", BARE_PATH)
+            .env("HOME", self.home.path())
+            .env("DATABASE_URL", url);
+        command
+    }
+
+    pub fn run(&self, url: &str, args: &[&str]) -> Output {
+        self.command(url, args).output().expect("run the bundle")
+    }
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
