@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use sealift_catalog::DatabaseUrl;
-use sealift_engine::verify::{Replay, Verdict};
+use sealift_engine::verify::{Replay, Step, Verdict};
 use sealift_workflow::MigrationCrate;
 use sealift_workflow::config::Project;
 use sealift_workflow::runner::{Flavor, Runner};
@@ -72,7 +72,7 @@ pub async fn replay(project: Project, shadow: Option<&str>, how: Replay) -> Resu
         Verdict::Holds { migrations } => {
             let text = match how {
                 Replay::BothWays => format!(
-                    "Verified: each of {} restores the schema its up started from, and head matches the entities\n",
+                    "Verified: each of {} restores the schema its up started from and keeps the rows of the tables it leaves, and head matches the entities\n",
                     count(migrations, "migration")
                 ),
                 Replay::UpOnly => format!(
@@ -107,6 +107,61 @@ pub async fn replay(project: Project, shadow: Option<&str>, how: Replay) -> Resu
                 )),
                 report::plan_text(&plan, &[], style)
             ))?;
+            Ok(ExitCode::from(EXIT_DRIFT))
+        }
+        Verdict::Fails {
+            name,
+            step,
+            error,
+            rows,
+        } => {
+            let held = if rows > 0 {
+                format!(" (its tables held {} then)", count(rows, "generated row"))
+            } else {
+                String::new()
+            };
+            let mut text = style.warn(&format!(
+                "{name}: its {} failed on the scratch database{held}:",
+                step.label()
+            ));
+            text.push('\n');
+            for line in error.lines() {
+                text.push_str("  ");
+                text.push_str(line);
+                text.push('\n');
+            }
+            text.push_str(if rows > 0 && step != Step::Down {
+                "A migration must also run on tables that hold rows: give a new NOT NULL column a default, or add it nullable, fill it, then make it NOT NULL; then verify again\n"
+            } else {
+                "Fix the migration, then verify again\n"
+            });
+            print(&text)?;
+            Ok(ExitCode::from(EXIT_DRIFT))
+        }
+        Verdict::RowsLost { name, tables } => {
+            let mut text = style.warn(&format!(
+                "{name} loses rows: after its down and up again, rows written before its down are gone or changed in {}:",
+                count(tables.len(), "table")
+            ));
+            text.push('\n');
+            for t in &tables {
+                text.push_str(&format!(
+                    "  {}: {} of {} (compared by {})\n",
+                    t.table,
+                    t.count,
+                    count(t.of, "row"),
+                    t.columns.join(", ")
+                ));
+                for row in &t.examples {
+                    let cells: Vec<&str> =
+                        row.iter().map(|v| v.as_deref().unwrap_or("NULL")).collect();
+                    text.push_str(&format!("    lost: ({})\n", cells.join(", ")));
+                }
+            }
+            text.push_str(
+                "Make its down keep the rows of the tables it leaves (no cascade; a rebuild copies every row), then verify again\n",
+            );
+            print(&text)?;
             Ok(ExitCode::from(EXIT_DRIFT))
         }
     }

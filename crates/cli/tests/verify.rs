@@ -44,6 +44,41 @@ async fn verify(dialect: Dialect) {
         assert!(out.starts_with("Verified"), "{out}");
     }
 
+    // A down that restores the schema but not the rows: generated rows were written in
+    // `author` before it, and it deletes them (exit 1, naming the table and a lost row).
+    let lossy = p.hand_written(
+        "AddNickIndex",
+        r#"        manager.create_index(Index::create().name("idx_author_nick").table("author").col("name").to_owned()).await?;"#,
+        r#"        manager.drop_index(Index::drop().name("idx_author_nick").table("author").to_owned()).await?;
+        manager.get_connection().execute_unprepared("DELETE FROM author WHERE id > 900001").await?;"#,
+    );
+    let out = p.fails(&["verify"], 1);
+    assert!(
+        out.contains(&format!("{lossy} loses rows"))
+            && out.contains("author: 2 of 3 rows (compared by id, name)")
+            && out.contains("lost: (900002, "),
+        "{out}"
+    );
+    p.forget(&lossy);
+    if dialect == Dialect::Postgres {
+        // An up that runs on an empty table but not on one with rows: run again after its
+        // down, with the generated rows in `author`, it fails (exit 1, naming the rows).
+        let strict = p.hand_written(
+            "AddRank",
+            r#"        manager.get_connection().execute_unprepared("ALTER TABLE author ADD COLUMN rank integer NOT NULL").await?;"#,
+            r#"        manager.get_connection().execute_unprepared("ALTER TABLE author DROP COLUMN rank").await?;"#,
+        );
+        let out = p.fails(&["verify"], 1);
+        assert!(
+            out.contains(&format!(
+                "{strict}: its up (run again after its down) failed on the scratch database (its tables held 3 generated rows then)"
+            )) && out.contains("contains null values")
+                && out.contains("add it nullable, fill it"),
+            "{out}"
+        );
+        p.forget(&strict);
+    }
+
     // A down that forgets the index its up made: exit 1, naming the migration and the index.
     let forgetful = p.hand_written(
         "AddNameIndex",
@@ -58,21 +93,60 @@ async fn verify(dialect: Dialect) {
     );
 
     // An entity with no migration: `check --replay` exits 1 with the plan.
-    std::fs::remove_file(p.migration.join(format!("src/{forgetful}.rs"))).unwrap();
-    let lib = std::fs::read_to_string(p.migration.join("src/lib.rs")).unwrap();
-    let lib: String = lib
-        .lines()
-        .filter(|l| !l.contains(&forgetful))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(p.migration.join("src/lib.rs"), lib).unwrap();
+    p.forget(&forgetful);
     p.entity("post.rs", POST);
     let out = p.fails(&["check", "--replay"], 1);
     assert!(out.contains("Drift") && out.contains("post"), "{out}");
 
     // Nothing of it reached the development database.
     assert_eq!(catalog(&db.url()).await, dev_before);
+
+    // sealift's own migrations keep rows: a child table whose foreign key cascades, then a
+    // change to its parent (on SQLite a rebuild of `author`, with rows in both tables).
+    p.entity("post.rs", CASCADING_POST);
+    p.ok(&["upgrade"]);
+    p.ok(&["autogen", "AddPost"]);
+    p.ok(&["upgrade"]);
+    p.entity(
+        "author.rs",
+        &common::AUTHOR.replace("pub name: String,", "pub name: Option<String>,"),
+    );
+    p.ok(&["autogen", "NameOptional"]);
+    let out = p.sealift(&["verify"]);
+    let (said, noted) = (text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success() && said.starts_with("Verified: each of 3 migrations"),
+        "{said}{noted}"
+    );
+    // Both tables held rows through each down and up.
+    assert!(!noted.contains("no generated rows"), "{noted}");
 }
+
+/// `post`, whose rows go with their author's (`ON DELETE CASCADE`).
+const CASCADING_POST: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub title: String,
+    pub author_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::author::Entity",
+        from = "Column::AuthorId",
+        to = "super::author::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Author,
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_ctrl_c_during_verify_drops_the_scratch_database() {

@@ -17,6 +17,7 @@ mod observer;
 pub mod parse_cache;
 pub mod plan;
 pub mod prove;
+pub mod sample;
 pub mod tenants;
 pub mod verify;
 

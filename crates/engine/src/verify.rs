@@ -5,16 +5,19 @@
 //! `check --replay` only goes up to head and compares. The scratch database is dropped at the
 //! end on every path; the caller races the work against Ctrl-C and drops it then too.
 
+use std::collections::BTreeSet;
+
 use anyhow::Result;
 use sealift_catalog::DatabaseUrl;
 use sealift_diff::Plan;
 use sealift_ir::Schema;
 use sealift_workflow::config::Project;
 use sealift_workflow::runner::{Flavor, Runner, Served};
-use sealift_workflow::scratch::Scratch;
+use sealift_workflow::scratch::{self, Answer, Scratch};
 use sealift_workflow::{Direction, MigrationCrate, Place, Progress, Request, Tenant};
 
 use crate::observer::Observer;
+use crate::sample;
 
 /// How far a replay goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +49,61 @@ pub enum Verdict {
         /// The plan from that schema to the entities.
         plan: Plan,
     },
+    /// A migration's up or down failed on the scratch database.
+    Fails {
+        /// The migration.
+        name: String,
+        /// Which run of it failed.
+        step: Step,
+        /// What the run said.
+        error: String,
+        /// How many generated rows the tables held then.
+        rows: usize,
+    },
+    /// Generated rows were not all there after a migration's down and up again.
+    RowsLost {
+        /// The migration.
+        name: String,
+        /// Each table that lost rows.
+        tables: Vec<Lost>,
+    },
+}
+
+/// Which run of a migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Its up, the first time.
+    Up,
+    /// Its down, after the up.
+    Down,
+    /// Its up again, after the down.
+    UpAgain,
+}
+
+impl Step {
+    /// How a sentence names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Step::Up => "up",
+            Step::Down => "down",
+            Step::UpAgain => "up (run again after its down)",
+        }
+    }
+}
+
+/// Rows of one table missing after a migration's down and up again.
+#[derive(Debug)]
+pub struct Lost {
+    /// The table.
+    pub table: String,
+    /// The columns compared (those the table had before the migration's up).
+    pub columns: Vec<String>,
+    /// How many rows are gone or changed.
+    pub count: usize,
+    /// How many rows the table held before the down.
+    pub of: usize,
+    /// Some of them, each value as the server prints it (`None` for NULL).
+    pub examples: Vec<Vec<Option<String>>>,
 }
 
 /// A scratch database for a replay: `shadow` when given, else one made beside the project's
@@ -93,7 +151,7 @@ async fn judge(
     // One runner serves every step of the replay.
     let runner = Runner::build(krate, Flavor::ONLINE)?;
     let served = runner.serve(&krate.history_table, None)?;
-    let result = steps(project, krate, &tenant, &served, how, on).await;
+    let result = steps(project, krate, &tenant, &served, how, observer, on).await;
     served.finish();
     if let Some(verdict) = result? {
         return Ok(verdict);
@@ -110,19 +168,86 @@ async fn judge(
 }
 
 /// Moves the scratch database through the history: each migration up (and, for
-/// [`Replay::BothWays`], down, compared, up again). `Some` is the first migration that does not
-/// restore the schema.
+/// [`Replay::BothWays`], generated rows written, down, compared, up again, the rows looked
+/// for). `Some` is the first migration that does not hold.
 async fn steps(
     project: &Project,
     krate: &MigrationCrate,
     tenant: &Tenant,
     served: &Served,
     how: Replay,
+    observer: &dyn Observer,
     on: &mut (dyn FnMut(&str, usize, usize) + Send),
 ) -> Result<Option<Verdict>> {
     let total = krate.migrations.len();
-    let mut quiet = |_: Progress| {};
-    let request = |direction, target| Request {
+    let mut rows = Rows {
+        next: 1,
+        ..Rows::default()
+    };
+    for (i, m) in krate.migrations.iter().enumerate() {
+        on(&m.name, i, total);
+        let up = Place::Name(m.name.clone());
+        let failed = |step, error, rows: &Rows| {
+            Some(Verdict::Fails {
+                name: m.name.clone(),
+                step,
+                error,
+                rows: rows.written,
+            })
+        };
+        if how == Replay::UpOnly {
+            if let Some(error) = run(krate, tenant, served, Direction::Up, up).await? {
+                return Ok(failed(Step::Up, error, &rows));
+            }
+            continue;
+        }
+        let url = &tenant.url;
+        let before = catalog(project, url).await?;
+        if let Some(error) = run(krate, tenant, served, Direction::Up, up.clone()).await? {
+            return Ok(failed(Step::Up, error, &rows));
+        }
+        let after = catalog(project, url).await?;
+        let written = rows.write(url, &after, &before, observer).await?;
+        let kept = read(url, &written).await?;
+        let down = Place::Relative(-1);
+        if let Some(error) = run(krate, tenant, served, Direction::Down, down).await? {
+            return Ok(failed(Step::Down, error, &rows));
+        }
+        let difference = lines_apart(
+            &sealift_ir::dump(&before),
+            &sealift_ir::dump(&catalog(project, url).await?),
+        );
+        if !difference.is_empty() {
+            return Ok(Some(Verdict::NotRestored {
+                name: m.name.clone(),
+                difference,
+            }));
+        }
+        if let Some(error) = run(krate, tenant, served, Direction::Up, up).await? {
+            return Ok(failed(Step::UpAgain, error, &rows));
+        }
+        let again = read(url, &written).await?;
+        let tables = lost(&written, &kept, &again);
+        if !tables.is_empty() {
+            return Ok(Some(Verdict::RowsLost {
+                name: m.name.clone(),
+                tables,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Runs the crate one way to `target` on the scratch database; `Some` is what a migration's
+/// failure said (other failures, of the runner or the connection, are errors).
+async fn run(
+    krate: &MigrationCrate,
+    tenant: &Tenant,
+    served: &Served,
+    direction: Direction,
+    target: Place,
+) -> Result<Option<String>> {
+    let request = Request {
         direction,
         target,
         lock_timeout: None,
@@ -130,34 +255,101 @@ async fn steps(
         confirmed: true,
         expected: None,
     };
-    let url = &tenant.url;
-    for (i, m) in krate.migrations.iter().enumerate() {
-        on(&m.name, i, total);
-        let up = request(Direction::Up, Place::Name(m.name.clone()));
-        if how == Replay::BothWays {
-            let before = catalog(project, url).await?;
-            sealift_workflow::run_served(krate, tenant, served, &up, &mut quiet).await?;
-            let down = request(Direction::Down, Place::Relative(-1));
-            sealift_workflow::run_served(krate, tenant, served, &down, &mut quiet).await?;
-            let difference = lines_apart(&before, &catalog(project, url).await?);
-            if !difference.is_empty() {
-                return Ok(Some(Verdict::NotRestored {
-                    name: m.name.clone(),
-                    difference,
-                }));
-            }
-        }
-        sealift_workflow::run_served(krate, tenant, served, &up, &mut quiet).await?;
+    let mut quiet = |_: Progress| {};
+    match sealift_workflow::run_served(krate, tenant, served, &request, &mut quiet).await {
+        Ok(_) => Ok(None),
+        Err(sealift_workflow::Error::Run(said)) => Ok(Some(said)),
+        Err(e) => Err(e.into()),
     }
-    Ok(None)
 }
 
-/// The scratch database's catalog, as `inspect` prints it.
-async fn catalog(project: &Project, url: &DatabaseUrl) -> Result<String> {
-    let schema: Schema = sealift_catalog::reflect(url, &project.reflect_options())
+/// The generated rows of a replay so far.
+#[derive(Default)]
+struct Rows {
+    /// Rows written in all.
+    written: usize,
+    /// The number of the next row to generate.
+    next: usize,
+    /// Tables already reported as getting none, with why.
+    told: BTreeSet<(String, String)>,
+}
+
+impl Rows {
+    /// Writes rows in the tables `after` has that `before` had, and answers the tables that
+    /// took them; a table that gets none is reported once.
+    async fn write(
+        &mut self,
+        url: &DatabaseUrl,
+        after: &Schema,
+        before: &Schema,
+        observer: &dyn Observer,
+    ) -> Result<Vec<sample::Insert>> {
+        let planned = sample::rows(after, before, self.next);
+        self.next = planned.next;
+        let mut tell = |table: &sealift_ir::QualifiedName, why: String| {
+            if self.told.insert((table.to_string(), why.clone())) {
+                observer.note(&format!(
+                    "no generated rows in {table}: {why}; its rows are not checked"
+                ));
+            }
+        };
+        for (table, why) in &planned.skipped {
+            tell(table, why.clone());
+        }
+        let (sql, at) = planned.statements();
+        let answers = scratch::run_each(url, &sql)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let mut written = Vec::new();
+        for (insert, i) in planned.inserts.into_iter().zip(at) {
+            match &answers[i] {
+                Ok(_) => {
+                    self.written += sample::PER_TABLE;
+                    written.push(insert);
+                }
+                Err(e) => tell(&insert.table, format!("the server refused them ({e})")),
+            }
+        }
+        Ok(written)
+    }
+}
+
+/// Every row of each table, as its read-back query gives them.
+async fn read(url: &DatabaseUrl, tables: &[sample::Insert]) -> Result<Vec<Answer>> {
+    let sql: Vec<String> = tables.iter().map(|i| i.read_back.clone()).collect();
+    scratch::run_each(url, &sql)
+        .await
+        .map_err(anyhow::Error::msg)
+}
+
+/// The tables whose rows before the down are not all there after the up again.
+fn lost(tables: &[sample::Insert], kept: &[Answer], again: &[Answer]) -> Vec<Lost> {
+    let mut out = Vec::new();
+    for ((insert, kept), again) in tables.iter().zip(kept).zip(again) {
+        let Ok(kept) = kept else { continue };
+        let (count, examples) = match again {
+            Ok(again) => sample::missing(kept, again, 3),
+            // The table cannot be read any more: every row is lost to the application.
+            Err(_) => (kept.len(), kept.iter().take(3).cloned().collect()),
+        };
+        if count > 0 {
+            out.push(Lost {
+                table: insert.table.to_string(),
+                columns: insert.columns.clone(),
+                count,
+                of: kept.len(),
+                examples,
+            });
+        }
+    }
+    out
+}
+
+/// The scratch database's catalog.
+async fn catalog(project: &Project, url: &DatabaseUrl) -> Result<Schema> {
+    Ok(sealift_catalog::reflect(url, &project.reflect_options())
         .await?
-        .schema;
-    Ok(sealift_ir::dump(&schema))
+        .schema)
 }
 
 /// The lines of `before` missing from `after` (`- `) and the lines of `after` missing from

@@ -138,6 +138,10 @@ pub async fn create_schema(url: &DatabaseUrl, name: &str) -> Result<()> {
         .map_err(|e| Error::Run(format!("cannot make schema {name} in {url}: {e}")))
 }
 
+/// What one statement of [`run_each`] gave: the rows it returned, every column read as text
+/// (none for a statement that returns none), or the server's error.
+pub type Answer = std::result::Result<Vec<Vec<Option<String>>>, String>;
+
 /// Runs `statements` in order on one connection to `url` (on PostgreSQL the run's kept one,
 /// handed back after); the first that fails ends it: `(its index, the statement, the
 /// server's error)`.
@@ -145,57 +149,101 @@ pub async fn run_statements(
     url: &DatabaseUrl,
     statements: &[String],
 ) -> std::result::Result<(), (usize, String, String)> {
-    async fn each<C>(
-        conn: &mut C,
-        statements: &[String],
-    ) -> std::result::Result<(), (usize, String, String)>
-    where
-        for<'c> &'c mut C: sqlx::Executor<'c>,
+    let answers = session(url, statements, true)
+        .await
+        .map_err(|e| (0, String::from("(connecting)"), e))?;
+    match answers
+        .into_iter()
+        .enumerate()
+        .find_map(|(i, a)| a.err().map(|e| (i, e)))
     {
-        for (i, sql) in statements.iter().enumerate() {
-            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str()))
-                .execute(&mut *conn)
+        Some((i, error)) => Err((i, statements[i].clone(), error)),
+        None => Ok(()),
+    }
+}
+
+/// Runs every one of `statements` on one connection to `url`, whatever the others gave, and
+/// answers for each; the statements that return rows must return text columns (`x::text`,
+/// `CAST(x AS CHAR)`, `quote(x)`). `Err` only when it cannot connect.
+pub async fn run_each(
+    url: &DatabaseUrl,
+    statements: &[String],
+) -> std::result::Result<Vec<Answer>, String> {
+    session(url, statements, false).await
+}
+
+/// One connection, the statements in order; with `stop`, none after the first that fails.
+async fn session(
+    url: &DatabaseUrl,
+    statements: &[String],
+    stop: bool,
+) -> std::result::Result<Vec<Answer>, String> {
+    async fn each<DB, C>(conn: &mut C, statements: &[String], stop: bool) -> Vec<Answer>
+    where
+        DB: sqlx::Database,
+        for<'c> &'c mut C: sqlx::Executor<'c, Database = DB>,
+        for<'r> Option<String>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+        usize: sqlx::ColumnIndex<DB::Row>,
+    {
+        use sqlx::Row;
+        let mut answers = Vec::new();
+        for sql in statements {
+            let answer = match sqlx::raw_sql(sqlx::AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut *conn)
                 .await
             {
+                Ok(rows) => rows
+                    .iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.try_get::<Option<String>, _>(i))
+                            .collect()
+                    })
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string()),
                 // The server's own words, without the driver's framing.
-                let said = e
+                Err(e) => Err(e
                     .as_database_error()
-                    .map_or_else(|| e.to_string(), |d| d.message().to_owned());
-                return Err((i, sql.clone(), said));
+                    .map_or_else(|| e.to_string(), |d| d.message().to_owned())),
+            };
+            let failed = answer.is_err();
+            answers.push(answer);
+            if failed && stop {
+                break;
             }
         }
-        Ok(())
+        answers
     }
-    let failed = |e: String| (0, String::from("(connecting)"), e);
+    let scrub = |e: &dyn std::fmt::Display| url.scrub(&e.to_string());
     match url.dialect() {
         Dialect::Postgres => {
             let mut conn = sealift_catalog::connect_postgres(url)
                 .await
-                .map_err(|e| failed(url.scrub(&e.to_string())))?;
-            let done = each(&mut conn, statements).await;
+                .map_err(|e| scrub(&e))?;
+            let done = each(&mut conn, statements, stop).await;
             // The run's own connection to the server, kept for its next step (one handshake).
             sealift_catalog::release(url, conn).await;
-            done
+            Ok(done)
         }
         Dialect::Mysql => {
             let opts = sqlx::mysql::MySqlConnectOptions::from_str(&url.driver_url())
-                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+                .map_err(|e| scrub(&e))?;
             let mut conn = sqlx::mysql::MySqlConnection::connect_with(&opts)
                 .await
-                .map_err(|e| failed(url.scrub(&e.to_string())))?;
-            let done = each(&mut conn, statements).await;
+                .map_err(|e| scrub(&e))?;
+            let done = each(&mut conn, statements, stop).await;
             let _ = conn.close().await;
-            done
+            Ok(done)
         }
         Dialect::Sqlite => {
             let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&url.driver_url())
-                .map_err(|e| failed(url.scrub(&e.to_string())))?;
+                .map_err(|e| scrub(&e))?;
             let mut conn = sqlx::sqlite::SqliteConnection::connect_with(&opts)
                 .await
-                .map_err(|e| failed(url.scrub(&e.to_string())))?;
-            let done = each(&mut conn, statements).await;
+                .map_err(|e| scrub(&e))?;
+            let done = each(&mut conn, statements, stop).await;
             let _ = conn.close().await;
-            done
+            Ok(done)
         }
     }
 }

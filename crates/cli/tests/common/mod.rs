@@ -157,6 +157,19 @@ impl Project {
         module
     }
 
+    /// Removes a migration that was never applied: its file and its lines in lib.rs.
+    pub fn forget(&self, module: &str) {
+        std::fs::remove_file(self.migration.join(format!("src/{module}.rs"))).unwrap();
+        let lib_rs = self.migration.join("src/lib.rs");
+        let lib: String = std::fs::read_to_string(&lib_rs)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains(module))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(lib_rs, lib).unwrap();
+    }
+
     /// Builds the runner `sealift upgrade` runs, without touching the project's database: the
     /// first migration is applied to a scratch SQLite database (the runner is the same for
     /// every backend).
