@@ -66,3 +66,20 @@ pub async fn close_kept() {
         let _ = conn.close().await;
     }
 }
+
+/// Closes the kept connections to `url` (a database about to be dropped).
+pub async fn close_kept_to(url: &DatabaseUrl) {
+    let going: Vec<PgConnection> = match IDLE.lock() {
+        Ok(mut idle) => {
+            let (going, staying): (Vec<_>, Vec<_>) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|(u, _)| u == url.expose());
+            *idle = staying;
+            going.into_iter().map(|(_, c)| c).collect()
+        }
+        Err(_) => return,
+    };
+    for conn in going {
+        let _ = conn.close().await;
+    }
+}

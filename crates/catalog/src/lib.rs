@@ -18,7 +18,7 @@ mod url;
 use std::time::Duration;
 
 pub use error::Error;
-pub use kept::{close_kept, keep_connections, release};
+pub use kept::{close_kept, close_kept_to, keep_connections, release};
 pub use postgres::connect_postgres;
 use sealift_ir::{Dialect, Schema};
 /// The reader of SQLite's DDL text, public for the fuzz targets.
@@ -185,6 +185,45 @@ pub async fn counts(
     }
 }
 
+/// The definitions of the functions of `schemas` that `texts` (expressions) call, with the
+/// functions those call (PostgreSQL; other backends have none to copy): for a copy of tables
+/// on another database.
+pub async fn functions(
+    url: &DatabaseUrl,
+    schemas: &[String],
+    texts: &[String],
+) -> Result<Vec<String>, Error> {
+    match url.dialect() {
+        Dialect::Postgres => postgres::functions(url, schemas, texts).await,
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Of `functions` (name, source), the indexes of those `texts` call (`name(`), and of those
+/// their sources call, transitively.
+fn called(functions: &[(&str, &str)], texts: &[String]) -> Vec<usize> {
+    let calls = |text: &str, name: &str| {
+        text.match_indices(name).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].trim_start();
+            let after = after.strip_prefix('"').unwrap_or(after).trim_start();
+            after.starts_with('(') && !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+        })
+    };
+    let mut wanted: Vec<usize> = Vec::new();
+    let mut todo: Vec<&str> = texts.iter().map(String::as_str).collect();
+    while let Some(text) = todo.pop() {
+        for (i, (name, source)) in functions.iter().enumerate() {
+            if !wanted.contains(&i) && calls(text, name) {
+                wanted.push(i);
+                todo.push(source);
+            }
+        }
+    }
+    wanted.sort_unstable();
+    wanted
+}
+
 /// A catalog row fetched and dropped undecoded: what [`Catalog::floor`] reads, through the same
 /// query path as [`Catalog::reflect`].
 struct Skip;
@@ -213,6 +252,19 @@ mod tests {
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn functions_are_called_by_name_transitively() {
+        let functions = [
+            ("controlled", "SELECT NOT padded($1)"),
+            ("padded", "SELECT $1 ~ '^\\s'"),
+            ("unused", "SELECT 1"),
+            ("controlled_twice", "SELECT 2"),
+        ];
+        let texts = vec!["(controlled(name) AND name <> '')".to_owned()];
+        assert_eq!(called(&functions, &texts), vec![0, 1]);
+        assert!(called(&functions, &["controlled_twice_x(a)".to_owned()]).is_empty());
     }
 
     #[test]

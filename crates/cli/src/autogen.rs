@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use sealift_diff::{HazardKind, Plan};
 use sealift_engine::autogen::Verdict;
-use sealift_engine::prove::Proof;
+use sealift_engine::prove::{Proof, Prover};
 
 use crate::args::AutogenArgs;
 use crate::files;
@@ -42,11 +42,41 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     let new_lib = sealift_codegen::register(&lib, &module)?;
     let url = project.database_url()?;
     sealift_engine::autogen::backend_listed(&project, &url)?;
-    sealift_engine::require_head(&project, &url, "autogen").await?;
-    let parent = sealift_codegen::registered(&lib)?.pop();
+    // The proof's scratch database is made while the plan is worked out, and dropped however
+    // this ends.
+    let mut prover = (!args.no_verify).then(|| Prover::start(&url));
+    let written = write(
+        &args,
+        &project,
+        &lib,
+        &lib_path,
+        &module,
+        &new_lib,
+        prover.as_mut(),
+    )
+    .await;
+    if let Some(prover) = prover {
+        prover.finish(&Console).await;
+    }
+    written
+}
+
+/// Plans, proves (with `prover`), and writes the migration.
+async fn write(
+    args: &AutogenArgs,
+    project: &Project,
+    lib: &str,
+    lib_path: &std::path::Path,
+    module: &str,
+    new_lib: &str,
+    prover: Option<&mut Prover>,
+) -> Result<ExitCode> {
+    let url = project.database_url()?;
+    sealift_engine::require_head(project, &url, "autogen").await?;
+    let parent = sealift_codegen::registered(lib)?.pop();
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     let (planned, current) =
-        sealift_engine::plan::plan_keeping_current(&project, renames, &Console).await?;
+        sealift_engine::plan::plan_keeping_current(project, renames, &Console).await?;
     let plan = &planned.plan;
     let style = Style::stdout();
     let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {
@@ -72,10 +102,9 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         }
     };
     // Proven on a scratch copy of what it touches: a statement the server rejects is a refusal.
-    let proof = if args.no_verify {
-        None
-    } else {
-        Some(sealift_engine::prove::prove(plan, &current, &url, &Console).await)
+    let proof = match prover {
+        Some(prover) => Some(prover.prove(plan, &current, &Console).await),
+        None => None,
     };
     drop(current);
     match &proof {
@@ -107,7 +136,7 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         .join("src")
         .join(format!("{module}.rs"));
     files::write_new(&file, &text)?;
-    if let Err(e) = files::replace(&lib_path, &new_lib) {
+    if let Err(e) = files::replace(lib_path, new_lib) {
         files::undo(&[file]);
         return Err(e);
     }

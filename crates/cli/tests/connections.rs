@@ -244,7 +244,8 @@ async fn sessions(name: &str) -> i64 {
 /// `check` with a migration crate reads the history, then the catalog; `autogen` also counts
 /// rows for a data-dependent step. Over TLS (a server elsewhere) each is one connection, handed
 /// from step to step: one handshake per run. Without TLS on this machine the catalog's second
-/// half is read on a second connection beside the first.
+/// half is read on a second connection beside the first. autogen's proof makes its scratch
+/// database on a second connection while the plan is worked out (a handshake that overlaps).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_connects_once() {
     let db = PgDb::create("one_connect").await;
@@ -287,8 +288,8 @@ async fn a_run_connects_once() {
     assert!(out.contains("Wrote") && out.contains("duplicate"), "{out}");
     assert_eq!(
         sessions(db.name()).await - before,
-        1,
-        "autogen: one connection for the history, the catalog and the row counts"
+        2,
+        "autogen: one connection for the history, the catalog and the row counts, and one beside it at the same time that makes the proof's scratch database"
     );
     // Over tenants: the connection that found the schemas serves the history read too.
     let before = sessions(db.name()).await;

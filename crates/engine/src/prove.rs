@@ -6,7 +6,7 @@
 //! a table of another database), the plan is not proven and is written as before: the proof
 //! only ever refuses for a statement of the plan itself.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use sealift_catalog::DatabaseUrl;
 use sealift_diff::{Change, DiffOptions, EnumOp, Part, Plan, Step, TableOp, render_steps};
@@ -36,38 +36,99 @@ pub enum Proof {
     NotProven(String),
 }
 
-/// Proves `plan`, made against `current` on the database at `dev`, on a scratch database.
-pub async fn prove(
-    plan: &Plan,
-    current: &Schema,
-    dev: &DatabaseUrl,
-    observer: &dyn Observer,
-) -> Proof {
-    let copy = match copy_of(plan, current) {
-        Ok(copy) => copy,
-        Err(why) => return Proof::NotProven(why),
-    };
-    let _progress = observer.working("proving the plan on a scratch database");
-    let scratch = match Scratch::create(dev, None).await {
-        Ok(s) => s,
-        Err(e) => return Proof::NotProven(format!("no scratch database could be made: {e}")),
-    };
-    let proof = run(plan, &copy, &scratch.url).await;
-    if let Err(e) = scratch.remove().await {
-        observer.note(&format!("warning: {e}"));
-    }
-    proof
+/// A scratch database made while the plan is worked out: `autogen` starts it first
+/// ([`Prover::start`]), proves on it once the plan is there ([`Prover::prove`]), and drops it
+/// on every path ([`Prover::finish`]). Making it (PostgreSQL's `CREATE DATABASE`, on a
+/// connection of its own) then costs the run nothing the planning does not already wait for.
+pub struct Prover {
+    dev: DatabaseUrl,
+    making: Option<tokio::task::JoinHandle<Result<Scratch, String>>>,
+    made: Option<Scratch>,
 }
 
-async fn run(plan: &Plan, copy: &Schema, url: &DatabaseUrl) -> Proof {
+impl Prover {
+    /// Starts making a scratch database beside `dev`.
+    pub fn start(dev: &DatabaseUrl) -> Prover {
+        let url = dev.clone();
+        let making = tokio::spawn(async move {
+            let scratch = Scratch::create(&url, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            scratch.warm().await;
+            Ok(scratch)
+        });
+        Prover {
+            dev: dev.clone(),
+            making: Some(making),
+            made: None,
+        }
+    }
+
+    /// Proves `plan`, made against `current`, on the scratch database.
+    pub async fn prove(&mut self, plan: &Plan, current: &Schema, observer: &dyn Observer) -> Proof {
+        let copy = match copy_of(plan, current) {
+            Ok(copy) => copy,
+            Err(why) => return Proof::NotProven(why),
+        };
+        let _progress = observer.working("proving the plan on a scratch database");
+        // What the copy's checks, defaults and indexes call (PostgreSQL).
+        let schemas: Vec<String> = copy.namespaces.keys().cloned().collect();
+        let functions = sealift_catalog::functions(&self.dev, &schemas, &calling(&copy))
+            .await
+            .unwrap_or_default();
+        let scratch = match self.scratch().await {
+            Ok(s) => s,
+            Err(e) => return Proof::NotProven(format!("no scratch database could be made: {e}")),
+        };
+        run(plan, &copy, &functions, &scratch.url).await
+    }
+
+    /// The scratch database, once made.
+    async fn scratch(&mut self) -> Result<&Scratch, String> {
+        if let Some(making) = self.making.take() {
+            let made = making
+                .await
+                .map_err(|e| format!("making it stopped: {e}"))??;
+            self.made = Some(made);
+        }
+        self.made
+            .as_ref()
+            .ok_or_else(|| "it was not made".to_owned())
+    }
+
+    /// Drops the scratch database (waiting for it to be made first, if it is being made).
+    pub async fn finish(mut self, observer: &dyn Observer) {
+        if self.scratch().await.is_err() {
+            return;
+        }
+        if let Some(scratch) = self.made.take()
+            && let Err(e) = scratch.remove().await
+        {
+            observer.note(&format!("warning: {e}"));
+        }
+    }
+}
+
+async fn run(plan: &Plan, copy: &Schema, functions: &[String], url: &DatabaseUrl) -> Proof {
     let target = plan.target();
-    let mut setup: Vec<String> = Vec::new();
+    // One session: the namespaces and the functions the copy calls, the copy, the plan's up,
+    // its down.
+    let mut prelude: Vec<String> = Vec::new();
     if plan.dialect == Dialect::Postgres {
+        // A scratch database need not wait for each commit to reach the disk.
+        prelude.push("SET synchronous_commit = off".to_owned());
         for ns in copy.namespaces.keys().filter(|n| *n != "public") {
-            setup.push(format!(
+            prelude.push(format!(
                 "CREATE SCHEMA IF NOT EXISTS \"{}\"",
                 ns.replace('"', "\"\"")
             ));
+        }
+        if !functions.is_empty() {
+            // Bodies are not checked against tables the copy leaves out; a function that
+            // still cannot be made (a type of its own) is left out, and a check that calls it
+            // then leaves a gap in the copy.
+            prelude.push("SET check_function_bodies = false".to_owned());
+            prelude.extend(functions.iter().cloned());
         }
     }
     let empty = Schema {
@@ -82,52 +143,78 @@ async fn run(plan: &Plan, copy: &Schema, url: &DatabaseUrl) -> Proof {
         default_schema: plan.default_schema.clone(),
         ..DiffOptions::new(plan.dialect)
     };
-    let made = sealift_diff::diff(copy, &empty, &options);
-    setup.extend(render_steps(&made.up, &target));
-    if let Err((_, statement, error)) = scratch::run_statements(url, &setup).await {
-        return Proof::NotProven(format!(
-            "the tables it touches could not be copied: {} failed with: {error}",
-            first_line(&statement)
-        ));
+    let setup = render_steps(&sealift_diff::diff(copy, &empty, &options).up, &target);
+    let up = render_steps(&plan.up, &target);
+    let down = render_steps(&plan.down, &target);
+    let all: Vec<String> = [&prelude, &setup, &up, &down]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let answers = match scratch::run_each(url, &all).await {
+        Ok(answers) => answers,
+        Err(e) => return Proof::NotProven(format!("no copy could be made: {e}")),
+    };
+    let failed = |from: usize, to: usize| {
+        (from..to).find_map(|i| answers[i].as_ref().err().map(|e| (&all[i], e.clone())))
+    };
+    // Every statement of the copy is tried: one that fails (an index on a text search
+    // configuration sealift does not copy) leaves a gap, and a plan statement that fails
+    // after a gap proves nothing.
+    let copied = prelude.len() + setup.len();
+    let gap = failed(prelude.len(), copied);
+    let ups = copied + up.len();
+    let first = failed(copied, ups)
+        .map(|f| (false, f))
+        .or_else(|| failed(ups, all.len()).map(|f| (true, f)));
+    match (first, gap) {
+        (None, _) => Proof::Held {
+            statements: up.len() + down.len(),
+        },
+        (Some((down, (statement, error))), None) => Proof::Rejected {
+            down,
+            statement: statement.clone(),
+            error,
+        },
+        (Some((_, (statement, error))), Some((left_out, why))) => Proof::NotProven(format!(
+            "{} failed with: {error}, on a copy that lacks what {} makes ({why})",
+            first_line(statement),
+            first_line(left_out)
+        )),
     }
-    let mut count = 0;
-    for (down, steps) in [(false, &plan.up), (true, &plan.down)] {
-        let statements = render_steps(steps, &target);
-        count += statements.len();
-        if let Err((_, statement, error)) = scratch::run_statements(url, &statements).await {
-            return Proof::Rejected {
-                down,
-                statement,
-                error,
-            };
-        }
-    }
-    Proof::Held { statements: count }
 }
 
-/// The part of `current` the proof needs: the tables the plan touches, those whose foreign
-/// keys lead to one of them, and every table their keys lead to; with each namespace's enums
-/// and domains. An error says why no faithful copy can be made.
+/// The part of `current` the proof needs: the tables the plan touches; the tables whose
+/// foreign keys use what the plan drops, renames or retypes in them (dropping a key they
+/// need must fail here too); and every table the keys of those lead to; with each
+/// namespace's enums and domains. Triggers are left out (their functions are the
+/// application's). An error says why no faithful copy can be made.
 fn copy_of(plan: &Plan, current: &Schema) -> Result<Schema, String> {
-    let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut reach: BTreeMap<(String, String), Reach> = BTreeMap::new();
     for step in plan.up.iter().chain(&plan.down) {
-        seeds(step, &mut wanted);
+        seeds(step, &mut reach);
     }
+    let mut wanted: BTreeSet<(String, String)> = reach.keys().cloned().collect();
     let table = |(ns, name): &(String, String)| -> Option<&Table> {
         current.namespaces.get(ns).and_then(|n| n.tables.get(name))
     };
-    // Tables whose keys lead to a touched table: dropping a key they need must fail here too.
-    let touched: Vec<(String, String)> = wanted.iter().cloned().collect();
     for ns in current.namespaces.values() {
         for t in ns.tables.values() {
-            if t.foreign_keys
-                .iter()
-                .any(|fk| touched.contains(&key(&fk.referenced_table, &ns.name)))
-            {
+            let uses = t.foreign_keys.iter().any(|fk| {
+                match reach.get(&key(&fk.referenced_table, &ns.name)) {
+                    Some(Reach::Whole) => true,
+                    Some(Reach::Columns(columns)) => {
+                        fk.referenced_columns.iter().any(|c| columns.contains(c))
+                    }
+                    None => false,
+                }
+            });
+            if uses {
                 wanted.insert((ns.name.clone(), t.name.clone()));
             }
         }
     }
+    let touched: BTreeSet<(String, String)> = reach.into_keys().collect();
     // Every table a copied key leads to, transitively.
     let mut todo: Vec<(String, String)> = wanted.iter().cloned().collect();
     while let Some(at) = todo.pop() {
@@ -154,8 +241,17 @@ fn copy_of(plan: &Plan, current: &Schema) -> Result<Schema, String> {
                 at.0, at.1
             ));
         }
-        if !matches!(t.kind, TableKind::Ordinary) {
-            return Err(format!("{}.{} is not a plain table", at.0, at.1));
+        let mut t = t.clone();
+        t.triggers.clear();
+        match &t.kind {
+            TableKind::Ordinary => {}
+            // A partitioned table the plan does not touch stands in as a plain one: its keys
+            // are what the proof needs of it. Its partitions are left out.
+            TableKind::Partitioned { .. } if !touched.contains(at) => {
+                t.kind = TableKind::Ordinary;
+            }
+            TableKind::PartitionOf { .. } if !touched.contains(at) => continue,
+            _ => return Err(format!("{}.{} is not a plain table", at.0, at.1)),
         }
         let source = &current.namespaces[&at.0];
         let ns = copy
@@ -166,9 +262,38 @@ fn copy_of(plan: &Plan, current: &Schema) -> Result<Schema, String> {
                 domains: source.domains.clone(),
                 ..Namespace::new(at.0.clone())
             });
-        ns.tables.insert(at.1.clone(), t.clone());
+        ns.tables.insert(at.1.clone(), t);
     }
     Ok(copy)
+}
+
+/// The expressions of the copy that may call functions: checks, defaults, generated
+/// columns, index expressions and predicates.
+fn calling(copy: &Schema) -> Vec<String> {
+    let mut texts: Vec<String> = Vec::new();
+    for (_, t) in copy.tables() {
+        texts.extend(t.checks.iter().map(|c| c.expression.clone()));
+        for c in &t.columns {
+            texts.extend(c.default.clone());
+            texts.extend(c.generated.clone());
+        }
+        for i in &t.indexes {
+            texts.extend(i.predicate.clone());
+            for part in &i.parts {
+                if let sealift_ir::IndexKey::Expression(e) = &part.key {
+                    texts.push(e.clone());
+                }
+            }
+        }
+    }
+    texts
+}
+
+/// How much of a table the plan reaches: all of it (dropped, renamed, rebuilt), or these
+/// columns (dropped, renamed, retyped, or keyed anew).
+enum Reach {
+    Whole,
+    Columns(BTreeSet<String>),
 }
 
 /// A statement's first line, cut at 100 characters: enough to tell which it was.
@@ -187,37 +312,67 @@ fn key(name: &QualifiedName, home: &str) -> (String, String) {
     (ns, name.name.clone())
 }
 
-/// The tables a step is about, and the tables the keys it creates lead to.
-fn seeds(step: &Step, out: &mut BTreeSet<(String, String)>) {
-    let add_keys = |schema: &str, t: &Table, out: &mut BTreeSet<(String, String)>| {
+/// The tables a step is about, with what of each it reaches, and the tables the keys it
+/// creates lead to (reached in nothing: they must only be there).
+fn seeds(step: &Step, out: &mut BTreeMap<(String, String), Reach>) {
+    fn note(out: &mut BTreeMap<(String, String), Reach>, at: (String, String), reach: Reach) {
+        let entry = out.entry(at).or_insert(Reach::Columns(BTreeSet::new()));
+        match (entry, reach) {
+            (Reach::Whole, _) => {}
+            (entry, Reach::Whole) => *entry = Reach::Whole,
+            (Reach::Columns(have), Reach::Columns(more)) => have.extend(more),
+        }
+    }
+    fn columns<'a>(names: impl IntoIterator<Item = &'a String>) -> Reach {
+        Reach::Columns(names.into_iter().cloned().collect())
+    }
+    let none = || Reach::Columns(BTreeSet::new());
+    let add_keys = |schema: &str, t: &Table, out: &mut BTreeMap<(String, String), Reach>| {
         for fk in &t.foreign_keys {
-            out.insert(key(&fk.referenced_table, schema));
+            note(out, key(&fk.referenced_table, schema), none());
         }
     };
-    let visit = |change: &Change, out: &mut BTreeSet<(String, String)>| match change {
+    let visit = |change: &Change, out: &mut BTreeMap<(String, String), Reach>| match change {
         Change::Table { schema, table, op } => {
-            out.insert((schema.clone(), table.clone()));
+            let at = (schema.clone(), table.clone());
             match op {
-                TableOp::Create { def } | TableOp::Drop { def } => add_keys(schema, def, out),
+                TableOp::Create { def } => {
+                    note(out, at, none());
+                    add_keys(schema, def, out);
+                }
+                TableOp::Drop { def } => {
+                    note(out, at, Reach::Whole);
+                    add_keys(schema, def, out);
+                }
                 TableOp::Rebuild { from, to, .. } => {
+                    note(out, at, Reach::Whole);
                     add_keys(schema, from, out);
                     add_keys(schema, to, out);
                 }
-                TableOp::Add {
-                    part: Part::ForeignKey(fk),
+                TableOp::Rename { .. } => note(out, at, Reach::Whole),
+                TableOp::Add { part } | TableOp::Remove { part } => {
+                    let reach = match part {
+                        Part::Column(c) => columns([&c.name]),
+                        Part::PrimaryKey(pk) => columns(&pk.columns),
+                        Part::Unique(u) => columns(&u.columns),
+                        Part::Index(i) => Reach::Columns(i.key_columns().into_iter().collect()),
+                        Part::ForeignKey(fk) => {
+                            note(out, key(&fk.referenced_table, schema), none());
+                            none()
+                        }
+                        Part::Check(_) => none(),
+                    };
+                    note(out, at, reach);
                 }
-                | TableOp::Remove {
-                    part: Part::ForeignKey(fk),
-                } => {
-                    out.insert(key(&fk.referenced_table, schema));
-                }
-                _ => {}
+                TableOp::RenameColumn { from, .. } => note(out, at, columns([from])),
+                TableOp::AlterColumn { from, .. } => note(out, at, columns([&from.name])),
+                TableOp::SetComment { .. } => note(out, at, none()),
             }
         }
         Change::Enum { op, .. } => {
             if let EnumOp::AddValue { columns, .. } | EnumOp::Replace { columns, .. } = op {
                 for c in columns {
-                    out.insert((c.schema.clone(), c.table.clone()));
+                    note(out, (c.schema.clone(), c.table.clone()), Reach::Whole);
                 }
             }
         }

@@ -80,7 +80,7 @@ impl Scratch {
                 let base: String = base.chars().take(keep).collect();
                 let name = format!("{base}{suffix}");
                 let quoted = quote(dialect, &name);
-                execute(dev, &format!("CREATE DATABASE {quoted}")).await.map_err(|e| {
+                execute(dev, &[&format!("CREATE DATABASE {quoted}")]).await.map_err(|e| {
                     Error::Run(format!(
                         "cannot make a scratch database on the server of {dev}: {e}; grant the role CREATEDB (PostgreSQL) or CREATE (MySQL), or pass --shadow-url with an empty database"
                     ))
@@ -98,8 +98,19 @@ impl Scratch {
         }
     }
 
+    /// Opens the first connection to the new database ahead of its first use (PostgreSQL:
+    /// a new database's first session builds its catalog caches), kept for that use.
+    pub async fn warm(&self) {
+        if self.url.dialect() == Dialect::Postgres
+            && let Ok(conn) = sealift_catalog::connect_postgres(&self.url).await
+        {
+            sealift_catalog::release(&self.url, conn).await;
+        }
+    }
+
     /// Drops the scratch database (a given one is left alone).
     pub async fn remove(self) -> Result<()> {
+        sealift_catalog::close_kept_to(&self.url).await;
         match self.kind {
             Kind::Server { admin, name } => {
                 let dialect = admin.dialect();
@@ -108,8 +119,20 @@ impl Scratch {
                 } else {
                     ""
                 };
-                let sql = format!("DROP DATABASE IF EXISTS {}{force}", quote(dialect, &name));
-                execute(&admin, &sql).await.map_err(|e| {
+                let drop = format!("DROP DATABASE IF EXISTS {}{force}", quote(dialect, &name));
+                if dialect == Dialect::Postgres {
+                    // The server waits 100 ms at a time for a connection that is still going
+                    // away when asked to drop its database: wait for it here, in steps of
+                    // 2 ms, for up to 200 ms.
+                    let wait = format!(
+                        "DO $$ BEGIN FOR i IN 1..100 LOOP \
+                         EXIT WHEN NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = {}); \
+                         PERFORM pg_sleep(0.002); END LOOP; END $$",
+                        literal(&name)
+                    );
+                    let _ = execute(&admin, &[&wait]).await;
+                }
+                execute(&admin, &[&drop]).await.map_err(|e| {
                     Error::Run(format!(
                         "cannot drop the scratch database {name} ({e}); drop it by hand"
                     ))
@@ -133,9 +156,9 @@ pub async fn create_schema(url: &DatabaseUrl, name: &str) -> Result<()> {
         "CREATE SCHEMA IF NOT EXISTS {}",
         quote(Dialect::Postgres, name)
     );
-    execute(url, &sql)
+    run_statements(url, &[sql])
         .await
-        .map_err(|e| Error::Run(format!("cannot make schema {name} in {url}: {e}")))
+        .map_err(|(_, _, e)| Error::Run(format!("cannot make schema {name} in {url}: {e}")))
 }
 
 /// What one statement of [`run_each`] gave: the rows it returned, every column read as text
@@ -149,7 +172,7 @@ pub async fn run_statements(
     url: &DatabaseUrl,
     statements: &[String],
 ) -> std::result::Result<(), (usize, String, String)> {
-    let answers = session(url, statements, true)
+    let answers = session(url, statements, true, false)
         .await
         .map_err(|e| (0, String::from("(connecting)"), e))?;
     match answers
@@ -169,14 +192,18 @@ pub async fn run_each(
     url: &DatabaseUrl,
     statements: &[String],
 ) -> std::result::Result<Vec<Answer>, String> {
-    session(url, statements, false).await
+    session(url, statements, false, false).await
 }
 
 /// One connection, the statements in order; with `stop`, none after the first that fails.
+/// With `keep` (the development database's server, where the scratch database is made and
+/// dropped), a PostgreSQL connection is kept for the run's next step; a connection to the
+/// scratch database itself is closed, as dropping it waits for every one to go.
 async fn session(
     url: &DatabaseUrl,
     statements: &[String],
     stop: bool,
+    keep: bool,
 ) -> std::result::Result<Vec<Answer>, String> {
     async fn each<DB, C>(conn: &mut C, statements: &[String], stop: bool) -> Vec<Answer>
     where
@@ -221,8 +248,12 @@ async fn session(
                 .await
                 .map_err(|e| scrub(&e))?;
             let done = each(&mut conn, statements, stop).await;
-            // The run's own connection to the server, kept for its next step (one handshake).
-            sealift_catalog::release(url, conn).await;
+            if keep {
+                // The run's own connection to the server, kept for its next step.
+                sealift_catalog::release(url, conn).await;
+            } else {
+                let _ = conn.close().await;
+            }
             Ok(done)
         }
         Dialect::Mysql => {
@@ -248,6 +279,11 @@ async fn session(
     }
 }
 
+/// A string literal.
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 fn quote(dialect: Dialect, name: &str) -> String {
     match dialect {
         Dialect::Mysql => format!("`{}`", name.replace('`', "``")),
@@ -255,9 +291,13 @@ fn quote(dialect: Dialect, name: &str) -> String {
     }
 }
 
-/// Runs one statement on a connection to `url` ([`run_statements`]).
-async fn execute(url: &DatabaseUrl, sql: &str) -> std::result::Result<(), String> {
-    run_statements(url, &[sql.to_owned()])
-        .await
-        .map_err(|(_, _, error)| error)
+/// Runs statements on a connection to `url` (the development database's, kept for the run's
+/// next step); the first that fails ends it, with the server's error.
+async fn execute(url: &DatabaseUrl, statements: &[&str]) -> std::result::Result<(), String> {
+    let statements: Vec<String> = statements.iter().map(|s| (*s).to_owned()).collect();
+    let answers = session(url, &statements, true, true).await?;
+    match answers.into_iter().find_map(std::result::Result::err) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
 }

@@ -84,6 +84,51 @@ pub async fn counts(
     Ok(out)
 }
 
+/// The definitions (`pg_get_functiondef`) of the functions of `schemas` that `texts` call,
+/// and of those these call, transitively (by name, in their source), leaving out those an
+/// extension owns: what the checks, defaults and indexes of a copy of their tables call. Two
+/// queries: the names and sources, then the definitions wanted.
+pub async fn functions(
+    url: &DatabaseUrl,
+    schemas: &[String],
+    texts: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut conn = connect_postgres(url).await?;
+    let defs = async {
+        let all: Vec<(sqlx::postgres::types::Oid, String, String)> = sqlx::query_as(
+            "SELECT p.oid, p.proname::text, p.prosrc FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace \
+             WHERE n.nspname = ANY($1) AND p.prokind IN ('f', 'p') \
+             AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+                 WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')",
+        )
+        .bind(schemas)
+        .fetch_all(&mut conn)
+        .await?;
+        let named: Vec<(&str, &str)> = all
+            .iter()
+            .map(|(_, n, src)| (n.as_str(), src.as_str()))
+            .collect();
+        let wanted: Vec<sqlx::postgres::types::Oid> = crate::called(&named, texts)
+            .into_iter()
+            .map(|i| all[i].0)
+            .collect();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        sqlx::query_scalar::<_, String>(
+            "SELECT pg_get_functiondef(oid) FROM unnest($1::oid[]) AS oid ORDER BY oid",
+        )
+        .bind(wanted)
+        .fetch_all(&mut conn)
+        .await
+    }
+    .await
+    .map_err(|e| Error::query(url, "functions", &e));
+    crate::kept::release(url, conn).await;
+    defs
+}
+
 /// Checks the requested schemas against those that exist; none requested means the current one.
 fn resolve_schemas(requested: &[String], found: rows::SchemasRow) -> Result<Vec<String>, Error> {
     if requested.is_empty() {
