@@ -44,8 +44,11 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     sealift_engine::autogen::backend_listed(&project, &url)?;
     // The proof's scratch database is made while the plan is worked out, and dropped however
     // this ends.
+    // Ctrl-C stops the planning or the proof (nothing is written before both are done) and
+    // the scratch database is dropped.
+    let interrupted = crate::verify::interrupted()?;
     let mut prover = (!args.no_verify).then(|| Prover::start(&url));
-    let written = write(
+    let work = write(
         &args,
         &project,
         &lib,
@@ -53,12 +56,21 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
         &module,
         &new_lib,
         prover.as_mut(),
-    )
-    .await;
+    );
+    let written = tokio::select! {
+        written = work => Some(written),
+        () = interrupted => None,
+    };
     if let Some(prover) = prover {
         prover.finish(&Console).await;
     }
-    written
+    match written {
+        Some(written) => written,
+        None => {
+            eprintln!("Interrupted: nothing was written");
+            Ok(ExitCode::from(crate::verify::EXIT_INTERRUPTED))
+        }
+    }
 }
 
 /// Plans, proves (with `prover`), and writes the migration.

@@ -14,8 +14,8 @@ use crate::EXIT_DRIFT;
 use crate::args::VerifyArgs;
 use crate::report::{self, Console, Style, count, print};
 
-/// Exit code when Ctrl-C stopped the replay (the scratch database is dropped first).
-const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code when Ctrl-C stopped the work (a scratch database is dropped first).
+pub(crate) const EXIT_INTERRUPTED: u8 = 130;
 
 /// `sealift verify`.
 pub async fn verify(args: VerifyArgs) -> Result<ExitCode> {
@@ -168,7 +168,7 @@ pub async fn replay(project: Project, shadow: Option<&str>, how: Replay) -> Resu
 }
 
 /// Ctrl-C, listened for from now on: the handler is in place before the work starts.
-fn interrupted() -> Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn interrupted() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
