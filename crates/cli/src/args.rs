@@ -66,8 +66,11 @@ pub enum Command {
     /// Record the database as being at TARGET (head, base, a migration) without running anything.
     Stamp(StampArgs),
     /// List the heads: migrations nothing was written on top of (more than one after a merge of two branches).
-    Heads(CrateArgs),
-    /// Put two branches' migrations in one line again (re-points the later one onto the earlier).
+    #[command(after_help = r#"Examples:
+  sealift heads               the heads, one per line
+  sealift heads --check       for pull-request CI, beside `sealift check`: exit 1 when there is more than one"#)]
+    Heads(HeadsArgs),
+    /// Join the heads in one line of history: writes a merge migration that revises each of them and changes nothing (no migration is rewritten).
     Merge(CrateArgs),
     /// Prove the history on a scratch database: each migration up, down (the schema must be
     /// exactly as before) and up again; at head the schema must match the entities.
@@ -141,7 +144,7 @@ pub enum BundledCommand {
     /// Record the database as being at TARGET (head, base, a migration) without running anything.
     Stamp(StampArgs),
     /// List the heads: migrations nothing was written on top of.
-    Heads(CrateArgs),
+    Heads(HeadsArgs),
 }
 
 impl From<BundledCommand> for Command {
@@ -232,6 +235,17 @@ pub struct DowngradeArgs {
     /// Which tenants.
     #[command(flatten)]
     pub tenants: TenantArgs,
+}
+
+/// `sealift heads`.
+#[derive(Debug, Args)]
+pub struct HeadsArgs {
+    /// Exit 1 when there is more than one head (for pull-request CI).
+    #[arg(long)]
+    pub check: bool,
+    /// The migration crate.
+    #[command(flatten)]
+    pub krate: CrateArgs,
 }
 
 /// `sealift heads`, `merge`: the migration crate alone.

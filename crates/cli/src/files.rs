@@ -23,10 +23,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
     let project = Project::load(&project_args.inputs())?;
     let dir = &project.migration_dir;
     if dir.join("Cargo.toml").exists() {
-        bail!(
-            "{} already holds a crate (Cargo.toml exists); pass --migration-dir with a new folder",
-            dir.display()
-        );
+        return init_existing(args, &project);
     }
     let name = dir
         .file_name()
@@ -78,6 +75,73 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
     );
     if write_config {
         println!("Wrote {}", config.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sealift init` on a migration crate that exists: adds what sealift needs and it lacks
+/// (the `.gitattributes` line that lets git merge lib.rs, `sealift.toml`), changing nothing
+/// else.
+fn init_existing(args: &InitArgs, project: &Project) -> Result<ExitCode> {
+    let dir = &project.migration_dir;
+    let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap_or_default();
+    if sealift_codegen::migrator_type(&lib).is_none() {
+        bail!(
+            "{} already holds a crate (Cargo.toml exists) that is not a sea-orm-migration crate (its src/lib.rs has no `impl MigratorTrait`); pass --migration-dir with a new folder or your migration crate",
+            dir.display()
+        );
+    }
+    let mut added = Vec::new();
+    let attributes = dir.join(".gitattributes");
+    let have = std::fs::read_to_string(&attributes).unwrap_or_default();
+    if !have
+        .lines()
+        .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["src/lib.rs", "merge=union"])
+    {
+        let text = if have.is_empty() {
+            sealift_codegen::GITATTRIBUTES.to_owned()
+        } else {
+            let sep = if have.ends_with('\n') { "" } else { "\n" };
+            format!("{have}{sep}{}", sealift_codegen::GITATTRIBUTES)
+        };
+        replace(&attributes, &text)?;
+        added.push(format!(
+            "{} (git merges lib.rs with both sides' lines: `{}`)",
+            attributes.display(),
+            sealift_codegen::UNION_LINE
+        ));
+    }
+    let config = args
+        .project
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE));
+    if !config.exists() {
+        let base = config.parent().unwrap_or(Path::new(""));
+        write_new(
+            &config,
+            &config::default_file(
+                &relative_to(dir, base),
+                &project
+                    .entities
+                    .iter()
+                    .map(|e| relative_to(e, base))
+                    .collect::<Vec<_>>(),
+                &sealift_engine::entities::schema_names(&project.entities),
+            ),
+        )?;
+        added.push(config.display().to_string());
+    }
+    if added.is_empty() {
+        println!(
+            "{} is a migration crate with everything sealift needs; nothing to add",
+            dir.display()
+        );
+    } else {
+        println!("{} is a migration crate; added:", dir.display());
+        for a in &added {
+            println!("  {a}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use sealift_workflow::status::{Entry, merge_plan};
+use sealift_workflow::status::Entry;
 use sealift_workflow::{Direction, MigrationCrate, Place, Request};
 
 use crate::args::{
-    CrateArgs, DialectArg, DowngradeArgs, Format, HistoryArgs, LockArgs, StampArgs, StatusArgs,
-    UpgradeArgs,
+    CrateArgs, DialectArg, DowngradeArgs, Format, HeadsArgs, HistoryArgs, LockArgs, StampArgs,
+    StatusArgs, UpgradeArgs,
 };
 use crate::report::{self, count, print, problems, time};
 use crate::{files, tenants};
@@ -308,6 +308,9 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
             if let Some(parent) = &e.header.revises {
                 let _ = writeln!(out, "    revises {parent}");
             }
+            if !e.header.depends_on.is_empty() {
+                let _ = writeln!(out, "    depends on {}", e.header.depends_on.join(", "));
+            }
             for c in &e.header.changes {
                 let _ = writeln!(out, "    - {c}");
             }
@@ -350,22 +353,29 @@ pub async fn stamp(args: StampArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sealift heads`.
-pub fn heads(args: CrateArgs) -> Result<ExitCode> {
-    let (_, krate) = load(&args.project.inputs())?;
+/// `sealift heads`: exit 1 with `--check` when there is more than one.
+pub fn heads(args: HeadsArgs) -> Result<ExitCode> {
+    let (_, krate) = load(&args.krate.project.inputs())?;
     let heads = sealift_workflow::status::heads(&krate);
     let mut out = String::new();
     for h in &heads {
         let _ = writeln!(out, "{h}");
     }
     if heads.len() > 1 {
-        out.push_str("Multiple heads: run `sealift merge` to put them in one line\n");
+        out.push_str(
+            "Multiple heads: two branches each added migrations; run `sealift merge` to join them\n",
+        );
     }
     print(&out)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(if args.check && heads.len() > 1 {
+        ExitCode::from(crate::EXIT_DRIFT)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-/// `sealift merge`: rewrites the `Revises:` line of each branch's first migration.
+/// `sealift merge`: writes a migration that revises every head and changes nothing, as
+/// Alembic's `merge` does. No migration is rewritten: each may already be applied somewhere.
 pub fn merge(args: CrateArgs) -> Result<ExitCode> {
     let project = Project::load(&args.project.inputs())?;
     let _held = files::lock_crate(&project.migration_dir)?;
@@ -378,26 +388,37 @@ pub fn merge(args: CrateArgs) -> Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let plan = merge_plan(&krate);
-    let mut out = String::new();
-    for r in &plan {
-        let m = krate
-            .get(&r.name)
-            .expect("merge_plan names the crate's migrations");
-        let text = std::fs::read_to_string(&m.file)
-            .with_context(|| format!("cannot read {}", m.file.display()))?;
-        files::replace(&m.file, &sealift_codegen::set_revises(&text, Some(&r.onto)))?;
-        let _ = writeln!(out, "{} now comes after {}", r.name, r.onto);
-        if !r.overlap.is_empty() {
-            let _ = writeln!(
-                out,
-                "warning: both branches change {}: {} was written without the other branch's changes. Delete it (file and lib.rs entry), `sealift upgrade`, then `sealift autogen` it again",
-                r.overlap.join(", "),
-                r.name
-            );
-        }
+    let lib_path = project.migration_dir.join("src/lib.rs");
+    let lib = std::fs::read_to_string(&lib_path)
+        .with_context(|| format!("cannot read {}", lib_path.display()))?;
+    let module = files::new_module(&project.migration_dir, "merge_heads", &lib)?;
+    let new_lib = sealift_codegen::register(&lib, &module)?;
+    let file = project
+        .migration_dir
+        .join("src")
+        .join(format!("{module}.rs"));
+    files::write_new(
+        &file,
+        &sealift_codegen::merge_migration(&heads, "sealift merge"),
+    )?;
+    if let Err(e) = files::replace(&lib_path, &new_lib) {
+        files::undo(&[file]);
+        return Err(e);
     }
-    out.push_str("One head again; `sealift upgrade` applies them in lib.rs order\n");
+    let mut out = format!(
+        "Wrote {} and registered it in {}: it revises {}, so the history has one head again\n",
+        file.display(),
+        lib_path.display(),
+        heads.join(" and ")
+    );
+    let both = sealift_workflow::status::overlap(&krate, &heads);
+    if !both.is_empty() {
+        let _ = writeln!(
+            out,
+            "warning: more than one branch changes {}: each branch's migrations were written without the others' changes. Run `sealift upgrade`, then `sealift check`: if it finds drift, `sealift autogen` writes what is missing",
+            both.join(", ")
+        );
+    }
     print(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -444,7 +444,13 @@ fn init_then_create_writes_a_registered_migration() {
     let d = dir.display().to_string();
     let out = sealift(&["init", "--migration-dir", &d]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for f in ["Cargo.toml", "src/lib.rs", "src/main.rs", ".gitignore"] {
+    for f in [
+        "Cargo.toml",
+        "src/lib.rs",
+        "src/main.rs",
+        ".gitignore",
+        ".gitattributes",
+    ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let ignored = std::fs::read_to_string(dir.join(".gitignore")).unwrap();
@@ -474,8 +480,41 @@ fn init_then_create_writes_a_registered_migration() {
         &["create", "backfill-emails", "--migration-dir", &d],
         "invalid migration name `backfill-emails`",
     );
-    assert_bad_input(&["init", "--migration-dir", &d], "already holds a crate");
     assert_eq!(snapshot_dir(&dir), before);
+    // `init` on a crate made before `.gitattributes` was part of it adds the line that lets
+    // git merge lib.rs, keeping what the file had; once.
+    std::fs::write(dir.join(".gitattributes"), "*.sql text\n").unwrap();
+    let added = sealift(&["init", "--migration-dir", &d]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(
+        text(&added.stdout).contains(".gitattributes"),
+        "{}",
+        text(&added.stdout)
+    );
+    let attributes = std::fs::read_to_string(dir.join(".gitattributes")).unwrap();
+    assert!(
+        attributes.starts_with("*.sql text\n") && attributes.contains("\nsrc/lib.rs merge=union\n"),
+        "{attributes}"
+    );
+    let again = sealift(&["init", "--migration-dir", &d]);
+    assert!(
+        again.status.success() && !text(&again.stdout).contains(".gitattributes"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".gitattributes")).unwrap(),
+        attributes
+    );
+    // A crate that is not a migration crate is left alone.
+    let other = root.join("other");
+    std::fs::create_dir_all(other.join("src")).unwrap();
+    std::fs::write(other.join("Cargo.toml"), "[package]\nname = \"other\"\n").unwrap();
+    std::fs::write(other.join("src/lib.rs"), "pub fn f() {}\n").unwrap();
+    assert_bad_input(
+        &["init", "--migration-dir", &other.display().to_string()],
+        "not a sea-orm-migration crate",
+    );
     let _ = std::fs::remove_dir_all(root);
 }
 

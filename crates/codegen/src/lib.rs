@@ -36,6 +36,38 @@ pub enum Error {
     /// The module is registered already.
     #[error("migration `{0}` is already registered in lib.rs")]
     AlreadyRegistered(String),
+    /// The file holds a git conflict marker: a merge was left half done.
+    #[error(
+        "line {line} is a git conflict marker (`{marker}`): the merge is not finished. In lib.rs keep the lines of both sides (each registers its own migration); in a migration file keep the side you mean. Remove the markers, then run `sealift heads`"
+    )]
+    ConflictMarker {
+        /// The line's number, from 1.
+        line: usize,
+        /// The marker.
+        marker: String,
+    },
+}
+
+/// The first git conflict marker in `text` (`<<<<<<<`, `=======`, `>>>>>>>` or diff3's
+/// `|||||||` at the start of a line): its line number and the marker.
+pub fn conflict_marker(text: &str) -> Option<(usize, String)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let marker = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
+            .into_iter()
+            .find(|m| {
+                line.strip_prefix(m)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+            })?;
+        Some((i + 1, marker.to_owned()))
+    })
+}
+
+/// An error for the first conflict marker in `text`, if it holds one.
+fn no_conflict_markers(text: &str) -> Result<(), Error> {
+    match conflict_marker(text) {
+        Some((line, marker)) => Err(Error::ConflictMarker { line, marker }),
+        None => Ok(()),
+    }
 }
 
 /// A migration's module name: `m{YYYYMMDD_HHMMSS}_{snake_name}`. `timestamp` is `YYYYMMDD_HHMMSS`.
@@ -180,6 +212,7 @@ fn idents(tokens: proc_macro2::TokenStream) -> Vec<String> {
 /// The migration modules `fn migrations()` lists, in its order: the first path segment of each
 /// `Box::new(module::Migration)` entry. This order is the order migrations apply in.
 pub fn registered(lib_rs: &str) -> Result<Vec<String>, Error> {
+    no_conflict_markers(lib_rs)?;
     let file = syn::parse_file(lib_rs).map_err(|e| Error::LibDoesNotParse(e.to_string()))?;
     let vec_mac = migrations_vec(&file).ok_or(Error::NoMigrationsVec)?;
     let elements: Punctuated<Expr, Token![,]> = vec_mac
@@ -248,6 +281,31 @@ pub fn revises_line(parent: Option<&str>) -> String {
     format!("{REVISES}{}\n", parent.unwrap_or("base"))
 }
 
+/// The header line that names migrations this one needs besides its parent (Alembic's
+/// `depends_on`), comma-separated.
+pub const DEPENDS_ON: &str = "//! Depends-On: ";
+
+/// The names a `Revises:` or `Depends-On:` value lists (`a, b`).
+pub fn name_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A merge migration: it revises every head (`Revises: a, b`) and changes nothing; the
+/// branches' migrations stay as they were written.
+pub fn merge_migration(heads: &[String], command: &str) -> String {
+    format!(
+        "//! Written by `{command}`: joins {} into one line of history. It changes nothing.\n{REVISES}{}\n//!\n\n{}",
+        heads.join(" and "),
+        heads.join(", "),
+        empty_migration()
+    )
+}
+
 /// The first string literal in a token stream, looking inside groups.
 fn first_string(tokens: proc_macro2::TokenStream) -> Option<String> {
     tokens.into_iter().find_map(|t| match t {
@@ -265,6 +323,7 @@ fn first_string(tokens: proc_macro2::TokenStream) -> Option<String> {
 /// `migrations()` (above loco's `// inject-above` marker when it is there). Only those lines
 /// change; everything else stays byte for byte.
 pub fn register(lib_rs: &str, module: &str) -> Result<String, Error> {
+    no_conflict_markers(lib_rs)?;
     let file = syn::parse_file(lib_rs).map_err(|e| Error::LibDoesNotParse(e.to_string()))?;
     let already = file
         .items
@@ -479,12 +538,37 @@ features = ["runtime-tokio-rustls", "sqlx-postgres", "sqlx-sqlite", "sqlx-mysql"
             "# What cargo builds here: this crate, and the runner `sealift upgrade` builds (target/sealift).\n/target\n"
                 .to_owned(),
         ),
+        (".gitattributes".to_owned(), GITATTRIBUTES.to_owned()),
     ]
 }
+
+/// The migration crate's `.gitattributes`: git merges `lib.rs` with its built-in `union`
+/// driver, so two branches that each registered a migration (one `mod` line and one
+/// `Box::new(..)` line each, appended at the same place) merge with both sides' lines and no
+/// conflict. The order between the two comes from their `Revises:` lines.
+pub const GITATTRIBUTES: &str = "# Two branches that each add a migration append to lib.rs at the same place: git keeps\n# the lines of both sides instead of a conflict (each is one line). `sealift heads` then\n# shows the two heads and `sealift merge` joins them.\nsrc/lib.rs merge=union\n";
+
+/// The line of [`GITATTRIBUTES`] that matters.
+pub const UNION_LINE: &str = "src/lib.rs merge=union";
 
 #[cfg(test)]
 mod tests {
     use super::{HistoryTable, history_table};
+
+    #[test]
+    fn conflict_markers_are_found_with_their_line() {
+        let text = "mod a;\n<<<<<<< HEAD\nmod b;\n=======\nmod c;\n>>>>>>> other\n";
+        assert_eq!(
+            super::conflict_marker(text),
+            Some((2, "<<<<<<<".to_owned()))
+        );
+        assert_eq!(super::conflict_marker("// ======= a rule\nmod a;\n"), None);
+        assert!(matches!(
+            super::registered(text),
+            Err(super::Error::ConflictMarker { line: 2, .. })
+        ));
+        assert_eq!(super::name_list(" a, b ,"), ["a", "b"]);
+    }
 
     #[test]
     fn registered_modules_come_in_vec_order() {

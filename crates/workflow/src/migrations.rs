@@ -49,8 +49,12 @@ pub struct Migration {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Header {
     /// The migration it was written on top of (`None` when the file does not say; `base` is
-    /// written as `Some("base")`).
+    /// written as `Some("base")`); a merge names each head it joins, comma-separated.
     pub revises: Option<String>,
+    /// Migrations it needs besides its parent (`Depends-On:`): applied before it, rolled
+    /// back after it.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
     /// The `Changes:` list.
     pub changes: Vec<String>,
     /// The `Hazards:` list.
@@ -73,8 +77,12 @@ impl MigrationCrate {
                 lib_path.display()
             ))
         })?;
-        let names = sealift_codegen::registered(&lib)
-            .map_err(|e| Error::Crate(format!("{}: {e}", lib_path.display())))?;
+        let names = sealift_codegen::registered(&lib).map_err(|e| match &e {
+            sealift_codegen::Error::ConflictMarker { line, .. } => {
+                Error::Crate(format!("{}:{line}: {e}", lib_path.display()))
+            }
+            _ => Error::Crate(format!("{}: {e}", lib_path.display())),
+        })?;
         let migrator = sealift_codegen::migrator_type(&lib).ok_or_else(|| {
             Error::Crate(format!(
                 "{} has no `impl MigratorTrait for ...`; it is not a sea-orm-migration crate",
@@ -103,6 +111,13 @@ impl MigrationCrate {
             })?;
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| Error::Crate(format!("cannot read {}: {e}", file.display())))?;
+            if let Some((line, marker)) = sealift_codegen::conflict_marker(&text) {
+                return Err(Error::Crate(format!(
+                    "{}:{line}: {}",
+                    file.display(),
+                    sealift_codegen::Error::ConflictMarker { line, marker }
+                )));
+            }
             migrations.push(Migration {
                 checksum: checksum(&text),
                 header: Header::read(&text, &file),
@@ -111,6 +126,7 @@ impl MigrationCrate {
                 file,
             });
         }
+        graph(&migrations, &lib_path)?;
         let (history_table, unresolved) = match sealift_codegen::history_table(&lib) {
             sealift_codegen::HistoryTable::Default => (DEFAULT_HISTORY_TABLE.to_owned(), false),
             sealift_codegen::HistoryTable::Named(name) => (name, false),
@@ -174,6 +190,95 @@ fn rebuilds_tables(text: &str) -> bool {
         .any(|w| w[0] == "pragma" && w[1] == "foreign_keys")
 }
 
+/// Checks the history's graph: every name a `Revises:` or `Depends-On:` line gives is a
+/// migration lib.rs lists, no migration comes back to itself (a cycle), and lib.rs lists each
+/// migration after the ones it revises or depends on, so that the order migrations apply in
+/// (lib.rs's) is the graph's. Each error names the files.
+fn graph(migrations: &[Migration], lib_path: &Path) -> Result<()> {
+    let at = |name: &str| migrations.iter().position(|m| m.name == name);
+    let file = |i: usize| migrations[i].file.display().to_string();
+    let mut edges: Vec<Vec<(usize, &'static str)>> = vec![Vec::new(); migrations.len()];
+    for (i, m) in migrations.iter().enumerate() {
+        let revised = match m.header.revises.as_deref() {
+            None | Some("base") => Vec::new(),
+            Some(list) => sealift_codegen::name_list(list),
+        };
+        let named = revised
+            .iter()
+            .map(|n| (n, "Revises"))
+            .chain(m.header.depends_on.iter().map(|n| (n, "Depends-On")));
+        for (name, line) in named {
+            match at(name) {
+                Some(j) => edges[i].push((j, line)),
+                None => {
+                    return Err(Error::Crate(format!(
+                        "{}: its `{line}:` line names {name}, which {} does not list; write the name of a migration it lists (`sealift history`), or `base`",
+                        file(i),
+                        lib_path.display()
+                    )));
+                }
+            }
+        }
+    }
+    // A cycle: follow the edges from each migration, depth first.
+    fn cycle(
+        from: usize,
+        edges: &[Vec<(usize, &'static str)>],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        state[from] = 1;
+        path.push(from);
+        for &(to, _) in &edges[from] {
+            if state[to] == 1 {
+                let start = path.iter().position(|&p| p == to).unwrap_or(0);
+                let mut found = path[start..].to_vec();
+                found.push(to);
+                return Some(found);
+            }
+            if state[to] == 0
+                && let Some(found) = cycle(to, edges, state, path)
+            {
+                return Some(found);
+            }
+        }
+        path.pop();
+        state[from] = 2;
+        None
+    }
+    let mut state = vec![0u8; migrations.len()];
+    for i in 0..migrations.len() {
+        if state[i] == 0
+            && let Some(found) = cycle(i, &edges, &mut state, &mut Vec::new())
+        {
+            let names: Vec<String> = found.iter().map(|&j| migrations[j].name.clone()).collect();
+            let files: Vec<String> = found[..found.len() - 1].iter().map(|&j| file(j)).collect();
+            return Err(Error::Crate(format!(
+                "the migrations' `Revises:` and `Depends-On:` lines go round in a cycle: {} ({}); point one of them at the migration it was really written after",
+                names.join(" -> "),
+                files.join(", ")
+            )));
+        }
+    }
+    for (i, out) in edges.iter().enumerate() {
+        for &(j, line) in out {
+            if j > i {
+                return Err(Error::Crate(format!(
+                    "{} lists {} before {}, which its `{line}:` line names: migrations apply in lib.rs order, so move {}'s `Box::new(..)` entry after {}'s ({}, {})",
+                    lib_path.display(),
+                    migrations[i].name,
+                    migrations[j].name,
+                    migrations[i].name,
+                    migrations[j].name,
+                    file(i),
+                    file(j)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Header {
     /// Reads the leading `//!` lines, and what the `down` function does (`file` is where the
     /// text comes from, for the SQL files it includes).
@@ -184,6 +289,8 @@ impl Header {
             let body = line.trim_start_matches("//!").trim();
             if let Some(parent) = line.strip_prefix(sealift_codegen::REVISES) {
                 header.revises = Some(parent.trim().to_owned());
+            } else if let Some(needs) = line.strip_prefix(sealift_codegen::DEPENDS_ON) {
+                header.depends_on.extend(sealift_codegen::name_list(needs));
             } else if body.ends_with(':') && !body.starts_with('-') {
                 section = body;
             } else if let Some(item) = body.strip_prefix("- ") {

@@ -348,21 +348,22 @@ impl std::fmt::Display for Place {
     }
 }
 
-/// Each migration's parent: what its `Revises:` line names, or the migration before it in
-/// `lib.rs` when it has none (hand-written files). `None` for the first one (base).
-pub fn parents(krate: &MigrationCrate) -> Vec<Option<usize>> {
+/// Each migration's parents: what its `Revises:` line names (a merge names several), or the
+/// migration before it in `lib.rs` when it has none (hand-written files). None for the first
+/// one (base). The crate was checked when read: every name is one of its migrations, listed
+/// before the migration naming it.
+pub fn parents(krate: &MigrationCrate) -> Vec<Vec<usize>> {
     krate
         .migrations
         .iter()
         .enumerate()
         .map(|(i, m)| match m.header.revises.as_deref() {
-            Some("base") => None,
-            Some(parent) => krate
-                .migrations
+            Some("base") => Vec::new(),
+            Some(list) => sealift_codegen::name_list(list)
                 .iter()
-                .position(|p| p.name == parent)
-                .or(i.checked_sub(1)),
-            None => i.checked_sub(1),
+                .filter_map(|parent| krate.migrations.iter().position(|p| &p.name == parent))
+                .collect(),
+            None => i.checked_sub(1).into_iter().collect(),
         })
         .collect()
 }
@@ -374,63 +375,55 @@ pub fn heads(krate: &MigrationCrate) -> Vec<String> {
         .migrations
         .iter()
         .enumerate()
-        .filter(|(i, _)| !parents.contains(&Some(*i)))
+        .filter(|(i, _)| !parents.iter().any(|p| p.contains(i)))
         .map(|(_, m)| m.name.clone())
         .collect()
 }
 
-/// What `merge` changes: each migration whose parent is not the one before it in `lib.rs`
-/// (the first of a branch) is re-pointed onto that one, which makes the history linear in
-/// `lib.rs` order. With each re-pointed migration come the tables its branch and the other
-/// branch both change: that migration was written without the other's changes and should be
-/// written again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repoint {
-    /// The migration to re-point.
-    pub name: String,
-    /// Its new parent.
-    pub onto: String,
-    /// Tables both branches change.
-    pub overlap: Vec<String>,
-}
-
-/// The re-pointings that make the history one line again.
-pub fn merge_plan(krate: &MigrationCrate) -> Vec<Repoint> {
+/// The tables that more than one of `heads`' branches change: each branch is what leads to
+/// its head and to no other head. A migration written on one branch did not see the others'
+/// changes to such a table, and may need to be written again after the merge.
+pub fn overlap(krate: &MigrationCrate, heads: &[String]) -> Vec<String> {
     let parents = parents(krate);
-    let ms = &krate.migrations;
-    let mut out = Vec::new();
-    for i in 1..ms.len() {
-        if parents[i] == Some(i - 1) {
-            continue;
-        }
-        let fork = parents[i];
-        // The other branch: everything after the fork point and before this one.
-        let other_start = fork.map_or(0, |f| f + 1);
-        let other: Vec<String> = ms[other_start..i]
-            .iter()
-            .flat_map(|m| m.header.tables())
-            .collect();
-        // This branch: this one and what descends from it.
-        let mut mine = vec![i];
-        for (j, parent) in parents.iter().enumerate().skip(i + 1) {
-            if parent.is_some_and(|p| mine.contains(&p)) {
-                mine.push(j);
+    let ancestors = |head: usize| -> Vec<usize> {
+        let mut seen = vec![head];
+        let mut todo = vec![head];
+        while let Some(at) = todo.pop() {
+            for &p in &parents[at] {
+                if !seen.contains(&p) {
+                    seen.push(p);
+                    todo.push(p);
+                }
             }
         }
-        let mut overlap: Vec<String> = mine
+        seen
+    };
+    let lines: Vec<Vec<usize>> = heads
+        .iter()
+        .filter_map(|h| krate.migrations.iter().position(|m| &m.name == h))
+        .map(ancestors)
+        .collect();
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for (k, line) in lines.iter().enumerate() {
+        let own: std::collections::BTreeSet<String> = line
             .iter()
-            .flat_map(|&j| ms[j].header.tables())
-            .filter(|t| other.contains(t))
+            .filter(|m| {
+                !lines
+                    .iter()
+                    .enumerate()
+                    .any(|(o, other)| o != k && other.contains(m))
+            })
+            .flat_map(|&m| krate.migrations[m].header.tables())
             .collect();
-        overlap.sort();
-        overlap.dedup();
-        out.push(Repoint {
-            name: ms[i].name.clone(),
-            onto: ms[i - 1].name.clone(),
-            overlap,
-        });
+        for t in own {
+            *count.entry(t).or_default() += 1;
+        }
     }
-    out
+    count
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(t, _)| t)
+        .collect()
 }
 
 #[cfg(test)]
@@ -550,8 +543,8 @@ mod tests {
     }
 
     #[test]
-    fn two_branches_make_two_heads_and_merge_relinks_the_later() {
-        let k = krate(&[
+    fn two_branches_make_two_heads_and_a_merge_joins_them() {
+        let mut k = krate(&[
             (
                 "m1_root",
                 Some("base"),
@@ -570,18 +563,16 @@ mod tests {
             ("m4_right2", Some("m3_right"), &[]),
         ]);
         assert_eq!(heads(&k), ["m2_left", "m4_right2"]);
-        let plan = merge_plan(&k);
-        assert_eq!(
-            plan,
-            [Repoint {
-                name: "m3_right".into(),
-                onto: "m2_left".into(),
-                overlap: vec!["public.post".into()]
-            }]
+        assert_eq!(overlap(&k, &heads(&k)), ["public.post"]);
+        k.migrations.push(
+            krate(&[("m5_merge", Some("m2_left, m4_right2"), &[])])
+                .migrations
+                .remove(0),
         );
+        assert_eq!(heads(&k), ["m5_merge"]);
+        assert_eq!(parents(&k)[4], [1, 3]);
         // Files without a Revises line follow the one before them: one head.
         let legacy = krate(&[("m1", None, &[]), ("m2", None, &[])]);
         assert_eq!(heads(&legacy), ["m2"]);
-        assert!(merge_plan(&legacy).is_empty());
     }
 }
