@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use sealift_diff::{HazardKind, Plan};
 use sealift_engine::autogen::Verdict;
 use sealift_engine::prove::{Proof, Prover};
@@ -32,12 +32,7 @@ pub async fn run(args: AutogenArgs) -> Result<ExitCode> {
     sealift_codegen::module_name(&args.name, "00000000_000000")?;
     let _held = files::lock_crate(&project.migration_dir)?;
     let lib_path = project.migration_dir.join("src/lib.rs");
-    let lib = std::fs::read_to_string(&lib_path).with_context(|| {
-        format!(
-            "cannot read {}; run `sealift init` first, or pass --migration-dir",
-            lib_path.display()
-        )
-    })?;
+    let lib = files::read_lib(&lib_path)?;
     let module = files::new_module(&project.migration_dir, &args.name, &lib)?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
     let url = project.database_url()?;

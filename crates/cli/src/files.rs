@@ -189,17 +189,31 @@ pub fn lock_crate(dir: &Path) -> Result<CrateLock> {
     Ok(CrateLock { _held: file })
 }
 
-/// Adds an empty migration and registers it.
-pub fn create(args: &CreateArgs) -> Result<ExitCode> {
-    let project = Project::load(&args.project.inputs())?;
-    let _held = lock_crate(&project.migration_dir)?;
-    let lib_path = project.migration_dir.join("src/lib.rs");
-    let lib = std::fs::read_to_string(&lib_path).with_context(|| {
+/// The migration crate's `lib.rs`, refused with the file and line of a git conflict marker
+/// when a merge left one.
+pub fn read_lib(lib_path: &Path) -> Result<String> {
+    let lib = std::fs::read_to_string(lib_path).with_context(|| {
         format!(
             "cannot read {}; run `sealift init` first, or pass --migration-dir",
             lib_path.display()
         )
     })?;
+    if let Some((line, marker)) = sealift_codegen::conflict_marker(&lib) {
+        bail!(
+            "{}:{line}: {}",
+            lib_path.display(),
+            sealift_codegen::Error::ConflictMarker { line, marker }
+        );
+    }
+    Ok(lib)
+}
+
+/// Adds an empty migration and registers it.
+pub fn create(args: &CreateArgs) -> Result<ExitCode> {
+    let project = Project::load(&args.project.inputs())?;
+    let _held = lock_crate(&project.migration_dir)?;
+    let lib_path = project.migration_dir.join("src/lib.rs");
+    let lib = read_lib(&lib_path)?;
     let module = new_module(&project.migration_dir, &args.name, &lib)?;
     let new_lib = sealift_codegen::register(&lib, &module)?;
     let parent = sealift_codegen::registered(&lib)?.pop();

@@ -198,13 +198,20 @@ async fn a_bad_merge_is_named_by_file_and_line() {
         .unwrap()
         + 1;
     std::fs::write(&lib_path, &marked).unwrap();
-    for command in ["heads", "merge", "history", "upgrade"] {
-        let said = p.fails(&[command], 2);
+    for command in [
+        &["heads"][..],
+        &["merge"],
+        &["history"],
+        &["upgrade"],
+        &["create", "D"],
+        &["autogen", "D"],
+    ] {
+        let said = p.fails(command, 2);
         assert!(
             said.contains(&format!("src/lib.rs:{line}:"))
                 && said.contains("conflict marker")
                 && said.contains("keep the lines of both sides"),
-            "{command}: {said}"
+            "{command:?}: {said}"
         );
     }
     std::fs::write(&lib_path, &lib).unwrap();
