@@ -46,19 +46,7 @@ pub fn init(args: &InitArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE));
     let write_config = !config.exists();
     if write_config {
-        let base = config.parent().unwrap_or(Path::new(""));
-        files.push((
-            config.clone(),
-            config::default_file(
-                &relative_to(dir, base),
-                &project
-                    .entities
-                    .iter()
-                    .map(|e| relative_to(e, base))
-                    .collect::<Vec<_>>(),
-                &sealift_engine::entities::schema_names(&project.entities),
-            ),
-        ));
+        files.push((config.clone(), default_config(&project, &config)));
     }
     let mut written = Vec::new();
     for (path, text) in &files {
@@ -117,19 +105,7 @@ fn init_existing(args: &InitArgs, project: &Project) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(config::CONFIG_FILE));
     if !config.exists() {
-        let base = config.parent().unwrap_or(Path::new(""));
-        write_new(
-            &config,
-            &config::default_file(
-                &relative_to(dir, base),
-                &project
-                    .entities
-                    .iter()
-                    .map(|e| relative_to(e, base))
-                    .collect::<Vec<_>>(),
-                &sealift_engine::entities::schema_names(&project.entities),
-            ),
-        )?;
+        write_new(&config, &default_config(project, &config))?;
         added.push(config.display().to_string());
     }
     if added.is_empty() {
@@ -144,6 +120,20 @@ fn init_existing(args: &InitArgs, project: &Project) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `sealift.toml` `init` writes at `config`, naming the project's folders from there.
+fn default_config(project: &Project, config: &Path) -> String {
+    let base = config.parent().unwrap_or(Path::new(""));
+    config::default_file(
+        &relative_to(&project.migration_dir, base),
+        &project
+            .entities
+            .iter()
+            .map(|e| relative_to(e, base))
+            .collect::<Vec<_>>(),
+        &sealift_engine::entities::schema_names(&project.entities),
+    )
 }
 
 /// `path` as seen from `base` when it lies under it (paths in sealift.toml are relative to the

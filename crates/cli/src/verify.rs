@@ -130,7 +130,10 @@ pub async fn replay(project: Project, shadow: Option<&str>, how: Replay) -> Resu
                 text.push_str(line);
                 text.push('\n');
             }
-            text.push_str(if rows > 0 && step != Step::Down {
+            let on_nulls = ["null value", "contains null", "cannot be null", "NOT NULL"]
+                .iter()
+                .any(|n| error.contains(n));
+            text.push_str(if rows > 0 && step != Step::Down && on_nulls {
                 "A migration must also run on tables that hold rows: give a new NOT NULL column a default, or add it nullable, fill it, then make it NOT NULL; then verify again\n"
             } else {
                 "Fix the migration, then verify again\n"

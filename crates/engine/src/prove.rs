@@ -73,7 +73,11 @@ impl Prover {
         let _progress = observer.working("proving the plan on a scratch database");
         // What the copy's checks, defaults and indexes call (PostgreSQL).
         let schemas: Vec<String> = copy.namespaces.keys().cloned().collect();
-        let functions = sealift_catalog::functions(&self.dev, &schemas, &calling(&copy))
+        // Called by the copy, or by what the plan adds (a check calling the schema's own
+        // function).
+        let mut texts = calling(&copy);
+        texts.extend(render_steps(&plan.up, &plan.target()));
+        let functions = sealift_catalog::functions(&self.dev, &schemas, &texts)
             .await
             .unwrap_or_default();
         let scratch = match self.scratch().await {
@@ -85,11 +89,12 @@ impl Prover {
 
     /// The scratch database, once made.
     async fn scratch(&mut self) -> Result<&Scratch, String> {
-        if let Some(making) = self.making.take() {
-            let made = making
-                .await
-                .map_err(|e| format!("making it stopped: {e}"))??;
-            self.made = Some(made);
+        // Awaited in place and let go of only once done: a run stopped here (Ctrl-C) leaves
+        // the task with `finish`, which waits for it and drops what it made.
+        if let Some(making) = self.making.as_mut() {
+            let made = making.await;
+            self.making = None;
+            self.made = Some(made.map_err(|e| format!("making it stopped: {e}"))??);
         }
         self.made
             .as_ref()

@@ -192,7 +192,7 @@ async fn steps(
                 name: m.name.clone(),
                 step,
                 error,
-                rows: rows.written,
+                rows: rows.held,
             })
         };
         if how == Replay::UpOnly {
@@ -207,8 +207,7 @@ async fn steps(
             return Ok(failed(Step::Up, error, &rows));
         }
         let after = catalog(project, url).await?;
-        let written = rows.write(url, &after, &before, observer).await?;
-        let kept = read(url, &written).await?;
+        let (written, kept) = rows.write(url, &after, &before, observer).await?;
         let down = Place::Relative(-1);
         if let Some(error) = run(krate, tenant, served, Direction::Down, down).await? {
             return Ok(failed(Step::Down, error, &rows));
@@ -234,6 +233,9 @@ async fn steps(
                 tables,
             }));
         }
+        // Gone again before the next migration, which meets the tables as the history leaves
+        // them.
+        rows.clear(url, &written).await?;
     }
     Ok(None)
 }
@@ -263,11 +265,11 @@ async fn run(
     }
 }
 
-/// The generated rows of a replay so far.
+/// The generated rows of a replay.
 #[derive(Default)]
 struct Rows {
-    /// Rows written in all.
-    written: usize,
+    /// Rows the tables hold now.
+    held: usize,
     /// The number of the next row to generate.
     next: usize,
     /// Tables already reported as getting none, with why.
@@ -275,15 +277,17 @@ struct Rows {
 }
 
 impl Rows {
-    /// Writes rows in the tables `after` has that `before` had, and answers the tables that
-    /// took them; a table that gets none is reported once.
+    /// Writes rows in the tables `after` has that `before` had. Answers the tables that took
+    /// them, each with its rows that are sealift's: those read back after the write that were
+    /// not there before it (a migration's own rows, which its up may write again under other
+    /// keys, are not compared). A table that gets none is reported once.
     async fn write(
         &mut self,
         url: &DatabaseUrl,
         after: &Schema,
         before: &Schema,
         observer: &dyn Observer,
-    ) -> Result<Vec<sample::Insert>> {
+    ) -> Result<(Vec<sample::Insert>, Vec<Answer>)> {
         let planned = sample::rows(after, before, self.next);
         self.next = planned.next;
         let mut tell = |table: &sealift_ir::QualifiedName, why: String| {
@@ -296,21 +300,67 @@ impl Rows {
         for (table, why) in &planned.skipped {
             tell(table, why.clone());
         }
+        let present = read(url, &planned.inserts).await?;
         let (sql, at) = planned.statements();
         let answers = scratch::run_each(url, &sql)
             .await
             .map_err(anyhow::Error::msg)?;
+        let refused: Vec<&sealift_ir::QualifiedName> = planned
+            .inserts
+            .iter()
+            .zip(&at)
+            .filter(|(_, i)| answers[**i].is_err())
+            .map(|(insert, _)| &insert.table)
+            .collect();
         let mut written = Vec::new();
-        for (insert, i) in planned.inserts.into_iter().zip(at) {
-            match &answers[i] {
+        let mut theirs = Vec::new();
+        let mut dangling = Vec::new();
+        for ((insert, i), present) in planned.inserts.iter().zip(&at).zip(present) {
+            match &answers[*i] {
+                // Written with checks off, pointing at rows another table then refused:
+                // deleted again, so that no row points at nothing.
+                Ok(_) if insert.needs.iter().any(|n| refused.contains(&n)) => {
+                    dangling.extend(insert.delete.clone());
+                    tell(&insert.table, "rows it references were refused".to_owned());
+                }
                 Ok(_) => {
-                    self.written += sample::PER_TABLE;
-                    written.push(insert);
+                    self.held += sample::PER_TABLE;
+                    written.push(insert.clone());
+                    theirs.push(present);
                 }
                 Err(e) => tell(&insert.table, format!("the server refused them ({e})")),
             }
         }
-        Ok(written)
+        if !dangling.is_empty() {
+            scratch::run_each(url, &dangling)
+                .await
+                .map_err(anyhow::Error::msg)?;
+        }
+        let now = read(url, &written).await?;
+        let ours = now
+            .into_iter()
+            .zip(theirs)
+            .map(|(now, theirs)| {
+                let (now, theirs) = (now?, theirs.unwrap_or_default());
+                Ok(sample::missing(&now, &theirs, usize::MAX).1)
+            })
+            .collect();
+        Ok((written, ours))
+    }
+
+    /// Deletes the rows written in `tables`, children first.
+    async fn clear(&mut self, url: &DatabaseUrl, tables: &[sample::Insert]) -> Result<()> {
+        let sql: Vec<String> = tables
+            .iter()
+            .rev()
+            .filter_map(|i| i.delete.clone())
+            .collect();
+        scratch::run_each(url, &sql)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        let deleted = tables.iter().filter(|i| i.delete.is_some()).count();
+        self.held = self.held.saturating_sub(deleted * sample::PER_TABLE);
+        Ok(())
     }
 }
 

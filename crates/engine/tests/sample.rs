@@ -151,6 +151,7 @@ async fn musicbrainz() {
             "{why}"
         );
     }
+    println!("{took} of {} tables took rows", took + refused.len());
     assert!(
         took >= 185,
         "{took} of {} tables\n{refused:#?}",

@@ -51,6 +51,12 @@ pub struct Insert {
     /// Its references point at rows written after it (a cycle, or the table itself): it runs
     /// with foreign-key checks off ([`Rows::statements`]).
     pub unchecked: bool,
+    /// The tables whose rows, written after it, its references point at: when one of them
+    /// refuses its rows, this table's rows are deleted again ([`Insert::delete`]).
+    pub needs: Vec<QualifiedName>,
+    /// Deletes the rows it writes, by their primary key (or a unique key); `None` when the
+    /// table has no key whose values it writes.
+    pub delete: Option<String>,
 }
 
 /// What a value is, whatever a backend calls its type.
@@ -129,7 +135,12 @@ pub fn rows(after: &Schema, before: &Schema, first: usize) -> Rows {
         // Each table's rows numbered apart from every other's: a trigger that copies a key
         // into another table finds it free there.
         let first = first + i * PER_TABLE;
-        match own_values(after, ns, table, name, &budget, first) {
+        let was = before
+            .namespaces
+            .get(&ns.name)
+            .and_then(|n| n.tables.get(&table.name).map(|t| (n, t)));
+        let was = was.map(|(n, t)| (before, n, t));
+        match own_values(after, was, ns, table, name, &budget, first) {
             Ok(rows) => {
                 own.insert(name.clone(), rows);
             }
@@ -147,7 +158,7 @@ pub fn rows(after: &Schema, before: &Schema, first: usize) -> Rows {
         }
         let rows = own.remove(&name).unwrap_or_default();
         match references(dialect, ns, table, &name, rows, &filled, &own) {
-            Ok((rows, unchecked)) => {
+            Ok((rows, needs)) => {
                 let old = before.table(&name).map(|t| &t.columns);
                 let columns: Vec<String> = table
                     .columns
@@ -159,8 +170,10 @@ pub fn rows(after: &Schema, before: &Schema, first: usize) -> Rows {
                     table: name.clone(),
                     sql: insert_sql(dialect, &name, table, &rows),
                     read_back: read_back_sql(dialect, &name, table, &columns),
+                    delete: delete_sql(dialect, &name, table, &rows),
                     columns,
-                    unchecked,
+                    unchecked: !needs.is_empty(),
+                    needs,
                 });
                 filled.insert(name, rows);
             }
@@ -286,9 +299,13 @@ fn referencing<'t>(
     out
 }
 
-/// [`PER_TABLE`] rows of `table`'s own values: every column no foreign key fills.
+/// [`PER_TABLE`] rows of `table`'s own values: every column no foreign key fills. A column
+/// the table had before the migration's up (`was`) takes a value of the type it had then, so
+/// that the rows fit the schema the down goes back to (a label of the enum before a value was
+/// added, text as short as the column was).
 fn own_values(
     schema: &Schema,
+    was: Option<(&Schema, &Namespace, &Table)>,
     ns: &Namespace,
     table: &Table,
     name: &QualifiedName,
@@ -302,7 +319,19 @@ fn own_values(
         if filled_by_keys.contains_key(column.name.as_str()) {
             continue;
         }
-        let mut kind = kind_of(schema, ns, table, column);
+        let old = was.and_then(|(s, n, t)| t.column(&column.name).map(|c| (s, n, c)));
+        // The type as it was; the checks as they are (the rows are written under them).
+        let mut kind = match old {
+            Some((s, n, c)) => checked(table, column, type_kind(s, n, c)),
+            None => kind_of(schema, ns, table, column),
+        };
+        if old.is_some()
+            && let (Kind::Int { max }, Kind::Int { max: now }) =
+                (&mut kind, kind_of(schema, ns, table, column))
+        {
+            // Within both types, when the up narrows it.
+            *max = (*max).min(now);
+        }
         if column.nullable
             && !matches!(kind, Kind::Choice(_))
             && constrained(schema, ns, table, column)
@@ -398,8 +427,8 @@ fn references(
     mut rows: Row,
     filled: &HashMap<QualifiedName, Row>,
     own: &HashMap<QualifiedName, Row>,
-) -> Result<(Row, bool), String> {
-    let mut unchecked = false;
+) -> Result<(Row, Vec<QualifiedName>), String> {
+    let mut needs: Vec<QualifiedName> = Vec::new();
     for (column, (parent, parent_column)) in referencing(dialect, ns, table) {
         let Some(c) = table.columns.iter().find(|c| c.name == column) else {
             continue;
@@ -411,6 +440,10 @@ fn references(
         } else {
             (own.get(&parent).cloned(), true)
         };
+        if later && c.nullable {
+            // A reference to rows not written yet (the table itself, a cycle): NULL.
+            continue;
+        }
         let values: Option<Vec<String>> = source.and_then(|parent_rows| {
             (0..PER_TABLE)
                 .map(|k| {
@@ -422,10 +455,13 @@ fn references(
                 .collect()
         });
         match values {
-            // A reference to a row of the table itself is left NULL where it can be.
-            Some(_) if parent == *name && c.nullable => {}
             Some(values) => {
-                unchecked |= later;
+                if later && parent != *name && !needs.contains(&parent) {
+                    needs.push(parent.clone());
+                }
+                if later && parent == *name && !needs.contains(name) {
+                    needs.push(name.clone());
+                }
                 for (row, v) in rows.iter_mut().zip(values) {
                     row.insert(c.name.clone(), v);
                 }
@@ -439,7 +475,7 @@ fn references(
             }
         }
     }
-    Ok((rows, unchecked))
+    Ok((rows, needs))
 }
 
 /// The columns whose values must differ from row to row: the primary key's, a unique
@@ -465,11 +501,20 @@ fn key_columns(table: &Table) -> BTreeSet<&str> {
 /// What values `column` takes: a text column a check compares with strings takes one of
 /// them; otherwise its type decides, the backend reading it.
 fn kind_of(schema: &Schema, ns: &Namespace, table: &Table, column: &Column) -> Kind {
-    let kind = match schema.dialect {
+    checked(table, column, type_kind(schema, ns, column))
+}
+
+/// What values a column's type takes, as the backend reads it.
+fn type_kind(schema: &Schema, ns: &Namespace, column: &Column) -> Kind {
+    match schema.dialect {
         Dialect::Postgres => postgres::kind(schema, ns, &column.data_type),
         Dialect::Mysql => mysql::kind(&column.data_type),
         Dialect::Sqlite => sqlite::kind(&column.data_type),
-    };
+    }
+}
+
+/// `kind`, or for text the values a check of `table` on the column lists.
+fn checked(table: &Table, column: &Column, kind: Kind) -> Kind {
     if let Kind::Text { .. } = kind {
         let named: Vec<String> = table
             .checks
@@ -553,7 +598,7 @@ fn strings_in(expression: &str) -> Vec<String> {
 /// `key` when it must differ from every other row's. `None` when the kind has none.
 fn literal(dialect: Dialect, kind: &Kind, n: usize, k: usize, key: bool) -> Option<String> {
     let day = n % 28 + 1;
-    let text = |len: Option<u32>| quoted(&short_text(n, len));
+    let text = |len: Option<u32>| quoted(dialect, &short_text(n, len));
     let spelled = match kind {
         Kind::Int { max } if key => {
             // Far from the small numbers a history's own rows use, within the type (and
@@ -568,6 +613,7 @@ fn literal(dialect: Dialect, kind: &Kind, n: usize, k: usize, key: bool) -> Opti
             v.to_string()
         }
         Kind::Int { .. } => (k + 1).to_string(),
+        Kind::Decimal { whole: true } if key => n.to_string(),
         Kind::Decimal { whole: true } => (k + 1).to_string(),
         Kind::Decimal { whole: false } => "0".to_owned(),
         Kind::Float => format!("{}.5", k + 1),
@@ -579,7 +625,7 @@ fn literal(dialect: Dialect, kind: &Kind, n: usize, k: usize, key: bool) -> Opti
         Kind::Year => (2000 + n % 100).to_string(),
         Kind::Uuid => format!("'00000000-0000-4000-8000-{n:012}'"),
         Kind::Json => format!("'{{\"sealift\": {n}}}'"),
-        Kind::Choice(values) => quoted(&values[n % values.len()]),
+        Kind::Choice(values) => quoted(dialect, &values[n % values.len()]),
         Kind::Unknown => return None,
         _ => {
             return match dialect {
@@ -617,8 +663,13 @@ pub(crate) fn short_text(n: usize, len: Option<u32>) -> String {
 }
 
 /// A string literal.
-pub(crate) fn quoted(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+pub(crate) fn quoted(dialect: Dialect, s: &str) -> String {
+    let s = s.replace('\'', "''");
+    match dialect {
+        // A backslash escapes in MySQL's strings unless NO_BACKSLASH_ESCAPES is set.
+        Dialect::Mysql => format!("'{}'", s.replace('\\', "\\\\")),
+        _ => format!("'{s}'"),
+    }
 }
 
 /// An identifier quoted for the backend.
@@ -692,6 +743,42 @@ fn insert_sql(
     )
 }
 
+/// Deletes `rows` from the table by their primary key's values (or a unique key's), all of
+/// which they must give.
+fn delete_sql(
+    dialect: Dialect,
+    name: &QualifiedName,
+    table: &Table,
+    rows: &[HashMap<String, String>],
+) -> Option<String> {
+    let keys: Vec<&Vec<String>> = table
+        .primary_key
+        .iter()
+        .map(|pk| &pk.columns)
+        .chain(table.uniques.iter().map(|u| &u.columns))
+        .collect();
+    let key = keys.into_iter().find(|cols| {
+        !cols.is_empty() && rows.iter().all(|r| cols.iter().all(|c| r.contains_key(c)))
+    })?;
+    let tuple = |values: Vec<String>| {
+        if values.len() == 1 {
+            values.concat()
+        } else {
+            format!("({})", values.join(", "))
+        }
+    };
+    let columns = tuple(key.iter().map(|c| ident(dialect, c)).collect());
+    let values: Vec<String> = rows
+        .iter()
+        .map(|r| tuple(key.iter().map(|c| r[c].clone()).collect()))
+        .collect();
+    Some(format!(
+        "DELETE FROM {} WHERE {columns} IN ({})",
+        table_sql(dialect, name),
+        values.join(", ")
+    ))
+}
+
 /// Reads every row of the table back, each of `columns` as text.
 fn read_back_sql(
     dialect: Dialect,
@@ -716,7 +803,7 @@ fn read_back_sql(
         })
         .collect();
     let list = if cells.is_empty() {
-        "1".to_owned()
+        "'1'".to_owned()
     } else {
         cells.join(", ")
     };

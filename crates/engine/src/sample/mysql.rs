@@ -71,7 +71,7 @@ pub(super) fn literal(kind: &Kind, n: usize) -> Option<String> {
                 .chars()
                 .take(len.unwrap_or(64).max(1) as usize)
                 .collect();
-            super::quoted(&cut)
+            super::quoted(sealift_ir::Dialect::Mysql, &cut)
         }
         Kind::Bits { len, varying } => bits(n, *len, *varying),
         _ => return None,

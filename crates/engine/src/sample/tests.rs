@@ -124,6 +124,39 @@ fn parents_get_rows_first_and_children_copy_their_keys() {
 }
 
 #[test]
+fn rows_fit_the_table_as_it_was_and_are_deleted_by_key() {
+    let (after, before) = schemas();
+    // The up widened `name` from varchar(3) to text: the rows still fit the column as it
+    // was, and the check as it is.
+    let mut wider = after.clone();
+    wider
+        .namespaces
+        .get_mut("public")
+        .unwrap()
+        .tables
+        .get_mut("author")
+        .unwrap()
+        .columns[1]
+        .data_type = DataType::builtin("text");
+    let got = rows(&wider, &before, 1);
+    let author = got
+        .inserts
+        .iter()
+        .find(|i| i.table.name == "author")
+        .unwrap();
+    assert!(
+        author.sql.contains("(900004, '4-s', 'active')"),
+        "{}",
+        author.sql
+    );
+    assert_eq!(
+        author.delete.as_deref(),
+        Some("DELETE FROM \"public\".\"author\" WHERE \"id\" IN (900004, 900005, 900006)")
+    );
+    assert!(!author.unchecked && author.needs.is_empty());
+}
+
+#[test]
 fn a_required_reference_to_a_table_with_no_rows_skips_the_table() {
     let (mut after, mut before) = schemas();
     for s in [&mut after, &mut before] {
