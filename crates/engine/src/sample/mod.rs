@@ -320,10 +320,24 @@ fn own_values(
             continue;
         }
         let old = was.and_then(|(s, n, t)| t.column(&column.name).map(|c| (s, n, c)));
-        // The type as it was; the checks as they are (the rows are written under them).
+        // Values of the type as it was (an enum's labels then, a length then), so that the
+        // down can take them back; under the checks as they are (the rows are written under
+        // them). A type of another kind now (`bool` made `integer`) gets the value of then
+        // converted by the server on the way in (PostgreSQL: a cast to the type now; MySQL
+        // and SQLite convert on their own).
+        let now = kind_of(schema, ns, table, column);
+        let mut cast = None;
         let mut kind = match old {
-            Some((s, n, c)) => checked(table, column, type_kind(s, n, c)),
-            None => kind_of(schema, ns, table, column),
+            Some((s, n, c)) => {
+                let then = checked(table, column, type_kind(s, n, c));
+                if std::mem::discriminant(&then) != std::mem::discriminant(&now)
+                    && schema.dialect == Dialect::Postgres
+                {
+                    cast = Some(column.data_type.to_string());
+                }
+                then
+            }
+            None => now,
         };
         if old.is_some()
             && let (Kind::Int { max }, Kind::Int { max: now }) =
@@ -348,6 +362,10 @@ fn own_values(
         for (k, row) in rows.iter_mut().enumerate() {
             match literal(schema.dialect, &kind, first + k, k, key) {
                 Some(v) => {
+                    let v = match &cast {
+                        Some(to) => format!("({v})::{to}"),
+                        None => v,
+                    };
                     row.insert(column.name.clone(), v);
                 }
                 None if column.nullable
