@@ -73,11 +73,13 @@ pub enum Command {
     /// Join the heads in one line of history: writes a merge migration that revises each of them and changes nothing (no migration is rewritten).
     Merge(CrateArgs),
     /// Prove the history on a scratch database: each migration up, down (the schema must be
-    /// exactly as before) and up again; at head the schema must match the entities.
+    /// exactly as before, and rows written before the down still there) and up again; at head
+    /// the schema must match the entities.
     #[command(after_help = r#"Examples:
   sealift verify                                  a scratch database beside DATABASE_URL's
   sealift verify --shadow-url postgres://localhost/app_shadow
-Exit 0 when every migration restores what its up changed and head matches the entities, 1 naming the first that does not, 2 when it cannot run. The development database is never touched."#)]
+Before each down, three generated rows go into every table the migration leaves; after its down and up again they must still be there.
+Exit 0 when every migration restores what its up changed, keeps those rows, and head matches the entities; 1 naming the first that does not (or whose up or down fails); 2 when it cannot run. The development database is never touched."#)]
     Verify(VerifyArgs),
     /// Write one executable that runs this project's migrations where there is no cargo and no
     /// source tree (a production image): upgrade, downgrade, current, history, stamp, heads.
