@@ -198,6 +198,11 @@ pub struct LockArgs {
     /// no limit [default: lock_timeout in sealift.toml, else 5s].
     #[arg(long, value_name = "DURATION")]
     pub lock_timeout: Option<String>,
+    /// How many times a migration that gave up waiting for a lock (and was rolled back) runs
+    /// again, after 1 s, 2 s, 4 s, ... (PostgreSQL and SQLite, where a migration runs in a
+    /// transaction) [default: lock_retries in sealift.toml, else 3].
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
     /// How long to wait for another run's migration lock before giving up, naming who holds
     /// it: 5m, 30s, or 0 for no limit [default: lock_wait in sealift.toml, else 5m].
     #[arg(long, value_name = "DURATION")]

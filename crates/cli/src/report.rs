@@ -256,6 +256,18 @@ pub fn progress(progress: Progress) {
         Progress::Runner(Event::LockWait { on, by }) => {
             write!(out, " (waiting for a lock on {on}, held by {by})")
         }
+        Progress::Runner(Event::Retry {
+            name,
+            attempt,
+            of,
+            wait_ms,
+        }) => {
+            write!(
+                out,
+                "\n  {name} gave up waiting for the lock and was rolled back; running it again in {} (retry {attempt} of {of}) ...",
+                sealift_workflow::config::show_duration(std::time::Duration::from_millis(wait_ms))
+            )
+        }
     };
     let _ = out.flush();
 }

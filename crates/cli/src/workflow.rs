@@ -31,6 +31,7 @@ fn load(inputs: &Inputs) -> Result<(Project, MigrationCrate)> {
 pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project.with_tenants(&args.tenants))?;
     let (lock_timeout, lock_wait) = locks(&project, &args.lock)?;
+    let lock_retries = args.lock.lock_retries.unwrap_or(project.lock_retries);
     if args.offline.sql {
         return offline(
             &project,
@@ -45,6 +46,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
         direction: Direction::Up,
         target,
         lock_timeout,
+        lock_retries,
         lock_wait,
         confirmed: false,
         expected: None,
@@ -77,6 +79,7 @@ pub async fn upgrade(args: UpgradeArgs) -> Result<ExitCode> {
 pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
     let (project, krate) = load(&args.project.with_tenants(&args.tenants))?;
     let (lock_timeout, lock_wait) = locks(&project, &args.lock)?;
+    let lock_retries = args.lock.lock_retries.unwrap_or(project.lock_retries);
     if args.offline.sql {
         return offline(
             &project,
@@ -91,6 +94,7 @@ pub async fn downgrade(args: DowngradeArgs) -> Result<ExitCode> {
         direction: Direction::Down,
         target,
         lock_timeout,
+        lock_retries,
         lock_wait,
         confirmed: args.yes,
         expected: None,

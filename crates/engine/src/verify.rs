@@ -150,7 +150,7 @@ async fn judge(
     let total = krate.migrations.len();
     // One runner serves every step of the replay.
     let runner = Runner::build(krate, Flavor::ONLINE)?;
-    let served = runner.serve(&krate.history_table, None)?;
+    let served = runner.serve(&krate.history_table, None, 0)?;
     let result = steps(project, krate, &tenant, &served, how, observer, on).await;
     served.finish();
     if let Some(verdict) = result? {
@@ -253,6 +253,7 @@ async fn run(
         direction,
         target,
         lock_timeout: None,
+        lock_retries: 0,
         lock_wait: None,
         confirmed: true,
         expected: None,

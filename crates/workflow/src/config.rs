@@ -105,6 +105,8 @@ struct File {
     lock_timeout: Option<String>,
     /// How long a run waits for another run's migration lock (`5m`, `0` for no limit).
     lock_wait: Option<String>,
+    /// How many times a migration that gave up waiting for a lock runs again.
+    lock_retries: Option<u32>,
     /// Cargo features that are off for the entities crate: entities behind them are not read.
     #[serde(default)]
     disabled_features: Vec<String>,
@@ -118,6 +120,12 @@ struct File {
 /// a short transaction to finish, short enough that the application's queries queued behind
 /// the waiting `ALTER TABLE` do not pile up.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many times a migration that timed out waiting for a lock (and was rolled back) runs
+/// again unless told otherwise, waiting 1 s, 2 s, 4 s first: a lock held by a short
+/// transaction is gone by then, and the application's queries never queued behind the
+/// migration for longer than the lock timeout.
+pub const DEFAULT_LOCK_RETRIES: u32 = 3;
 
 /// How long a run waits for another run's migration lock unless told otherwise: longer than
 /// most deploys' migrations take, short enough that a lock left by a stuck session is noticed.
@@ -155,6 +163,8 @@ pub struct Project {
     pub lock_timeout: Option<Duration>,
     /// How long a run waits for another run's migration lock (none: no limit).
     pub lock_wait: Option<Duration>,
+    /// How many times a migration that gave up waiting for a lock runs again.
+    pub lock_retries: u32,
     /// Cargo features that are off: entities whose derive is behind one are not read.
     pub disabled_features: Vec<String>,
     /// The backends migrations are written for; empty for every one.
@@ -181,6 +191,7 @@ impl std::fmt::Debug for Project {
             .field("drop_unknown_tables", &self.drop_unknown_tables)
             .field("lock_timeout", &self.lock_timeout)
             .field("lock_wait", &self.lock_wait)
+            .field("lock_retries", &self.lock_retries)
             .field("backends", &self.backends)
             .finish_non_exhaustive()
     }
@@ -281,6 +292,7 @@ impl Project {
             drop_unknown_tables: file.drop_unknown_tables,
             lock_timeout,
             lock_wait,
+            lock_retries: file.lock_retries.unwrap_or(DEFAULT_LOCK_RETRIES),
             disabled_features: file.disabled_features,
         })
     }
@@ -731,6 +743,7 @@ mod tests {
             drop_unknown_tables: false,
             lock_timeout: None,
             lock_wait: None,
+            lock_retries: 0,
             disabled_features: Vec::new(),
             backends: Vec::new(),
         };

@@ -242,6 +242,9 @@ pub struct Request {
     pub target: Place,
     /// How long a migration's statement may wait for a lock before it fails (none: forever).
     pub lock_timeout: Option<Duration>,
+    /// How many times a migration that timed out waiting for a lock (and was rolled back)
+    /// runs again, after 1 s, 2 s, 4 s, ...
+    pub lock_retries: u32,
     /// How long to wait for another run's migration lock (none: forever).
     pub lock_wait: Option<Duration>,
     /// The user said `--yes`: a down that loses data (or going to base) may run.
@@ -264,7 +267,11 @@ pub async fn run(
         return Ok(Vec::new());
     }
     let runner = Runner::build(krate, Flavor::ONLINE)?;
-    let served = runner.serve(&krate.history_table, request.lock_timeout)?;
+    let served = runner.serve(
+        &krate.history_table,
+        request.lock_timeout,
+        request.lock_retries,
+    )?;
     let result = run_tenant(krate, tenant, &served, request, on).await;
     served.finish();
     result.map(|(done, _)| done)
@@ -377,7 +384,11 @@ pub async fn run_all(
         return Ok(outcomes);
     }
     let runner = Runner::build(krate, Flavor::ONLINE)?;
-    let server = runner.serve(&krate.history_table, request.lock_timeout)?;
+    let server = runner.serve(
+        &krate.history_table,
+        request.lock_timeout,
+        request.lock_retries,
+    )?;
     let served = &server;
     let stores = &Stores::default();
     let mut runs = futures_util::stream::iter(work.into_iter().map(|i| async move {

@@ -119,6 +119,18 @@ pub enum Event {
         /// Who holds it: `process 41 (idle in transaction, open 12 s)`.
         by: String,
     },
+    /// The migration gave up waiting for a lock, was rolled back, and runs again after
+    /// `wait_ms` (retry `attempt` of `of`).
+    Retry {
+        /// The migration.
+        name: String,
+        /// Which retry this is, from 1.
+        attempt: u32,
+        /// How many there may be.
+        of: u32,
+        /// How long it waits first.
+        wait_ms: u64,
+    },
 }
 
 /// Whether a driver's message says the connection went (a server restart, a killed session,
@@ -329,13 +341,21 @@ impl Runner {
     /// Starts the runner as a server of jobs ([`Served::apply`]): one process for every
     /// database and schema a command moves, each job on its own connection. A statement that
     /// waits longer than `lock_timeout` for a lock fails (PostgreSQL and MySQL).
-    pub fn serve(&self, table: &str, lock_timeout: Option<Duration>) -> Result<Served> {
+    /// Such a migration, rolled back, runs again up to `lock_retries` times, after 1 s, 2 s,
+    /// 4 s, ... (where it runs in a transaction).
+    pub fn serve(
+        &self,
+        table: &str,
+        lock_timeout: Option<Duration>,
+        lock_retries: u32,
+    ) -> Result<Served> {
         let timeout_ms = lock_timeout.map_or(0, |t| t.as_millis().max(1));
         let mut child = Command::new(&self.binary)
             .arg("serve")
             .arg(table)
             .env_remove("DATABASE_URL")
             .env("SEALIFT_LOCK_TIMEOUT_MS", timeout_ms.to_string())
+            .env("SEALIFT_LOCK_RETRIES", lock_retries.to_string())
             // Jobs go in here; when sealift is gone it closes and the runner stops.
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -510,6 +530,21 @@ impl Served {
                     (Some("marked"), Some(_), _) => state.marked = true,
                     (Some("wait"), _, _) => on_event(Event::Waiting),
                     (Some("note"), Some(text), _) => on_event(Event::Note(text.to_owned())),
+                    (Some("retry"), Some(name), Some(rest)) => {
+                        let mut n = rest.split(' ').map(|x| x.parse::<u64>().unwrap_or(0));
+                        let (attempt, of, wait_ms) = (
+                            n.next().unwrap_or(0),
+                            n.next().unwrap_or(0),
+                            n.next().unwrap_or(0),
+                        );
+                        state.retries = attempt as u32;
+                        on_event(Event::Retry {
+                            name: name.to_owned(),
+                            attempt: attempt as u32,
+                            of: of as u32,
+                            wait_ms,
+                        });
+                    }
                     (Some("lockwait"), Some(on), Some(by)) => {
                         let event = Event::LockWait {
                             on: on.to_owned(),
@@ -563,6 +598,8 @@ struct JobState {
     marked: bool,
     /// The last lock it waited for.
     waited: Option<Event>,
+    /// How many times it ran again after a lock timeout.
+    retries: u32,
 }
 
 impl JobState {
@@ -577,10 +614,14 @@ impl JobState {
                 "{name} stopped part way: {detail}. It ran without a transaction (MySQL DDL commits statement by statement), so the statements before the failure are applied; the history records it as dirty. `sealift current` says what to do next"
             ),
             Some(name) if timed_out => format!(
-                "{name} waited longer than the lock timeout ({}) for {lock} and gave up, so that the application's queries were not held up behind it; nothing of it is applied. Run the command again once that transaction ends, or allow a longer wait with --lock-timeout (lock_timeout in sealift.toml): {detail}",
+                "{name} waited longer than the lock timeout ({}) for {lock} and gave up{}, so that the application's queries were not held up behind it; nothing of it is applied. Run the command again once that transaction ends, or allow a longer wait with --lock-timeout (lock_timeout in sealift.toml) or more tries with --lock-retries (lock_retries): {detail}",
                 lock_timeout
                     .map(crate::config::show_duration)
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                match self.retries {
+                    0 => String::new(),
+                    n => format!(" each of {} times", n + 1),
+                }
             ),
             Some(name) if connection_lost(detail) => format!(
                 "{name} was cut off: the connection to the database was lost while it ran ({detail}); its transaction was rolled back, so nothing of it is applied and it is not recorded. Run the command again once the server is back"

@@ -125,11 +125,16 @@ async fn serve(table: String) -> Result<(), String> {
         .ok()
         .and_then(|ms| ms.parse::<u64>().ok())
         .filter(|ms| *ms > 0);
+    let retries = std::env::var("SEALIFT_LOCK_RETRIES")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+        .unwrap_or(0);
+    let locks = Locks { timeout: lock_timeout, retries };
     while let Some(line) = rx.recv().await {
         let job = job(&line)?;
         let table = table.clone();
         let id = job.id.clone();
-        let run = tokio::spawn(async move { apply(&job, &table, lock_timeout).await });
+        let run = tokio::spawn(async move { apply(&job, &table, locks).await });
         // Awaited in a task of its own, so a migration that panics still ends its job.
         tokio::spawn(async move {
             let failure = match run.await {
@@ -262,14 +267,23 @@ async fn connect(url: &str, search_path: Option<&str>) -> Result<DatabaseConnect
     Database::connect(options).await.map_err(|e| format!("cannot connect: {e}"))
 }
 
-async fn apply(job: &Job, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
+/// How a migration waits for locks: `timeout` ms per statement (none: no limit), and how many
+/// times a migration rolled back for waiting longer runs again.
+#[derive(Clone, Copy)]
+struct Locks {
+    timeout: Option<u64>,
+    retries: u32,
+}
+
+async fn apply(job: &Job, table: &str, locks: Locks) -> Result<(), String> {
     let mut c = connections(&job.url).await?;
-    run_job(job, &mut c, table, lock_timeout).await?;
+    run_job(job, &mut c, table, locks).await?;
     IDLE.lock().expect("idle connections").push(c);
     Ok(())
 }
 
-async fn run_job(job: &Job, c: &mut Connections, table: &str, lock_timeout: Option<u64>) -> Result<(), String> {
+async fn run_job(job: &Job, c: &mut Connections, table: &str, locks: Locks) -> Result<(), String> {
+    let lock_timeout = locks.timeout;
     let (id, path) = (job.id.as_str(), job.search_path.as_deref());
     let backend = c.db.get_database_backend();
     let kept = match c.prepared.iter().find(|(p, _)| p.as_deref() == path) {
@@ -292,15 +306,29 @@ async fn run_job(job: &Job, c: &mut Connections, table: &str, lock_timeout: Opti
         };
         let started = Instant::now();
         let ran = if transactional(m, backend) {
-            let keys_were_on = backend == DbBackend::Sqlite && step.keys_off && foreign_keys_off(db).await?;
-            let ran = run_transaction(id, db, backend, path, m, step, table, kept, keys_were_on).await;
-            if keys_were_on {
-                // Back on whatever happened: the connection serves the next job.
-                db.execute_unprepared("PRAGMA foreign_keys = ON")
-                    .await
-                    .map_err(|e| format!("cannot turn foreign keys back on: {e}"))?;
+            let mut attempt = 0;
+            loop {
+                let keys_were_on = backend == DbBackend::Sqlite && step.keys_off && foreign_keys_off(db).await?;
+                let ran = run_transaction(id, db, backend, path, m, step, table, kept, keys_were_on).await;
+                if keys_were_on {
+                    // Back on whatever happened: the connection serves the next job.
+                    db.execute_unprepared("PRAGMA foreign_keys = ON")
+                        .await
+                        .map_err(|e| format!("cannot turn foreign keys back on: {e}"))?;
+                }
+                match ran {
+                    // Rolled back after waiting too long for a lock: nothing of it is applied,
+                    // so it runs again, after a pause that doubles each time.
+                    Err(e) if e.contains("lock timeout") && attempt < locks.retries => {
+                        attempt += 1;
+                        let wait_ms = 1000u64 << Ord::min(attempt - 1, 5u32);
+                        say(id, format!("retry\t{}\t{attempt} {} {wait_ms}", step.name, locks.retries));
+                        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                        limit_lock_waits(db, backend, lock_timeout).await?;
+                    }
+                    ran => break ran?,
+                }
             }
-            ran?
         } else if path.is_some() {
             // Outside a transaction the search path must hold on every connection the pool
             // makes: a connection of its own.
