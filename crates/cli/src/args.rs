@@ -199,8 +199,9 @@ pub struct LockArgs {
     #[arg(long, value_name = "DURATION")]
     pub lock_timeout: Option<String>,
     /// How many times a migration that gave up waiting for a lock (and was rolled back) runs
-    /// again, after 1 s, 2 s, 4 s, ... (PostgreSQL and SQLite, where a migration runs in a
-    /// transaction) [default: lock_retries in sealift.toml, else 3].
+    /// again, after 1 s, 2 s, 4 s, ... (PostgreSQL, where a migration runs in a transaction;
+    /// MySQL's run without one and are not retried) [default: lock_retries in sealift.toml,
+    /// else 3].
     #[arg(long, value_name = "N")]
     pub lock_retries: Option<u32>,
     /// How long to wait for another run's migration lock before giving up, naming who holds
