@@ -82,8 +82,18 @@ async fn write(
     sealift_engine::require_head(project, &url, "autogen").await?;
     let parent = sealift_codegen::registered(lib)?.pop();
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
-    let (planned, current) =
-        sealift_engine::plan::plan_keeping_current(project, renames, &Console).await?;
+    // The reflected schema is kept only for the proof; otherwise freed aside, as `plan` does.
+    let (planned, current) = match prover {
+        Some(_) => {
+            let (planned, current) =
+                sealift_engine::plan::plan_keeping_current(project, renames, &Console).await?;
+            (planned, Some(current))
+        }
+        None => (
+            sealift_engine::plan(project, renames, &Console).await?,
+            None,
+        ),
+    };
     let plan = &planned.plan;
     let style = Style::stdout();
     let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {
@@ -109,11 +119,11 @@ async fn write(
         }
     };
     // Proven on a scratch copy of what it touches: a statement the server rejects is a refusal.
-    let proof = match prover {
-        Some(prover) => Some(prover.prove(plan, &current, &Console).await),
-        None => None,
+    let proof = match (prover, &current) {
+        (Some(prover), Some(current)) => Some(prover.prove(plan, current, &Console).await),
+        _ => None,
     };
-    drop(current);
+    sealift_engine::plan::free_aside(current);
     match &proof {
         Some(Proof::Rejected {
             down,

@@ -39,7 +39,7 @@ pub async fn replay(project: Project, shadow: Option<&str>, how: Replay) -> Resu
         .transpose()?;
     // Built before the scratch database exists and before Ctrl-C is raced: a cargo build is
     // not something to interrupt half way.
-    Runner::build(&krate, Flavor::ONLINE)?;
+    let runner = Runner::build(&krate, Flavor::ONLINE)?;
     let interrupted = interrupted()?;
     let scratch = sealift_engine::verify::scratch(&project, shadow, &Console).await?;
     let url = scratch.url.clone();
@@ -54,7 +54,8 @@ pub async fn replay(project: Project, shadow: Option<&str>, how: Replay) -> Resu
         };
         eprintln!("  [{}/{n}] {name} ({what})", i + 1);
     };
-    let work = sealift_engine::verify::replay(project, &krate, &url, how, &Console, &mut on);
+    let work =
+        sealift_engine::verify::replay(project, &krate, &runner, &url, how, &Console, &mut on);
     let outcome = tokio::select! {
         verdict = work => Some(verdict),
         () = interrupted => None,

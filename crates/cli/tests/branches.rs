@@ -167,11 +167,7 @@ async fn two_branches_merge_without_conflict() {
 async fn a_bad_merge_is_named_by_file_and_line() {
     let db = TestDb::create("branches_bad", Dialect::Sqlite).await;
     let p = Project::new("branches_bad", &db.url());
-    let table = |t: &str| {
-        format!(
-            r#"        manager.create_table(Table::create().table("{t}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#
-        )
-    };
+    let table = |t: &str| common::table_code(t).0;
     let a = p.hand_written("A", &table("a"), "");
     let b = p.hand_written("B", &table("b"), "");
     let c = p.hand_written("C", &table("c"), "");

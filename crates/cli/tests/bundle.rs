@@ -37,14 +37,9 @@ fn all(out: &Output) -> String {
 
 /// A migration creating `table`, then pausing `ms`.
 fn creating(p: &Project, name: &str, table: &str, ms: u64) -> String {
-    p.hand_written(
-        name,
-        &format!(
-            r#"        manager.create_table(Table::create().table("{table}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;
-        std::thread::sleep(std::time::Duration::from_millis({ms}));"#
-        ),
-        &format!(r#"        manager.drop_table(Table::drop().table("{table}").to_owned()).await?;"#),
-    )
+    let (up, down) = common::table_code(table);
+    let up = format!("{up}\n        std::thread::sleep(std::time::Duration::from_millis({ms}));");
+    p.hand_written(name, &up, &down)
 }
 
 #[tokio::test(flavor = "multi_thread")]

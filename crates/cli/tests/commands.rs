@@ -1,26 +1,12 @@
 //! `autogen`, `diff`, `check`, `init` and `create` as a user runs them: the real binary in a
 //! project folder, real databases, exit codes, output and the files left behind.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sealift_testkit::{MyDb, PgDb, SqliteDb, TempDir};
-
-const POST: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub title: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 /// A SeaORM project folder: entities in `entity/src`, a migration crate from `sealift init`.
 struct Project {
@@ -93,7 +79,7 @@ async fn sqlite_with(sql: &str) -> SqliteDb {
 #[tokio::test]
 async fn autogen_writes_and_registers_a_migration_then_finds_nothing_more() {
     let db = SqliteDb::create("autogen").await;
-    let p = Project::new("autogen", POST);
+    let p = Project::new("autogen", common::POST);
     assert!(p.path().join("sealift.toml").is_file());
     let out = p.run(Some(&db.url()), &["autogen", "AddPosts"]);
     let stdout = text(&out.stdout);
@@ -150,7 +136,7 @@ async fn a_destructive_plan_is_refused_unless_allowed() {
            CREATE TABLE "audit" ( "id" integer PRIMARY KEY );"#,
     )
     .await;
-    let p = Project::new("destructive", POST);
+    let p = Project::new("destructive", common::POST);
     let lib_before = p.lib_rs();
     let out = p.run(Some(&db.url()), &["autogen", "DropLegacy"]);
     let stdout = text(&out.stdout);
@@ -183,7 +169,7 @@ async fn a_destructive_plan_is_refused_unless_allowed() {
 #[tokio::test]
 async fn bad_input_exits_2_and_writes_nothing() {
     let db = SqliteDb::create("bad").await;
-    let p = Project::new("bad", POST);
+    let p = Project::new("bad", common::POST);
     let lib_before = p.lib_rs();
 
     let out = p.run(Some(&db.url()), &["autogen", "9lives"]);
@@ -286,7 +272,7 @@ async fn data_dependent_steps_show_row_and_null_counts() {
          INSERT INTO post (title) VALUES ('a'), (NULL), (NULL), ('a');",
     )
     .await;
-    let unique_title = POST.replace(
+    let unique_title = common::POST.replace(
         "    pub title: String,",
         "    #[sea_orm(unique)]\n    pub title: String,",
     );
@@ -368,7 +354,7 @@ async fn config_env_and_flags_resolve_in_order() {
     other
         .execute(r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#)
         .await;
-    let p = Project::new("config", POST);
+    let p = Project::new("config", common::POST);
     // .env names the empty database: drift.
     std::fs::write(
         p.path().join(".env"),
@@ -423,7 +409,7 @@ async fn entities_are_found_in_the_usual_places() {
         let dir = TempDir::new("discovery");
         let entities = dir.path().join(place);
         std::fs::create_dir_all(&entities).unwrap();
-        std::fs::write(entities.join("post.rs"), POST).unwrap();
+        std::fs::write(entities.join("post.rs"), common::POST).unwrap();
         let out = sealift(dir.path(), &["diff", "--database-url", &db.url()])
             .output()
             .unwrap();
@@ -448,7 +434,7 @@ async fn entities_are_found_in_the_usual_places() {
 #[tokio::test]
 async fn diff_formats_and_create() {
     let db = SqliteDb::create("formats").await;
-    let p = Project::new("formats", POST);
+    let p = Project::new("formats", common::POST);
     let url = db.url();
     let sql = text(&p.run(Some(&url), &["diff", "--format", "sql"]).stdout);
     assert!(sql.starts_with("-- up\nCREATE TABLE \"post\" (\n"), "{sql}");
@@ -541,9 +527,9 @@ fn a_password_in_a_broken_env_or_config_file_is_never_printed() {
     assert!(stderr.contains("app:***@db.internal"), "{stderr}");
 }
 
-/// `POST` in a schema of its own.
+/// `common::POST` in a schema of its own.
 fn post_in(schema: &str) -> String {
-    POST.replace(
+    common::POST.replace(
         "#[sea_orm(table_name = \"post\")]",
         &format!("#[sea_orm(schema_name = \"{schema}\", table_name = \"post\")]"),
     )
@@ -595,7 +581,7 @@ async fn the_history_table_named_in_lib_rs_is_not_the_users() {
          CREATE TABLE post (id integer NOT NULL PRIMARY KEY AUTOINCREMENT, title varchar NOT NULL);",
     )
     .await;
-    let p = Project::new("cli_history", POST);
+    let p = Project::new("cli_history", common::POST);
     let lib = p.lib_rs().replace(
         "    fn migrations()",
         "    fn migration_table_name() -> sea_orm::DynIden {\n        Alias::new(\"app_migrations\").into_iden()\n    }\n\n    fn migrations()",
@@ -646,7 +632,7 @@ fn assert_nothing_written(p: &Project, out: &Output, lib_before: &str, why: &str
 #[tokio::test]
 async fn a_read_only_folder_or_lib_rs_leaves_nothing_behind() {
     let db = SqliteDb::create("readonly").await;
-    let p = Project::new("readonly", POST);
+    let p = Project::new("readonly", common::POST);
     let lib_before = p.lib_rs();
     let src = p.path().join("migration/src");
     {
@@ -668,7 +654,7 @@ async fn a_read_only_folder_or_lib_rs_leaves_nothing_behind() {
 #[tokio::test]
 async fn a_full_disk_leaves_nothing_behind() {
     let db = SqliteDb::create("fulldisk").await;
-    let p = Project::new("fulldisk", POST);
+    let p = Project::new("fulldisk", common::POST);
     let lib_before = p.lib_rs();
     // In a mount namespace of its own: the migration crate's `src` on a small tmpfs, filled
     // up, then autogen; what is left is listed before the namespace (and the tmpfs) goes.
@@ -779,7 +765,7 @@ fn through(url: &str, port: u16) -> (String, String) {
 /// The connection is cut after the handshake, at the first catalog query (each is longer
 /// than the handshake and the session settings sqlx sends).
 async fn server_gone_during_reflection(url: &str) {
-    let p = Project::new("gone", POST);
+    let p = Project::new("gone", common::POST);
     let (upstream, _) = through(url, 0);
     let port = cutting_proxy(upstream, 600);
     let (_, mut proxied) = through(url, port);
@@ -857,7 +843,7 @@ fn help_shows_tenant_flags_only_where_they_apply() {
 #[tokio::test]
 async fn backends_in_the_config_limit_what_autogen_writes() {
     let db = SqliteDb::create("backends").await;
-    let p = Project::new("backends", POST);
+    let p = Project::new("backends", common::POST);
     let config = p.path().join("sealift.toml");
     let toml = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{toml}backends = [\"postgres\"]\n")).unwrap();
@@ -881,7 +867,7 @@ async fn backends_in_the_config_limit_what_autogen_writes() {
     );
 }
 
-/// A SQLite database with the table `POST` declares, as the parse cache tests start from.
+/// A SQLite database with the table `common::POST` declares, as the parse cache tests start from.
 async fn post_database() -> SqliteDb {
     sqlite_with(
         r#"CREATE TABLE "post" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "title" varchar NOT NULL )"#,
@@ -905,7 +891,7 @@ fn diff_with(p: &Project, db: &SqliteDb, envs: &[(&str, &str)]) -> String {
 #[tokio::test]
 async fn the_parse_cache_never_hides_an_edit() {
     let db = post_database().await;
-    let p = Project::new("parse_cache", POST);
+    let p = Project::new("parse_cache", common::POST);
     let diff = |envs: &[(&str, &str)]| diff_with(&p, &db, envs);
     assert_eq!(diff(&[]), "No changes detected\n");
     let cache = p.path().join(".sealift_cache");
@@ -937,12 +923,12 @@ async fn the_parse_cache_never_hides_an_edit() {
     );
 
     let post = p.path().join("entity/src/post.rs");
-    let retyped = POST.replace("pub title: String,", "pub title: i64,   ");
-    assert_eq!(retyped.len(), POST.len());
+    let retyped = common::POST.replace("pub title: String,", "pub title: i64,   ");
+    assert_eq!(retyped.len(), common::POST.len());
     std::fs::write(&post, &retyped).unwrap();
     let changed = diff(&[]);
     assert!(changed.contains("title"), "{changed}");
-    std::fs::write(&post, POST).unwrap();
+    std::fs::write(&post, common::POST).unwrap();
     assert_eq!(diff(&[]), "No changes detected\n");
 
     // Elsewhere, or nowhere.
@@ -964,7 +950,7 @@ async fn the_parse_cache_never_hides_an_edit() {
 #[tokio::test]
 async fn a_settled_file_is_trusted_by_its_stamp_and_an_edit_still_shows() {
     let db = post_database().await;
-    let p = Project::new("parse_cache_stamps", POST);
+    let p = Project::new("parse_cache_stamps", common::POST);
     let diff = || diff_with(&p, &db, &[]);
     let cache_file = || {
         let cache = p.path().join(".sealift_cache");
@@ -996,8 +982,8 @@ async fn a_settled_file_is_trusted_by_its_stamp_and_an_edit_still_shows() {
     // The same length, and the modification time put back as it was.
     let post = p.path().join("entity/src/post.rs");
     let modified = std::fs::metadata(&post).unwrap().modified().unwrap();
-    let retyped = POST.replace("pub title: String,", "pub title: i64,   ");
-    assert_eq!(retyped.len(), POST.len());
+    let retyped = common::POST.replace("pub title: String,", "pub title: i64,   ");
+    assert_eq!(retyped.len(), common::POST.len());
     std::fs::write(&post, &retyped).unwrap();
     std::fs::File::options()
         .write(true)

@@ -323,12 +323,12 @@ async fn rows_survive_every_way_a_migration_runs(dialect: Dialect) {
 
 /// A migration made with `sealift create`: `up` and `down` bodies, and where its file is.
 fn create_table(table: &str) -> (String, String) {
+    let (up, down) = common::table_code(table);
     (
         format!(
-            r#"        manager.create_table(Table::create().table("{table}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;
-        manager.get_connection().execute_unprepared("INSERT INTO {table} (id) VALUES (1), (2), (3)").await?;"#
+            "{up}\n        manager.get_connection().execute_unprepared(\"INSERT INTO {table} (id) VALUES (1), (2), (3)\").await?;"
         ),
-        format!(r#"        manager.drop_table(Table::drop().table("{table}").to_owned()).await?;"#),
+        down,
     )
 }
 

@@ -4,6 +4,8 @@
 //! quoting it), exits 2 or succeeds
 //! without the password in its output or in any file it writes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -13,22 +15,6 @@ use sealift_testkit::{TempDir, e2e_env, seed_lockfile};
 /// decoded as the driver sees it.
 const ENCODED: &str = "Hunter2%40x%2Fy";
 const DECODED: &str = "Hunter2@x/y";
-
-const POST: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub title: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 /// Where the URL comes from and what is wrong with it.
 struct Failure {
@@ -157,7 +143,7 @@ fn a_password_in_the_url_never_shows() {
         let dir = TempDir::new("secrets_all");
         let root = dir.path();
         std::fs::create_dir_all(root.join("entity/src")).unwrap();
-        std::fs::write(root.join("entity/src/post.rs"), POST).unwrap();
+        std::fs::write(root.join("entity/src/post.rs"), common::POST).unwrap();
         std::fs::write(root.join("entity/src/mod.rs"), "pub mod post;\n").unwrap();
         let init = Command::new(env!("CARGO_BIN_EXE_sealift"))
             .arg("init")

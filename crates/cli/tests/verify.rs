@@ -130,6 +130,16 @@ async fn verify(dialect: Dialect) {
     );
     // Both tables held rows through each down and up.
     assert!(!noted.contains("no generated rows"), "{noted}");
+
+    // A shadow database that is not empty (here the development one) is refused before
+    // anything runs on it.
+    let dev = catalog(&db.url()).await;
+    let refused = p.fails(&["verify", "--shadow-url", &db.url()], 2);
+    assert!(
+        refused.contains("is not empty") && refused.contains("author"),
+        "{refused}"
+    );
+    assert_eq!(catalog(&db.url()).await, dev);
 }
 
 /// `post`, whose rows go with their author's (`ON DELETE CASCADE`).
@@ -176,12 +186,9 @@ async fn mysql_ctrl_c_during_verify_drops_the_scratch_database() {
 async fn ctrl_c(dialect: Dialect) {
     let db = TestDb::create("verify_int", dialect).await;
     let p = Project::new(&format!("verify_int_{}", label(dialect)), &db.url());
-    let slow = p.hand_written(
-        "Slow",
-        r#"        manager.create_table(Table::create().table("slow").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;
-        std::thread::sleep(std::time::Duration::from_secs(20));"#,
-        r#"        manager.drop_table(Table::drop().table("slow").to_owned()).await?;"#,
-    );
+    let (up, down) = common::table_code("slow");
+    let up = format!("{up}\n        std::thread::sleep(std::time::Duration::from_secs(20));");
+    let slow = p.hand_written("Slow", &up, &down);
     let mut child = Command::new(env!("CARGO_BIN_EXE_sealift"))
         .arg("verify")
         .current_dir(&p.root)

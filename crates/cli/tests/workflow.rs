@@ -597,14 +597,7 @@ async fn drop_connections(db: &TestDb) {
 async fn branches_merge() {
     let db = TestDb::create("wf_heads", Dialect::Sqlite).await;
     let p = Project::new("wf_heads", &db.url());
-    let table = |t: &str| {
-        (
-            format!(
-                r#"        manager.create_table(Table::create().table("{t}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#
-            ),
-            format!(r#"        manager.drop_table(Table::drop().table("{t}").to_owned()).await?;"#),
-        )
-    };
+    let table = common::table_code;
     let (up, down) = table("base_t");
     let root = p.hand_written("Root", &up, &down);
     p.ok(&["upgrade"]);
@@ -664,9 +657,16 @@ async fn postgres_lock_timeout() {
         r#"        manager.alter_table(Table::alter().table("post").drop_column("title").to_owned()).await?;"#,
     );
     let config = p.root.join("sealift.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, format!("{text}lock_timeout = \"1s\"\n")).unwrap();
+    let settings = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{settings}lock_timeout = \"1s\"\n")).unwrap();
 
+    // Rows the retries must leave as they are.
+    let mut writer = sqlx::PgConnection::connect(&db.url()).await.unwrap();
+    sqlx::query("INSERT INTO post (id) VALUES (1), (2), (3)")
+        .execute(&mut writer)
+        .await
+        .unwrap();
+    let _ = writer.close().await;
     // An application's transaction that read the table and has not finished.
     let mut holder = sqlx::PgConnection::connect(&db.url()).await.unwrap();
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
@@ -724,6 +724,33 @@ async fn postgres_lock_timeout() {
         let _ = watcher.close().await;
         holder
     });
+    // A second run started meanwhile waits for the first's lock (held through the retry
+    // pauses), then finds nothing to do: the migration runs once.
+    let other = {
+        let (root, url) = (p.root.clone(), db.url());
+        std::thread::spawn(move || {
+            // Once the first run waits on the table (it holds the migration lock then).
+            let started = std::time::Instant::now();
+            while started.elapsed() < Duration::from_secs(120) {
+                let waiting = Command::new("psql")
+                    .args(["-tAc", "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'post' AND NOT l.granted", &url])
+                    .output()
+                    .unwrap();
+                if text(&waiting.stdout).trim() != "0" {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Command::new(env!("CARGO_BIN_EXE_sealift"))
+                .arg("upgrade")
+                .current_dir(root)
+                .env("DATABASE_URL", url)
+                .env("NO_COLOR", "1")
+                .envs(e2e_env())
+                .output()
+                .unwrap()
+        })
+    };
     let applied = p.ok(&["upgrade"]);
     assert!(
         applied.contains(&format!(
@@ -732,10 +759,22 @@ async fn postgres_lock_timeout() {
             && applied.contains(" done ("),
         "{applied}"
     );
+    let other = other.join().unwrap();
+    let said = format!("{}{}", text(&other.stdout), text(&other.stderr));
+    assert!(
+        other.status.success() && !said.contains(" done ("),
+        "{said}"
+    );
     let _ = release.await.unwrap();
     let _ = p.at(Some(&second));
     let dump = catalog(&db.url()).await;
     assert!(dump.contains("title"), "{dump}");
+    let mut reader = sqlx::PgConnection::connect(&db.url()).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM post")
+        .fetch_one(&mut reader)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

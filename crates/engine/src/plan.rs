@@ -109,7 +109,7 @@ async fn plan_from(
 /// Drops `value` on a thread of its own: the memory comes back while the run goes on, and
 /// the run does not wait for it (at exit the thread is simply stopped). Where no thread can be
 /// had, it is dropped here.
-fn free_aside<T: Send + 'static>(value: T) {
+pub fn free_aside<T: Send + 'static>(value: T) {
     let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 

@@ -5,14 +5,14 @@
 //! `check --replay` only goes up to head and compares. The scratch database is dropped at the
 //! end on every path; the caller races the work against Ctrl-C and drops it then too.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Result;
 use sealift_catalog::DatabaseUrl;
 use sealift_diff::Plan;
 use sealift_ir::Schema;
 use sealift_workflow::config::Project;
-use sealift_workflow::runner::{Flavor, Runner, Served};
+use sealift_workflow::runner::{Runner, Served};
 use sealift_workflow::scratch::{self, Answer, Scratch};
 use sealift_workflow::{Direction, MigrationCrate, Place, Progress, Request, Tenant};
 
@@ -123,17 +123,19 @@ pub async fn scratch(
 pub async fn replay(
     mut project: Project,
     krate: &MigrationCrate,
+    runner: &Runner,
     url: &DatabaseUrl,
     how: Replay,
     observer: &dyn Observer,
     on: &mut (dyn FnMut(&str, usize, usize) + Send),
 ) -> Result<Verdict> {
-    judge(&mut project, krate, url, how, observer, on).await
+    judge(&mut project, krate, runner, url, how, observer, on).await
 }
 
 async fn judge(
     project: &mut Project,
     krate: &MigrationCrate,
+    runner: &Runner,
     url: &DatabaseUrl,
     how: Replay,
     observer: &dyn Observer,
@@ -147,9 +149,22 @@ async fn judge(
     if let Some(schema) = &tenant.schema {
         sealift_workflow::scratch::create_schema(url, schema).await?;
     }
+    // Replayed from nothing: a shadow database the user names must be empty, or its
+    // history and tables would make every step mean something else.
+    let there: Vec<String> = catalog(project, url)
+        .await?
+        .tables()
+        .map(|(ns, t)| format!("{}.{}", ns.name, t.name))
+        .take(3)
+        .collect();
+    if !there.is_empty() {
+        anyhow::bail!(
+            "the scratch database {url} is not empty (it holds {}); a replay starts from nothing: name an empty shadow database, or empty this one",
+            there.join(", ")
+        );
+    }
     let total = krate.migrations.len();
     // One runner serves every step of the replay.
-    let runner = Runner::build(krate, Flavor::ONLINE)?;
     let served = runner.serve(&krate.history_table, None, 0)?;
     let result = steps(project, krate, &tenant, &served, how, observer, on).await;
     served.finish();
@@ -404,20 +419,43 @@ async fn catalog(project: &Project, url: &DatabaseUrl) -> Result<Schema> {
 }
 
 /// The lines of `before` missing from `after` (`- `) and the lines of `after` missing from
-/// `before` (`+ `), each side in its order.
+/// `before` (`+ `), each side in its order, counted (a line twice on one side and once on the
+/// other is a difference). An indented line (a column, an index) is named with the lines it
+/// stands under (namespace, table), so that the same column line in two tables is told apart.
 fn lines_apart(before: &str, after: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
-    for line in &b {
-        if !a.contains(line) {
-            out.push(format!("- {line}"));
+    fn keyed(text: &str) -> Vec<String> {
+        // The lines each line stands under (less indented, above it): namespace, table.
+        let mut above: Vec<(usize, &str)> = Vec::new();
+        text.lines()
+            .map(|line| {
+                let body = line.trim_start();
+                let indent = line.len() - body.len();
+                while above.last().is_some_and(|(i, _)| *i >= indent) {
+                    above.pop();
+                }
+                let mut key: Vec<&str> = above.iter().map(|(_, t)| *t).collect();
+                key.push(body);
+                above.push((indent, body));
+                key.join(": ")
+            })
+            .collect()
+    }
+    fn missing(from: &[String], other: &[String], sign: &str, out: &mut Vec<String>) {
+        let mut left: HashMap<&str, usize> = HashMap::new();
+        for line in other {
+            *left.entry(line).or_default() += 1;
+        }
+        for line in from {
+            match left.get_mut(line.as_str()) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => out.push(format!("{sign} {line}")),
+            }
         }
     }
-    for line in &a {
-        if !b.contains(line) {
-            out.push(format!("+ {line}"));
-        }
-    }
+    let (b, a) = (keyed(before), keyed(after));
+    let mut out = Vec::new();
+    missing(&b, &a, "-", &mut out);
+    missing(&a, &b, "+", &mut out);
     out
 }
 
@@ -430,7 +468,13 @@ mod tests {
         assert!(lines_apart("a\nb\n", "a\nb\n").is_empty());
         assert_eq!(
             lines_apart("t\n  index i\n", "t\n  index j\n"),
-            vec!["-   index i", "+   index j"]
+            vec!["- t: index i", "+ t: index j"]
         );
+        // The same column line under two tables: one of them lost it.
+        assert_eq!(
+            lines_apart("a\n  c int\nb\n  c int\n", "a\nb\n  c int\n"),
+            vec!["- a: c int"]
+        );
+        assert_eq!(lines_apart("a\n  x\n  x\n", "a\n  x\n"), vec!["- a: x"]);
     }
 }

@@ -339,5 +339,15 @@ mod tests {
         assert_eq!(copy, b"#!/bin/sh\necho ran\n");
         let unpacked = carried.runner().unwrap();
         assert_eq!(std::fs::read(unpacked.binary()).unwrap(), copy);
+        // It starts, wherever it was unpacked (in memory on Linux; the temp folder elsewhere,
+        // and on Linux when memory files are refused).
+        let ran = |binary: &Path| {
+            let out = std::process::Command::new(binary).output().unwrap();
+            assert_eq!(out.stdout, b"ran\n", "{}", binary.display());
+        };
+        ran(unpacked.binary());
+        let folder = carried.in_temp_folder().unwrap();
+        assert_eq!(std::fs::read(folder.binary()).unwrap(), copy);
+        ran(folder.binary());
     }
 }

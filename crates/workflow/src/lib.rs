@@ -278,7 +278,9 @@ pub async fn run(
 }
 
 /// [`run`] through a runner already serving: one runner for a sequence of runs (`verify`
-/// moves a scratch database three times per migration), built and started once.
+/// moves a scratch database three times per migration), built and started once. No history
+/// read first: that spares [`run`] building a runner for nothing, and here one serves
+/// already (the history is read under the lock either way).
 pub async fn run_served(
     krate: &MigrationCrate,
     tenant: &Tenant,
@@ -286,9 +288,6 @@ pub async fn run_served(
     request: &Request,
     on: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<Vec<String>> {
-    if !work_to_do(krate, tenant, request, on).await? {
-        return Ok(Vec::new());
-    }
     run_tenant(krate, tenant, served, request, on)
         .await
         .map(|(done, _)| done)

@@ -1,4 +1,4 @@
-//! Scratch databases: made for one command (`verify`, `check --replay`) on the development
+//! Scratch databases: made for one command (`verify`, `check --replay`, autogen's proof) on the development
 //! database's server, and dropped when it ends, on every path ([`Scratch::remove`]; the
 //! caller also calls it on Ctrl-C). PostgreSQL and MySQL: `CREATE DATABASE` with a name of
 //! the development database's plus the process id; SQLite: a file in a temporary folder. Or a
@@ -165,8 +165,8 @@ pub async fn create_schema(url: &DatabaseUrl, name: &str) -> Result<()> {
 /// (none for a statement that returns none), or the server's error.
 pub type Answer = std::result::Result<Vec<Vec<Option<String>>>, String>;
 
-/// Runs `statements` in order on one connection to `url` (on PostgreSQL the run's kept one,
-/// handed back after); the first that fails ends it: `(its index, the statement, the
+/// Runs `statements` in order on one connection to `url` (closed after: `url` is a scratch
+/// database, to be dropped); the first that fails ends it: `(its index, the statement, the
 /// server's error)`.
 pub async fn run_statements(
     url: &DatabaseUrl,

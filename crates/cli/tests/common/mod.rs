@@ -46,6 +46,17 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 "#;
 
+/// The `up` and `down` bodies of a hand-written migration that creates `table` (one integer
+/// key, `id`) and drops it.
+pub fn table_code(table: &str) -> (String, String) {
+    (
+        format!(
+            r#"        manager.create_table(Table::create().table("{table}").col(ColumnDef::new("id").integer().not_null().primary_key()).to_owned()).await?;"#
+        ),
+        format!(r#"        manager.drop_table(Table::drop().table("{table}").to_owned()).await?;"#),
+    )
+}
+
 /// A project folder: entities, `sealift.toml`, a migration crate.
 pub struct Project {
     _dir: TempDir,

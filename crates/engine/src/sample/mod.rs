@@ -108,8 +108,8 @@ pub(crate) enum Kind {
 }
 
 /// The tables of `after` that were in `before` too, filled with [`PER_TABLE`] rows each.
-/// `first` numbers the first row (a replay keeps earlier rows, so each batch numbers on from
-/// the last one's [`Rows::next`]).
+/// `first` numbers the first row (each batch of a replay numbers on from the last one's
+/// [`Rows::next`], so that keys never meet rows a migration left).
 pub fn rows(after: &Schema, before: &Schema, first: usize) -> Rows {
     let dialect = after.dialect;
     let mut out = Rows {
