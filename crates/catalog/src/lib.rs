@@ -185,6 +185,34 @@ pub async fn counts(
     }
 }
 
+/// How big a table is, by the catalog's estimate (no table is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSize {
+    /// Rows, as the server last estimated them (PostgreSQL `pg_class.reltuples`, MySQL
+    /// `information_schema.tables.table_rows`); none when it never has (a table not yet
+    /// vacuumed or analyzed).
+    pub rows: Option<u64>,
+    /// Bytes on disk: the table's data, without its indexes (PostgreSQL `pg_table_size`,
+    /// MySQL `data_length`). A partitioned table's are its partitions'.
+    pub bytes: u64,
+}
+
+/// The estimated size of each of `tables` (namespace, name), in one query; none for a table
+/// that is not there. SQLite keeps no estimates: none for every table.
+pub async fn sizes(
+    url: &DatabaseUrl,
+    tables: &[(String, String)],
+) -> Result<Vec<Option<TableSize>>, Error> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    match url.dialect() {
+        Dialect::Postgres => postgres::sizes(url, tables).await,
+        Dialect::Mysql => mysql::sizes(url, tables).await,
+        Dialect::Sqlite => Ok(vec![None; tables.len()]),
+    }
+}
+
 /// The definitions of the functions of `schemas` that `texts` (expressions) call, with the
 /// functions those call (PostgreSQL; other backends have none to copy): for a copy of tables
 /// on another database.

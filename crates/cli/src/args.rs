@@ -415,6 +415,37 @@ pub struct AutogenArgs {
     /// touches.
     #[arg(long)]
     pub no_verify: bool,
+    /// Which steps run online on PostgreSQL.
+    #[command(flatten)]
+    pub online: OnlineArgs,
+}
+
+/// `--online` / `--no-online`: `online` of sealift.toml, for one migration.
+#[derive(Debug, Args)]
+pub struct OnlineArgs {
+    /// Every index, key and NOT NULL step runs online on PostgreSQL (built concurrently,
+    /// validated apart), whatever the table's size; the migration runs without a
+    /// transaction there, each step safe to run again. Default: `online` in sealift.toml
+    /// (auto: steps on tables the catalog estimates at `online_min_rows`, 100,000, or more).
+    #[arg(long, conflicts_with = "no_online")]
+    pub online: bool,
+    /// No step runs online: the migration runs in one transaction.
+    #[arg(long)]
+    pub no_online: bool,
+}
+
+impl OnlineArgs {
+    /// The project's setting with these flags on top.
+    pub fn over(&self, project: sealift_workflow::config::Online) -> sealift_workflow::config::Online {
+        use sealift_workflow::config::Online;
+        if self.online {
+            Online::Always
+        } else if self.no_online {
+            Online::Never
+        } else {
+            project
+        }
+    }
 }
 
 /// `sealift check`.

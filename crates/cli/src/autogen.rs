@@ -83,7 +83,7 @@ async fn write(
     let parent = sealift_codegen::registered(lib)?.pop();
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     // The reflected schema is kept only for the proof; otherwise freed aside, as `plan` does.
-    let (planned, current) = match prover {
+    let (mut planned, current) = match prover {
         Some(_) => {
             let (planned, current) =
                 sealift_engine::plan::plan_keeping_current(project, renames, &Console).await?;
@@ -94,10 +94,12 @@ async fn write(
             None,
         ),
     };
+    let sizes =
+        sealift_engine::online::apply(&mut planned, args.online.over(project.online)).await;
     let plan = &planned.plan;
     let style = Style::stdout();
     let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {
-        Verdict::Write(findings) => findings,
+        Verdict::Write(findings) => [sizes, findings].concat(),
         Verdict::Empty => {
             print(&format!(
                 "No changes detected{}\n",

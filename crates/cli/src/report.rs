@@ -277,6 +277,9 @@ pub fn problems(status: &Status, out: &mut String) {
     if let Some(advice) = status.dirty_advice() {
         let _ = writeln!(out, "Dirty: {advice}");
     }
+    for line in status.part_applied() {
+        let _ = writeln!(out, "Part applied: {line}");
+    }
     for m in &status.missing {
         let _ = writeln!(
             out,

@@ -280,6 +280,7 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
     }
     for e in &status.entries {
         let state = match (e.applied_at, e.dirty) {
+            (None, Some(_)) => "part applied".to_owned(),
             (Some(at), Some(_)) => format!("started {}", time(Some(at))),
             (Some(at), None) => format!("applied {}", time(Some(at))),
             (None, _) => "pending".to_owned(),
@@ -329,6 +330,9 @@ pub async fn history(args: HistoryArgs) -> Result<ExitCode> {
     }
     if let Some(advice) = status.dirty_advice() {
         let _ = writeln!(out, "Dirty: {advice}");
+    }
+    for line in status.part_applied() {
+        let _ = writeln!(out, "Part applied: {line}");
     }
     print(&out)?;
     Ok(ExitCode::SUCCESS)

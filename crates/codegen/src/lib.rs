@@ -7,7 +7,7 @@ mod arms;
 mod migration;
 
 use migration::space_items;
-pub use migration::{MigrationOptions, migration_file};
+pub use migration::{MigrationOptions, ONLINE_LINE, migration_file};
 
 use heck::ToSnakeCase;
 use quote::{format_ident, quote};

@@ -91,9 +91,22 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         #[derive(DeriveMigrationName)]
         pub struct Migration;
     });
+    // An online migration runs without a transaction on every backend that the migrator
+    // would give one (PostgreSQL cannot build an index concurrently inside one); each of its
+    // PostgreSQL steps is safe to run again, and sealift's runner still gives SQLite its
+    // transaction.
+    let no_transaction = plan.is_online().then(|| {
+        quote! {
+            fn use_transaction(&self) -> Option<bool> {
+                Some(false)
+            }
+        }
+    });
     let implementation = unparse(quote! {
         #[async_trait::async_trait]
         impl MigrationTrait for Migration {
+            #no_transaction
+
             async fn up(&self, #up_param: &SchemaManager) -> Result<(), DbErr> {
                 #up
             }
@@ -182,6 +195,11 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
 /// code (an async function is one state machine); many small ones grow with it.
 const STEPS_PER_FUNCTION: usize = 10;
 
+/// The header line that says a migration runs online: on PostgreSQL without a transaction,
+/// each step safe to run again (`sealift upgrade` runs it again after a lock timeout, and
+/// after it stopped part way).
+pub const ONLINE_LINE: &str = "//! Online: on PostgreSQL it runs without a transaction, and each step can run again\n";
+
 /// The reviewer's summary: what changes, what can go wrong, what the data says.
 /// `elsewhere` lists the steps that return an error on some backend, as the bodies found them.
 fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on: &str) -> String {
@@ -195,6 +213,9 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on
     if let Some(parent) = &options.revises {
         out.push_str(&crate::revises_line(Some(parent)));
     }
+    if plan.is_online() {
+        out.push_str(ONLINE_LINE);
+    }
     out.push_str("//!\n//! Changes:\n");
     for s in &plan.up {
         let _ = writeln!(out, "//! - {}", comment_text(&s.change.to_string()));
@@ -203,6 +224,28 @@ fn header(plan: &Plan, options: &MigrationOptions, elsewhere: &[String], runs_on
         }
         for part in s.change.parts_created() {
             let _ = writeln!(out, "//!   - {}", comment_text(&part));
+        }
+    }
+    if plan.is_online() {
+        out.push_str(
+            "//!\n//! Online on PostgreSQL: the steps below keep the table writable. A step that waits\n\
+             //! longer than the lock timeout fails; `sealift upgrade` then runs the migration again\n\
+             //! (each step skips what is done), as it does after any stop part way. Locks:\n",
+        );
+        for (i, s) in plan.up.iter().enumerate() {
+            let locks = sealift_diff::locks(s);
+            if locks.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "//! - step {} ({}):",
+                i + 1,
+                comment_text(&s.change.to_string())
+            );
+            for lock in locks {
+                let _ = writeln!(out, "//!   {lock}");
+            }
         }
     }
     let loses: Vec<_> = plan

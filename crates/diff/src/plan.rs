@@ -23,6 +23,30 @@ pub struct Step {
     /// the steps on such a table become one rebuild.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub on_sqlite: Option<OnSqlite>,
+    /// How it runs on PostgreSQL: plainly, or online ([`Plan::go_online`]).
+    #[serde(skip_serializing_if = "Run::is_plain")]
+    pub run: Run,
+}
+
+/// How a step runs on PostgreSQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Run {
+    /// Its statements, in the migration's transaction.
+    #[default]
+    Plain,
+    /// Without a transaction, as one `DO` block that the catalog skips when it is done, so
+    /// that the migration can run again after stopping part way.
+    Guarded,
+    /// Its online form: an index built concurrently, a constraint validated apart, NOT NULL
+    /// proven by a validated check; each statement safe to run again.
+    Online,
+}
+
+impl Run {
+    fn is_plain(&self) -> bool {
+        *self == Run::Plain
+    }
 }
 
 /// A step's stand-in on SQLite.
@@ -120,6 +144,9 @@ pub fn render_steps(steps: &[Step], target: &Target) -> Vec<String> {
 /// The statements of one step on the target's backend: its change, or on SQLite what stands
 /// in for it there (a table rebuild).
 pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
+    if step.run != Run::Plain && t.backend == Dialect::Postgres {
+        return crate::online::step_statements(step, t);
+    }
     match &step.on_sqlite {
         Some(OnSqlite::Instead(c)) if t.features().rebuilds_tables => statements(c, t),
         Some(OnSqlite::Nothing(why)) if t.features().rebuilds_tables => {

@@ -10,7 +10,7 @@ use sealift_ir::{Column, Schema};
 use crate::change::{Change, EnumOp, Part, TableOp};
 use crate::hazards::{HazardCx, hazards_of};
 use crate::order::{SortKey, mark_split_tables, order_tables, sort_key, split_foreign_keys};
-use crate::plan::{OnSqlite, Plan, Step};
+use crate::plan::{OnSqlite, Plan, Run, Step};
 use crate::sqlite_batch::{batch_sqlite, mark_sqlite_rebuilds, sqlite_rebuild_tables};
 use crate::{DiffOptions, Note};
 
@@ -128,6 +128,7 @@ pub fn plan(
                 change,
                 hazards,
                 on_sqlite: None,
+                run: Run::Plain,
             }
         })
         .collect();
@@ -151,6 +152,7 @@ pub fn plan(
                 change,
                 hazards,
                 on_sqlite,
+                run: Run::Plain,
             }
         })
         .collect();

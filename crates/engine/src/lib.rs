@@ -15,6 +15,7 @@ pub mod guard;
 pub mod inspect;
 mod observer;
 pub mod parse_cache;
+pub mod online;
 pub mod plan;
 pub mod prove;
 pub mod sample;

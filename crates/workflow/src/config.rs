@@ -114,6 +114,11 @@ struct File {
     /// written for these only. Default: every backend SeaORM supports.
     #[serde(default)]
     backends: Vec<String>,
+    /// When migrations keep busy tables writable: `auto` (steps on tables of at least
+    /// `online_min_rows` rows), `always`, `never`.
+    online: Option<String>,
+    /// With `online = "auto"`: the estimated rows from which a table's steps run online.
+    online_min_rows: Option<u64>,
 }
 
 /// How long a migration's statement waits for a lock unless told otherwise: long enough for
@@ -130,6 +135,26 @@ pub const DEFAULT_LOCK_RETRIES: u32 = 3;
 /// How long a run waits for another run's migration lock unless told otherwise: longer than
 /// most deploys' migrations take, short enough that a lock left by a stuck session is noticed.
 pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// From how many estimated rows a table's index, key and NOT NULL steps run online unless
+/// told otherwise: about where a plain index build starts to hold writes for longer than a
+/// request may wait (a B-tree on 100,000 rows builds in about a tenth of a second here).
+pub const DEFAULT_ONLINE_MIN_ROWS: u64 = 100_000;
+
+/// Which steps of a written migration run online on PostgreSQL (`online` in sealift.toml,
+/// `--online`/`--no-online` on `autogen` and `diff`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Online {
+    /// Steps on tables the catalog estimates at this many rows or more.
+    Auto {
+        /// The threshold.
+        min_rows: u64,
+    },
+    /// Every step that has an online form, whatever the table's size.
+    Always,
+    /// None: every migration runs plainly, in its transaction.
+    Never,
+}
 
 /// The longest lock timeout the servers take: PostgreSQL's `lock_timeout` is an int4 of
 /// milliseconds (MySQL's `lock_wait_timeout` goes to a year).
@@ -169,6 +194,8 @@ pub struct Project {
     pub disabled_features: Vec<String>,
     /// The backends migrations are written for; empty for every one.
     pub backends: Vec<Dialect>,
+    /// Which steps of a written migration run online.
+    pub online: Online,
 }
 
 impl std::fmt::Debug for Project {
@@ -193,6 +220,7 @@ impl std::fmt::Debug for Project {
             .field("lock_wait", &self.lock_wait)
             .field("lock_retries", &self.lock_retries)
             .field("backends", &self.backends)
+            .field("online", &self.online)
             .finish_non_exhaustive()
     }
 }
@@ -272,7 +300,19 @@ impl Project {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
+        let min_rows = file.online_min_rows.unwrap_or(DEFAULT_ONLINE_MIN_ROWS);
+        let online = match file.online.as_deref() {
+            None | Some("auto") => Online::Auto { min_rows },
+            Some("always") => Online::Always,
+            Some("never") => Online::Never,
+            Some(other) => {
+                return Err(config_error(format!(
+                    "online in {CONFIG_FILE}: unknown value `{other}`; write \"auto\" (steps on tables of at least online_min_rows rows), \"always\" or \"never\""
+                )));
+            }
+        };
         Ok(Project {
+            online,
             backends,
             database_url,
             shadow_database_url: file
@@ -746,6 +786,7 @@ mod tests {
             lock_retries: 0,
             disabled_features: Vec::new(),
             backends: Vec::new(),
+            online: Online::Never,
         };
         let shown = format!("{project:?}");
         assert!(

@@ -55,6 +55,10 @@ pub struct Header {
     /// back after it.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// It runs online (`//! Online:`): on PostgreSQL without a transaction, each step safe to
+    /// run again, so a run that stopped part way or gave up on a lock runs it again.
+    #[serde(default)]
+    pub online: bool,
     /// The `Changes:` list.
     pub changes: Vec<String>,
     /// The `Hazards:` list.
@@ -279,6 +283,9 @@ fn graph(migrations: &[Migration], lib_path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How the header line of an online migration starts ([`sealift_codegen::ONLINE_LINE`]).
+const ONLINE: &str = "//! Online:";
+
 impl Header {
     /// Reads the leading `//!` lines, and what the `down` function does (`file` is where the
     /// text comes from, for the SQL files it includes).
@@ -291,6 +298,8 @@ impl Header {
                 header.revises = Some(parent.trim().to_owned());
             } else if let Some(needs) = line.strip_prefix(sealift_codegen::DEPENDS_ON) {
                 header.depends_on.extend(sealift_codegen::name_list(needs));
+            } else if line.starts_with(ONLINE) {
+                header.online = true;
             } else if body.ends_with(':') && !body.starts_with('-') {
                 section = body;
             } else if let Some(item) = body.strip_prefix("- ") {

@@ -69,6 +69,10 @@ pub struct Step {
     /// It rebuilds SQLite tables ([`crate::migrations::Migration::rebuilds_tables`]): on
     /// SQLite it runs with foreign keys off on the connection, checked before it commits.
     pub keys_off: bool,
+    /// It runs online ([`crate::migrations::Header::online`]): on PostgreSQL without a
+    /// transaction and safe to run again, so the runner runs it again after a lock timeout
+    /// or a stop part way.
+    pub rerun: bool,
 }
 
 impl Step {
@@ -84,6 +88,7 @@ impl Step {
                 String::new()
             },
             keys_off: m.is_some_and(|m| m.rebuilds_tables),
+            rerun: m.is_some_and(|m| m.header.online),
         }
     }
 
@@ -93,7 +98,12 @@ impl Step {
             if self.up { "up" } else { "down" },
             self.name,
             self.checksum,
-            if self.keys_off { "k" } else { "-" }
+            match (self.keys_off, self.rerun) {
+                (true, true) => "ko",
+                (true, false) => "k",
+                (false, true) => "o",
+                (false, false) => "-",
+            }
         )
     }
 }

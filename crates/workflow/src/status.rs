@@ -53,14 +53,18 @@ impl Status {
             .iter()
             .map(|m| {
                 let row = applied.iter().find(|a| a.version == m.name);
+                let dirty = row.and_then(|a| a.dirty);
+                // An online migration that stopped part way is run again to finish it: it
+                // counts as pending, whichever direction it stopped in.
+                let resumes = m.header.online && dirty.is_some();
                 Entry {
                     name: m.name.clone(),
-                    applied_at: row.map(|a| a.applied_at),
+                    applied_at: row.filter(|_| !resumes).map(|a| a.applied_at),
                     edited: row
                         .and_then(|a| a.checksum.as_deref())
                         .is_some_and(|c| c != m.checksum),
                     out_of_order: false,
-                    dirty: row.and_then(|a| a.dirty),
+                    dirty,
                     header: m.header.clone(),
                 }
             })
@@ -110,16 +114,35 @@ impl Status {
             && self.missing.iter().all(|m| m.dirty.is_none())
     }
 
-    /// A migration that started without a transaction and did not finish, if any.
+    /// A migration that started without a transaction and did not finish, if any; not an
+    /// online one, which `upgrade` runs again ([`Status::part_applied`]).
     pub fn dirty(&self) -> Option<(&str, Dirty)> {
         self.entries
             .iter()
+            .filter(|e| !e.header.online)
             .find_map(|e| e.dirty.map(|d| (e.name.as_str(), d)))
             .or_else(|| {
                 self.missing
                     .iter()
                     .find_map(|m| m.dirty.map(|d| (m.version.as_str(), d)))
             })
+    }
+
+    /// Online migrations that stopped part way (each step of theirs is safe to run again), and
+    /// what to do, one line each.
+    pub fn part_applied(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|e| e.header.online)
+            .filter_map(|e| {
+                let dirty = e.dirty?;
+                Some(format!(
+                    "{} stopped part way through its {} (it runs online, without a transaction). `sealift upgrade` runs it again: each step skips what is done",
+                    e.name,
+                    dirty.as_str()
+                ))
+            })
+            .collect()
     }
 
     /// What to do about a dirty migration, in one line: it stopped part way, so the database

@@ -86,6 +86,38 @@ pub async fn counts(
     Ok(out)
 }
 
+/// The estimated sizes of `tables` (database, name), in one query:
+/// `information_schema.tables`' `table_rows` and `data_length`.
+pub async fn sizes(
+    url: &DatabaseUrl,
+    tables: &[(String, String)],
+) -> Result<Vec<Option<crate::TableSize>>, Error> {
+    let mut conn = connect(url).await?;
+    let wanted = vec!["(?, ?)"; tables.len()].join(", ");
+    let sql = format!(
+        "SELECT table_schema, table_name, table_rows, data_length FROM information_schema.tables \
+         WHERE (table_schema, table_name) IN ({wanted})"
+    );
+    let mut query = sqlx::query_as::<_, (String, String, Option<u64>, Option<u64>)>(AssertSqlSafe(sql));
+    for (schema, table) in tables {
+        query = query.bind(schema).bind(table);
+    }
+    let rows = query.fetch_all(&mut conn).await;
+    let _ = conn.close().await;
+    let rows = rows.map_err(|e| Error::query(url, "table sizes", &e))?;
+    Ok(tables
+        .iter()
+        .map(|(schema, table)| {
+            rows.iter()
+                .find(|(s, t, _, _)| s == schema && t == table)
+                .map(|(_, _, rows, bytes)| crate::TableSize {
+                    rows: *rows,
+                    bytes: bytes.unwrap_or(0),
+                })
+        })
+        .collect())
+}
+
 /// One open connection, the databases it reads, and the count of queries sent on it; every
 /// read goes through [`Session::rows`].
 pub struct Session {

@@ -84,6 +84,42 @@ pub async fn counts(
     Ok(out)
 }
 
+/// The estimated sizes of `tables` (namespace, name), in one query: `reltuples` and
+/// `pg_table_size`, summed over a partitioned table's partitions.
+pub async fn sizes(
+    url: &DatabaseUrl,
+    tables: &[(String, String)],
+) -> Result<Vec<Option<crate::TableSize>>, Error> {
+    let mut conn = connect_postgres(url).await?;
+    let (namespaces, names): (Vec<&str>, Vec<&str>) =
+        tables.iter().map(|(n, t)| (n.as_str(), t.as_str())).unzip();
+    let rows: Result<Vec<(i64, Option<f64>, Option<i64>)>, sqlx::Error> = sqlx::query_as(
+        "WITH t AS (SELECT s.i, c.oid, c.relkind FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(nsp, rel, i) \
+           JOIN pg_namespace n ON n.nspname = s.nsp \
+           JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.rel AND c.relkind IN ('r', 'p')), \
+         leaf AS (SELECT t.i, t.oid FROM t WHERE t.relkind = 'r' \
+           UNION ALL SELECT t.i, p.relid FROM t, pg_partition_tree(t.oid) p WHERE t.relkind = 'p' AND p.isleaf) \
+         SELECT leaf.i, (sum(l.reltuples) FILTER (WHERE l.reltuples >= 0))::float8, sum(pg_table_size(leaf.oid))::int8 \
+         FROM leaf JOIN pg_class l ON l.oid = leaf.oid GROUP BY leaf.i",
+    )
+    .bind(&namespaces)
+    .bind(&names)
+    .fetch_all(&mut conn)
+    .await;
+    crate::kept::release(url, conn).await;
+    let rows = rows.map_err(|e| Error::query(url, "table sizes", &e))?;
+    let mut out = vec![None; tables.len()];
+    for (i, rows, bytes) in rows {
+        if let Some(slot) = usize::try_from(i - 1).ok().and_then(|i| out.get_mut(i)) {
+            *slot = Some(crate::TableSize {
+                rows: rows.map(|r| r.max(0.0) as u64),
+                bytes: bytes.unwrap_or(0).max(0) as u64,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The definitions (`pg_get_functiondef`) of the functions of `schemas` that `texts` call,
 /// and of those these call, transitively (by name, in their source), leaving out those an
 /// extension owns: what the checks, defaults and indexes of a copy of their tables call. Two

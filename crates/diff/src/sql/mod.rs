@@ -539,6 +539,37 @@ pub(crate) fn create_index(schema: &str, table: &str, i: &Index, t: &Target) -> 
     }))
 }
 
+/// The name the server knows a key or check of `c` by (the one dropping it uses): for
+/// guards that ask the catalog whether it is there.
+pub(crate) fn constraint_name_on_server(c: &Change, t: &Target) -> Option<String> {
+    let Change::Table { table, op, .. } = c else {
+        return None;
+    };
+    let (TableOp::Add { part } | TableOp::Remove { part }) = op else {
+        return None;
+    };
+    match part {
+        Part::PrimaryKey(key) => Some(
+            t.name_on_server(key.name.as_deref(), |b| b.default_primary_key_name(table))
+                .unwrap_or_else(|| pg::object_name(table, None, "pkey")),
+        ),
+        Part::Unique(unique) => Some(
+            t.name_on_server(unique.name.as_deref(), |b| {
+                b.default_unique_name(table, &unique.columns)
+            })
+            .unwrap_or_else(|| pg::object_name(table, Some(&unique.columns.join("_")), "key")),
+        ),
+        Part::ForeignKey(fk) => fk_name(table, fk, t.backend),
+        Part::Check(check) => Some(
+            check
+                .name
+                .clone()
+                .unwrap_or_else(|| pg_check_name(table, &check.expression)),
+        ),
+        Part::Column(_) | Part::Index(_) => None,
+    }
+}
+
 /// A foreign key's name on the backend: its own, or for a key SQLite keeps unnamed, SeaORM's
 /// (`fk-{table}-{columns}`), which the other backends keep.
 fn fk_name(table: &str, fk: &ForeignKey, d: Dialect) -> Option<String> {

@@ -177,6 +177,9 @@ struct Step {
     /// transaction (inside one SQLite ignores the pragma, and dropping the old table would
     /// run every child's ON DELETE), are checked before it commits, and come back after.
     keys_off: bool,
+    /// It runs online: on PostgreSQL without a transaction, every step safe to run again, so
+    /// it runs again after a lock timeout or a stop part way. Elsewhere it runs as any other.
+    rerun: bool,
 }
 
 fn steps(args: &[String]) -> Result<Vec<Step>, String> {
@@ -194,6 +197,7 @@ fn steps(args: &[String]) -> Result<Vec<Step>, String> {
                     up,
                     checksum: (*checksum).to_owned(),
                     keys_off: flags.contains('k'),
+                    rerun: flags.contains('o'),
                 }),
                 _ => Err(format!("bad step {a}")),
             }
@@ -212,8 +216,12 @@ fn find<'a>(
         .ok_or_else(|| format!("migration {name} is not in Migrator::migrations()"))
 }
 
-/// Transactional where the backend has transactional DDL, unless the migration opts out.
-fn transactional(m: &dyn MigrationTrait, backend: DbBackend) -> bool {
+/// Transactional where the backend has transactional DDL, unless the migration opts out. An
+/// online migration opts out for PostgreSQL only: SQLite still runs it in a transaction.
+fn transactional(m: &dyn MigrationTrait, backend: DbBackend, step: &Step) -> bool {
+    if step.rerun && backend != DbBackend::Postgres {
+        return backend != DbBackend::MySql;
+    }
     m.use_transaction().unwrap_or(backend != DbBackend::MySql)
 }
 
@@ -305,7 +313,7 @@ async fn run_job(job: &Job, c: &mut Connections, table: &str, locks: Locks) -> R
             None => None,
         };
         let started = Instant::now();
-        let ran = if transactional(m, backend) {
+        let ran = if transactional(m, backend, step) {
             let mut attempt = 0;
             loop {
                 let keys_were_on = backend == DbBackend::Sqlite && step.keys_off && foreign_keys_off(db).await?;
@@ -329,16 +337,33 @@ async fn run_job(job: &Job, c: &mut Connections, table: &str, locks: Locks) -> R
                     ran => break ran?,
                 }
             }
-        } else if path.is_some() {
+        } else {
             // Outside a transaction the search path must hold on every connection the pool
             // makes: a connection of its own.
-            let own = connect(&job.url, path).await?;
-            limit_lock_waits(&own, backend, lock_timeout).await?;
-            let ran = run_marked(id, &own, m, step, table, kept).await;
-            let _ = own.close().await;
+            let own = match path {
+                Some(_) => Some(connect(&job.url, path).await?),
+                None => None,
+            };
+            let conn = own.as_ref().unwrap_or(db);
+            limit_lock_waits(conn, backend, lock_timeout).await?;
+            let mut attempt = 0;
+            let ran = loop {
+                match run_marked(id, conn, m, step, table, kept).await {
+                    // An online migration that gave up waiting for a lock stopped part way:
+                    // each of its steps is safe to run again, so it runs again.
+                    Err(e) if step.rerun && e.contains("lock timeout") && attempt < locks.retries => {
+                        attempt += 1;
+                        let wait_ms = 1000u64 << Ord::min(attempt - 1, 5u32);
+                        say(id, format!("retry\t{}\t{attempt} {} {wait_ms}", step.name, locks.retries));
+                        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+                    }
+                    ran => break ran,
+                }
+            };
+            if let Some(own) = own {
+                let _ = own.close().await;
+            }
             ran?
-        } else {
-            run_marked(id, db, m, step, table, kept).await?
         };
         if let Some(w) = watch {
             w.abort();
@@ -494,11 +519,29 @@ async fn run_marked(id: &str, db: &DatabaseConnection, m: &dyn MigrationTrait, s
     if !kept.dirty {
         return run_step(db, m, step, table, kept).await;
     }
-    if is_recorded(db, table, &step.name).await? == step.up {
+    let (recorded, dirty) = if step.rerun {
+        row_state(db, table, &step.name).await?
+    } else {
+        (is_recorded(db, table, &step.name).await?, None)
+    };
+    // An online migration that stopped part way (in either direction) runs again.
+    let resume = step.rerun && dirty.is_some();
+    if !resume && recorded == step.up {
         return Ok(false);
     }
     let backend = db.get_database_backend();
-    db.execute_raw(mark(backend, table, step, kept))
+    let start = if resume {
+        say(id, format!("note\t{} stopped part way through its {}; running its {} again (each step skips what is done)", step.name, dirty.as_deref().unwrap_or("up"), if step.up { "up" } else { "down" }));
+        let update = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new(DIRTY), if step.up { "up" } else { "down" })
+            .and_where(Expr::col(Alias::new("version")).eq(step.name.as_str()))
+            .to_owned();
+        backend.build(&update)
+    } else {
+        mark(backend, table, step, kept)
+    };
+    db.execute_raw(start)
         .await
         .map_err(|e| format!("{}: cannot record it as started in {table}: {e}", step.name))?;
     say(id, format!("marked\t{}", step.name));
@@ -588,6 +631,27 @@ async fn begin(id: &str, db: &DatabaseConnection, backend: DbBackend, search_pat
             Err(e) => return Err(format!("cannot begin a transaction: {e}")),
         }
     }
+}
+
+/// Whether the history has a row for `name`, and what its `sealift_dirty` says.
+async fn row_state<C: ConnectionTrait>(conn: &C, table: &str, name: &str) -> Result<(bool, Option<String>), String> {
+    let query = Query::select()
+        .column(Alias::new(DIRTY))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("version")).eq(name))
+        .to_owned();
+    let row = conn
+        .query_one(&query)
+        .await
+        .map_err(|e| format!("cannot read {table}: {e}"))?;
+    Ok(match row {
+        Some(row) => (
+            true,
+            row.try_get_by_index::<Option<String>>(0)
+                .map_err(|e| format!("cannot read {table}: {e}"))?,
+        ),
+        None => (false, None),
+    })
 }
 
 async fn is_recorded<C: ConnectionTrait>(conn: &C, table: &str, name: &str) -> Result<bool, String> {
@@ -758,9 +822,9 @@ mod offline_sql {
         for step in steps {
             let m = find(&migrations, &step.name)?;
             let db = offline(backend);
-            let txn = transactional(m, backend);
+            let txn = transactional(m, backend, step);
             let keys_off = txn && backend == DbBackend::Sqlite && step.keys_off;
-            let bookkeeping = Step { name: step.name.clone(), up: step.up, checksum: String::new(), keys_off };
+            let bookkeeping = Step { name: step.name.clone(), up: step.up, checksum: String::new(), keys_off, rerun: step.rerun };
             let ran = if txn {
                 // In a transaction, as online: a nested one in the migration is a savepoint.
                 let t = db.begin().await.map_err(|e| format!("{}: {e}", step.name))?;

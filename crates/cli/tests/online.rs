@@ -1,0 +1,252 @@
+//! Online migrations on PostgreSQL, end to end: autogen writes the online plan for a table
+//! with rows, `upgrade` applies it while writers keep writing (none fails, every row stays,
+//! the index is valid and the constraints validated), and a migration that stopped part way
+//! (a concurrent unique build that failed, leaving an invalid index) runs again to the end.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use common::{Project, catalog};
+use sealift_testkit::PgDb;
+use sqlx::Connection as _;
+
+/// `post` before: no keys but its own, `title` nullable, nothing indexed.
+const POST_BEFORE: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub author_id: i32,
+    pub slug: String,
+    pub title: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+/// `post` after: a foreign key to `author`, `slug` unique, `title` NOT NULL and indexed.
+const POST_AFTER: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub author_id: i32,
+    #[sea_orm(unique)]
+    pub slug: String,
+    #[sea_orm(indexed)]
+    pub title: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::author::Entity",
+        from = "Column::AuthorId",
+        to = "super::author::Column::Id"
+    )]
+    Author,
+}
+
+impl Related<super::author::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Author.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+const ROWS: i64 = 20_000;
+
+/// A project whose `post` holds [`ROWS`] rows (statistics read), with the online threshold
+/// below that, and the migration that adds the keys written; returns it with the file's text.
+async fn project_with_rows(label: &str, db: &PgDb) -> (Project, String) {
+    let p = Project::new(label, db.url());
+    p.entity("post.rs", POST_BEFORE);
+    p.ok(&["autogen", "CreateTables"]);
+    p.ok(&["upgrade"]);
+    db.execute(&format!(
+        "INSERT INTO author (id, name) SELECT g, 'author ' || g FROM generate_series(1, 100) g; \
+         INSERT INTO post (id, author_id, slug, title) \
+           SELECT g, 1 + g % 100, 'post-' || g, 'title ' || g FROM generate_series(1, {ROWS}) g; \
+         ANALYZE post"
+    ))
+    .await;
+    let config = p.root.join("sealift.toml");
+    let settings = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{settings}online_min_rows = 1000\n")).unwrap();
+    p.entity("post.rs", POST_AFTER);
+    let out = p.ok(&["autogen", "AddKeys"]);
+    let module = p.migrations().pop().unwrap();
+    let file = std::fs::read_to_string(p.migration.join(format!("src/{module}.rs"))).unwrap();
+    assert!(out.contains("about 20,000 rows"), "{out}");
+    (p, file)
+}
+
+/// What the catalog says of `post`'s index and keys: (name, valid) sorted.
+async fn validity(url: &str) -> Vec<(String, bool)> {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let rows: Vec<(String, bool)> = sqlx::query_as(
+        "SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         WHERE i.indrelid = 'post'::regclass \
+         UNION ALL SELECT conname::text, convalidated FROM pg_constraint WHERE conrelid = 'post'::regclass \
+         ORDER BY 1, 2",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let _ = conn.close().await;
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_online_upgrade_keeps_writers_writing() {
+    let db = PgDb::create("online_writers").await;
+    let (p, file) = project_with_rows("online_writers", &db).await;
+    if std::env::var_os("SEALIFT_SHOW").is_some() {
+        eprintln!("{file}");
+    }
+    for online in [
+        "fn use_transaction(&self) -> Option<bool>",
+        "//! Online: on PostgreSQL it runs without a transaction",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS",
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS",
+        "UNIQUE USING INDEX",
+        "NOT VALID",
+        "VALIDATE CONSTRAINT",
+        "CHECK (\"title\" IS NOT NULL) NOT VALID",
+        "SET NOT NULL",
+        "DROP INDEX CONCURRENTLY IF EXISTS",
+        "public.post: about 20,000 rows",
+    ] {
+        assert!(file.contains(online), "{online}\n{file}");
+    }
+
+    // Writers insert and update rows the whole time the migration runs.
+    let stop = Arc::new(AtomicBool::new(false));
+    let written = Arc::new(AtomicU64::new(0));
+    let mut writers = Vec::new();
+    for w in 0..2i64 {
+        let (url, stop, written) = (db.url().to_owned(), stop.clone(), written.clone());
+        writers.push(tokio::spawn(async move {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let mut errors = Vec::new();
+            let mut n = 0i64;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let id = 1_000_000 * (w + 1) + n;
+                let insert = sqlx::query(
+                    "INSERT INTO post (id, author_id, slug, title) VALUES ($1, 1 + $1 % 100, 'new-' || $1, 'new')",
+                )
+                .bind(id as i32)
+                .execute(&mut conn)
+                .await;
+                let update = sqlx::query("UPDATE post SET title = title || '.' WHERE id = $1")
+                    .bind((1 + n % ROWS) as i32)
+                    .execute(&mut conn)
+                    .await;
+                for r in [insert.map(|_| ()), update.map(|_| ())] {
+                    if let Err(e) = r {
+                        errors.push(e.to_string());
+                    }
+                }
+                written.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = conn.close().await;
+            errors
+        }));
+    }
+    let out = p.ok(&["upgrade"]);
+    let during = written.load(Ordering::Relaxed);
+    stop.store(true, Ordering::Relaxed);
+    let mut errors = Vec::new();
+    for w in writers {
+        errors.extend(w.await.unwrap());
+    }
+    assert!(errors.is_empty(), "writes failed: {errors:?}\n{out}");
+    assert!(during > 0, "no write ran during the upgrade");
+    let written = written.load(Ordering::Relaxed) as i64;
+
+    // Every row is there, every index valid, every key validated; nothing left to plan.
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM post")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let _ = conn.close().await;
+    assert_eq!(count, ROWS + written);
+    let valid = validity(db.url()).await;
+    assert!(valid.iter().all(|(_, ok)| *ok), "{valid:?}");
+    assert!(
+        valid.iter().any(|(n, _)| n.contains("slug")) && valid.len() >= 5,
+        "{valid:?}"
+    );
+    assert!(
+        !valid.iter().any(|(n, _)| n.contains("not_null")),
+        "{valid:?}"
+    );
+    p.ok(&["check"]);
+
+    // Down (concurrent drops) and up again, rows kept.
+    p.ok(&["downgrade", "-1"]);
+    p.ok(&["upgrade"]);
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let (again,): (i64,) = sqlx::query_as("SELECT count(*) FROM post")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let _ = conn.close().await;
+    assert_eq!(again, count);
+    p.ok(&["check"]);
+    let dump = catalog(db.url()).await;
+    assert!(dump.contains("unique"), "{dump}");
+}
+
+#[tokio::test]
+async fn postgres_online_migration_stopped_part_way_runs_again() {
+    let db = PgDb::create("online_resume").await;
+    let (p, _file) = project_with_rows("online_resume", &db).await;
+    let module = p.migrations().pop().unwrap();
+    // A duplicate slug written after the migration was: the concurrent unique build fails,
+    // leaving an invalid index, after the steps before it ran.
+    db.execute("UPDATE post SET slug = 'post-1' WHERE id = 2").await;
+    let failed = p.fails(&["upgrade"], 2);
+    assert!(failed.contains("could not create unique index"), "{failed}");
+    let current = p.fails(&["current"], 1);
+    assert!(
+        current.contains(&format!("Part applied: {module} stopped part way through its up")),
+        "{current}"
+    );
+    let history = p.ok(&["history"]);
+    assert!(
+        history.contains(&format!("[part applied] {module}")),
+        "{history}"
+    );
+    let invalid = validity(db.url()).await;
+    assert!(invalid.iter().any(|(n, ok)| n.contains("slug") && !ok), "{invalid:?}");
+
+    // The row fixed, the same upgrade finishes it: the invalid index rebuilt, nothing twice.
+    db.execute("UPDATE post SET slug = 'post-2' WHERE id = 2").await;
+    let out = p.ok(&["upgrade"]);
+    assert!(out.contains("stopped part way"), "{out}");
+    let valid = validity(db.url()).await;
+    assert!(valid.iter().all(|(_, ok)| *ok), "{valid:?}");
+    p.at(Some(&module));
+    p.ok(&["check"]);
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM post")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let _ = conn.close().await;
+    assert_eq!(count, ROWS);
+}

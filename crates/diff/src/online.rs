@@ -1,0 +1,414 @@
+//! Online plans on PostgreSQL: steps that keep a busy table writable, and a migration that
+//! can be run again after it stopped part way.
+//!
+//! An online step cannot share one transaction with the others (`CREATE INDEX CONCURRENTLY`
+//! refuses to run inside one), so a migration holding one runs without a transaction on
+//! PostgreSQL, and each of its steps must be safe to run again:
+//!
+//! - a step with an online form ([`Run::Online`]) uses it: an index built `CONCURRENTLY` (an
+//!   invalid one left by a failed build dropped first), a unique key or primary key attached
+//!   to such an index (`USING INDEX`), a foreign key or check added `NOT VALID` then validated,
+//!   `SET NOT NULL` proven first by a validated `CHECK (col IS NOT NULL)`;
+//! - every other step ([`Run::Guarded`]) runs as one `DO` block: atomic, and skipped when the
+//!   catalog shows it done (the table, column, key, index or type it adds is there; the one
+//!   it drops or renames is gone).
+//!
+//! The other backends run the plain statements: MySQL's DDL has no transaction to leave,
+//! and SQLite's runs in one as always.
+
+use sealift_ir::{Column, Dialect};
+
+use crate::change::{Change, EnumOp, Part, TableOp};
+use crate::dialect::{Target, literal};
+use crate::hazard::HazardKind;
+use crate::plan::{Plan, Run, Step};
+use crate::sql::{constraint_name_on_server, statements};
+use crate::statement::Statement;
+
+/// Whether a change has an online form: what it builds or checks reads the whole table.
+pub fn has_online_form(c: &Change) -> bool {
+    match c {
+        Change::Table {
+            op: TableOp::Add { part },
+            ..
+        } => !matches!(part, Part::Column(_)),
+        Change::Table {
+            op: TableOp::Remove {
+                part: Part::Index(_),
+            },
+            ..
+        } => true,
+        Change::Table {
+            op: TableOp::AlterColumn { from, to },
+            ..
+        } => from.nullable && !to.nullable,
+        _ => false,
+    }
+}
+
+impl Plan {
+    /// Marks the steps on the tables `big` names (namespace, table) to run online, and every
+    /// other step to be safe to run again, when any step runs online. True when one does.
+    pub fn go_online(&mut self, big: impl Fn(&str, &str) -> bool) -> bool {
+        let mut any = false;
+        for s in self.up.iter_mut().chain(self.down.iter_mut()) {
+            let (schema, table) = s.change.subject();
+            if matches!(s.change, Change::Table { .. })
+                && has_online_form(&s.change)
+                && big(schema, table)
+            {
+                s.run = Run::Online;
+                // The build no longer blocks writes.
+                if matches!(
+                    s.change.part(),
+                    Some(Part::Index(_) | Part::Unique(_) | Part::PrimaryKey(_))
+                ) {
+                    s.hazards.retain(|h| h.kind != HazardKind::Blocking);
+                }
+                any = true;
+            }
+        }
+        if any {
+            for s in self.up.iter_mut().chain(self.down.iter_mut()) {
+                if s.run == Run::Plain {
+                    s.run = Run::Guarded;
+                }
+            }
+        }
+        any
+    }
+
+    /// True when the migration runs without a transaction on PostgreSQL, each step safe to
+    /// run again: it holds an online step.
+    pub fn is_online(&self) -> bool {
+        self.up.iter().chain(&self.down).any(|s| s.run != Run::Plain)
+    }
+}
+
+/// What one online step locks on PostgreSQL, for the reviewer, one line per statement kind.
+pub fn locks(step: &Step) -> Vec<&'static str> {
+    if step.run != Run::Online {
+        return Vec::new();
+    }
+    const BUILD: &str = "CREATE INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE, reads and writes go on; it waits for the transactions open on the table";
+    const ATTACH: &str = "ADD CONSTRAINT .. USING INDEX: ACCESS EXCLUSIVE for a moment, no scan";
+    const VALIDATE: &str =
+        "VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE while it reads the rows, writes go on";
+    match &step.change {
+        Change::Table {
+            op: TableOp::Add { part },
+            ..
+        } => match part {
+            Part::Index(_) => vec![BUILD],
+            Part::Unique(_) | Part::PrimaryKey(_) => vec![BUILD, ATTACH],
+            Part::ForeignKey(_) => vec![
+                "ADD CONSTRAINT .. NOT VALID: SHARE ROW EXCLUSIVE on both tables for a moment, no scan",
+                VALIDATE,
+            ],
+            Part::Check(_) => vec![
+                "ADD CONSTRAINT .. NOT VALID: ACCESS EXCLUSIVE for a moment, no scan",
+                VALIDATE,
+            ],
+            Part::Column(_) => Vec::new(),
+        },
+        Change::Table {
+            op: TableOp::Remove { .. },
+            ..
+        } => vec!["DROP INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE, reads and writes go on"],
+        Change::Table {
+            op: TableOp::AlterColumn { .. },
+            ..
+        } => vec![
+            "ADD CONSTRAINT .. CHECK (.. IS NOT NULL) NOT VALID: ACCESS EXCLUSIVE for a moment, no scan",
+            VALIDATE,
+            "SET NOT NULL: ACCESS EXCLUSIVE for a moment, no scan (the validated check proves it)",
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// The statements of a step marked online or guarded, on PostgreSQL.
+pub(crate) fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
+    if step.run == Run::Online
+        && let Some(online) = online(&step.change, t)
+    {
+        return online;
+    }
+    guarded(&step.change, t)
+}
+
+/// The step's plain statements as one `DO` block, run only when the catalog says it is not
+/// done; a step with no such test (a column's type or default changed) is run again, which
+/// sets what is set already.
+fn guarded(c: &Change, t: &Target) -> Vec<Statement> {
+    let plain = statements(c, t);
+    if plain.iter().any(|s| !matches!(s, Statement::Schema(_) | Statement::Sql(_))) {
+        return plain;
+    }
+    let body: Vec<String> = plain.iter().map(|s| s.to_sql(Dialect::Postgres)).collect();
+    if body.is_empty() {
+        return plain;
+    }
+    vec![Statement::Sql(do_block(to_do(c, t).as_deref(), &body))]
+}
+
+/// `DO $sealift$ .. $sealift$`: the statements, under `IF condition` when there is one.
+fn do_block(condition: Option<&str>, body: &[String]) -> String {
+    let mut out = String::from("DO $sealift$ BEGIN\n");
+    let indent = if condition.is_some() { "    " } else { "  " };
+    if let Some(condition) = condition {
+        out.push_str(&format!("  IF {condition} THEN\n"));
+    }
+    for s in body {
+        for (i, line) in s.lines().enumerate() {
+            out.push_str(indent);
+            if i > 0 {
+                out.push_str("  ");
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        out.pop();
+        out.push_str(";\n");
+    }
+    if condition.is_some() {
+        out.push_str("  END IF;\n");
+    }
+    out.push_str("END $sealift$");
+    out
+}
+
+/// The condition under which a change still has to run, read from the catalog.
+fn to_do(c: &Change, t: &Target) -> Option<String> {
+    let (schema, subject) = c.subject();
+    let relation = |name: &str| format!("to_regclass({})", literal(&t.table_ref(schema, name)));
+    let table = relation(subject);
+    let column = |name: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = {table} AND attname = {} AND attnum > 0 AND NOT attisdropped)",
+            literal(name)
+        )
+    };
+    let constraint = |name: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {table} AND conname = {})",
+            literal(name)
+        )
+    };
+    let type_ref = format!("to_regtype({})", literal(&t.table_ref(schema, subject)));
+    let part_there = |part: &Part| -> Option<String> {
+        match part {
+            Part::Column(col) => Some(column(&col.name)),
+            Part::Index(i) => Some(format!("{} IS NOT NULL", relation(&i.name))),
+            _ => constraint_name_on_server(c, t).map(|n| constraint(&n)),
+        }
+    };
+    match c {
+        Change::Enum { op, .. } => match op {
+            EnumOp::Create { .. } => Some(format!("{type_ref} IS NULL")),
+            EnumOp::Drop { .. } => Some(format!("{type_ref} IS NOT NULL")),
+            EnumOp::AddValue { value, .. } => Some(format!(
+                "NOT EXISTS (SELECT 1 FROM pg_enum WHERE enumtypid = {type_ref} AND enumlabel = {})",
+                literal(value)
+            )),
+            EnumOp::Replace { to, .. } => {
+                let labels: Vec<String> = to.values.iter().map(|v| literal(v)).collect();
+                Some(format!(
+                    "(SELECT array_agg(enumlabel::text ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = {type_ref}) IS DISTINCT FROM ARRAY[{}]::text[]",
+                    labels.join(", ")
+                ))
+            }
+        },
+        Change::Table { op, .. } => match op {
+            TableOp::Create { .. } => Some(format!("{table} IS NULL")),
+            TableOp::Drop { .. } => Some(format!("{table} IS NOT NULL")),
+            TableOp::Rename { from } => Some(format!("{} IS NOT NULL", relation(from))),
+            TableOp::RenameColumn { from, .. } => Some(column(from)),
+            TableOp::Add { part } => part_there(part).map(|p| format!("NOT ({p})")),
+            TableOp::Remove { part } => part_there(part),
+            TableOp::AlterColumn { .. } | TableOp::SetComment { .. } => None,
+            TableOp::Rebuild { .. } => None,
+        },
+    }
+}
+
+/// The online form of a change, when it has one here.
+fn online(c: &Change, t: &Target) -> Option<Vec<Statement>> {
+    let Change::Table { schema, table, op } = c else {
+        return None;
+    };
+    let table_ref = t.table_ref(schema, table);
+    let sql = |s: String| Statement::Sql(s);
+    let plain = |c: &Change| -> Option<Vec<String>> {
+        statements(c, t)
+            .iter()
+            .map(|s| match s {
+                Statement::Schema(_) | Statement::Sql(_) => Some(s.to_sql(Dialect::Postgres)),
+                _ => None,
+            })
+            .collect()
+    };
+    match op {
+        TableOp::Add {
+            part: Part::Index(index),
+        } => {
+            let [create] = plain(c)?.try_into().ok()?;
+            Some(build_index(schema, &index.name, &create, t)?.into_iter().map(sql).collect())
+        }
+        TableOp::Remove {
+            part: Part::Index(index),
+        } => Some(vec![sql(format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            t.table_ref(schema, &index.name)
+        ))]),
+        TableOp::Add {
+            part: part @ (Part::Unique(_) | Part::PrimaryKey(_)),
+        } => {
+            let name = constraint_name_on_server(c, t)?;
+            let (columns, kind, nulls) = match part {
+                Part::Unique(u) => (
+                    &u.columns,
+                    "UNIQUE",
+                    if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+                ),
+                Part::PrimaryKey(k) => (&k.columns, "PRIMARY KEY", ""),
+                _ => return None,
+            };
+            let cols: Vec<String> = columns.iter().map(|c| t.quote(c)).collect();
+            let create = format!(
+                "CREATE UNIQUE INDEX {} ON {table_ref} ({}){nulls}",
+                t.quote(&name),
+                cols.join(", ")
+            );
+            let mut out = build_index(schema, &name, &create, t)?;
+            let attach = format!(
+                "ALTER TABLE {table_ref} ADD CONSTRAINT {} {kind} USING INDEX {}",
+                t.quote(&name),
+                t.quote(&name)
+            );
+            out.push(do_block(to_do(c, t).as_deref(), &[attach]));
+            Some(out.into_iter().map(sql).collect())
+        }
+        TableOp::Add {
+            part: Part::ForeignKey(fk),
+        } => {
+            let mut unchecked = fk.clone();
+            unchecked.not_valid = true;
+            let add = Change::Table {
+                schema: schema.clone(),
+                table: table.clone(),
+                op: TableOp::Add {
+                    part: Part::ForeignKey(unchecked),
+                },
+            };
+            validated(c, &add, &table_ref, t)
+        }
+        TableOp::Add {
+            part: Part::Check(check),
+        } => {
+            let mut unchecked = check.clone();
+            unchecked.not_valid = true;
+            let add = Change::Table {
+                schema: schema.clone(),
+                table: table.clone(),
+                op: TableOp::Add {
+                    part: Part::Check(unchecked),
+                },
+            };
+            validated(c, &add, &table_ref, t)
+        }
+        TableOp::AlterColumn { from, to } if from.nullable && !to.nullable => {
+            let mut out = Vec::new();
+            // What else changes, first, as one guarded step.
+            let rest = Column {
+                nullable: true,
+                ..to.clone()
+            };
+            if rest != *from {
+                let other = Change::Table {
+                    schema: schema.clone(),
+                    table: table.clone(),
+                    op: TableOp::AlterColumn {
+                        from: from.clone(),
+                        to: rest,
+                    },
+                };
+                out.extend(guarded(&other, t));
+            }
+            let name = sealift_dialect::postgres::object_name(table, Some(&to.name), "not_null");
+            let check = Change::Table {
+                schema: schema.clone(),
+                table: table.clone(),
+                op: TableOp::Add {
+                    part: Part::Check(sealift_ir::Check {
+                        name: Some(name.clone()),
+                        expression: format!("{} IS NOT NULL", t.quote(&to.name)),
+                        not_valid: true,
+                    }),
+                },
+            };
+            let add = plain(&check)?;
+            out.push(sql(do_block(to_do(&check, t).as_deref(), &add)));
+            out.push(sql(format!(
+                "ALTER TABLE {table_ref} VALIDATE CONSTRAINT {}",
+                t.quote(&name)
+            )));
+            out.push(sql(format!(
+                "ALTER TABLE {table_ref} ALTER COLUMN {} SET NOT NULL",
+                t.quote(&to.name)
+            )));
+            out.push(sql(format!(
+                "ALTER TABLE {table_ref} DROP CONSTRAINT IF EXISTS {}",
+                t.quote(&name)
+            )));
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A key or check added `NOT VALID` (no scan, a moment's lock) unless it is there, then
+/// validated (a scan that lets writes go on; nothing to do when it is valid already).
+fn validated(c: &Change, add: &Change, table_ref: &str, t: &Target) -> Option<Vec<Statement>> {
+    let name = constraint_name_on_server(c, t)?;
+    let texts: Vec<String> = statements(add, t)
+        .iter()
+        .map(|s| match s {
+            Statement::Schema(_) | Statement::Sql(_) => Some(s.to_sql(Dialect::Postgres)),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    if !texts.iter().any(|s| s.contains("NOT VALID")) {
+        return None;
+    }
+    Some(vec![
+        Statement::Sql(do_block(to_do(c, t).as_deref(), &texts)),
+        Statement::Sql(format!(
+            "ALTER TABLE {table_ref} VALIDATE CONSTRAINT {}",
+            t.quote(&name)
+        )),
+    ])
+}
+
+/// `CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS`, after dropping an invalid index of the
+/// name that a failed concurrent build left behind. `create` is the plain `CREATE [UNIQUE]
+/// INDEX name ON ..`.
+fn build_index(schema: &str, name: &str, create: &str, t: &Target) -> Option<Vec<String>> {
+    let index = t.table_ref(schema, name);
+    let rest = create
+        .strip_prefix("CREATE UNIQUE INDEX ")
+        .map(|r| ("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS ", r))
+        .or_else(|| {
+            create
+                .strip_prefix("CREATE INDEX ")
+                .map(|r| ("CREATE INDEX CONCURRENTLY IF NOT EXISTS ", r))
+        })?;
+    let invalid = format!(
+        "EXISTS (SELECT 1 FROM pg_index WHERE indexrelid = to_regclass({}) AND NOT indisvalid)",
+        literal(&index)
+    );
+    Some(vec![
+        do_block(Some(&invalid), &[format!("DROP INDEX {index}")]),
+        format!("{}{}", rest.0, rest.1),
+    ])
+}
