@@ -436,7 +436,10 @@ pub struct OnlineArgs {
 
 impl OnlineArgs {
     /// The project's setting with these flags on top.
-    pub fn over(&self, project: sealift_workflow::config::Online) -> sealift_workflow::config::Online {
+    pub fn over(
+        &self,
+        project: sealift_workflow::config::Online,
+    ) -> sealift_workflow::config::Online {
         use sealift_workflow::config::Online;
         if self.online {
             Online::Always

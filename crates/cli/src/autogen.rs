@@ -94,8 +94,7 @@ async fn write(
             None,
         ),
     };
-    let sizes =
-        sealift_engine::online::apply(&mut planned, args.online.over(project.online)).await;
+    let sizes = sealift_engine::online::apply(&mut planned, args.online.over(project.online)).await;
     let plan = &planned.plan;
     let style = Style::stdout();
     let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {

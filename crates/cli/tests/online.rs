@@ -218,12 +218,15 @@ async fn postgres_online_migration_stopped_part_way_runs_again() {
     let module = p.migrations().pop().unwrap();
     // A duplicate slug written after the migration was: the concurrent unique build fails,
     // leaving an invalid index, after the steps before it ran.
-    db.execute("UPDATE post SET slug = 'post-1' WHERE id = 2").await;
+    db.execute("UPDATE post SET slug = 'post-1' WHERE id = 2")
+        .await;
     let failed = p.fails(&["upgrade"], 2);
     assert!(failed.contains("could not create unique index"), "{failed}");
     let current = p.fails(&["current"], 1);
     assert!(
-        current.contains(&format!("Part applied: {module} stopped part way through its up")),
+        current.contains(&format!(
+            "Part applied: {module} stopped part way through its up"
+        )),
         "{current}"
     );
     let history = p.ok(&["history"]);
@@ -232,10 +235,14 @@ async fn postgres_online_migration_stopped_part_way_runs_again() {
         "{history}"
     );
     let invalid = validity(db.url()).await;
-    assert!(invalid.iter().any(|(n, ok)| n.contains("slug") && !ok), "{invalid:?}");
+    assert!(
+        invalid.iter().any(|(n, ok)| n.contains("slug") && !ok),
+        "{invalid:?}"
+    );
 
     // The row fixed, the same upgrade finishes it: the invalid index rebuilt, nothing twice.
-    db.execute("UPDATE post SET slug = 'post-2' WHERE id = 2").await;
+    db.execute("UPDATE post SET slug = 'post-2' WHERE id = 2")
+        .await;
     let out = p.ok(&["upgrade"]);
     assert!(out.contains("stopped part way"), "{out}");
     let valid = validity(db.url()).await;

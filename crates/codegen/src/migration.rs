@@ -198,7 +198,8 @@ const STEPS_PER_FUNCTION: usize = 10;
 /// The header line that says a migration runs online: on PostgreSQL without a transaction,
 /// each step safe to run again (`sealift upgrade` runs it again after a lock timeout, and
 /// after it stopped part way).
-pub const ONLINE_LINE: &str = "//! Online: on PostgreSQL it runs without a transaction, and each step can run again\n";
+pub const ONLINE_LINE: &str =
+    "//! Online: on PostgreSQL it runs without a transaction, and each step can run again\n";
 
 /// The reviewer's summary: what changes, what can go wrong, what the data says.
 /// `elsewhere` lists the steps that return an error on some backend, as the bodies found them.

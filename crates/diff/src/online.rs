@@ -81,7 +81,10 @@ impl Plan {
     /// True when the migration runs without a transaction on PostgreSQL, each step safe to
     /// run again: it holds an online step.
     pub fn is_online(&self) -> bool {
-        self.up.iter().chain(&self.down).any(|s| s.run != Run::Plain)
+        self.up
+            .iter()
+            .chain(&self.down)
+            .any(|s| s.run != Run::Plain)
     }
 }
 
@@ -142,7 +145,10 @@ pub(crate) fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
 /// sets what is set already.
 fn guarded(c: &Change, t: &Target) -> Vec<Statement> {
     let plain = statements(c, t);
-    if plain.iter().any(|s| !matches!(s, Statement::Schema(_) | Statement::Sql(_))) {
+    if plain
+        .iter()
+        .any(|s| !matches!(s, Statement::Schema(_) | Statement::Sql(_)))
+    {
         return plain;
     }
     let body: Vec<String> = plain.iter().map(|s| s.to_sql(Dialect::Postgres)).collect();
@@ -253,7 +259,12 @@ fn online(c: &Change, t: &Target) -> Option<Vec<Statement>> {
             part: Part::Index(index),
         } => {
             let [create] = plain(c)?.try_into().ok()?;
-            Some(build_index(schema, &index.name, &create, t)?.into_iter().map(sql).collect())
+            Some(
+                build_index(schema, &index.name, &create, t)?
+                    .into_iter()
+                    .map(sql)
+                    .collect(),
+            )
         }
         TableOp::Remove {
             part: Part::Index(index),
@@ -269,7 +280,11 @@ fn online(c: &Change, t: &Target) -> Option<Vec<Statement>> {
                 Part::Unique(u) => (
                     &u.columns,
                     "UNIQUE",
-                    if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+                    if u.nulls_not_distinct {
+                        " NULLS NOT DISTINCT"
+                    } else {
+                        ""
+                    },
                 ),
                 Part::PrimaryKey(k) => (&k.columns, "PRIMARY KEY", ""),
                 _ => return None,
@@ -411,4 +426,142 @@ fn build_index(schema: &str, name: &str, create: &str, t: &Target) -> Option<Vec
         do_block(Some(&invalid), &[format!("DROP INDEX {index}")]),
         format!("{}{}", rest.0, rest.1),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use sealift_ir::{
+        Column, DataType, Deferrable, Dialect, FkAction, ForeignKey, Index, IndexPart, Namespace,
+        PrimaryKey, QualifiedName, Schema, Table, Unique,
+    };
+
+    use crate::{DiffOptions, diff, render_steps};
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        let mut ns = Namespace::new("public");
+        for t in tables {
+            ns.tables.insert(t.name.clone(), t);
+        }
+        let mut s = Schema::new(Dialect::Postgres);
+        s.namespaces.insert("public".to_owned(), ns);
+        s
+    }
+
+    fn table(name: &str, columns: &[(&str, bool)]) -> Table {
+        let mut t = Table::new(name);
+        for (c, nullable) in columns {
+            let mut col = Column::new(*c, DataType::builtin("int4"));
+            col.nullable = *nullable;
+            t.columns.push(col);
+        }
+        t.primary_key = Some(PrimaryKey {
+            name: Some(format!("{name}_pkey")),
+            columns: vec!["id".to_owned()],
+        });
+        t
+    }
+
+    /// `post` before and after: `title` made NOT NULL, an index, a unique key, a foreign key,
+    /// and a new table beside it.
+    fn schemas() -> (Schema, Schema) {
+        let author = table("author", &[("id", false)]);
+        let before = table(
+            "post",
+            &[("id", false), ("author_id", true), ("title", true)],
+        );
+        let mut after = table(
+            "post",
+            &[("id", false), ("author_id", true), ("title", false)],
+        );
+        after.indexes.push(Index {
+            name: "post_title_idx".to_owned(),
+            unique: false,
+            parts: vec![IndexPart::column("title")],
+            method: None,
+            predicate: None,
+            include: Vec::new(),
+            nulls_not_distinct: false,
+        });
+        after.uniques.push(Unique::new(
+            Some("post_author_title_key".to_owned()),
+            vec!["author_id".to_owned(), "title".to_owned()],
+        ));
+        after.foreign_keys.push(ForeignKey {
+            name: Some("post_author_fk".to_owned()),
+            columns: vec!["author_id".to_owned()],
+            referenced_table: QualifiedName::new("public", "author"),
+            referenced_columns: vec!["id".to_owned()],
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+            deferrable: Deferrable::No,
+            not_valid: false,
+        });
+        let tag = table("tag", &[("id", false)]);
+        (
+            schema(vec![author.clone(), after, tag]),
+            schema(vec![author, before]),
+        )
+    }
+
+    #[test]
+    fn big_tables_get_the_online_forms_and_every_other_step_a_guard() {
+        let (desired, current) = schemas();
+        let mut plan = diff(&desired, &current, &DiffOptions::new(Dialect::Postgres));
+        assert!(!plan.is_online());
+        assert!(plan.go_online(|_, table| table == "post"));
+        let up = render_steps(&plan.up, &plan.target()).join(";\n");
+        for expected in [
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"post_title_idx\" ON \"post\" (\"title\")",
+            "AND NOT indisvalid) THEN\n    DROP INDEX \"post_title_idx\";",
+            "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"post_author_title_key\" ON \"post\" (\"author_id\", \"title\")",
+            "ADD CONSTRAINT \"post_author_title_key\" UNIQUE USING INDEX \"post_author_title_key\"",
+            "REFERENCES \"author\" (\"id\") NOT VALID",
+            "ALTER TABLE \"post\" VALIDATE CONSTRAINT \"post_author_fk\"",
+            "CHECK (\"title\" IS NOT NULL) NOT VALID",
+            "ALTER TABLE \"post\" VALIDATE CONSTRAINT \"post_title_not_null\"",
+            "ALTER COLUMN \"title\" SET NOT NULL",
+            "DROP CONSTRAINT IF EXISTS \"post_title_not_null\"",
+            // The new table: created unless it is there.
+            "IF to_regclass('\"tag\"') IS NULL THEN\n    CREATE TABLE \"tag\"",
+        ] {
+            assert!(up.contains(expected), "{expected}\n{up}");
+        }
+        assert!(!up.contains("BEGIN;"), "{up}");
+        let down = render_steps(&plan.down, &plan.target()).join(";\n");
+        for expected in [
+            "DROP INDEX CONCURRENTLY IF EXISTS \"post_title_idx\"",
+            "IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('\"post\"') AND conname = 'post_author_fk') THEN\n    ALTER TABLE \"post\" DROP CONSTRAINT \"post_author_fk\"",
+            "IF to_regclass('\"tag\"') IS NOT NULL THEN\n    DROP TABLE \"tag\"",
+        ] {
+            assert!(down.contains(expected), "{expected}\n{down}");
+        }
+        // The build no longer blocks writes; the other hazards stay.
+        assert!(
+            plan.hazards()
+                .all(|h| h.kind != crate::HazardKind::Blocking
+                    || !h.message.contains("post_title_idx")),
+            "{:?}",
+            plan.hazards().collect::<Vec<_>>()
+        );
+        assert!(!crate::locks(&plan.up[0]).is_empty() || !crate::locks(&plan.up[1]).is_empty());
+    }
+
+    #[test]
+    fn small_tables_stay_plain_and_other_backends_never_change() {
+        let (desired, current) = schemas();
+        let mut plan = diff(&desired, &current, &DiffOptions::new(Dialect::Postgres));
+        let plain = render_steps(&plan.up, &plan.target());
+        assert!(!plan.go_online(|_, _| false));
+        assert_eq!(render_steps(&plan.up, &plan.target()), plain);
+        assert!(plan.go_online(|_, _| true));
+        for d in [Dialect::Mysql, Dialect::Sqlite] {
+            let mut plain_plan = diff(&desired, &current, &DiffOptions::new(Dialect::Postgres));
+            let before = render_steps(&plain_plan.up, &plain_plan.target().on(d));
+            plain_plan.go_online(|_, _| true);
+            assert_eq!(
+                render_steps(&plain_plan.up, &plain_plan.target().on(d)),
+                before
+            );
+        }
+    }
 }

@@ -98,7 +98,8 @@ pub async fn sizes(
         "SELECT table_schema, table_name, table_rows, data_length FROM information_schema.tables \
          WHERE (table_schema, table_name) IN ({wanted})"
     );
-    let mut query = sqlx::query_as::<_, (String, String, Option<u64>, Option<u64>)>(AssertSqlSafe(sql));
+    let mut query =
+        sqlx::query_as::<_, (String, String, Option<u64>, Option<u64>)>(AssertSqlSafe(sql));
     for (schema, table) in tables {
         query = query.bind(schema).bind(table);
     }
