@@ -56,7 +56,7 @@ fn main() -> Result<()> {
         }
         "" | "help" | "--help" | "-h" => {
             println!(
-                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  fuzz [SECONDS] [TARGET...]   run the fuzz targets (cargo-fuzz, nightly), see fuzz/README.md\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md\n  bench --tenants N [--tables T] [--jobs J] [--no-loop]   check and upgrade over N tenant schemas\n  bench --compile [--tables N]   the first migration of N new tables, built with cargo: time and rustc's peak memory"
+                "usage: cargo xtask <task>\n\ntasks:\n  ci           start the test databases, check formatting and lints, run every test\n  quickstart   run `sealift autogen` on the SQLite example project (in a temp copy)\n  proptest [N] the diff round-trip property test with N cases per dialect\n  fuzz [SECONDS] [TARGET...]   run the fuzz targets (cargo-fuzz, nightly), see fuzz/README.md\n  bench [--tables N] [--backend postgres|sqlite|mysql] [--runs R] [--alembic]   timings, see docs/performance.md\n  bench --tenants N [--tables T] [--jobs J] [--no-loop]   check and upgrade over N tenant schemas\n  bench --compile [--tables N]   the first migration of N new tables, built with cargo: time and rustc's peak memory\n  bench --online [--rows N]   writers' latency during an upgrade, plain plan against online (PostgreSQL, pgbench)"
             );
             Ok(())
         }

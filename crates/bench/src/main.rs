@@ -24,6 +24,7 @@ use sealift_ir::{Dialect, Schema};
 use sealift_testkit::{TempDir, TestDb, e2e_env};
 
 mod compile;
+mod online;
 mod tenants;
 
 /// The allocator the `sealift` binary uses, so the phases are timed as they run there.
@@ -67,6 +68,14 @@ struct Args {
     /// built with cargo: the build's time and rustc's peak memory (see `compile.rs`).
     #[arg(long)]
     compile: bool,
+    /// Instead: the writers' latency while `sealift upgrade` adds an index, a foreign key, a
+    /// NOT NULL and a unique key to a table of --rows rows, the plain plan against the online
+    /// one (PostgreSQL, pgbench; see `online.rs`).
+    #[arg(long)]
+    online: bool,
+    /// With --online: the table's rows.
+    #[arg(long, default_value_t = 8_000_000)]
+    rows: u64,
     /// Instead: a database of your own (a real schema such as MusicBrainz) with its entities
     /// (--entities): `sealift diff` against the floor, with and without TLS.
     #[arg(long, value_name = "URL", requires = "entities")]
@@ -98,6 +107,9 @@ fn main() -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if args.online {
+        return runtime.block_on(online::bench(&args.sealift, args.rows, args.keep_database));
+    }
     if args.compile {
         return compile::bench(&args.sealift, args.tables, args.keep_database);
     }

@@ -492,6 +492,9 @@ pub struct DiffArgs {
     /// pull-request comments.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
+    /// Which steps run online on PostgreSQL, as `autogen` would write them.
+    #[command(flatten)]
+    pub online: OnlineArgs,
 }
 
 /// How `sealift diff` prints a plan.

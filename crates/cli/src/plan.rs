@@ -21,14 +21,15 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
     );
     sealift_engine::tenants::plan_on_first(&mut project, &Console).await?;
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
-    let plan = sealift_engine::plan(&project, renames, &Console)
-        .await?
-        .plan;
+    let mut planned = sealift_engine::plan(&project, renames, &Console).await?;
+    // The sizes are the reviewer's: the text and Markdown say them, as autogen's header does.
+    let sizes = sealift_engine::online::apply(&mut planned, args.online.over(project.online)).await;
+    let plan = planned.plan;
     let text = match args.format {
         DiffFormat::Text if plan.is_empty() => {
             format!("No changes detected{}\n", notes_suffix(&plan))
         }
-        DiffFormat::Text => report::plan_text(&plan, &[], Style::stdout()),
+        DiffFormat::Text => report::plan_text(&plan, &sizes, Style::stdout()),
         DiffFormat::Sql => sql(&plan),
         DiffFormat::Json => {
             let mut s =

@@ -93,7 +93,9 @@ pub async fn sizes(
     let mut conn = connect_postgres(url).await?;
     let (namespaces, names): (Vec<&str>, Vec<&str>) =
         tables.iter().map(|(n, t)| (n.as_str(), t.as_str())).unzip();
-    let rows: Result<Vec<(i64, Option<f64>, Option<i64>)>, sqlx::Error> = sqlx::query_as(
+    /// A table's position in the request (from 1), its rows, its bytes.
+    type Row = (i64, Option<f64>, Option<i64>);
+    let rows: Result<Vec<Row>, sqlx::Error> = sqlx::query_as(
         "WITH t AS (SELECT s.i, c.oid, c.relkind FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(nsp, rel, i) \
            JOIN pg_namespace n ON n.nspname = s.nsp \
            JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.rel AND c.relkind IN ('r', 'p')), \
