@@ -432,9 +432,27 @@ pub struct OnlineArgs {
     /// No step runs online: the migration runs in one transaction.
     #[arg(long)]
     pub no_online: bool,
+    /// Fill a column before it is made NOT NULL (a new NOT NULL column of a table with rows,
+    /// or a column made NOT NULL that holds NULLs): `table.column=<SQL expression>`, e.g.
+    /// `post.slug="'post-' || id"`. The migration adds it nullable, fills it in batches by
+    /// primary key, then makes it NOT NULL. Repeat for more columns. A column made NOT NULL
+    /// whose entity has a `default_value` is filled with it without this.
+    #[arg(long = "backfill", value_name = "TABLE.COLUMN=SQL")]
+    pub backfill: Vec<String>,
 }
 
 impl OnlineArgs {
+    /// The `--backfill` fills.
+    pub fn fills(&self) -> anyhow::Result<Vec<sealift_diff::BackfillRequest>> {
+        self.backfill
+            .iter()
+            .map(|f| {
+                sealift_diff::BackfillRequest::parse(f)
+                    .map_err(|e| sealift_workflow::Error::Config(e).into())
+            })
+            .collect()
+    }
+
     /// The project's setting with these flags on top.
     pub fn over(
         &self,
@@ -523,6 +541,19 @@ pub struct InitArgs {
 pub struct CreateArgs {
     /// The migration's name, e.g. BackfillUserEmails.
     pub name: String,
+    /// Write a data migration that fills a column where it is NULL, in batches by primary
+    /// key, each committed on its own, with progress: `table.column=<SQL expression>`.
+    /// Repeat for more columns.
+    #[arg(long = "backfill", value_name = "TABLE.COLUMN=SQL")]
+    pub backfill: Vec<String>,
+    /// With --backfill: the integer key column the batches walk.
+    #[arg(
+        long,
+        value_name = "COLUMN",
+        default_value = "id",
+        requires = "backfill"
+    )]
+    pub backfill_key: String,
     /// Where the inputs are.
     #[command(flatten)]
     pub project: ProjectArgs,

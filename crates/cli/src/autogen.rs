@@ -94,11 +94,20 @@ async fn write(
             None,
         ),
     };
+    let fills = args.online.fills()?;
     let sizes = sealift_engine::online::apply(&mut planned, args.online.over(project.online)).await;
+    sealift_engine::online::backfill(&mut planned, &fills, false)?;
+    let mut verdict = sealift_engine::autogen::judge(&planned, args.allow_destructive).await;
+    // NULLs in the way of a column made NOT NULL whose entity has a default: filled with it.
+    if matches!(verdict, Verdict::FailsOnRows(_))
+        && sealift_engine::online::backfill(&mut planned, &[], true)?
+    {
+        verdict = sealift_engine::autogen::judge(&planned, args.allow_destructive).await;
+    }
     let plan = &planned.plan;
     let style = Style::stdout();
-    let findings = match sealift_engine::autogen::judge(&planned, args.allow_destructive).await {
-        Verdict::Write(findings) => [sizes, findings].concat(),
+    let findings = match verdict {
+        Verdict::Write(findings) => [sizes.findings(plan), findings].concat(),
         Verdict::Empty => {
             print(&format!(
                 "No changes detected{}\n",
@@ -230,8 +239,7 @@ fn fails_on_rows(in_the_way: &[String], style: Style) -> String {
     }
     out.push_str(
         "Ways out:\n\
-         \x20 - a NOT NULL column new to a table with rows: give the field a default (#[sea_orm(default_value = ...)]), or make it nullable (Option<T>)\n\
-         \x20 - or fill it first: add it nullable now, write a migration from `sealift create` that fills it (UPDATE ...), then make it NOT NULL with `sealift autogen`\n\
+         \x20 - a NOT NULL column new to a table with rows, or a column made NOT NULL over NULLs: fill it in the same migration with --backfill table.column=<SQL expression> (added nullable, filled in batches, then made NOT NULL), or give the field a default (#[sea_orm(default_value = ...)]), or make it nullable (Option<T>)\n\
          \x20 - NULLs, duplicates, orphans or values the new type drops: fix those rows first, by hand or in a migration from `sealift create`, then run again\n",
     );
     out

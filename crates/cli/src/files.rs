@@ -200,6 +200,19 @@ pub fn read_lib(lib_path: &Path) -> Result<String> {
 
 /// Adds an empty migration and registers it.
 pub fn create(args: &CreateArgs) -> Result<ExitCode> {
+    let fills: Vec<(String, String, String)> = args
+        .backfill
+        .iter()
+        .map(|f| {
+            let r =
+                sealift_diff::BackfillRequest::parse(f).map_err(sealift_workflow::Error::Config)?;
+            let table = match r.schema {
+                Some(s) => format!("{s}.{}", r.table),
+                None => r.table,
+            };
+            Ok((table, r.column, r.value))
+        })
+        .collect::<Result<_>>()?;
     let project = Project::load(&args.project.inputs())?;
     let _held = lock_crate(&project.migration_dir)?;
     let lib_path = project.migration_dir.join("src/lib.rs");
@@ -213,7 +226,14 @@ pub fn create(args: &CreateArgs) -> Result<ExitCode> {
         .join(format!("{module}.rs"));
     write_new(
         &file,
-        &sealift_codegen::set_revises(&sealift_codegen::empty_migration(), parent.as_deref()),
+        &sealift_codegen::set_revises(
+            &if fills.is_empty() {
+                sealift_codegen::empty_migration()
+            } else {
+                sealift_codegen::data_migration(&fills, &args.backfill_key)
+            },
+            parent.as_deref(),
+        ),
     )?;
     if let Err(e) = replace(&lib_path, &new_lib) {
         undo(&[file]);

@@ -22,8 +22,11 @@ pub async fn diff(args: DiffArgs) -> Result<ExitCode> {
     sealift_engine::tenants::plan_on_first(&mut project, &Console).await?;
     let renames = sealift_engine::parse_renames(&args.policy.renames)?;
     let mut planned = sealift_engine::plan(&project, renames, &Console).await?;
-    // The sizes are the reviewer's: the text and Markdown say them, as autogen's header does.
+    // The sizes are the reviewer's: the text says them, as autogen's header does.
+    let fills = args.online.fills()?;
     let sizes = sealift_engine::online::apply(&mut planned, args.online.over(project.online)).await;
+    sealift_engine::online::backfill(&mut planned, &fills, false)?;
+    let sizes = sizes.findings(&planned.plan);
     let plan = planned.plan;
     let text = match args.format {
         DiffFormat::Text if plan.is_empty() => {

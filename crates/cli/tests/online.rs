@@ -221,7 +221,11 @@ async fn postgres_online_migration_stopped_part_way_runs_again() {
     db.execute("UPDATE post SET slug = 'post-1' WHERE id = 2")
         .await;
     let failed = p.fails(&["upgrade"], 2);
-    assert!(failed.contains("could not create unique index"), "{failed}");
+    assert!(
+        failed.contains("could not create unique index")
+            && failed.contains("run `sealift upgrade` again to finish it"),
+        "{failed}"
+    );
     let current = p.fails(&["current"], 1);
     assert!(
         current.contains(&format!(
@@ -256,4 +260,211 @@ async fn postgres_online_migration_stopped_part_way_runs_again() {
         .unwrap();
     let _ = conn.close().await;
     assert_eq!(count, ROWS);
+}
+
+/// `post` after a change the rows stand in the way of: a new NOT NULL `rank` without a
+/// default, and `title` made NOT NULL over NULLs.
+const POST_RANKED: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub author_id: i32,
+    pub slug: String,
+    pub title: String,
+    pub rank: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+/// Rows for the backfill: more than two batches, every tenth title NULL.
+const FILLED_ROWS: i64 = 25_000;
+
+/// Expand, backfill, contract, on each backend: autogen refuses the change while rows stand in
+/// its way and names `--backfill`; with it, the migration adds `rank` nullable, fills both
+/// columns in batches (their progress shown), then makes them NOT NULL; every row is kept
+/// and filled, nothing is left to plan, and the down and the up again keep the rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backfill_expands_fills_and_contracts_on_every_backend() {
+    use sealift_ir::Dialect;
+    use sealift_testkit::TestDb;
+
+    for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let label = format!("online_backfill_{}", common::label(dialect));
+        let db = TestDb::create(&label, dialect).await;
+        let url = db.url();
+        let p = Project::new(&label, &url);
+        p.entity("post.rs", POST_BEFORE);
+        p.ok(&["autogen", "CreateTables"]);
+        p.ok(&["upgrade"]);
+        let mut inserts = vec!["INSERT INTO author (id, name) VALUES (1, 'a')".to_owned()];
+        for chunk in (1..=FILLED_ROWS).collect::<Vec<_>>().chunks(400) {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|i| {
+                    let title = if i % 10 == 0 {
+                        "NULL".to_owned()
+                    } else {
+                        format!("'t{i}'")
+                    };
+                    format!("({i}, 1, 'post-{i}', {title})")
+                })
+                .collect();
+            inserts.push(format!(
+                "INSERT INTO post (id, author_id, slug, title) VALUES {}",
+                values.join(", ")
+            ));
+        }
+        db.run(&inserts).await;
+        p.entity("post.rs", POST_RANKED);
+
+        let refused = p.fails(&["autogen", "AddRank"], 1);
+        assert!(
+            refused.contains("--backfill table.column=")
+                && refused.contains(&format!("has {FILLED_ROWS} row(s)")),
+            "{dialect}: {refused}"
+        );
+        assert!(p.migrations().len() == 1, "{dialect}: a file was written");
+
+        let out = p.ok(&[
+            "autogen",
+            "AddRank",
+            "--backfill",
+            "post.rank=id % 7",
+            "--backfill",
+            "post.title='untitled'",
+        ]);
+        assert!(
+            out.contains("fills public.post.rank")
+                || out.contains("fills main.post.rank")
+                || out.contains(".post.rank with id % 7"),
+            "{dialect}: {out}"
+        );
+        let module = p.migrations().pop().unwrap();
+        let file = std::fs::read_to_string(p.migration.join(format!("src/{module}.rs"))).unwrap();
+        assert!(file.contains("async fn backfill("), "{dialect}\n{file}");
+        let upgrade = p.sealift(&["upgrade"]);
+        let said = format!(
+            "{}{}",
+            common::text(&upgrade.stdout),
+            common::text(&upgrade.stderr)
+        );
+        assert!(upgrade.status.success(), "{dialect}: {said}");
+        if dialect != Dialect::Sqlite {
+            // SQLite fills in its rebuild's copy, in one statement.
+            assert!(
+                said.contains(&format!("of {FILLED_ROWS} rows")),
+                "{dialect}: no progress shown\n{said}"
+            );
+        }
+        let counts = |sql: &'static str| {
+            let url = url.clone();
+            async move { scalar(&url, sql).await }
+        };
+        assert_eq!(counts("SELECT count(*) FROM post").await, FILLED_ROWS);
+        assert_eq!(
+            counts("SELECT count(*) FROM post WHERE rank = id % 7").await,
+            FILLED_ROWS,
+            "{dialect}"
+        );
+        assert_eq!(
+            counts("SELECT count(*) FROM post WHERE title = 'untitled'").await,
+            FILLED_ROWS / 10,
+            "{dialect}"
+        );
+        p.ok(&["check"]);
+        p.ok(&["downgrade", "-1", "--yes"]);
+        assert_eq!(counts("SELECT count(*) FROM post").await, FILLED_ROWS);
+        p.ok(&["upgrade"]);
+        assert_eq!(
+            counts("SELECT count(*) FROM post WHERE rank = id % 7").await,
+            FILLED_ROWS,
+            "{dialect}"
+        );
+        p.ok(&["check"]);
+    }
+}
+
+/// One integer from a query, on any backend.
+async fn scalar(url: &str, sql: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(sql);
+    if url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        let n = sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+        n
+    } else if url.starts_with("mysql") || url.starts_with("mariadb") {
+        let mut conn = sqlx::MySqlConnection::connect(url).await.unwrap();
+        let n = sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+        n
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let n = sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+        n
+    }
+}
+
+/// `sealift create --backfill` writes a data migration with the same batched helper; it runs
+/// (filling only the NULLs, in batches) and runs again as a no-op.
+#[tokio::test]
+async fn create_writes_a_batched_data_migration() {
+    let db = PgDb::create("online_create_fill").await;
+    let p = Project::new("online_create_fill", db.url());
+    p.entity("post.rs", POST_BEFORE);
+    p.ok(&["autogen", "CreateTables"]);
+    p.ok(&["upgrade"]);
+    db.execute(
+        "INSERT INTO author (id, name) VALUES (1, 'a'); \
+         INSERT INTO post (id, author_id, slug, title) \
+           SELECT g, 1, 'post-' || g, CASE WHEN g % 2 = 0 THEN 'kept' END FROM generate_series(1, 25000) g",
+    )
+    .await;
+    p.ok(&[
+        "create",
+        "FillTitles",
+        "--backfill",
+        "post.title='filled ' || id",
+    ]);
+    let module = p.migrations().pop().unwrap();
+    let file = std::fs::read_to_string(p.migration.join(format!("src/{module}.rs"))).unwrap();
+    assert!(
+        file.contains("//! Online:")
+            && file.contains("async fn backfill(")
+            && file.contains("Some(false)"),
+        "{file}"
+    );
+    let out = p.sealift(&["upgrade"]);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    assert!(
+        common::text(&out.stderr).contains("of 12500 rows"),
+        "{}",
+        common::text(&out.stderr)
+    );
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let (kept, filled, null): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE title = 'kept'), count(*) FILTER (WHERE title = 'filled ' || id), count(*) FILTER (WHERE title IS NULL) FROM post",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    let _ = conn.close().await;
+    assert_eq!((kept, filled, null), (12_500, 12_500, 0));
+    p.at(Some(&module));
 }

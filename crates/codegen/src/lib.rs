@@ -107,6 +107,61 @@ pub fn empty_migration() -> String {
     )
 }
 
+/// A data migration that fills columns in batches (`sealift create --backfill`): each of
+/// `fills` (table, column, SQL value) filled where it is NULL, in batches along the integer
+/// `key`, each committed on its own, with progress; safe to run again, it goes on where it
+/// stopped. Its `down` leaves the values.
+pub fn data_migration(fills: &[(String, String, String)], key: &str) -> String {
+    let calls = fills.iter().map(|(table, column, value)| {
+        let (table, column, value) = (
+            migration::raw_literal(table),
+            migration::raw_literal(column),
+            migration::raw_literal(value),
+        );
+        let key = migration::raw_literal(key);
+        quote! { backfill(manager, #table, #column, #value, Some(#key)).await?; }
+    });
+    let file: syn::File = syn::parse2(quote! {
+        use sea_orm_migration::prelude::*;
+
+        #[derive(DeriveMigrationName)]
+        pub struct Migration;
+
+        #[async_trait::async_trait]
+        impl MigrationTrait for Migration {
+            fn use_transaction(&self) -> Option<bool> {
+                Some(false)
+            }
+
+            async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+                #(#calls)*
+                Ok(())
+            }
+
+            async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+                Ok(())
+            }
+        }
+    })
+    .expect("the template is valid Rust");
+    let body = space_items(&prettyplease::unparse(&file));
+    let listed: Vec<String> = fills
+        .iter()
+        .map(|(t, c, v)| format!("//! - {t}.{c} = {}\n", v.replace(['\n', '\r'], " ")))
+        .collect();
+    format!(
+        "//! Written by `sealift create --backfill`: a data migration. Each column below is filled\n\
+         //! where it is NULL, in batches of {} rows along `{key}`, each committed on its own, so\n\
+         //! the table is never locked whole; run again after a stop, it goes on where it was.\n\
+         //! Its down leaves the filled values: write one if they must go back.\n\
+         {}//!\n//! Fills:\n{}\n{body}\n{}",
+        sealift_diff::BATCH_ROWS,
+        migration::ONLINE_LINE,
+        listed.concat(),
+        migration::backfill_helper()
+    )
+}
+
 /// What `lib.rs` says of the migration history table's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HistoryTable {

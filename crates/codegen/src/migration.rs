@@ -54,6 +54,7 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         uses_type: false,
         uses_other_backend: false,
         uses_sqlite_rebuild: false,
+        uses_backfill: false,
         refusals: Vec::new(),
     };
     // The functions a long direction calls, laid out one after another in one buffer as they
@@ -148,6 +149,11 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
     } else {
         String::new()
     };
+    let backfill_helper = if g.uses_backfill {
+        format!("\n{}", backfill_helper())
+    } else {
+        String::new()
+    };
     let mut helper = String::new();
     if g.uses_other_backend {
         let message = format!("step {{step}} of {{direction}} is written for {runs_on} only");
@@ -183,11 +189,91 @@ pub fn migration_file(plan: &Plan, options: &MigrationOptions) -> String {
         header(plan, options, &g.refusals, &runs_on)
     );
     let mut text = parts;
-    text.reserve(prefix.len() + helper.len() + rebuild_helper.len());
+    text.reserve(prefix.len() + helper.len() + rebuild_helper.len() + backfill_helper.len());
     text.insert_str(0, &prefix);
     text.push_str(&helper);
     text.push_str(&rebuild_helper);
+    text.push_str(&backfill_helper);
     text
+}
+
+/// The helper a step that fills a column calls: the batches, their progress, and the resume.
+/// `sealift create --backfill` writes the same helper for a hand-written data migration.
+pub(crate) fn backfill_helper() -> String {
+    let batch = Literal::i64_unsuffixed(i64::from(sealift_diff::BATCH_ROWS));
+    unparse(quote! {
+        /// Fills `column` of `table` with `value` (SQL) where it is NULL: in batches of
+        /// `BATCH` rows along the integer `key`, each committed on its own when the migration
+        /// runs without a transaction, so the table is never locked whole; with no key, in one
+        /// `UPDATE`. Only rows still NULL are written, so a fill that stopped part way goes on
+        /// where it was when it runs again. Prints its progress (rows done, rate, time left).
+        async fn backfill(
+            manager: &SchemaManager<'_>,
+            table: &str,
+            column: &str,
+            value: &str,
+            key: Option<&str>,
+        ) -> Result<(), DbErr> {
+            use sea_orm_migration::sea_orm::{DbBackend, Statement};
+            const BATCH: i64 = #batch;
+            let db = manager.get_connection();
+            let backend = manager.get_database_backend();
+            let number = |sql: String| async move {
+                let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
+                Ok::<Option<i64>, DbErr>(match row {
+                    Some(row) => row.try_get_by_index::<Option<i64>>(0)?,
+                    None => None,
+                })
+            };
+            let as_int = |e: String| match backend {
+                DbBackend::MySql => format!("CAST({e} AS SIGNED)"),
+                _ => format!("CAST({e} AS BIGINT)"),
+            };
+            let Some(key) = key else {
+                db.execute_unprepared(&format!(
+                    "UPDATE {table} SET {column} = {value} WHERE {column} IS NULL"
+                ))
+                .await?;
+                return Ok(());
+            };
+            let todo = number(format!(
+                "SELECT {}",
+                as_int(format!("(SELECT count(*) FROM {table} WHERE {column} IS NULL)"))
+            ))
+            .await?
+            .unwrap_or(0);
+            let started = std::time::Instant::now();
+            let (mut done, mut last) = (0u64, None::<i64>);
+            loop {
+                let after = last.map(|l| format!(" WHERE {key} > {l}")).unwrap_or_default();
+                let Some(high) = number(format!(
+                    "SELECT {}",
+                    as_int(format!(
+                        "(SELECT max({key}) FROM (SELECT {key} FROM {table}{after} ORDER BY {key} LIMIT {BATCH}) AS batch)"
+                    ))
+                ))
+                .await?
+                else {
+                    break;
+                };
+                let from = last.map(|l| format!("{key} > {l} AND ")).unwrap_or_default();
+                let filled = db
+                    .execute_unprepared(&format!(
+                        "UPDATE {table} SET {column} = {value} WHERE {from}{key} <= {high} AND {column} IS NULL"
+                    ))
+                    .await?;
+                done += filled.rows_affected();
+                last = Some(high);
+                let seconds = started.elapsed().as_secs_f64().max(0.001);
+                let rate = done as f64 / seconds;
+                let left = (todo as f64 - done as f64).max(0.0) / rate.max(1.0);
+                eprintln!(
+                    "backfill {table}.{column}: {done} of {todo} rows, {rate:.0} rows/s, about {left:.0} s left"
+                );
+            }
+            Ok(())
+        }
+    })
 }
 
 /// Steps per function in a long direction: `up` then calls `up_1`, `up_2`, ... in turn. One
@@ -385,6 +471,8 @@ struct Gen<'a> {
     uses_other_backend: bool,
     /// Some step rebuilds a SQLite table through the file's `sqlite_rebuild`.
     uses_sqlite_rebuild: bool,
+    /// A step fills a column in batches: the file gets the `backfill` helper.
+    uses_backfill: bool,
     /// Steps that return an error on some backend, for the header.
     refusals: Vec<String>,
 }
@@ -585,6 +673,24 @@ impl Gen<'_> {
                 Statement::Unsupported(why) => {
                     let msg = format!("{label}: {why}");
                     quote! { return Err(DbErr::Migration(#msg.to_owned())); }
+                }
+                Statement::Backfill {
+                    table,
+                    column,
+                    value,
+                    key,
+                } => {
+                    self.uses_backfill = true;
+                    let (table, column, value) =
+                        (raw_literal(table), raw_literal(column), raw_literal(value));
+                    let key = match key {
+                        Some(k) => {
+                            let k = raw_literal(k);
+                            quote!(Some(#k))
+                        }
+                        None => quote!(None),
+                    };
+                    quote! { backfill(manager, #table, #column, #value, #key).await?; }
                 }
             });
         }
@@ -1059,7 +1165,7 @@ fn unnamed_keys(stmts: &[Statement]) -> Vec<Statement> {
 /// A raw string literal, `r#"..."#` with enough hashes, so SQL reads as written; an escaped
 /// one when the text holds what a raw string cannot (a carriage return) or what rustc rejects
 /// unescaped (bidirectional-text controls) or other control characters.
-fn raw_literal(text: &str) -> Literal {
+pub(crate) fn raw_literal(text: &str) -> Literal {
     if text.chars().any(needs_escape) {
         return Literal::string(text);
     }

@@ -157,7 +157,25 @@ pub enum TableOp {
         to: Table,
         /// The in-place changes it stands for.
         changes: Vec<Change>,
+        /// Columns the copy fills where the old rows have no value ([`Fill`]): a new NOT
+        /// NULL column, or a column made NOT NULL, with `--backfill`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fills: Vec<Fill>,
     },
+}
+
+/// A column filled with a value where its rows hold none: the guide's backfill, before the
+/// column is made NOT NULL.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Fill {
+    /// The column.
+    pub column: String,
+    /// An SQL expression, over the row's other columns (`lower(name)`, `0`, `now()`).
+    pub value: String,
+    /// The table's primary key when it is one integer column: the batches walk its ranges.
+    /// Without one the fill is one `UPDATE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// A part of a table that is added or dropped on its own.
@@ -398,10 +416,14 @@ impl TableOp {
             TableOp::RenameColumn { from, to } => TableOp::RenameColumn { from: to, to: from },
             TableOp::AlterColumn { from, to } => TableOp::AlterColumn { from: to, to: from },
             TableOp::SetComment { from, to } => TableOp::SetComment { from: to, to: from },
-            TableOp::Rebuild { from, to, changes } => TableOp::Rebuild {
+            // Undoing it has nothing to fill: the filled values stay.
+            TableOp::Rebuild {
+                from, to, changes, ..
+            } => TableOp::Rebuild {
                 from: to,
                 to: from,
                 changes: changes.iter().rev().map(Change::inverse).collect(),
+                fills: Vec::new(),
             },
         }
     }

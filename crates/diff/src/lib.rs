@@ -6,6 +6,7 @@
 //! happens in the dialect's normalized space (`compare.rs`), pairs objects by definition rather
 //! than by name, and leaves alone what entities cannot express (reported as notes).
 
+mod backfill;
 mod change;
 mod compare;
 mod dialect;
@@ -21,7 +22,8 @@ mod sql;
 mod sqlite_batch;
 mod statement;
 
-pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Part, TableOp};
+pub use backfill::{BATCH_ROWS, Requested as BackfillRequest};
+pub use change::{Change, EnumColumn, EnumOp, EnumPosition, Fill, Part, TableOp};
 pub use dialect::Target;
 pub use expr::normal_form;
 pub use hazard::{Hazard, HazardKind};

@@ -93,6 +93,28 @@ pub fn locks(step: &Step) -> Vec<&'static str> {
     if step.run != Run::Online {
         return Vec::new();
     }
+    const NOT_NULL: [&str; 3] = [
+        "ADD CONSTRAINT .. CHECK (.. IS NOT NULL) NOT VALID: ACCESS EXCLUSIVE for a moment, no scan",
+        "VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE while it reads the rows, writes go on",
+        "SET NOT NULL: ACCESS EXCLUSIVE for a moment, no scan (the validated check proves it)",
+    ];
+    if step.backfill.is_some() {
+        let mut out = Vec::new();
+        if matches!(
+            step.change,
+            Change::Table {
+                op: TableOp::Add { .. },
+                ..
+            }
+        ) {
+            out.push(
+                "ADD COLUMN (nullable, no default): ACCESS EXCLUSIVE for a moment, no rewrite",
+            );
+        }
+        out.push("UPDATE in batches of 10,000 rows by key: each batch's rows locked until it commits, the rest of the table writable");
+        out.extend(NOT_NULL);
+        return out;
+    }
     const BUILD: &str = "CREATE INDEX CONCURRENTLY: SHARE UPDATE EXCLUSIVE, reads and writes go on; it waits for the transactions open on the table";
     const ATTACH: &str = "ADD CONSTRAINT .. USING INDEX: ACCESS EXCLUSIVE for a moment, no scan";
     const VALIDATE: &str =
@@ -121,11 +143,7 @@ pub fn locks(step: &Step) -> Vec<&'static str> {
         Change::Table {
             op: TableOp::AlterColumn { .. },
             ..
-        } => vec![
-            "ADD CONSTRAINT .. CHECK (.. IS NOT NULL) NOT VALID: ACCESS EXCLUSIVE for a moment, no scan",
-            VALIDATE,
-            "SET NOT NULL: ACCESS EXCLUSIVE for a moment, no scan (the validated check proves it)",
-        ],
+        } => NOT_NULL.to_vec(),
         _ => Vec::new(),
     }
 }

@@ -26,6 +26,10 @@ pub struct Step {
     /// How it runs on PostgreSQL: plainly, or online ([`Plan::go_online`]).
     #[serde(skip_serializing_if = "Run::is_plain")]
     pub run: Run,
+    /// The column it makes NOT NULL is filled first where it holds no value
+    /// ([`Plan::backfill`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<crate::change::Fill>,
 }
 
 /// How a step runs on PostgreSQL.
@@ -144,6 +148,11 @@ pub fn render_steps(steps: &[Step], target: &Target) -> Vec<String> {
 /// The statements of one step on the target's backend: its change, or on SQLite what stands
 /// in for it there (a table rebuild).
 pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
+    if let Some(fill) = &step.backfill
+        && !t.features().rebuilds_tables
+    {
+        return crate::backfill::filled(&step.change, fill, step.run, t);
+    }
     if step.run != Run::Plain && t.backend == Dialect::Postgres {
         return crate::online::step_statements(step, t);
     }

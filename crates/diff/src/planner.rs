@@ -129,6 +129,7 @@ pub fn plan(
                 hazards,
                 on_sqlite: None,
                 run: Run::Plain,
+                backfill: None,
             }
         })
         .collect();
@@ -153,6 +154,7 @@ pub fn plan(
                 hazards,
                 on_sqlite,
                 run: Run::Plain,
+                backfill: None,
             }
         })
         .collect();

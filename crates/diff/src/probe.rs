@@ -46,7 +46,11 @@ pub fn probes(plan: &Plan) -> Vec<Probe> {
             .hazards
             .iter()
             .any(|h| h.kind == HazardKind::DataDependent);
-        if data_dependent && let Some(c) = now.before(&s.change) {
+        // A step that fills its column first has no rows in its way.
+        if data_dependent
+            && s.backfill.is_none()
+            && let Some(c) = now.before(&s.change)
+        {
             out.extend(
                 for_change(&c, plan.dialect)
                     .into_iter()
@@ -361,20 +365,27 @@ fn for_change(c: &Change, d: Dialect) -> Vec<(String, String)> {
         }
         Change::Table {
             schema,
-            op: TableOp::Rebuild { from, to, .. },
+            op: TableOp::Rebuild {
+                from, to, fills, ..
+            },
             ..
         } => {
+            // The copy fills these: no row stands in their way.
+            let filled = |c: &Column| fills.iter().any(|f| f.column == c.name);
             let mut out: Vec<(String, String)> = to
                 .columns
                 .iter()
                 .filter(|c| {
-                    !c.nullable && from.columns.iter().any(|f| f.name == c.name && f.nullable)
+                    !c.nullable
+                        && !filled(c)
+                        && from.columns.iter().any(|f| f.name == c.name && f.nullable)
                 })
                 .map(|c| null_count(schema, &from.name, c))
                 .collect();
             // A NOT NULL column the copy cannot fill: every row stands in the way.
             if to.columns.iter().any(|c| {
                 !c.nullable
+                    && !filled(c)
                     && c.default.is_none()
                     && c.generated.is_none()
                     && c.identity.is_none()

@@ -163,7 +163,12 @@ pub(crate) fn batch_sqlite(changes: Vec<Change>, current: &Schema) -> Vec<Change
         out.push(Change::table(
             schema,
             to.name.clone(),
-            TableOp::Rebuild { from, to, changes },
+            TableOp::Rebuild {
+                from,
+                to,
+                changes,
+                fills: Vec::new(),
+            },
         ));
     }
     out

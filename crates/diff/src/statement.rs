@@ -26,6 +26,19 @@ pub enum Statement {
     Nothing(String),
     /// The change cannot run on this backend as planned; the migration returns this error.
     Unsupported(String),
+    /// A column filled where it is NULL, in batches of [`crate::BATCH_ROWS`] rows along an
+    /// integer key, each committed on its own (the migration file's `backfill` helper); one
+    /// `UPDATE` without a key. Names are quoted for the backend.
+    Backfill {
+        /// The table, as the statements name it.
+        table: String,
+        /// The column.
+        column: String,
+        /// The SQL expression it takes.
+        value: String,
+        /// The integer key the batches walk.
+        key: Option<String>,
+    },
 }
 
 /// A table (or type) name: bare when it lives in the namespace the connection is set to.
@@ -175,6 +188,13 @@ impl Statement {
             Statement::Sql(text) => text.clone(),
             Statement::Nothing(why) => format!("-- nothing to run on {d}: {why}"),
             Statement::Unsupported(why) => format!("-- cannot run on {d}: {why}"),
+            // The batches together do what this one statement does.
+            Statement::Backfill {
+                table,
+                column,
+                value,
+                ..
+            } => format!("UPDATE {table} SET {column} = {value} WHERE {column} IS NULL"),
         }
     }
 }

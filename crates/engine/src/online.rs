@@ -12,15 +12,17 @@ use crate::plan::Planned;
 const BYTES_PER_ROW: u64 = 64;
 
 /// Marks the steps of `planned` that run online under `online`, reading the sizes of the
-/// tables they touch (one catalog query), and says what was decided and why: one line per
-/// table, for the migration's header. The blocking hazards of steps that still rewrite or
-/// lock a table get its size and the way around them.
-pub async fn apply(planned: &mut Planned, online: Online) -> Vec<String> {
+/// tables they touch (one catalog query). The blocking hazards of steps that still rewrite
+/// or lock a table get its size and the way around them. [`Sizes::findings`] says, once the
+/// plan is final, what was decided and why.
+pub async fn apply(planned: &mut Planned, online: Online) -> Sizes {
     let plan = &mut planned.plan;
     let mut tables: Vec<(String, String)> = Vec::new();
     for s in &plan.up {
         let weighs = sealift_diff::has_online_form(&s.change)
-            || s.hazards.iter().any(|h| h.kind == HazardKind::Blocking);
+            || s.hazards
+                .iter()
+                .any(|h| matches!(h.kind, HazardKind::Blocking | HazardKind::DataDependent));
         if let sealift_diff::Change::Table { schema, table, op } = &s.change
             && weighs
             && !matches!(op, TableOp::Create { .. })
@@ -32,7 +34,7 @@ pub async fn apply(planned: &mut Planned, online: Online) -> Vec<String> {
         }
     }
     if tables.is_empty() || online == Online::Never {
-        return Vec::new();
+        return Sizes::default();
     }
     let (sizes, unread) = match sealift_catalog::sizes(&planned.url, &tables).await {
         Ok(sizes) => (sizes, None),
@@ -56,29 +58,66 @@ pub async fn apply(planned: &mut Planned, online: Online) -> Vec<String> {
             with_size(s, size);
         }
     }
-    let mut out = Vec::new();
-    if let Some(e) = unread {
-        out.push(format!(
-            "table sizes unavailable ({e}): steps run online only with online = \"always\" or --online"
-        ));
+    Sizes {
+        tables,
+        sizes,
+        unread,
     }
-    for (i, (schema, table)) in tables.iter().enumerate() {
-        let online_here = plan
-            .up
-            .iter()
-            .any(|s| s.run == Run::Online && s.change.subject() == (schema, table));
-        let decided = match (online, online_here) {
-            (_, true) => "its index, key and NOT NULL steps run online on PostgreSQL",
-            (Online::Auto { .. }, false) => "under online_min_rows: its steps run plainly",
-            _ => "its steps run plainly",
-        };
-        let size = match sizes[i] {
-            Some(z) => describe(z),
-            None => "size unknown".to_owned(),
-        };
-        out.push(format!("{schema}.{table}: {size}; {decided}"));
+}
+
+/// The sizes [`apply`] read.
+#[derive(Debug, Default)]
+pub struct Sizes {
+    tables: Vec<(String, String)>,
+    sizes: Vec<Option<TableSize>>,
+    unread: Option<String>,
+}
+
+impl Sizes {
+    /// One line per table for the reviewer: its size, and whether its steps run online in
+    /// `plan` (read once the plan is final: a backfill makes its step online too).
+    pub fn findings(&self, plan: &sealift_diff::Plan) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(e) = &self.unread {
+            out.push(format!(
+                "table sizes unavailable ({e}): steps run online only with online = \"always\" or --online"
+            ));
+        }
+        for (i, (schema, table)) in self.tables.iter().enumerate() {
+            let online_here = plan
+                .up
+                .iter()
+                .any(|s| s.run == Run::Online && s.change.subject() == (schema, table));
+            let decided = if online_here {
+                "its index, key, NOT NULL and fill steps run online on PostgreSQL"
+            } else {
+                "its steps run plainly"
+            };
+            let size = match self.sizes[i] {
+                Some(z) => describe(z),
+                None => "size unknown".to_owned(),
+            };
+            out.push(format!("{schema}.{table}: {size}; {decided}"));
+        }
+        out
     }
-    out
+}
+
+/// Fills the columns `requested` names before they are made NOT NULL, and with `defaults`
+/// the columns made NOT NULL whose entity gives a default ([`sealift_diff::Plan::backfill`]):
+/// `autogen` asks for those when NULLs stand in the way.
+pub fn backfill(
+    planned: &mut Planned,
+    requested: &[sealift_diff::BackfillRequest],
+    defaults: bool,
+) -> anyhow::Result<bool> {
+    let keys = &planned.integer_keys;
+    planned
+        .plan
+        .backfill(requested, defaults, |schema, table| {
+            keys.get(&(schema.to_owned(), table.to_owned())).cloned()
+        })
+        .map_err(|e| sealift_workflow::Error::Config(e).into())
 }
 
 /// The rows a size stands for: the estimate, or for a table never estimated its bytes over

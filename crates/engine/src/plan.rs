@@ -17,6 +17,47 @@ pub struct Planned {
     pub plan: Plan,
     /// The database it was planned against.
     pub url: DatabaseUrl,
+    /// The primary key of each table the plan's steps touch, where it is one integer
+    /// column: what a backfill's batches walk.
+    pub integer_keys: std::collections::BTreeMap<(String, String), String>,
+}
+
+/// The tables the plan touches whose primary key is one integer column, with that column.
+fn integer_keys(
+    plan: &Plan,
+    current: &Schema,
+) -> std::collections::BTreeMap<(String, String), String> {
+    const INTEGERS: [&str; 9] = [
+        "int2",
+        "int4",
+        "int8",
+        "smallint",
+        "integer",
+        "bigint",
+        "int",
+        "tinyint",
+        "mediumint",
+    ];
+    let mut out = std::collections::BTreeMap::new();
+    for s in &plan.up {
+        let (schema, table) = s.change.subject();
+        let Some(t) = current
+            .namespaces
+            .get(schema)
+            .and_then(|n| n.tables.get(table))
+        else {
+            continue;
+        };
+        if let Some(pk) = &t.primary_key
+            && let [key] = pk.columns.as_slice()
+            && let Some(col) = t.column(key)
+            && INTEGERS.contains(&col.data_type.name.to_ascii_lowercase().as_str())
+            && col.data_type.array_dims == 0
+        {
+            out.insert((schema.to_owned(), table.to_owned()), key.clone());
+        }
+    }
+    out
 }
 
 /// Reflects the database and reads the entities for its dialect, then plans.
@@ -93,6 +134,7 @@ async fn plan_from(
         ..DiffOptions::new(dialect)
     };
     let plan = sealift_diff::diff(&desired, &current, &options);
+    let integer_keys = integer_keys(&plan, &current);
     // The inputs are not needed again: freeing tens of thousands of small allocations one by
     // one would cost more than the diff, so it happens beside what comes next (writing a
     // migration of every table holds the plan and the file; the inputs need not stay too).
@@ -103,7 +145,14 @@ async fn plan_from(
         free_aside((desired, current));
         None
     };
-    Ok((Planned { plan, url }, kept))
+    Ok((
+        Planned {
+            plan,
+            url,
+            integer_keys,
+        },
+        kept,
+    ))
 }
 
 /// Drops `value` on a thread of its own: the memory comes back while the run goes on, and

@@ -10,7 +10,7 @@
 //! that makes cargo build sea-orm, sea-orm-migration and the migration crate once more.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -373,9 +373,19 @@ impl Runner {
             .spawn()
             .map_err(|e| Error::Run(format!("cannot start {}: {e}", self.binary.display())))?;
         let mut stderr = child.stderr.take().expect("piped");
+        // Kept for the error; a migration's backfill progress (`backfill table.column: ...`,
+        // the generated helper's) is shown as it comes.
         let errors = std::thread::spawn(move || {
             let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
+            for line in std::io::BufReader::new(&mut stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("backfill ") {
+                    eprintln!("  {line}");
+                } else {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
             text
         });
         let routes: Routes = Arc::default();
@@ -537,7 +547,10 @@ impl Served {
                         state.current = None;
                         on_event(Event::Skipped(name.to_owned()));
                     }
-                    (Some("marked"), Some(_), _) => state.marked = true,
+                    (Some("marked"), Some(_), again) => {
+                        state.marked = true;
+                        state.resumable = again == Some("resumable");
+                    }
                     (Some("wait"), _, _) => on_event(Event::Waiting),
                     (Some("note"), Some(text), _) => on_event(Event::Note(text.to_owned())),
                     (Some("retry"), Some(name), Some(rest)) => {
@@ -606,6 +619,8 @@ struct JobState {
     current: Option<String>,
     /// It runs without a transaction and is recorded as started.
     marked: bool,
+    /// Its mark says it can run again to finish (an online migration on PostgreSQL).
+    resumable: bool,
     /// The last lock it waited for.
     waited: Option<Event>,
     /// How many times it ran again after a lock timeout.
@@ -620,6 +635,9 @@ impl JobState {
             _ => "a lock".to_owned(),
         };
         Error::Run(match &self.current {
+            Some(name) if self.marked && self.resumable => format!(
+                "{name} stopped part way: {detail}. It runs online: without a transaction on PostgreSQL, each of its steps safe to run again. Fix what stopped it, then run `sealift upgrade` again to finish it (`sealift current` shows it as part applied)"
+            ),
             Some(name) if self.marked => format!(
                 "{name} stopped part way: {detail}. It ran without a transaction (MySQL DDL commits statement by statement), so the statements before the failure are applied; the history records it as dirty. `sealift current` says what to do next"
             ),

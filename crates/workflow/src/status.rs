@@ -19,6 +19,9 @@ pub struct Entry {
     pub out_of_order: bool,
     /// Started in this direction without a transaction and not finished: part applied.
     pub dirty: Option<Dirty>,
+    /// Stopped part way, and each of its steps is safe to run again ([`Status::part_applied`]):
+    /// pending, and `upgrade` finishes it.
+    pub part_applied: bool,
     /// What the file's header says.
     pub header: Header,
 }
@@ -54,9 +57,9 @@ impl Status {
             .map(|m| {
                 let row = applied.iter().find(|a| a.version == m.name);
                 let dirty = row.and_then(|a| a.dirty);
-                // An online migration that stopped part way is run again to finish it: it
-                // counts as pending, whichever direction it stopped in.
-                let resumes = m.header.online && dirty.is_some();
+                // An online migration that stopped part way on PostgreSQL is run again to
+                // finish it: it counts as pending, whichever direction it stopped in.
+                let resumes = dirty.is_some() && row.is_some_and(|a| a.resumable);
                 Entry {
                     name: m.name.clone(),
                     applied_at: row.filter(|_| !resumes).map(|a| a.applied_at),
@@ -65,6 +68,7 @@ impl Status {
                         .is_some_and(|c| c != m.checksum),
                     out_of_order: false,
                     dirty,
+                    part_applied: resumes,
                     header: m.header.clone(),
                 }
             })
@@ -119,7 +123,7 @@ impl Status {
     pub fn dirty(&self) -> Option<(&str, Dirty)> {
         self.entries
             .iter()
-            .filter(|e| !e.header.online)
+            .filter(|e| !e.part_applied)
             .find_map(|e| e.dirty.map(|d| (e.name.as_str(), d)))
             .or_else(|| {
                 self.missing
@@ -133,7 +137,7 @@ impl Status {
     pub fn part_applied(&self) -> Vec<String> {
         self.entries
             .iter()
-            .filter(|e| e.header.online)
+            .filter(|e| e.part_applied)
             .filter_map(|e| {
                 let dirty = e.dirty?;
                 Some(format!(
@@ -484,6 +488,7 @@ mod tests {
             applied_at: at,
             checksum: checksum.map(str::to_owned),
             dirty: None,
+            resumable: false,
         }
     }
 

@@ -281,14 +281,32 @@ fn built(c: &Change, t: &Target) -> Vec<Statement> {
         } => backend(d).table_comment(schema, table, to.as_deref(), t),
         Change::Table {
             schema,
-            op: TableOp::Rebuild { from, to, changes },
+            op: TableOp::Rebuild {
+                from, to, fills, ..
+            },
             ..
-        } if t.features().rebuilds_tables => rebuild::statements(schema, from, to, t),
+        } if t.features().rebuilds_tables => rebuild::statements(schema, from, to, fills, t),
         // A backend that alters in place runs the changes the rebuild stands for.
+        // A column the rebuild fills is filled here too, then made NOT NULL.
         Change::Table {
-            op: TableOp::Rebuild { changes, .. },
+            op: TableOp::Rebuild { changes, fills, .. },
             ..
-        } => changes.iter().flat_map(|c| statements(c, t)).collect(),
+        } => changes
+            .iter()
+            .flat_map(|c| {
+                let column = match c.table_op() {
+                    Some(TableOp::Add {
+                        part: Part::Column(col),
+                    }) => Some(&col.name),
+                    Some(TableOp::AlterColumn { to, .. }) => Some(&to.name),
+                    _ => None,
+                };
+                match fills.iter().find(|f| Some(&f.column) == column) {
+                    Some(fill) => crate::backfill::filled(c, fill, crate::plan::Run::Plain, t),
+                    None => statements(c, t),
+                }
+            })
+            .collect(),
     }
 }
 

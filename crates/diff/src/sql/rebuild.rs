@@ -5,12 +5,20 @@
 use sealift_ir::{Column, Table};
 
 use super::{create_index, create_table, foreign_key_index_elsewhere};
+use crate::change::Fill;
 use crate::dialect::{Target, literal};
 use crate::statement::Statement;
 
 /// The statements that rebuild `from` as `to`; one refusal instead when a part of it cannot
 /// run on the target.
-pub(super) fn statements(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement> {
+/// The copy fills each of `fills` where the old row has no value.
+pub(super) fn statements(
+    schema: &str,
+    from: &Table,
+    to: &Table,
+    fills: &[Fill],
+    t: &Target,
+) -> Vec<Statement> {
     // A trigger is SQL of the backend that made it: refuse before anything runs.
     if let Some(tr) = to.triggers.first().filter(|_| !t.native_backend()) {
         return vec![Statement::Unsupported(format!(
@@ -19,7 +27,7 @@ pub(super) fn statements(schema: &str, from: &Table, to: &Table, t: &Target) -> 
             to.name, tr.name, t.plan
         ))];
     }
-    let statements = sequence(schema, from, to, t);
+    let statements = sequence(schema, from, to, fills, t);
     // A part that cannot run here refuses the whole rebuild, before anything runs.
     match statements
         .iter()
@@ -44,7 +52,7 @@ const GUARD: &str = "_sealift_rebuild_guard";
 /// triggers elsewhere that read the table are left as they are written, and work again once
 /// the name is back); its indexes and triggers; every foreign key of the table checked
 /// before it commits; foreign keys back on.
-fn sequence(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement> {
+fn sequence(schema: &str, from: &Table, to: &Table, fills: &[Fill], t: &Target) -> Vec<Statement> {
     let sql = |text: String| Statement::Sql(text);
     let temp = format!("_sealift_new_{}", to.name);
     let mut staging = to.clone();
@@ -65,17 +73,33 @@ fn sequence(schema: &str, from: &Table, to: &Table, t: &Target) -> Vec<Statement
         )),
     ];
     out.extend(create_table(schema, &staging, t, &to.name));
+    let fill = |c: &Column| fills.iter().find(|f| f.column == c.name);
     let kept: Vec<&Column> = to
         .columns
         .iter()
-        .filter(|c| c.generated.is_none() && from.columns.iter().any(|f| f.name == c.name))
+        .filter(|c| {
+            c.generated.is_none()
+                && (from.columns.iter().any(|f| f.name == c.name) || fill(c).is_some())
+        })
         .collect();
     let cols: Vec<String> = kept.iter().map(|c| t.quote(&c.name)).collect();
+    // A filled column takes its value where the old row has none (or no such column).
+    let values: Vec<String> = kept
+        .iter()
+        .map(|c| match fill(c) {
+            Some(f) if from.columns.iter().any(|o| o.name == c.name) => {
+                format!("COALESCE({}, {})", t.quote(&c.name), f.value)
+            }
+            Some(f) => format!("({})", f.value),
+            None => t.quote(&c.name),
+        })
+        .collect();
     out.push(sql(format!(
-        "INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+        "INSERT INTO {} ({}) SELECT {} FROM {}",
         t.table_ref(schema, &temp),
+        cols.join(", "),
+        values.join(", "),
         t.table_ref(schema, &from.name),
-        cols = cols.join(", ")
     )));
     out.push(sql(format!(
         "DROP TABLE {}",

@@ -37,11 +37,14 @@ pub enum Dirty {
 }
 
 impl Dirty {
-    fn parse(text: Option<String>) -> Option<Dirty> {
+    /// The direction a mark names, and whether it can run again (`up+`, `down+`).
+    fn parse(text: Option<String>) -> (Option<Dirty>, bool) {
         match text.as_deref() {
-            Some("up") => Some(Dirty::Up),
-            Some("down") => Some(Dirty::Down),
-            _ => None,
+            Some("up") => (Some(Dirty::Up), false),
+            Some("down") => (Some(Dirty::Down), false),
+            Some("up+") => (Some(Dirty::Up), true),
+            Some("down+") => (Some(Dirty::Down), true),
+            _ => (None, false),
         }
     }
 
@@ -69,6 +72,9 @@ pub struct Applied {
     pub checksum: Option<String>,
     /// Set when the migration started in this direction and did not finish.
     pub dirty: Option<Dirty>,
+    /// The mark says the migration can run again to finish (`up+`, `down+`: an online
+    /// migration on PostgreSQL, each step of which is safe to run again).
+    pub resumable: bool,
 }
 
 /// A connection to the database whose history is read and written.

@@ -216,10 +216,12 @@ impl Session {
 
 /// A history row as [`HistorySql::select`] reads it, its columns starting at `from`.
 fn applied(r: &sqlx::postgres::PgRow, from: usize) -> sqlx::Result<Applied> {
+    let (dirty, resumable) = Dirty::parse(r.try_get(from + 3)?);
     Ok(Applied {
         version: r.try_get(from)?,
         applied_at: r.try_get(from + 1)?,
         checksum: r.try_get(from + 2)?,
-        dirty: Dirty::parse(r.try_get(from + 3)?),
+        dirty,
+        resumable,
     })
 }

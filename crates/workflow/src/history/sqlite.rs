@@ -132,11 +132,13 @@ impl Session {
             .await?;
         rows.iter()
             .map(|r| {
+                let (dirty, resumable) = Dirty::parse(r.try_get(3)?);
                 Ok(Applied {
                     version: r.try_get(0)?,
                     applied_at: r.try_get(1)?,
                     checksum: r.try_get(2)?,
-                    dirty: Dirty::parse(r.try_get(3)?),
+                    dirty,
+                    resumable,
                 })
             })
             .collect()

@@ -12,7 +12,9 @@
 //! the history table `Migrator` names. STEP is
 //! `DIRECTION:NAME:CHECKSUM:FLAGS`: `up` or `down`, the checksum to record (up only), and
 //! `k` in FLAGS when the migration rebuilds SQLite tables (its file says `PRAGMA
-//! foreign_keys`), so it runs with foreign keys off on the connection, SQLite's procedure.
+//! foreign_keys`), so it runs with foreign keys off on the connection, SQLite's procedure;
+//! `o` when it runs online (its header says `//! Online:`): on PostgreSQL without a
+//! transaction, marked `up+`/`down+`, and run again over that mark, or after a lock timeout.
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -351,7 +353,7 @@ async fn run_job(job: &Job, c: &mut Connections, table: &str, locks: Locks) -> R
                 match run_marked(id, conn, m, step, table, kept).await {
                     // An online migration that gave up waiting for a lock stopped part way:
                     // each of its steps is safe to run again, so it runs again.
-                    Err(e) if step.rerun && e.contains("lock timeout") && attempt < locks.retries => {
+                    Err(e) if step.rerun && backend == DbBackend::Postgres && e.contains("lock timeout") && attempt < locks.retries => {
                         attempt += 1;
                         let wait_ms = 1000u64 << Ord::min(attempt - 1, 5u32);
                         say(id, format!("retry\t{}\t{attempt} {} {wait_ms}", step.name, locks.retries));
@@ -519,32 +521,34 @@ async fn run_marked(id: &str, db: &DatabaseConnection, m: &dyn MigrationTrait, s
     if !kept.dirty {
         return run_step(db, m, step, table, kept).await;
     }
-    let (recorded, dirty) = if step.rerun {
+    let backend = db.get_database_backend();
+    // Only on PostgreSQL is each step of an online migration safe to run again: its mark
+    // says so (`up+`, `down+`), and a run that stopped part way runs again to finish.
+    let rerun = step.rerun && backend == DbBackend::Postgres;
+    let (recorded, dirty) = if rerun {
         row_state(db, table, &step.name).await?
     } else {
         (is_recorded(db, table, &step.name).await?, None)
     };
-    // An online migration that stopped part way (in either direction) runs again.
-    let resume = step.rerun && dirty.is_some();
+    let resume = dirty.as_deref().is_some_and(|d| d.ends_with('+'));
     if !resume && recorded == step.up {
         return Ok(false);
     }
-    let backend = db.get_database_backend();
     let start = if resume {
-        say(id, format!("note\t{} stopped part way through its {}; running its {} again (each step skips what is done)", step.name, dirty.as_deref().unwrap_or("up"), if step.up { "up" } else { "down" }));
+        say(id, format!("note\t{} stopped part way through its {}; running its {} again (each step skips what is done)", step.name, dirty.as_deref().unwrap_or("up").trim_end_matches('+'), if step.up { "up" } else { "down" }));
         let update = Query::update()
             .table(Alias::new(table))
-            .value(Alias::new(DIRTY), if step.up { "up" } else { "down" })
+            .value(Alias::new(DIRTY), if step.up { "up+" } else { "down+" })
             .and_where(Expr::col(Alias::new("version")).eq(step.name.as_str()))
             .to_owned();
         backend.build(&update)
     } else {
-        mark(backend, table, step, kept)
+        mark(backend, table, step, kept, rerun)
     };
     db.execute_raw(start)
         .await
         .map_err(|e| format!("{}: cannot record it as started in {table}: {e}", step.name))?;
-    say(id, format!("marked\t{}", step.name));
+    say(id, format!("marked\t{}{}", step.name, if rerun { "\tresumable" } else { "" }));
     let manager = SchemaManager::new(db);
     let result = if step.up { m.up(&manager).await } else { m.down(&manager).await };
     result.map_err(|e| format!("{}: {e}", step.name))?;
@@ -567,24 +571,25 @@ async fn run_marked(id: &str, db: &DatabaseConnection, m: &dyn MigrationTrait, s
 
 /// The history row that says a step started: up inserts the migration's row marked `up`,
 /// down marks its row `down`.
-fn mark(backend: DbBackend, table: &str, step: &Step, kept: Kept) -> Statement {
+fn mark(backend: DbBackend, table: &str, step: &Step, kept: Kept, rerun: bool) -> Statement {
+    let (up, down) = if rerun { ("up+", "down+") } else { ("up", "down") };
     if step.up {
         let mut insert = Query::insert();
         insert.into_table(Alias::new(table));
         if kept.checksum {
             insert
                 .columns([Alias::new("version"), Alias::new("applied_at"), Alias::new(CHECKSUM), Alias::new(DIRTY)])
-                .values_panic([step.name.clone().into(), now().into(), step.checksum.clone().into(), "up".into()]);
+                .values_panic([step.name.clone().into(), now().into(), step.checksum.clone().into(), up.into()]);
         } else {
             insert
                 .columns([Alias::new("version"), Alias::new("applied_at"), Alias::new(DIRTY)])
-                .values_panic([step.name.clone().into(), now().into(), "up".into()]);
+                .values_panic([step.name.clone().into(), now().into(), up.into()]);
         }
         backend.build(&insert)
     } else {
         let update = Query::update()
             .table(Alias::new(table))
-            .value(Alias::new(DIRTY), "down")
+            .value(Alias::new(DIRTY), down)
             .and_where(Expr::col(Alias::new("version")).eq(step.name.as_str()))
             .to_owned();
         backend.build(&update)
