@@ -356,6 +356,27 @@ pub(crate) fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
         }
         Change::Table {
             table,
+            op: TableOp::Add {
+                part: Part::Column(column),
+            },
+            ..
+        } if !fresh
+            && column
+                .default
+                .as_deref()
+                .is_some_and(|d| crate::dialect::backend(dialect).default_rewrites(d)) =>
+        {
+            add(
+                Blocking,
+                format!(
+                    "adds {schema}.{table}.{} with the volatile default {}: computed for every row, it rewrites {schema}.{table} while holding an exclusive lock; to keep it writable, add the column without it, set the default after, and fill the rows there in batches (--backfill)",
+                    column.name,
+                    column.default.as_deref().unwrap_or_default()
+                ),
+            )
+        }
+        Change::Table {
+            table,
             op: TableOp::AlterColumn { from, to },
             ..
         } => {

@@ -582,4 +582,34 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_volatile_default_added_to_a_table_with_rows_is_a_rewrite() {
+        let before = table("post", &[("id", false)]);
+        for (default, rewrites) in [
+            ("gen_random_uuid()", true),
+            ("nextval('s'::regclass)", true),
+            ("now()", false),
+            ("0", false),
+        ] {
+            let mut after = before.clone();
+            let mut col = Column::new("token", DataType::builtin("int4"));
+            col.default = Some(default.to_owned());
+            after.columns.push(col);
+            let plan = diff(
+                &schema(vec![after]),
+                &schema(vec![before.clone()]),
+                &DiffOptions::new(Dialect::Postgres),
+            );
+            let found = plan.hazards().any(|h| {
+                h.kind == crate::HazardKind::Blocking && h.message.contains("volatile default")
+            });
+            assert_eq!(
+                found,
+                rewrites,
+                "{default}: {:?}",
+                plan.hazards().collect::<Vec<_>>()
+            );
+        }
+    }
 }

@@ -139,6 +139,13 @@ pub(crate) trait Backend: Sync {
         false
     }
 
+    /// True when adding a column with this default rewrites the table under an exclusive
+    /// lock: the server cannot store one value for every existing row.
+    fn default_rewrites(&self, default: &str) -> bool {
+        let _ = default;
+        false
+    }
+
     /// True when the server makes `index` by itself for `fk` when the key is created (InnoDB
     /// adds an index named after the key, or after its first column, when none leads with its
     /// columns).

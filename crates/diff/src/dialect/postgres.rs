@@ -107,6 +107,23 @@ impl Backend for Postgres {
         !in_place(from, to)
     }
 
+    /// PostgreSQL 11 and later store a non-volatile default once for the rows there; a
+    /// volatile one (a sequence, a random value, the clock now rather than at the statement's
+    /// start) is computed for each row, rewriting the table.
+    fn default_rewrites(&self, default: &str) -> bool {
+        const VOLATILE: [&str; 7] = [
+            "nextval(",
+            "random(",
+            "gen_random_uuid(",
+            "uuid_generate_v",
+            "clock_timestamp(",
+            "timeofday(",
+            "txid_current(",
+        ];
+        let d = default.to_ascii_lowercase();
+        VOLATILE.iter().any(|f| d.contains(f))
+    }
+
     fn never_converts(&self, from: &DataType, to: &DataType) -> bool {
         never_converts(from, to)
     }
