@@ -468,3 +468,50 @@ async fn create_writes_a_batched_data_migration() {
     assert_eq!((kept, filled, null), (12_500, 12_500, 0));
     p.at(Some(&module));
 }
+
+/// On MariaDB the online steps are told to run in place without a lock (`ALGORITHM=INPLACE,
+/// LOCK=NONE`, so a server that would copy the table refuses at once instead); the foreign
+/// key, which InnoDB adds by copying the table, stays as it is, with a hazard saying so. The
+/// upgrade applies, the rows stay, nothing is left to plan.
+#[tokio::test]
+async fn mysql_online_steps_run_in_place() {
+    use sealift_ir::Dialect;
+    use sealift_testkit::TestDb;
+
+    let db = TestDb::create("online_mysql", Dialect::Mysql).await;
+    let url = db.url();
+    let p = Project::new("online_mysql", &url);
+    p.entity("post.rs", POST_BEFORE);
+    p.ok(&["autogen", "CreateTables"]);
+    p.ok(&["upgrade"]);
+    let mut inserts = vec!["INSERT INTO author (id, name) SELECT 1, 'a'".to_owned()];
+    for chunk in (1..=5_000).collect::<Vec<i64>>().chunks(500) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("({i}, 1, 'post-{i}', 't{i}')"))
+            .collect();
+        inserts.push(format!(
+            "INSERT INTO post (id, author_id, slug, title) VALUES {}",
+            values.join(", ")
+        ));
+    }
+    db.run(&inserts).await;
+    p.entity("post.rs", POST_AFTER);
+    let out = p.ok(&["autogen", "AddKeys", "--online"]);
+    assert!(
+        out.contains("add a foreign key by copying the table while writes wait"),
+        "{out}"
+    );
+    let module = p.migrations().pop().unwrap();
+    let file = std::fs::read_to_string(p.migration.join(format!("src/{module}.rs"))).unwrap();
+    assert!(
+        file.matches("ALGORITHM=INPLACE, LOCK=NONE").count() >= 6,
+        "index, unique and NOT NULL, up and down, on MySQL\n{file}"
+    );
+    p.ok(&["upgrade"]);
+    assert_eq!(scalar(&url, "SELECT count(*) FROM post").await, 5_000);
+    p.ok(&["check"]);
+    p.ok(&["downgrade", "-1"]);
+    p.ok(&["upgrade"]);
+    p.ok(&["check"]);
+}

@@ -264,6 +264,12 @@ pub(crate) fn filled(c: &Change, b: &Fill, run: Run, t: &Target) -> Vec<Statemen
 
 /// A change's statements as a step of `run` would have them.
 fn in_mode(c: &Change, run: Run, t: &Target) -> Vec<Statement> {
+    if t.backend == Dialect::Mysql
+        && run == Run::Online
+        && let Some(online) = crate::online::mysql(c, t)
+    {
+        return online;
+    }
     if t.backend != Dialect::Postgres {
         return statements(c, t);
     }

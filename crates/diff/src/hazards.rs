@@ -282,6 +282,15 @@ pub(crate) fn hazards_of(c: &Change, cx: &HazardCx<'_>) -> Vec<Hazard> {
             }
         }
     }
+    if !fresh
+        && let Change::Table {
+            op: TableOp::Add { part },
+            ..
+        } = c
+        && let Some(why) = crate::dialect::backend(dialect).copies_to_add(part)
+    {
+        add(Blocking, format!("{why}: {schema}.{subject}"));
+    }
     if features.auto_increment_needs_key
         && let Change::Table {
             op: TableOp::Remove {

@@ -148,6 +148,80 @@ pub fn locks(step: &Step) -> Vec<&'static str> {
     }
 }
 
+/// What MySQL and MariaDB are told for an online step: `ALGORITHM=INPLACE, LOCK=NONE`, so
+/// that a server that would copy the table under a lock refuses at once instead.
+const MYSQL_ONLINE: &str = ", ALGORITHM=INPLACE, LOCK=NONE";
+
+/// The online form of a change on MySQL and MariaDB, where InnoDB has one: a B-tree index or
+/// unique key built, an index dropped, a primary key added, a column made NOT NULL, in place
+/// with writes going on. Foreign keys and checks have none (the hazard says so).
+pub(crate) fn mysql(c: &Change, t: &Target) -> Option<Vec<Statement>> {
+    let Change::Table { schema, table, op } = c else {
+        return None;
+    };
+    let table_ref = t.table_ref(schema, table);
+    let texts: Vec<String> = statements(c, t)
+        .iter()
+        .map(|s| match s {
+            Statement::Schema(_) | Statement::Sql(_) => Some(s.to_sql(Dialect::Mysql)),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let sql = |s: String| Statement::Sql(s);
+    match op {
+        TableOp::Add {
+            part: Part::Index(i),
+        } if i.method.as_deref().is_none_or(|m| m == "btree") => {
+            let [create] = texts.as_slice() else {
+                return None;
+            };
+            let unique = if i.unique { "UNIQUE " } else { "" };
+            let name = t.quote(&i.name);
+            let rest =
+                create.strip_prefix(&format!("CREATE {unique}INDEX {name} ON {table_ref} "))?;
+            Some(vec![sql(format!(
+                "ALTER TABLE {table_ref} ADD {unique}INDEX {name} {rest}{MYSQL_ONLINE}"
+            ))])
+        }
+        TableOp::Remove {
+            part: Part::Index(i),
+        } => Some(vec![sql(format!(
+            "ALTER TABLE {table_ref} DROP INDEX {}{MYSQL_ONLINE}",
+            t.quote(&i.name)
+        ))]),
+        TableOp::Add {
+            part: Part::Unique(_) | Part::PrimaryKey(_),
+        } => in_place(texts),
+        TableOp::AlterColumn { from, to } if only_made_not_null(from, to) => in_place(texts),
+        _ => None,
+    }
+}
+
+/// True when the change makes the column NOT NULL and changes nothing else the server keeps
+/// (the entity's logical type, which only the desired side has, aside).
+fn only_made_not_null(from: &Column, to: &Column) -> bool {
+    from.nullable
+        && !to.nullable
+        && from.data_type == to.data_type
+        && from.default == to.default
+        && from.identity == to.identity
+        && from.generated == to.generated
+        && from.collation == to.collation
+        && from.comment == to.comment
+        && from.on_update == to.on_update
+}
+
+/// `ALTER TABLE` statements told to run in place, without a lock.
+fn in_place(texts: Vec<String>) -> Option<Vec<Statement>> {
+    texts
+        .into_iter()
+        .map(|s| {
+            s.starts_with("ALTER TABLE ")
+                .then(|| Statement::Sql(format!("{s}{MYSQL_ONLINE}")))
+        })
+        .collect()
+}
+
 /// The statements of a step marked online or guarded, on PostgreSQL.
 pub(crate) fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
     if step.run == Run::Online
@@ -572,15 +646,31 @@ mod tests {
         assert!(!plan.go_online(|_, _| false));
         assert_eq!(render_steps(&plan.up, &plan.target()), plain);
         assert!(plan.go_online(|_, _| true));
-        for d in [Dialect::Mysql, Dialect::Sqlite] {
-            let mut plain_plan = diff(&desired, &current, &DiffOptions::new(Dialect::Postgres));
-            let before = render_steps(&plain_plan.up, &plain_plan.target().on(d));
-            plain_plan.go_online(|_, _| true);
-            assert_eq!(
-                render_steps(&plain_plan.up, &plain_plan.target().on(d)),
-                before
-            );
+        // SQLite's statements never change; MySQL's are told to run in place, without a lock,
+        // where InnoDB can (not the foreign key, which copies the table: a hazard says so).
+        let mut plain_plan = diff(&desired, &current, &DiffOptions::new(Dialect::Postgres));
+        let sqlite = render_steps(&plain_plan.up, &plain_plan.target().on(Dialect::Sqlite));
+        plain_plan.go_online(|_, _| true);
+        assert_eq!(
+            render_steps(&plain_plan.up, &plain_plan.target().on(Dialect::Sqlite)),
+            sqlite
+        );
+        let mysql = render_steps(&plan.up, &plan.target().on(Dialect::Mysql)).join(";\n");
+        for expected in [
+            "ALTER TABLE `post` ADD INDEX `post_title_idx` (`title`), ALGORITHM=INPLACE, LOCK=NONE",
+            "MODIFY COLUMN `title` int NOT NULL, ALGORITHM=INPLACE, LOCK=NONE",
+            "(`author_id`, `title`), ALGORITHM=INPLACE, LOCK=NONE",
+        ] {
+            assert!(mysql.contains(expected), "{expected}\n{mysql}");
         }
+        assert!(!mysql.contains("`author` (`id`), ALGORITHM"), "{mysql}");
+        let down = render_steps(&plan.down, &plan.target().on(Dialect::Mysql)).join(";\n");
+        assert!(
+            down.contains(
+                "ALTER TABLE `post` DROP INDEX `post_title_idx`, ALGORITHM=INPLACE, LOCK=NONE"
+            ),
+            "{down}"
+        );
     }
 
     #[test]

@@ -156,6 +156,12 @@ pub fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
     if step.run != Run::Plain && t.backend == Dialect::Postgres {
         return crate::online::step_statements(step, t);
     }
+    if step.run == Run::Online
+        && t.backend == Dialect::Mysql
+        && let Some(online) = crate::online::mysql(&step.change, t)
+    {
+        return online;
+    }
     match &step.on_sqlite {
         Some(OnSqlite::Instead(c)) if t.features().rebuilds_tables => statements(c, t),
         Some(OnSqlite::Nothing(why)) if t.features().rebuilds_tables => {

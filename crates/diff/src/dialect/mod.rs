@@ -139,6 +139,13 @@ pub(crate) trait Backend: Sync {
         false
     }
 
+    /// Why adding `part` to a table with rows copies the table while its writers wait, when
+    /// it does.
+    fn copies_to_add(&self, part: &crate::change::Part) -> Option<&'static str> {
+        let _ = part;
+        None
+    }
+
     /// True when adding a column with this default rewrites the table under an exclusive
     /// lock: the server cannot store one value for every existing row.
     fn default_rewrites(&self, default: &str) -> bool {

@@ -42,6 +42,34 @@ impl Backend for Mysql {
     }
 
     /// A connection works in one database; names are not qualified with it.
+    /// InnoDB adds a foreign key in place only with `foreign_key_checks` off (the rows there
+    /// then go unchecked), and a check constraint never: both copy the table under a shared
+    /// lock.
+    fn copies_to_add(&self, part: &crate::change::Part) -> Option<&'static str> {
+        match part {
+            crate::change::Part::ForeignKey(_) => Some(
+                "MySQL and MariaDB add a foreign key by copying the table while writes wait (in place only with foreign_key_checks off, which leaves the rows there unchecked)",
+            ),
+            crate::change::Part::Check(_) => {
+                Some("MySQL and MariaDB add a check by copying the table while writes wait")
+            }
+            _ => None,
+        }
+    }
+
+    /// InnoDB changes a column's type by copying the table, but for values appended to the
+    /// end of an enum or set's list (instant); a longer VARCHAR of the same length class is in
+    /// place too, which this does not tell apart.
+    fn rewrites_table(&self, from: &DataType, to: &DataType) -> bool {
+        use sealift_dialect::mysql::enum_values;
+        match (enum_values(&from.name), enum_values(&to.name)) {
+            (Some(before), Some(after)) => {
+                from.name.get(..4) != to.name.get(..4) || !after.starts_with(&before)
+            }
+            _ => from.name != to.name,
+        }
+    }
+
     fn implicit_schema(&self, _: &str) -> bool {
         true
     }
