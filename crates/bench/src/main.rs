@@ -108,7 +108,12 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     if args.online {
-        return runtime.block_on(online::bench(&args.sealift, args.rows, args.keep_database));
+        return runtime.block_on(online::bench(
+            &args.sealift,
+            args.rows,
+            args.backend,
+            args.keep_database,
+        ));
     }
     if args.compile {
         return compile::bench(&args.sealift, args.tables, args.keep_database);

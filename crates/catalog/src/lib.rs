@@ -195,6 +195,8 @@ pub struct TableSize {
     /// Bytes on disk: the table's data, without its indexes (PostgreSQL `pg_table_size`,
     /// MySQL `data_length`). A partitioned table's are its partitions'.
     pub bytes: u64,
+    /// A partitioned table (PostgreSQL), on which no index is built concurrently.
+    pub partitioned: bool,
 }
 
 /// The estimated size of each of `tables` (namespace, name), in one query; none for a table

@@ -515,3 +515,80 @@ async fn mysql_online_steps_run_in_place() {
     p.ok(&["upgrade"]);
     p.ok(&["check"]);
 }
+
+/// `post` whose primary key gains a column: the plan drops `post_pkey` (its guard asks for
+/// the key's columns, so the drop runs only while the old key is there) and adds `pk-post`.
+const POST_WIDER_KEY: &str = r#"use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "post")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub author_id: i32,
+    pub slug: String,
+    pub title: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+"#;
+
+/// An online migration run again after all its steps ran (its mark left at `up+`, as a stop
+/// just before the end leaves it) changes nothing: the new key is the same constraint after
+/// (no step drops and makes it again). While it is part applied, `downgrade` refuses (it
+/// would roll back the migration before it).
+#[tokio::test]
+async fn postgres_online_run_again_never_drops_what_it_made() {
+    let db = PgDb::create("online_again").await;
+    let p = Project::new("online_again", db.url());
+    p.entity("post.rs", POST_BEFORE);
+    p.ok(&["autogen", "CreateTables"]);
+    p.ok(&["upgrade"]);
+    db.execute(
+        "INSERT INTO author (id, name) VALUES (1, 'a'); \
+         INSERT INTO post (id, author_id, slug, title) SELECT g, 1, 'post-' || g, 't' FROM generate_series(1, 3000) g",
+    )
+    .await;
+    p.entity("post.rs", POST_WIDER_KEY);
+    p.ok(&["autogen", "WiderKey", "--online"]);
+    let module = p.migrations().pop().unwrap();
+
+    p.ok(&["upgrade"]);
+    let key = || async {
+        let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+        // The key's columns, and the constraint itself (its oid): a key dropped and made
+        // again has another.
+        let cols: Option<String> = sqlx::query_scalar(
+            "SELECT string_agg(a.attname, ',' ORDER BY k.ord) || ' ' || min(c.oid::int8) FROM pg_constraint c \
+             CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum \
+             WHERE c.conrelid = 'post'::regclass AND c.contype = 'p'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        let _ = conn.close().await;
+        cols
+    };
+    let made = key().await.unwrap();
+    assert!(made.starts_with("id,author_id "), "{made}");
+    db.execute(&format!(
+        "UPDATE seaql_migrations SET sealift_dirty = 'up+' WHERE version = '{module}'"
+    ))
+    .await;
+    let refused = p.fails(&["downgrade", "-1", "--yes"], 2);
+    assert!(
+        refused.contains("stopped part way (part applied); finish it with `sealift upgrade`"),
+        "{refused}"
+    );
+    let again = p.ok(&["upgrade"]);
+    assert!(again.contains("stopped part way"), "{again}");
+    assert_eq!(key().await.as_deref(), Some(made.as_str()), "{again}");
+    p.at(Some(&module));
+    p.ok(&["check"]);
+    assert_eq!(scalar(db.url(), "SELECT count(*) FROM post").await, 3000);
+}

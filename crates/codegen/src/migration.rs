@@ -229,6 +229,17 @@ pub(crate) fn backfill_helper() -> String {
                 DbBackend::MySql => format!("CAST({e} AS SIGNED)"),
                 _ => format!("CAST({e} AS BIGINT)"),
             };
+            let todo = number(format!(
+                "SELECT {}",
+                as_int(format!("(SELECT count(*) FROM {table} WHERE {column} IS NULL)"))
+            ))
+            .await?
+            .unwrap_or(0);
+            // Nothing left to fill (run again after it finished): the value is not evaluated,
+            // so a column it reads that a later step dropped is no matter.
+            if todo == 0 {
+                return Ok(());
+            }
             let Some(key) = key else {
                 db.execute_unprepared(&format!(
                     "UPDATE {table} SET {column} = {value} WHERE {column} IS NULL"
@@ -236,12 +247,6 @@ pub(crate) fn backfill_helper() -> String {
                 .await?;
                 return Ok(());
             };
-            let todo = number(format!(
-                "SELECT {}",
-                as_int(format!("(SELECT count(*) FROM {table} WHERE {column} IS NULL)"))
-            ))
-            .await?
-            .unwrap_or(0);
             let started = std::time::Instant::now();
             let (mut done, mut last) = (0u64, None::<i64>);
             loop {

@@ -231,6 +231,11 @@ pub(crate) fn filled(c: &Change, b: &Fill, run: Run, t: &Target) -> Vec<Statemen
         ..col.clone()
     };
     let mut out = Vec::new();
+    let table_change = |op: TableOp| Change::Table {
+        schema: schema.clone(),
+        table: table.clone(),
+        op,
+    };
     let not_null = match op {
         TableOp::Add { .. } => {
             let expand = Change::Table {
@@ -249,6 +254,21 @@ pub(crate) fn filled(c: &Change, b: &Fill, run: Run, t: &Target) -> Vec<Statemen
                     to: col.clone(),
                 },
             }
+        }
+        // What else changes comes first, so that the fill writes the column's new type.
+        TableOp::AlterColumn { from, .. } => {
+            out.extend(in_mode(
+                &table_change(TableOp::AlterColumn {
+                    from: from.clone(),
+                    to: nullable.clone(),
+                }),
+                run,
+                t,
+            ));
+            table_change(TableOp::AlterColumn {
+                from: nullable,
+                to: col.clone(),
+            })
         }
         _ => c.clone(),
     };

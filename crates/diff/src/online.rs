@@ -236,6 +236,7 @@ pub(crate) fn step_statements(step: &Step, t: &Target) -> Vec<Statement> {
 /// done; a step with no such test (a column's type or default changed) is run again, which
 /// sets what is set already.
 fn guarded(c: &Change, t: &Target) -> Vec<Statement> {
+    let c = &named(c, t);
     let plain = statements(c, t);
     if plain
         .iter()
@@ -248,6 +249,32 @@ fn guarded(c: &Change, t: &Target) -> Vec<Statement> {
         return plain;
     }
     vec![Statement::Sql(do_block(to_do(c, t).as_deref(), &body))]
+}
+
+/// A check added without a name gets the one PostgreSQL would give it, stated, so that the
+/// guard asking for that name finds this check and no other (the server would pick another
+/// name when one is taken; stated, the name taken is an error instead).
+fn named(c: &Change, t: &Target) -> Change {
+    match c {
+        Change::Table {
+            schema,
+            table,
+            op: TableOp::Add {
+                part: Part::Check(check),
+            },
+        } if check.name.is_none() => {
+            let mut check = check.clone();
+            check.name = constraint_name_on_server(c, t);
+            Change::Table {
+                schema: schema.clone(),
+                table: table.clone(),
+                op: TableOp::Add {
+                    part: Part::Check(check),
+                },
+            }
+        }
+        _ => c.clone(),
+    }
 }
 
 /// `DO $sealift$ .. $sealift$`: the statements, under `IF condition` when there is one.
@@ -294,7 +321,69 @@ fn to_do(c: &Change, t: &Target) -> Option<String> {
         )
     };
     let type_ref = format!("to_regtype({})", literal(&t.table_ref(schema, subject)));
+    let names = |cols: &[String]| {
+        let quoted: Vec<String> = cols.iter().map(|c| literal(c)).collect();
+        format!("ARRAY[{}]::text[]", quoted.join(", "))
+    };
+    // A key's columns, in key order: what tells the old key from a new one of the same name.
+    let key_columns = |name: &str| {
+        format!(
+            "(SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_constraint c \
+             CROSS JOIN LATERAL unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord) \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum \
+             WHERE c.conrelid = {table} AND c.conname = {})",
+            literal(name)
+        )
+    };
+    // Whether the part is there as the change knows it: by name, and where a plan may drop a
+    // part and add another of the same name (a changed key, an edited check, an index over
+    // other columns), by what it holds, so that a run again never drops the new one.
     let part_there = |part: &Part| -> Option<String> {
+        match part {
+            Part::Column(col) => Some(column(&col.name)),
+            Part::Index(i) => {
+                let there = format!("{} IS NOT NULL", relation(&i.name));
+                let cols: Option<Vec<String>> = i
+                    .parts
+                    .iter()
+                    .map(|p| match &p.key {
+                        sealift_ir::IndexKey::Column(c) => Some(c.clone()),
+                        sealift_ir::IndexKey::Expression(_) => None,
+                    })
+                    .collect();
+                Some(match cols {
+                    Some(cols) => format!(
+                        "{there} AND (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM pg_index i \
+                         CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+                         JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                         WHERE i.indexrelid = {} AND k.ord <= i.indnkeyatts) = {}",
+                        relation(&i.name),
+                        names(&cols)
+                    ),
+                    None => there,
+                })
+            }
+            Part::PrimaryKey(k) => constraint_name_on_server(c, t)
+                .map(|n| format!("{} = {}", key_columns(&n), names(&k.columns))),
+            Part::Unique(u) => constraint_name_on_server(c, t)
+                .map(|n| format!("{} = {}", key_columns(&n), names(&u.columns))),
+            Part::ForeignKey(fk) => constraint_name_on_server(c, t)
+                .map(|n| format!("{} = {}", key_columns(&n), names(&fk.columns))),
+            // The expression as PostgreSQL prints it, when the plan read it there.
+            Part::Check(check) => constraint_name_on_server(c, t).map(|n| {
+                if t.plan == Dialect::Postgres {
+                    format!(
+                        "EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = {table} AND conname = {} AND pg_get_expr(conbin, conrelid) = {})",
+                        literal(&n),
+                        literal(&check.expression)
+                    )
+                } else {
+                    constraint(&n)
+                }
+            }),
+        }
+    };
+    let added = |part: &Part| -> Option<String> {
         match part {
             Part::Column(col) => Some(column(&col.name)),
             Part::Index(i) => Some(format!("{} IS NOT NULL", relation(&i.name))),
@@ -320,10 +409,32 @@ fn to_do(c: &Change, t: &Target) -> Option<String> {
         Change::Table { op, .. } => match op {
             TableOp::Create { .. } => Some(format!("{table} IS NULL")),
             TableOp::Drop { .. } => Some(format!("{table} IS NOT NULL")),
-            TableOp::Rename { from } => Some(format!("{} IS NOT NULL", relation(from))),
-            TableOp::RenameColumn { from, .. } => Some(column(from)),
-            TableOp::Add { part } => part_there(part).map(|p| format!("NOT ({p})")),
+            TableOp::Rename { from } => Some(format!(
+                "{} IS NOT NULL AND {table} IS NULL",
+                relation(from)
+            )),
+            TableOp::RenameColumn { from, to } => {
+                Some(format!("{} AND NOT {}", column(from), column(to)))
+            }
+            // Added unless one of its name is there (a name is one object's).
+            TableOp::Add { part } => added(part).map(|p| format!("NOT ({p})")),
             TableOp::Remove { part } => part_there(part),
+            // A type changed into another: unless the column has it already (a conversion
+            // run again on converted values could fail, or convert them twice).
+            TableOp::AlterColumn { from, to } if from.data_type.name != to.data_type.name => {
+                let mut name = match &to.data_type.schema {
+                    Some(s) => format!("{}.{}", t.quote(s), t.quote(&to.data_type.name)),
+                    None => to.data_type.name.clone(),
+                };
+                for _ in 0..to.data_type.array_dims {
+                    name.push_str("[]");
+                }
+                Some(format!(
+                    "(SELECT atttypid FROM pg_attribute WHERE attrelid = {table} AND attname = {} AND NOT attisdropped) IS DISTINCT FROM to_regtype({})",
+                    literal(&to.name),
+                    literal(&name)
+                ))
+            }
             TableOp::AlterColumn { .. } | TableOp::SetComment { .. } => None,
             TableOp::Rebuild { .. } => None,
         },
@@ -415,6 +526,7 @@ fn online(c: &Change, t: &Target) -> Option<Vec<Statement>> {
         } => {
             let mut unchecked = check.clone();
             unchecked.not_valid = true;
+            unchecked.name = constraint_name_on_server(c, t);
             let add = Change::Table {
                 schema: schema.clone(),
                 table: table.clone(),
@@ -455,10 +567,23 @@ fn online(c: &Change, t: &Target) -> Option<Vec<Statement>> {
                 },
             };
             let add = plain(&check)?;
-            out.push(sql(do_block(to_do(&check, t).as_deref(), &add)));
-            out.push(sql(format!(
-                "ALTER TABLE {table_ref} VALIDATE CONSTRAINT {}",
-                t.quote(&name)
+            // Once the column is NOT NULL, run again, nothing is added or read again.
+            let nullable = format!(
+                "NOT (SELECT attnotnull FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND NOT attisdropped)",
+                literal(&table_ref),
+                literal(&to.name)
+            );
+            let unless_there = to_do(&check, t).unwrap_or_else(|| "true".to_owned());
+            out.push(sql(do_block(
+                Some(&format!("{nullable} AND {unless_there}")),
+                &add,
+            )));
+            out.push(sql(do_block(
+                Some(&nullable),
+                &[format!(
+                    "ALTER TABLE {table_ref} VALIDATE CONSTRAINT {}",
+                    t.quote(&name)
+                )],
             )));
             out.push(sql(format!(
                 "ALTER TABLE {table_ref} ALTER COLUMN {} SET NOT NULL",
@@ -622,7 +747,8 @@ mod tests {
         let down = render_steps(&plan.down, &plan.target()).join(";\n");
         for expected in [
             "DROP INDEX CONCURRENTLY IF EXISTS \"post_title_idx\"",
-            "IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('\"post\"') AND conname = 'post_author_fk') THEN\n    ALTER TABLE \"post\" DROP CONSTRAINT \"post_author_fk\"",
+            // Dropped while it is the old key (its columns), never a new one of its name.
+            "AND c.conname = 'post_author_fk') = ARRAY['author_id']::text[] THEN\n    ALTER TABLE \"post\" DROP CONSTRAINT \"post_author_fk\"",
             "IF to_regclass('\"tag\"') IS NOT NULL THEN\n    DROP TABLE \"tag\"",
         ] {
             assert!(down.contains(expected), "{expected}\n{down}");

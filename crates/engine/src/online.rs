@@ -46,10 +46,20 @@ pub async fn apply(planned: &mut Planned, online: Online) -> Sizes {
             .position(|(s, t)| s == schema && t == table)
             .and_then(|i| sizes[i])
     };
-    let big = |schema: &str, table: &str| match online {
-        Online::Always => true,
-        Online::Never => false,
-        Online::Auto { min_rows } => size_of(schema, table).is_some_and(|z| rows(z) >= min_rows),
+    // PostgreSQL builds no index concurrently on a partitioned table, nor attaches a key
+    // `USING INDEX` there: its steps stay plain (build each partition's by hand, see
+    // docs/online.md).
+    let partitioned =
+        |schema: &str, table: &str| size_of(schema, table).is_some_and(|z| z.partitioned);
+    let big = |schema: &str, table: &str| {
+        !partitioned(schema, table)
+            && match online {
+                Online::Always => true,
+                Online::Never => false,
+                Online::Auto { min_rows } => {
+                    size_of(schema, table).is_some_and(|z| rows(z) >= min_rows)
+                }
+            }
     };
     plan.go_online(big);
     for s in &mut plan.up {
@@ -90,6 +100,8 @@ impl Sizes {
                 .any(|s| s.run == Run::Online && s.change.subject() == (schema, table));
             let decided = if online_here {
                 "its index, key, NOT NULL and fill steps run online on PostgreSQL"
+            } else if self.sizes[i].is_some_and(|z| z.partitioned) {
+                "partitioned, where PostgreSQL builds no index concurrently: its steps run plainly"
             } else {
                 "its steps run plainly"
             };
@@ -202,7 +214,8 @@ mod tests {
         assert_eq!(
             rows(TableSize {
                 rows: None,
-                bytes: 640
+                bytes: 640,
+                partitioned: false,
             }),
             10
         );

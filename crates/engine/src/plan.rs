@@ -51,7 +51,13 @@ fn integer_keys(
         if let Some(pk) = &t.primary_key
             && let [key] = pk.columns.as_slice()
             && let Some(col) = t.column(key)
-            && INTEGERS.contains(&col.data_type.name.to_ascii_lowercase().as_str())
+            // MySQL's catalog says `int unsigned`.
+            && col
+                .data_type
+                .name
+                .split_whitespace()
+                .next()
+                .is_some_and(|n| INTEGERS.contains(&n.to_ascii_lowercase().as_str()))
             && col.data_type.array_dims == 0
         {
             out.insert((schema.to_owned(), table.to_owned()), key.clone());

@@ -314,10 +314,23 @@ fn has_work(status: &Status, request: &Request) -> Result<bool> {
     if let Some(advice) = status.dirty_advice() {
         return Err(Error::Place(advice));
     }
+    refuse_down_over_part_applied(status, request.direction)?;
     if request.direction == Direction::Up {
         require_one_head(status)?;
     }
     Ok(!steps_to(status, request.direction, &request.target)?.is_empty())
+}
+
+/// A part-applied online migration is finished first: rolling back past it would run the
+/// down of the one before it with it half done.
+fn refuse_down_over_part_applied(status: &Status, direction: Direction) -> Result<()> {
+    match status.entries.iter().find(|e| e.part_applied) {
+        Some(e) if direction == Direction::Down => Err(Error::Place(format!(
+            "{} stopped part way (part applied); finish it with `sealift upgrade` (each of its steps skips what is done), then roll back",
+            e.name
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Tells of every applied migration whose file changed since, whether or not anything runs.
@@ -518,6 +531,7 @@ async fn run_locked(
     if let Some(advice) = now.dirty_advice() {
         return Err(Error::Place(advice));
     }
+    refuse_down_over_part_applied(&now, direction)?;
     warn_edited(&now, on);
     let names = steps_to(&now, direction, target)?;
     if let Some(expected) = &request.expected

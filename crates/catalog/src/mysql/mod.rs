@@ -114,6 +114,7 @@ pub async fn sizes(
                 .map(|(_, _, rows, bytes)| crate::TableSize {
                     rows: *rows,
                     bytes: bytes.unwrap_or(0),
+                    partitioned: false,
                 })
         })
         .collect())

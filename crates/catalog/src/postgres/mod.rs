@@ -94,14 +94,15 @@ pub async fn sizes(
     let (namespaces, names): (Vec<&str>, Vec<&str>) =
         tables.iter().map(|(n, t)| (n.as_str(), t.as_str())).unzip();
     /// A table's position in the request (from 1), its rows, its bytes.
-    type Row = (i64, Option<f64>, Option<i64>);
+    type Row = (i64, Option<f64>, Option<i64>, Option<bool>);
     let rows: Result<Vec<Row>, sqlx::Error> = sqlx::query_as(
         "WITH t AS (SELECT s.i, c.oid, c.relkind FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(nsp, rel, i) \
            JOIN pg_namespace n ON n.nspname = s.nsp \
            JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.rel AND c.relkind IN ('r', 'p')), \
          leaf AS (SELECT t.i, t.oid FROM t WHERE t.relkind = 'r' \
            UNION ALL SELECT t.i, p.relid FROM t, pg_partition_tree(t.oid) p WHERE t.relkind = 'p' AND p.isleaf) \
-         SELECT leaf.i, (sum(l.reltuples) FILTER (WHERE l.reltuples >= 0))::float8, sum(pg_table_size(leaf.oid))::int8 \
+         SELECT leaf.i, (sum(l.reltuples) FILTER (WHERE l.reltuples >= 0))::float8, sum(pg_table_size(leaf.oid))::int8, \
+           (SELECT t.relkind = 'p' FROM t WHERE t.i = leaf.i) \
          FROM leaf JOIN pg_class l ON l.oid = leaf.oid GROUP BY leaf.i",
     )
     .bind(&namespaces)
@@ -111,11 +112,12 @@ pub async fn sizes(
     crate::kept::release(url, conn).await;
     let rows = rows.map_err(|e| Error::query(url, "table sizes", &e))?;
     let mut out = vec![None; tables.len()];
-    for (i, rows, bytes) in rows {
+    for (i, rows, bytes, partitioned) in rows {
         if let Some(slot) = usize::try_from(i - 1).ok().and_then(|i| out.get_mut(i)) {
             *slot = Some(crate::TableSize {
                 rows: rows.map(|r| r.max(0.0) as u64),
                 bytes: bytes.unwrap_or(0).max(0) as u64,
+                partitioned: partitioned.unwrap_or(false),
             });
         }
     }

@@ -525,7 +525,8 @@ async fn run_marked(id: &str, db: &DatabaseConnection, m: &dyn MigrationTrait, s
     // Only on PostgreSQL is each step of an online migration safe to run again: its mark
     // says so (`up+`, `down+`), and a run that stopped part way runs again to finish.
     let rerun = step.rerun && backend == DbBackend::Postgres;
-    let (recorded, dirty) = if rerun {
+    // The mark decides, as it does for `status`, whatever the file says now.
+    let (recorded, dirty) = if backend == DbBackend::Postgres {
         row_state(db, table, &step.name).await?
     } else {
         (is_recorded(db, table, &step.name).await?, None)
@@ -545,6 +546,7 @@ async fn run_marked(id: &str, db: &DatabaseConnection, m: &dyn MigrationTrait, s
     } else {
         mark(backend, table, step, kept, rerun)
     };
+    let rerun = rerun || resume;
     db.execute_raw(start)
         .await
         .map_err(|e| format!("{}: cannot record it as started in {table}: {e}", step.name))?;
