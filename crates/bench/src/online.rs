@@ -314,7 +314,7 @@ async fn measure(
     let to = now_us();
     tokio::time::sleep(MARGIN).await;
     // Each write: when it ended (µs since 1970) and how long it took (µs).
-    let (writes, mut failed): (Vec<(u64, u64)>, Vec<String>) = match (&mut pg_writers, my_writers) {
+    let (writes, mut failed): Written = match (&mut pg_writers, my_writers) {
         (Some(child), _) => {
             let _ = child.kill();
             let output = pg_writers.take().expect("pgbench").wait_with_output()?;
@@ -379,10 +379,13 @@ fn pgbench_log(logs: &Path) -> Result<Vec<(u64, u64)>> {
     Ok(out)
 }
 
+/// What writers did: each write's end (µs since 1970) and latency (µs); the failures.
+type Written = (Vec<(u64, u64)>, Vec<String>);
+
 /// The writers on MariaDB: the pgbench script's transaction from [`CLIENTS`] connections.
 struct MyWriters {
     stop: Arc<AtomicBool>,
-    tasks: Vec<tokio::task::JoinHandle<(Vec<(u64, u64)>, Vec<String>)>>,
+    tasks: Vec<tokio::task::JoinHandle<Written>>,
 }
 
 impl MyWriters {
@@ -426,7 +429,7 @@ impl MyWriters {
         Ok(MyWriters { stop, tasks })
     }
 
-    async fn stop(self) -> (Vec<(u64, u64)>, Vec<String>) {
+    async fn stop(self) -> Written {
         self.stop.store(true, Ordering::Relaxed);
         let (mut writes, mut failed) = (Vec::new(), Vec::new());
         for t in self.tasks {
