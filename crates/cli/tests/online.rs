@@ -216,6 +216,13 @@ async fn postgres_online_migration_stopped_part_way_runs_again() {
     let db = PgDb::create("online_resume").await;
     let (p, _file) = project_with_rows("online_resume", &db).await;
     let module = p.migrations().pop().unwrap();
+    // The plain plan's blocking hazard gives the table's size (the migration is not applied
+    // yet, so the entities still differ from the database).
+    let plain = p.ok(&["diff", "--no-online"]);
+    assert!(
+        plain.contains("while blocking writes to public.post; on a big table build it concurrently instead (about 20,000 rows"),
+        "{plain}"
+    );
     // A duplicate slug written after the migration was: the concurrent unique build fails,
     // leaving an invalid index, after the steps before it ran.
     db.execute("UPDATE post SET slug = 'post-1' WHERE id = 2")
@@ -591,4 +598,41 @@ async fn postgres_online_run_again_never_drops_what_it_made() {
     p.at(Some(&module));
     p.ok(&["check"]);
     assert_eq!(scalar(db.url(), "SELECT count(*) FROM post").await, 3000);
+}
+
+/// A column made NOT NULL over NULLs whose entity states a default: autogen fills the NULLs
+/// with it, in batches, before the NOT NULL, without being asked.
+#[tokio::test]
+async fn a_default_value_fills_the_nulls_in_the_way() {
+    let db = PgDb::create("online_default_fill").await;
+    let p = Project::new("online_default_fill", db.url());
+    p.entity("post.rs", POST_BEFORE);
+    p.ok(&["autogen", "CreateTables"]);
+    p.ok(&["upgrade"]);
+    db.execute(
+        "INSERT INTO author (id, name) VALUES (1, 'a'); \
+         INSERT INTO post (id, author_id, slug, title) \
+           SELECT g, 1, 'post-' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE 't' END FROM generate_series(1, 3000) g",
+    )
+    .await;
+    p.entity(
+        "post.rs",
+        &POST_BEFORE.replace(
+            "    pub title: Option<String>,",
+            "    #[sea_orm(default_value = \"untitled\")]\n    pub title: String,",
+        ),
+    );
+    let out = p.ok(&["autogen", "TitleRequired"]);
+    assert!(out.contains("fills public.post.title with"), "{out}");
+    p.ok(&["upgrade"]);
+    assert_eq!(
+        scalar(
+            db.url(),
+            "SELECT count(*) FROM post WHERE title = 'untitled'"
+        )
+        .await,
+        1000
+    );
+    assert_eq!(scalar(db.url(), "SELECT count(*) FROM post").await, 3000);
+    p.ok(&["check"]);
 }

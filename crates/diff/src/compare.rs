@@ -462,7 +462,11 @@ impl<'a> Cx<'a> {
                     .default
                     .as_deref()
                     .is_some_and(|d| d.starts_with("nextval(")));
-        let default = self.options.compare_server_defaults
+        // A column made NOT NULL takes the entity's default where it has none: the value rows
+        // without one are filled with (`Plan::backfill`), and what the column is made with.
+        let default_for_not_null =
+            have.nullable && !want.nullable && have.default.is_none() && want.default.is_some();
+        let default = (self.options.compare_server_defaults || default_for_not_null)
             && !sequence_default
             && !defaults_equal(&want.default, &have.default);
         let comment = want.comment.is_some() && want.comment != have.comment;
