@@ -47,72 +47,11 @@ impl Db {
     }
 }
 
-const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
+const AUTHOR: &str = include_str!("../../../fixtures/online/author.rs");
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "author")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub name: String,
-}
+const POST_BEFORE: &str = include_str!("../../../fixtures/online/post_before.rs");
 
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
-
-const POST_BEFORE: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub author_id: i32,
-    pub slug: String,
-    pub title: Option<String>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
-
-const POST_AFTER: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub author_id: i32,
-    #[sea_orm(unique)]
-    pub slug: String,
-    #[sea_orm(indexed)]
-    pub title: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::author::Entity",
-        from = "Column::AuthorId",
-        to = "super::author::Column::Id"
-    )]
-    Author,
-}
-
-impl Related<super::author::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Author.def()
-    }
-}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
+const POST_AFTER: &str = include_str!("../../../fixtures/online/post_after.rs");
 
 /// What the writers run, each transaction one insert and one update.
 const WRITES: &str = "\\set id random(1, :rows)\n\

@@ -13,67 +13,26 @@ use sealift_testkit::PgDb;
 use sqlx::Connection as _;
 
 /// `post` before: no keys but its own, `title` nullable, nothing indexed.
-const POST_BEFORE: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub author_id: i32,
-    pub slug: String,
-    pub title: Option<String>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
+const POST_BEFORE: &str = include_str!("../../../fixtures/online/post_before.rs");
 
 /// `post` after: a foreign key to `author`, `slug` unique, `title` NOT NULL and indexed.
-const POST_AFTER: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub author_id: i32,
-    #[sea_orm(unique)]
-    pub slug: String,
-    #[sea_orm(indexed)]
-    pub title: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::author::Entity",
-        from = "Column::AuthorId",
-        to = "super::author::Column::Id"
-    )]
-    Author,
-}
-
-impl Related<super::author::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Author.def()
-    }
-}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
+const POST_AFTER: &str = include_str!("../../../fixtures/online/post_after.rs");
 
 const ROWS: i64 = 20_000;
+
+/// A project whose database has `author` and `post` as [`POST_BEFORE`] has them, empty.
+fn created(label: &str, url: &str) -> Project {
+    let p = Project::new(label, url);
+    p.entity("post.rs", POST_BEFORE);
+    p.ok(&["autogen", "CreateTables"]);
+    p.ok(&["upgrade"]);
+    p
+}
 
 /// A project whose `post` holds [`ROWS`] rows (statistics read), with the online threshold
 /// below that, and the migration that adds the keys written; returns it with the file's text.
 async fn project_with_rows(label: &str, db: &PgDb) -> (Project, String) {
-    let p = Project::new(label, db.url());
-    p.entity("post.rs", POST_BEFORE);
-    p.ok(&["autogen", "CreateTables"]);
-    p.ok(&["upgrade"]);
+    let p = created(label, db.url());
     db.execute(&format!(
         "INSERT INTO author (id, name) SELECT g, 'author ' || g FROM generate_series(1, 100) g; \
          INSERT INTO post (id, author_id, slug, title) \
@@ -306,10 +265,7 @@ async fn backfill_expands_fills_and_contracts_on_every_backend() {
         let label = format!("online_backfill_{}", common::label(dialect));
         let db = TestDb::create(&label, dialect).await;
         let url = db.url();
-        let p = Project::new(&label, &url);
-        p.entity("post.rs", POST_BEFORE);
-        p.ok(&["autogen", "CreateTables"]);
-        p.ok(&["upgrade"]);
+        let p = created(&label, &url);
         let mut inserts = vec!["INSERT INTO author (id, name) VALUES (1, 'a')".to_owned()];
         for chunk in (1..=FILLED_ROWS).collect::<Vec<_>>().chunks(400) {
             let values: Vec<String> = chunk
@@ -433,10 +389,7 @@ async fn scalar(url: &str, sql: &str) -> i64 {
 #[tokio::test]
 async fn create_writes_a_batched_data_migration() {
     let db = PgDb::create("online_create_fill").await;
-    let p = Project::new("online_create_fill", db.url());
-    p.entity("post.rs", POST_BEFORE);
-    p.ok(&["autogen", "CreateTables"]);
-    p.ok(&["upgrade"]);
+    let p = created("online_create_fill", db.url());
     db.execute(
         "INSERT INTO author (id, name) VALUES (1, 'a'); \
          INSERT INTO post (id, author_id, slug, title) \
@@ -487,10 +440,7 @@ async fn mysql_online_steps_run_in_place() {
 
     let db = TestDb::create("online_mysql", Dialect::Mysql).await;
     let url = db.url();
-    let p = Project::new("online_mysql", &url);
-    p.entity("post.rs", POST_BEFORE);
-    p.ok(&["autogen", "CreateTables"]);
-    p.ok(&["upgrade"]);
+    let p = created("online_mysql", &url);
     let mut inserts = vec!["INSERT INTO author (id, name) SELECT 1, 'a'".to_owned()];
     for chunk in (1..=5_000).collect::<Vec<i64>>().chunks(500) {
         let values: Vec<String> = chunk
@@ -551,10 +501,7 @@ impl ActiveModelBehavior for ActiveModel {}
 #[tokio::test]
 async fn postgres_online_run_again_never_drops_what_it_made() {
     let db = PgDb::create("online_again").await;
-    let p = Project::new("online_again", db.url());
-    p.entity("post.rs", POST_BEFORE);
-    p.ok(&["autogen", "CreateTables"]);
-    p.ok(&["upgrade"]);
+    let p = created("online_again", db.url());
     db.execute(
         "INSERT INTO author (id, name) VALUES (1, 'a'); \
          INSERT INTO post (id, author_id, slug, title) SELECT g, 1, 'post-' || g, 't' FROM generate_series(1, 3000) g",
@@ -605,10 +552,7 @@ async fn postgres_online_run_again_never_drops_what_it_made() {
 #[tokio::test]
 async fn a_default_value_fills_the_nulls_in_the_way() {
     let db = PgDb::create("online_default_fill").await;
-    let p = Project::new("online_default_fill", db.url());
-    p.entity("post.rs", POST_BEFORE);
-    p.ok(&["autogen", "CreateTables"]);
-    p.ok(&["upgrade"]);
+    let p = created("online_default_fill", db.url());
     db.execute(
         "INSERT INTO author (id, name) VALUES (1, 'a'); \
          INSERT INTO post (id, author_id, slug, title) \
