@@ -18,6 +18,25 @@ const POST_BEFORE: &str = include_str!("../../../fixtures/online/post_before.rs"
 /// `post` after: a foreign key to `author`, `slug` unique, `title` NOT NULL and indexed.
 const POST_AFTER: &str = include_str!("../../../fixtures/online/post_after.rs");
 
+/// `post` after a change the rows stand in the way of: a new NOT NULL `rank` without a
+/// default, and `title` made NOT NULL over NULLs.
+fn post_ranked() -> String {
+    POST_BEFORE.replace(
+        "    pub title: Option<String>,",
+        "    pub title: String,\n    pub rank: i32,",
+    )
+}
+
+/// `post` whose primary key gains a column: the plan drops `post_pkey` (its guard asks for
+/// the key's columns, so the drop runs only while the old key is there) and adds `pk-post`.
+fn post_wider_key() -> String {
+    POST_BEFORE
+        .replace(
+            "    #[sea_orm(primary_key)]\n    pub id: i32,\n    pub author_id: i32,",
+            "    #[sea_orm(primary_key, auto_increment = false)]\n    pub id: i32,\n    #[sea_orm(primary_key, auto_increment = false)]\n    pub author_id: i32,",
+        )
+}
+
 const ROWS: i64 = 20_000;
 
 /// A project whose database has `author` and `post` as [`POST_BEFORE`] has them, empty.
@@ -136,12 +155,7 @@ async fn postgres_online_upgrade_keeps_writers_writing() {
     let written = written.load(Ordering::Relaxed) as i64;
 
     // Every row is there, every index valid, every key validated; nothing left to plan.
-    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM post")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    let _ = conn.close().await;
+    let count = scalar(db.url(), "SELECT count(*) FROM post").await;
     assert_eq!(count, ROWS + written);
     let valid = validity(db.url()).await;
     assert!(valid.iter().all(|(_, ok)| *ok), "{valid:?}");
@@ -158,12 +172,7 @@ async fn postgres_online_upgrade_keeps_writers_writing() {
     // Down (concurrent drops) and up again, rows kept.
     p.ok(&["downgrade", "-1"]);
     p.ok(&["upgrade"]);
-    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    let (again,): (i64,) = sqlx::query_as("SELECT count(*) FROM post")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    let _ = conn.close().await;
+    let again = scalar(db.url(), "SELECT count(*) FROM post").await;
     assert_eq!(again, count);
     p.ok(&["check"]);
     let dump = catalog(db.url()).await;
@@ -219,35 +228,9 @@ async fn postgres_online_migration_stopped_part_way_runs_again() {
     assert!(valid.iter().all(|(_, ok)| *ok), "{valid:?}");
     p.at(Some(&module));
     p.ok(&["check"]);
-    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM post")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    let _ = conn.close().await;
+    let count = scalar(db.url(), "SELECT count(*) FROM post").await;
     assert_eq!(count, ROWS);
 }
-
-/// `post` after a change the rows stand in the way of: a new NOT NULL `rank` without a
-/// default, and `title` made NOT NULL over NULLs.
-const POST_RANKED: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub author_id: i32,
-    pub slug: String,
-    pub title: String,
-    pub rank: i32,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
 
 /// Rows for the backfill: more than two batches, every tenth title NULL.
 const FILLED_ROWS: i64 = 25_000;
@@ -266,26 +249,8 @@ async fn backfill_expands_fills_and_contracts_on_every_backend() {
         let db = TestDb::create(&label, dialect).await;
         let url = db.url();
         let p = created(&label, &url);
-        let mut inserts = vec!["INSERT INTO author (id, name) VALUES (1, 'a')".to_owned()];
-        for chunk in (1..=FILLED_ROWS).collect::<Vec<_>>().chunks(400) {
-            let values: Vec<String> = chunk
-                .iter()
-                .map(|i| {
-                    let title = if i % 10 == 0 {
-                        "NULL".to_owned()
-                    } else {
-                        format!("'t{i}'")
-                    };
-                    format!("({i}, 1, 'post-{i}', {title})")
-                })
-                .collect();
-            inserts.push(format!(
-                "INSERT INTO post (id, author_id, slug, title) VALUES {}",
-                values.join(", ")
-            ));
-        }
-        db.run(&inserts).await;
-        p.entity("post.rs", POST_RANKED);
+        db.run(&posts(FILLED_ROWS, 10)).await;
+        p.entity("post.rs", &post_ranked());
 
         let refused = p.fails(&["autogen", "AddRank"], 1);
         assert!(
@@ -352,6 +317,30 @@ async fn backfill_expands_fills_and_contracts_on_every_backend() {
         );
         p.ok(&["check"]);
     }
+}
+
+/// Statements any backend runs: author 1, and `n` posts by it, every `null_every`th title
+/// NULL (0: none), in statements of 400 rows.
+fn posts(n: i64, null_every: i64) -> Vec<String> {
+    let mut out = vec!["INSERT INTO author (id, name) VALUES (1, 'a')".to_owned()];
+    for chunk in (1..=n).collect::<Vec<_>>().chunks(400) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                let title = if null_every > 0 && i % null_every == 0 {
+                    "NULL".to_owned()
+                } else {
+                    format!("'t{i}'")
+                };
+                format!("({i}, 1, 'post-{i}', {title})")
+            })
+            .collect();
+        out.push(format!(
+            "INSERT INTO post (id, author_id, slug, title) VALUES {}",
+            values.join(", ")
+        ));
+    }
+    out
 }
 
 /// One integer from a query, on any backend.
@@ -441,18 +430,7 @@ async fn mysql_online_steps_run_in_place() {
     let db = TestDb::create("online_mysql", Dialect::Mysql).await;
     let url = db.url();
     let p = created("online_mysql", &url);
-    let mut inserts = vec!["INSERT INTO author (id, name) SELECT 1, 'a'".to_owned()];
-    for chunk in (1..=5_000).collect::<Vec<i64>>().chunks(500) {
-        let values: Vec<String> = chunk
-            .iter()
-            .map(|i| format!("({i}, 1, 'post-{i}', 't{i}')"))
-            .collect();
-        inserts.push(format!(
-            "INSERT INTO post (id, author_id, slug, title) VALUES {}",
-            values.join(", ")
-        ));
-    }
-    db.run(&inserts).await;
+    db.run(&posts(5_000, 0)).await;
     p.entity("post.rs", POST_AFTER);
     let out = p.ok(&["autogen", "AddKeys", "--online"]);
     assert!(
@@ -473,27 +451,6 @@ async fn mysql_online_steps_run_in_place() {
     p.ok(&["check"]);
 }
 
-/// `post` whose primary key gains a column: the plan drops `post_pkey` (its guard asks for
-/// the key's columns, so the drop runs only while the old key is there) and adds `pk-post`.
-const POST_WIDER_KEY: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "post")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: i32,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub author_id: i32,
-    pub slug: String,
-    pub title: Option<String>,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
-
 /// An online migration run again after all its steps ran (its mark left at `up+`, as a stop
 /// just before the end leaves it) changes nothing: the new key is the same constraint after
 /// (no step drops and makes it again). While it is part applied, `downgrade` refuses (it
@@ -507,7 +464,7 @@ async fn postgres_online_run_again_never_drops_what_it_made() {
          INSERT INTO post (id, author_id, slug, title) SELECT g, 1, 'post-' || g, 't' FROM generate_series(1, 3000) g",
     )
     .await;
-    p.entity("post.rs", POST_WIDER_KEY);
+    p.entity("post.rs", &post_wider_key());
     p.ok(&["autogen", "WiderKey", "--online"]);
     let module = p.migrations().pop().unwrap();
 
@@ -578,5 +535,88 @@ async fn a_default_value_fills_the_nulls_in_the_way() {
         1000
     );
     assert_eq!(scalar(db.url(), "SELECT count(*) FROM post").await, 3000);
+    p.ok(&["check"]);
+}
+
+/// Every way users run an online migration keeps the rows: the `--sql` script run by psql
+/// (no `BEGIN`: each statement in its own transaction, as a concurrent build needs), then the
+/// migration crate's own binary (`down`, `up`: sea-orm-migration honours
+/// `use_transaction() -> Some(false)`); after each, the rows are counted, the index valid and
+/// the keys validated, and sealift's history agrees with the schema.
+#[tokio::test]
+async fn postgres_online_migration_by_sql_script_and_by_the_crate_binary() {
+    let db = PgDb::create("online_paths").await;
+    let (p, _file) = project_with_rows("online_paths", &db).await;
+    let [first, module] = <[String; 2]>::try_from(p.migrations()).unwrap();
+    // From base, the first migration is in a transaction, the online one is not.
+    let all = p.ok(&["upgrade", "--sql"]);
+    let (plain, ours) = all.split_at(all.find(&format!("-- up: {module}")).expect("the section"));
+    let transaction = |s: &str| s.lines().any(|l| l == "BEGIN;" || l == "COMMIT;");
+    assert!(transaction(plain), "{plain}");
+    assert!(
+        ours.contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS") && !transaction(ours),
+        "{ours}"
+    );
+    let script = p.ok(&["upgrade", &format!("{first}:head"), "--sql"]);
+    let file = std::env::temp_dir().join(sealift_testkit::unique_name("online_sql"));
+    std::fs::write(&file, &script).unwrap();
+    let out = std::process::Command::new("psql")
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-d", db.url(), "-f"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", common::text(&out.stderr));
+    let whole = |label: &str| {
+        let label = label.to_owned();
+        let url = db.url().to_owned();
+        async move {
+            assert_eq!(
+                scalar(&url, "SELECT count(*) FROM post").await,
+                ROWS,
+                "{label}"
+            );
+            assert_eq!(
+                scalar(&url, "SELECT count(*) FROM author").await,
+                100,
+                "{label}"
+            );
+        }
+    };
+    whole("after the script").await;
+    let valid = validity(db.url()).await;
+    assert!(
+        valid.iter().all(|(_, ok)| *ok) && valid.len() >= 5,
+        "{valid:?}"
+    );
+    p.at(Some(&module));
+    p.ok(&["check"]);
+
+    for (args, at) in [(["down", "-n", "1"], false), (["up", "-n", "1"], true)] {
+        let out = p.seaorm(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            common::text(&out.stdout),
+            common::text(&out.stderr)
+        );
+        whole(&format!("after the crate's {args:?}")).await;
+        if at {
+            p.agrees(Some(&module));
+        } else {
+            let left = validity(db.url()).await;
+            assert!(
+                !left.iter().any(|(n, _)| n.contains("slug")
+                    || n.contains("title")
+                    || n.contains("author")),
+                "{left:?}"
+            );
+        }
+    }
+    let valid = validity(db.url()).await;
+    assert!(
+        valid.iter().all(|(_, ok)| *ok) && valid.len() >= 5,
+        "{valid:?}"
+    );
     p.ok(&["check"]);
 }

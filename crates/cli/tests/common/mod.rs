@@ -13,21 +13,7 @@ use sealift_testkit::{
 };
 use sealift_workflow::fresh;
 
-pub const AUTHOR: &str = r#"use sea_orm::entity::prelude::*;
-
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "author")]
-pub struct Model {
-    #[sea_orm(primary_key)]
-    pub id: i32,
-    pub name: String,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
-"#;
+pub const AUTHOR: &str = include_str!("../../../../fixtures/online/author.rs");
 
 /// A second entity, `post`, for an entity added after the first migration.
 pub const POST: &str = r#"use sea_orm::entity::prelude::*;
